@@ -1,0 +1,365 @@
+//! Attribution: who owns a token. Resolved at read time, in DESIGN.md's order:
+//! 1. the API key's mapping in force on the day; 2. the event's own tags;
+//! 3. virtual-tag rules in priority order; 4. Unallocated / Unassigned.
+//!
+//! Team and feature are resolved separately, each by the first source that names one.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub const UNALLOCATED: &str = "Unallocated";
+pub const UNASSIGNED: &str = "Unassigned";
+
+/// An admin's statement that, from `valid_from` on, a key belongs to a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMapping {
+    pub api_key: String,
+    pub team: String,
+    pub feature: Option<String>,
+    pub environment: Option<String>,
+    pub valid_from: NaiveDate,
+}
+
+/// A virtual-tag rule: every condition given must hold; it then names a team and/or feature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: i64,
+    /// Lower runs first.
+    pub priority: i64,
+    pub provider: Option<String>,
+    /// Exact model, or a prefix ending in `*`.
+    pub model: Option<String>,
+    pub key_prefix: Option<String>,
+    /// (tag name, value); `team`, `feature` and `environment` name the event's own tags.
+    pub tag: Option<(String, String)>,
+    pub team: Option<String>,
+    pub feature: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttributionError {
+    #[error("`{0}` must not be empty")]
+    Empty(&'static str),
+    #[error("`{0}` is a reserved name")]
+    Reserved(String),
+    #[error("a rule needs at least one condition (provider, model, key prefix or tag)")]
+    RuleWithoutCondition,
+    #[error("a rule must name a team or a feature")]
+    RuleWithoutTarget,
+}
+
+/// Checks a team or feature name an admin typed.
+pub fn validate_owner_name(field: &'static str, name: &str) -> Result<(), AttributionError> {
+    if name.trim().is_empty() {
+        return Err(AttributionError::Empty(field));
+    }
+    if name == UNALLOCATED || name == UNASSIGNED {
+        return Err(AttributionError::Reserved(name.to_owned()));
+    }
+    Ok(())
+}
+
+impl KeyMapping {
+    pub fn validate(&self) -> Result<(), AttributionError> {
+        if self.api_key.trim().is_empty() {
+            return Err(AttributionError::Empty("api_key"));
+        }
+        validate_owner_name("team", &self.team)
+    }
+}
+
+impl Rule {
+    pub fn validate(&self) -> Result<(), AttributionError> {
+        if self.provider.is_none()
+            && self.model.is_none()
+            && self.key_prefix.is_none()
+            && self.tag.is_none()
+        {
+            return Err(AttributionError::RuleWithoutCondition);
+        }
+        if self.team.is_none() && self.feature.is_none() {
+            return Err(AttributionError::RuleWithoutTarget);
+        }
+        if let Some(t) = &self.team {
+            validate_owner_name("team", t)?;
+        }
+        Ok(())
+    }
+
+    fn matches(&self, e: &EventDims<'_>) -> bool {
+        let model_ok = self
+            .model
+            .as_deref()
+            .is_none_or(|m| match m.strip_suffix('*') {
+                Some(prefix) => e.model.starts_with(prefix),
+                None => e.model == m,
+            });
+        let tag_ok = self
+            .tag
+            .as_ref()
+            .is_none_or(|(k, v)| e.tag(k) == Some(v.as_str()));
+        self.provider.as_deref().is_none_or(|p| p == e.provider)
+            && model_ok
+            && self
+                .key_prefix
+                .as_deref()
+                .is_none_or(|p| e.api_key.is_some_and(|k| k.starts_with(p)))
+            && tag_ok
+    }
+}
+
+/// What attribution looks at in an event (or a rollup row of events).
+#[derive(Debug, Clone, Copy)]
+pub struct EventDims<'a> {
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub api_key: Option<&'a str>,
+    pub team: Option<&'a str>,
+    pub feature: Option<&'a str>,
+    pub environment: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+impl EventDims<'_> {
+    fn tag(&self, name: &str) -> Option<&str> {
+        match name {
+            "team" => self.team,
+            "feature" => self.feature,
+            "environment" => self.environment,
+            other => self.tags.get(other).map(String::as_str),
+        }
+    }
+}
+
+/// Which source decided the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Basis {
+    KeyMapping,
+    Tag,
+    Rule(i64),
+    Unallocated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    pub team: String,
+    pub feature: String,
+    pub environment: Option<String>,
+    pub basis: Basis,
+    /// The event's team tag names another team than its key's mapping (the key wins).
+    pub conflict: bool,
+}
+
+/// Resolves attribution for many rows against one set of mappings and rules.
+#[derive(Debug, Clone, Default)]
+pub struct Attributor {
+    /// key → mappings, oldest first.
+    mappings: HashMap<String, Vec<KeyMapping>>,
+    rules: Vec<Rule>,
+}
+
+impl Attributor {
+    pub fn new(mappings: Vec<KeyMapping>, mut rules: Vec<Rule>) -> Self {
+        let mut by_key: HashMap<String, Vec<KeyMapping>> = HashMap::new();
+        for m in mappings {
+            by_key.entry(m.api_key.clone()).or_default().push(m);
+        }
+        for list in by_key.values_mut() {
+            // Stable: of two mappings from the same day, the later-recorded one wins.
+            list.sort_by_key(|m| m.valid_from);
+        }
+        rules.sort_by_key(|r| (r.priority, r.id));
+        Self {
+            mappings: by_key,
+            rules,
+        }
+    }
+
+    /// The mapping in force for `api_key` on `day`.
+    pub fn mapping(&self, api_key: &str, day: NaiveDate) -> Option<&KeyMapping> {
+        self.mappings
+            .get(api_key)?
+            .iter()
+            .rev()
+            .find(|m| m.valid_from <= day)
+    }
+
+    pub fn has_mappings(&self, api_key: &str) -> bool {
+        self.mappings.contains_key(api_key)
+    }
+
+    pub fn resolve(&self, e: &EventDims<'_>, day: NaiveDate) -> Attribution {
+        let mapping = e.api_key.and_then(|k| self.mapping(k, day));
+        let rule = || self.rules.iter().find(|r| r.matches(e));
+        let rule_team = || self.rules.iter().find(|r| r.team.is_some() && r.matches(e));
+        let rule_feature = || {
+            rule()
+                .into_iter()
+                .chain(self.rules.iter())
+                .find(|r| r.feature.is_some() && r.matches(e))
+        };
+
+        let (team, basis) = if let Some(m) = mapping {
+            (m.team.clone(), Basis::KeyMapping)
+        } else if let Some(t) = e.team {
+            (t.to_owned(), Basis::Tag)
+        } else if let Some(r) = rule_team() {
+            (r.team.clone().unwrap_or_default(), Basis::Rule(r.id))
+        } else {
+            (UNALLOCATED.to_owned(), Basis::Unallocated)
+        };
+        let feature = mapping
+            .and_then(|m| m.feature.clone())
+            .or_else(|| e.feature.map(str::to_owned))
+            .or_else(|| rule_feature().and_then(|r| r.feature.clone()))
+            .unwrap_or_else(|| UNASSIGNED.to_owned());
+        let environment = mapping
+            .and_then(|m| m.environment.clone())
+            .or_else(|| e.environment.map(str::to_owned));
+        let conflict = matches!((mapping, e.team), (Some(m), Some(t)) if m.team != t);
+        Attribution {
+            team,
+            feature,
+            environment,
+            basis,
+            conflict,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn dims<'a>(
+        key: Option<&'a str>,
+        team: Option<&'a str>,
+        tags: &'a BTreeMap<String, String>,
+    ) -> EventDims<'a> {
+        EventDims {
+            provider: "openai",
+            model: "gpt-4o-mini",
+            api_key: key,
+            team,
+            feature: None,
+            environment: None,
+            tags,
+        }
+    }
+
+    fn mapping(key: &str, team: &str, from: &str) -> KeyMapping {
+        KeyMapping {
+            api_key: key.into(),
+            team: team.into(),
+            feature: Some("chat".into()),
+            environment: None,
+            valid_from: day(from),
+        }
+    }
+
+    fn rule(id: i64, priority: i64, model: &str, team: &str) -> Rule {
+        Rule {
+            id,
+            priority,
+            provider: None,
+            model: Some(model.into()),
+            key_prefix: None,
+            tag: None,
+            team: Some(team.into()),
+            feature: None,
+        }
+    }
+
+    #[test]
+    fn key_mapping_wins_and_flags_a_disagreeing_tag() {
+        let a = Attributor::new(vec![mapping("k1", "search", "2026-01-01")], vec![]);
+        let tags = BTreeMap::new();
+        let r = a.resolve(&dims(Some("k1"), Some("support"), &tags), day("2026-01-05"));
+        assert_eq!(
+            (r.team.as_str(), r.feature.as_str(), r.basis, r.conflict),
+            ("search", "chat", Basis::KeyMapping, true)
+        );
+    }
+
+    #[test]
+    fn mapping_takes_effect_on_its_day() {
+        let a = Attributor::new(
+            vec![
+                mapping("k1", "search", "2026-01-15"),
+                mapping("k1", "ads", "2026-02-01"),
+            ],
+            vec![],
+        );
+        let tags = BTreeMap::new();
+        let team = |d: &str| a.resolve(&dims(Some("k1"), None, &tags), day(d)).team;
+        assert_eq!(team("2026-01-14"), UNALLOCATED);
+        assert_eq!(team("2026-01-15"), "search");
+        assert_eq!(team("2026-02-03"), "ads");
+    }
+
+    #[test]
+    fn tags_then_rules_in_priority_order_then_unallocated() {
+        let a = Attributor::new(
+            vec![],
+            vec![
+                rule(1, 20, "gpt-4o*", "late"),
+                rule(2, 10, "gpt-4o-mini", "early"),
+            ],
+        );
+        let tags = BTreeMap::new();
+        assert_eq!(
+            a.resolve(&dims(None, Some("billing"), &tags), day("2026-01-01"))
+                .team,
+            "billing"
+        );
+        let r = a.resolve(&dims(Some("k9"), None, &tags), day("2026-01-01"));
+        assert_eq!((r.team.as_str(), r.basis), ("early", Basis::Rule(2)));
+        let none = Attributor::default().resolve(&dims(Some("k9"), None, &tags), day("2026-01-01"));
+        assert_eq!(
+            (none.team.as_str(), none.feature.as_str()),
+            (UNALLOCATED, UNASSIGNED)
+        );
+    }
+
+    #[test]
+    fn rules_match_on_custom_tags_and_key_prefixes() {
+        let mut r = rule(1, 1, "x", "t");
+        r.model = None;
+        r.tag = Some(("app".into(), "checkout".into()));
+        r.feature = Some("checkout-assistant".into());
+        let mut k = rule(2, 2, "x", "platform");
+        k.model = None;
+        k.key_prefix = Some("sk-plat-".into());
+        let a = Attributor::new(vec![], vec![r, k]);
+        let tags: BTreeMap<_, _> = [("app".to_owned(), "checkout".to_owned())].into();
+        let got = a.resolve(&dims(None, None, &tags), day("2026-01-01"));
+        assert_eq!(
+            (got.team.as_str(), got.feature.as_str()),
+            ("t", "checkout-assistant")
+        );
+        let empty = BTreeMap::new();
+        assert_eq!(
+            a.resolve(&dims(Some("sk-plat-123"), None, &empty), day("2026-01-01"))
+                .team,
+            "platform"
+        );
+    }
+
+    #[test]
+    fn rules_and_mappings_validate() {
+        let mut bad = rule(1, 1, "m", "t");
+        bad.model = None;
+        assert_eq!(bad.validate(), Err(AttributionError::RuleWithoutCondition));
+        assert_eq!(
+            mapping("k", UNALLOCATED, "2026-01-01").validate(),
+            Err(AttributionError::Reserved(UNALLOCATED.into()))
+        );
+    }
+}

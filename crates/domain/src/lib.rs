@@ -1,0 +1,19 @@
+//! tokentally's domain: the rules of token economics, with no IO.
+//!
+//! One concept per module. Storage, HTTP and HTML live in other crates and
+//! speak to this one through plain types.
+
+pub mod allocation;
+pub mod attribution;
+pub mod catalog;
+pub mod event;
+pub mod litellm;
+pub mod month;
+pub mod price_card;
+pub mod pricing;
+pub mod rollup;
+pub mod showback;
+pub mod tokens;
+
+/// The currency every amount is kept in (one per organisation for now).
+pub const DEFAULT_CURRENCY: &str = "USD";

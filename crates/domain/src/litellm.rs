@@ -1,0 +1,732 @@
+//! Importer of LiteLLM's `model_prices_and_context_window.json` into [`PriceCard`]s.
+//!
+//! LiteLLM prices per token as JSON numbers (`2.5e-06`). Read as `f64` those are not the
+//! decimal prices the provider published, so every number is read from its literal text
+//! (serde_json's `RawValue`) straight into a [`Decimal`], and turned into a per-1M-token rate
+//! by moving the decimal point: money never passes through binary floating point.
+//!
+//! Only token-priced models import (modes `chat`, `responses`, `completion`, `embedding`).
+//! Every other entry is counted under a short reason, so that imported + skipped always
+//! equals the number of entries in the file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::catalog::{canonical_provider, split_model_prefix};
+use crate::event::ServiceTier;
+use crate::price_card::{CONTEXT_THRESHOLDS, LongContext, PriceCard, PriceCardError, Rates};
+
+/// What an import produced: the cards, and how many entries were left out, by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LitellmImport {
+    pub cards: Vec<PriceCard>,
+    /// Reason → number of entries skipped for it.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+impl LitellmImport {
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
+    fn skip(&mut self, reason: Skip) {
+        *self.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+}
+
+/// Why a file could not be imported at all (a bad entry is skipped, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum LitellmError {
+    #[error("the LiteLLM price file is not valid JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the LiteLLM price file must be a JSON object of model name → prices: {0}")]
+    NotAnObject(#[source] serde_json::Error),
+}
+
+/// The value of `origin` on every imported card.
+pub const ORIGIN: &str = "litellm";
+
+/// Reads LiteLLM's price file. Cards take effect on `effective_from`.
+pub fn import(json: &[u8], effective_from: NaiveDate) -> Result<LitellmImport, LitellmError> {
+    let entries: Entries<'_> = serde_json::from_slice(json).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => LitellmError::NotAnObject(e),
+        _ => LitellmError::NotJson(e),
+    })?;
+    let mut out = LitellmImport::default();
+    let mut seen = HashSet::new();
+    for (key, raw) in entries.0 {
+        match card(&key, raw, effective_from) {
+            Ok(card) if seen.insert((card.provider.clone(), card.model.clone())) => {
+                out.cards.push(card)
+            }
+            Ok(_) => out.skip(Skip::Duplicate),
+            Err(reason) => out.skip(reason),
+        }
+    }
+    Ok(out)
+}
+
+/// Why one entry did not become a card. Its text is the key of [`LitellmImport::skipped`].
+#[derive(Debug, thiserror::Error)]
+enum Skip {
+    #[error("sample_spec")]
+    SampleSpec,
+    #[error("not an object")]
+    NotAnObject,
+    #[error("no mode")]
+    NoMode,
+    #[error("mode {0}")]
+    Mode(String),
+    #[error("no token prices")]
+    NoTokenPrices,
+    #[error("no output price")]
+    NoOutputPrice,
+    #[error("no provider")]
+    NoProvider,
+    #[error("bad {0}")]
+    BadPrice(String),
+    #[error("{0}")]
+    Invalid(PriceCardError),
+    #[error("duplicate")]
+    Duplicate,
+}
+
+/// The file's top-level entries in document order. serde_json's own map sorts its keys,
+/// and "the first of two entries for one model wins" needs the file's order.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+struct EntriesVisitor;
+
+impl<'de> Visitor<'de> for EntriesVisitor {
+    type Value = Entries<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of model name → prices")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+            entries.push(entry);
+        }
+        Ok(Entries(entries))
+    }
+}
+
+/// One entry's fields, each kept as its JSON text.
+type Fields<'a> = BTreeMap<String, &'a RawValue>;
+
+/// The modes whose models LiteLLM prices per token.
+const TOKEN_MODES: [&str; 4] = ["chat", "responses", "completion", "embedding"];
+
+const INPUT: &str = "input_cost_per_token";
+const OUTPUT: &str = "output_cost_per_token";
+const CACHE_READ: &str = "cache_read_input_token_cost";
+const CACHE_WRITE: &str = "cache_creation_input_token_cost";
+const REASONING: &str = "output_cost_per_reasoning_token";
+const RATE_FIELDS: [&str; 5] = [INPUT, OUTPUT, CACHE_READ, CACHE_WRITE, REASONING];
+
+/// Field suffixes of the service tiers (`input_cost_per_token_batches`, ...).
+const TIER_SUFFIXES: [(&str, ServiceTier); 3] = [
+    ("_batches", ServiceTier::Batch),
+    ("_flex", ServiceTier::Flex),
+    ("_priority", ServiceTier::Priority),
+];
+
+/// The card of one entry, or why there is none.
+fn card(key: &str, raw: &RawValue, effective_from: NaiveDate) -> Result<PriceCard, Skip> {
+    if key == "sample_spec" {
+        return Err(Skip::SampleSpec);
+    }
+    let fields: Fields<'_> = serde_json::from_str(raw.get()).map_err(|_| Skip::NotAnObject)?;
+    let mode = text(&fields, "mode").ok_or(Skip::NoMode)?;
+    if !TOKEN_MODES.contains(&mode.as_str()) {
+        return Err(Skip::Mode(mode.chars().take(40).collect()));
+    }
+    if price(&fields, INPUT)?.is_none() {
+        return Err(Skip::NoTokenPrices);
+    }
+    let litellm_provider = text(&fields, "litellm_provider")
+        .filter(|p| !p.trim().is_empty())
+        .ok_or(Skip::NoProvider)?;
+    let mut rates = rates(&fields, "")?;
+    if rates.output.is_none() {
+        // Embeddings have no output tokens; LiteLLM leaves some without an output price.
+        if mode != "embedding" {
+            return Err(Skip::NoOutputPrice);
+        }
+        rates.output = Some(Decimal::ZERO);
+    }
+    let card = PriceCard {
+        provider: canonical_provider(&litellm_provider),
+        model: model_name(key, &litellm_provider).to_owned(),
+        effective_from,
+        rates,
+        tiers: tiers(&fields)?,
+        long_context: long_context(&fields)?,
+        origin: ORIGIN.to_owned(),
+    };
+    card.validate().map_err(Skip::Invalid)?;
+    Ok(card)
+}
+
+/// The model name of a key: `azure/gpt-4o` → `gpt-4o` when the prefix is the entry's
+/// LiteLLM provider or a provider tokentally knows; other keys stay whole.
+fn model_name<'k>(key: &'k str, litellm_provider: &str) -> &'k str {
+    match key.split_once('/') {
+        Some((prefix, rest)) if prefix == litellm_provider && !rest.is_empty() => rest,
+        _ => split_model_prefix(key).1,
+    }
+}
+
+/// A string field; absent when missing or not a string.
+fn text(fields: &Fields<'_>, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+/// The five rates read from `<field><suffix>`, per 1M tokens.
+fn rates(fields: &Fields<'_>, suffix: &str) -> Result<Rates, Skip> {
+    let get = |base: &str| price(fields, &format!("{base}{suffix}"));
+    Ok(Rates {
+        input: get(INPUT)?,
+        cached_input: get(CACHE_READ)?,
+        cache_write: get(CACHE_WRITE)?,
+        output: get(OUTPUT)?,
+        reasoning: get(REASONING)?,
+    })
+}
+
+fn tiers(fields: &Fields<'_>) -> Result<BTreeMap<ServiceTier, Rates>, Skip> {
+    let mut tiers = BTreeMap::new();
+    for (suffix, tier) in TIER_SUFFIXES {
+        let r = rates(fields, suffix)?;
+        if r != Rates::default() {
+            tiers.insert(tier, r);
+        }
+    }
+    Ok(tiers)
+}
+
+/// The long-context tier from `*_above_<N>k_tokens` fields. Only thresholds tokentally's
+/// rollups record ([`CONTEXT_THRESHOLDS`]) can be priced; of several, the lowest is kept.
+fn long_context(fields: &Fields<'_>) -> Result<Option<LongContext>, Skip> {
+    let Some(threshold) = fields
+        .keys()
+        .filter_map(|k| above_threshold(k))
+        .filter(|t| CONTEXT_THRESHOLDS.contains(t))
+        .min()
+    else {
+        return Ok(None);
+    };
+    let rates = rates(fields, &format!("_above_{}k_tokens", threshold / 1000))?;
+    Ok((rates != Rates::default()).then_some(LongContext { threshold, rates }))
+}
+
+/// `input_cost_per_token_above_200k_tokens` → 200,000, for the five rate fields.
+fn above_threshold(field: &str) -> Option<u64> {
+    let n = RATE_FIELDS.iter().find_map(|base| {
+        field
+            .strip_prefix(base)?
+            .strip_prefix("_above_")?
+            .strip_suffix("k_tokens")
+    })?;
+    let k: u64 = n.parse().ok()?;
+    // Only the canonical spelling, so that the rates are read back from the same fields.
+    if k.to_string() != n {
+        return None;
+    }
+    k.checked_mul(1000)
+}
+
+/// A per-token price field as a per-1M-token rate; `None` when missing or null.
+fn price(fields: &Fields<'_>, name: &str) -> Result<Option<Decimal>, Skip> {
+    let Some(raw) = fields.get(name) else {
+        return Ok(None);
+    };
+    let literal = raw.get();
+    if literal == "null" {
+        return Ok(None);
+    }
+    parse_number(literal)
+        .and_then(per_million)
+        .map(Some)
+        .ok_or_else(|| Skip::BadPrice(name.to_owned()))
+}
+
+/// A JSON number literal (`2.5e-06`, `0.000015`, `3`) as the exact decimal it writes, or
+/// `None` when it is not a number or does not fit a [`Decimal`] without rounding.
+fn parse_number(literal: &str) -> Option<Decimal> {
+    let literal = literal.trim();
+    if !literal.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return None;
+    }
+    let mantissa = literal.split(['e', 'E']).next()?;
+    // `from_str` rounds digits beyond Decimal's precision; `from_str_exact` refuses them.
+    let exact = Decimal::from_str_exact(mantissa).ok()?;
+    if mantissa.len() == literal.len() {
+        return Some(exact);
+    }
+    // `from_scientific` only moves the decimal point of that mantissa, and errors rather
+    // than rounds when it cannot.
+    Decimal::from_scientific(literal).ok()
+}
+
+/// Per token → per 1,000,000 tokens, by moving the decimal point six places (exact, unlike
+/// a multiplication that may round when the mantissa overflows), then normalized.
+fn per_million(per_token: Decimal) -> Option<Decimal> {
+    let scale = per_token.scale();
+    let shifted = match scale.checked_sub(6) {
+        Some(scale) => Decimal::try_from_i128_with_scale(per_token.mantissa(), scale),
+        None => Decimal::try_from_i128_with_scale(
+            per_token.mantissa().checked_mul(10_i128.pow(6 - scale))?,
+            0,
+        ),
+    };
+    shifted.ok().map(|d| d.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+    use serde_json::Value;
+
+    const REAL_FILE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/litellm-model-prices.json"
+    );
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()
+    }
+
+    fn real() -> (Vec<u8>, LitellmImport) {
+        let bytes = std::fs::read(REAL_FILE).unwrap();
+        let import = import(&bytes, day()).unwrap();
+        (bytes, import)
+    }
+
+    fn find<'a>(import: &'a LitellmImport, provider: &str, model: &str) -> &'a PriceCard {
+        import
+            .cards
+            .iter()
+            .find(|c| c.provider == provider && c.model == model)
+            .unwrap_or_else(|| panic!("no card for {provider}/{model}"))
+    }
+
+    fn rates(input: Decimal, output: Decimal) -> Rates {
+        Rates {
+            input: Some(input),
+            output: Some(output),
+            ..Rates::default()
+        }
+    }
+
+    #[test]
+    fn real_file_prices_gpt_4o_with_cache_and_batch_rates() {
+        let (_, import) = real();
+        let c = find(&import, "openai", "gpt-4o");
+        assert_eq!(
+            c.rates,
+            Rates {
+                cached_input: Some(dec!(1.25)),
+                ..rates(dec!(2.5), dec!(10))
+            }
+        );
+        assert_eq!(
+            c.tiers,
+            BTreeMap::from([(ServiceTier::Batch, rates(dec!(1.25), dec!(5)))])
+        );
+        assert_eq!(c.long_context, None);
+        assert_eq!((c.origin.as_str(), c.effective_from), ("litellm", day()));
+        // Normalized: 2.5, not 2.5000000.
+        assert_eq!(c.rates.input.unwrap().to_string(), "2.5");
+        // `azure/gpt-4o` loses its prefix and lands under Azure OpenAI.
+        let azure = find(&import, "azure_openai", "gpt-4o");
+        assert_eq!(
+            azure.rates,
+            Rates {
+                cached_input: Some(dec!(1.25)),
+                ..rates(dec!(2.5), dec!(10))
+            }
+        );
+    }
+
+    #[test]
+    fn real_file_prices_claude_cache_writes_and_reads() {
+        let (_, import) = real();
+        let c = find(&import, "anthropic", "claude-3-5-sonnet-20241022");
+        assert_eq!(
+            c.rates,
+            Rates {
+                cached_input: Some(dec!(0.3)),
+                cache_write: Some(dec!(3.75)),
+                ..rates(dec!(3), dec!(15))
+            }
+        );
+        let vertex = find(&import, "vertex_ai", "claude-3-5-sonnet@20240620");
+        assert_eq!(vertex.rates, rates(dec!(3), dec!(15)));
+    }
+
+    #[test]
+    fn real_file_prices_long_context_tiers() {
+        let (_, import) = real();
+        let c = find(&import, "gemini", "gemini-2.5-pro");
+        assert_eq!(c.rates, rates(dec!(1.25), dec!(10)));
+        assert_eq!(
+            c.long_context,
+            Some(LongContext {
+                threshold: 200_000,
+                rates: rates(dec!(2.5), dec!(15))
+            })
+        );
+        let c = find(&import, "vertex_ai", "gemini-1.5-pro");
+        assert_eq!(
+            c.long_context,
+            Some(LongContext {
+                threshold: 128_000,
+                rates: rates(dec!(2.5), dec!(10))
+            })
+        );
+    }
+
+    #[test]
+    fn real_file_prices_reasoning_and_embeddings() {
+        let (_, import) = real();
+        let c = find(&import, "gemini", "gemini-2.5-flash-preview-04-17");
+        assert_eq!(
+            c.rates,
+            Rates {
+                reasoning: Some(dec!(3.5)),
+                ..rates(dec!(0.15), dec!(0.6))
+            }
+        );
+        // An embedding without an output price costs nothing per output token.
+        assert_eq!(
+            find(&import, "mistral", "mistral-embed").rates,
+            rates(dec!(0.1), dec!(0))
+        );
+        let small = find(&import, "openai", "text-embedding-3-small");
+        assert_eq!(small.rates, rates(dec!(0.02), dec!(0)));
+    }
+
+    /// The reference counts below are computed from a plain `serde_json::Value` parse of the
+    /// file, independently of the importer's own code paths.
+    fn reference_model(key: &str, litellm_provider: &str) -> String {
+        match key.split_once('/') {
+            Some((p, rest)) if p == litellm_provider => rest.to_owned(),
+            _ => split_model_prefix(key).1.to_owned(),
+        }
+    }
+
+    #[test]
+    fn every_chat_model_with_token_prices_imports() {
+        let (bytes, import) = real();
+        let file: BTreeMap<String, Value> = serde_json::from_slice(&bytes).unwrap();
+        let chat: HashSet<(String, String)> = file
+            .iter()
+            .filter(|(k, v)| *k != "sample_spec" && v["mode"] == "chat")
+            .filter(|(_, v)| {
+                v["input_cost_per_token"].is_number() && v["output_cost_per_token"].is_number()
+            })
+            .map(|(k, v)| {
+                let p = v["litellm_provider"].as_str().unwrap();
+                (canonical_provider(p), reference_model(k, p))
+            })
+            .collect();
+        let imported: HashSet<(String, String)> = import
+            .cards
+            .iter()
+            .map(|c| (c.provider.clone(), c.model.clone()))
+            .collect();
+        assert_eq!(
+            imported.len(),
+            import.cards.len(),
+            "cards are unique by (provider, model)"
+        );
+        assert!(chat.len() > 700, "{}", chat.len());
+        let missing: Vec<_> = chat.difference(&imported).collect();
+        assert!(missing.is_empty(), "chat models not imported: {missing:?}");
+        assert_eq!(
+            import
+                .cards
+                .iter()
+                .filter(|c| chat.contains(&(c.provider.clone(), c.model.clone())))
+                .count(),
+            chat.len()
+        );
+    }
+
+    #[test]
+    fn every_entry_is_imported_or_counted_as_skipped() {
+        let (bytes, import) = real();
+        let file: BTreeMap<String, Value> = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            import.cards.len() as u64 + import.skipped_total(),
+            file.len() as u64
+        );
+        let modes = |m: &str| file.values().filter(|v| v["mode"] == m).count() as u64;
+        assert_eq!(import.skipped["sample_spec"], 1);
+        assert_eq!(
+            import.skipped["mode image_generation"],
+            modes("image_generation")
+        );
+        assert_eq!(import.skipped["mode rerank"], modes("rerank"));
+        assert!(import.skipped["duplicate"] >= 1);
+        assert!(
+            import
+                .cards
+                .iter()
+                .all(|c| c.validate().is_ok() && c.origin == ORIGIN)
+        );
+    }
+
+    #[test]
+    fn real_rates_equal_the_literals_times_a_million() {
+        // Cross-check `per_million` against Decimal's multiplication on every price literal.
+        let (bytes, _) = real();
+        let file: BTreeMap<String, BTreeMap<String, Box<RawValue>>> =
+            serde_json::from_slice(&bytes).unwrap();
+        let mut n = 0;
+        for fields in file.values() {
+            for (name, raw) in fields
+                .iter()
+                .filter(|(k, _)| k.contains("cost_per_token") || k.ends_with("token_cost"))
+            {
+                let Some(d) = parse_number(raw.get()) else {
+                    continue;
+                };
+                assert_eq!(
+                    per_million(d),
+                    Some((d * dec!(1_000_000)).normalize()),
+                    "{name} {}",
+                    raw.get()
+                );
+                n += 1;
+            }
+        }
+        assert!(n > 2000, "{n}");
+    }
+
+    #[test]
+    fn parses_number_literals_exactly() {
+        let cases = [
+            ("2.5e-06", Some(dec!(2.5))),
+            ("3e-06", Some(dec!(3))),
+            ("0.000015", Some(dec!(15))),
+            ("1E-7", Some(dec!(0.1))),
+            ("1e+2", Some(dec!(100_000_000))),
+            ("0", Some(dec!(0))),
+            ("0.0", Some(dec!(0))),
+            ("0.0000001", Some(dec!(0.1))),
+            // An f64 would turn this into 1.0.
+            ("1.0000000000000001e-06", Some(dec!(1.0000000000000001))),
+            ("1e-28", Some(dec!(0.0000000000000000000001))),
+            ("1e-29", None),
+            ("1e30", None),
+            ("0.12345678901234567890123456789", None),
+            ("1e99999999999", None),
+            ("\"0.1\"", None),
+            ("{}", None),
+            ("true", None),
+        ];
+        for (literal, expected) in cases {
+            assert_eq!(
+                parse_number(literal).and_then(per_million),
+                expected,
+                "{literal}"
+            );
+        }
+        assert_eq!(parse_number("-1e-06"), Some(dec!(-0.000001)));
+    }
+
+    fn one(entry: &str) -> LitellmImport {
+        import(format!("{{{entry}}}").as_bytes(), day()).unwrap()
+    }
+
+    fn reasons(import: &LitellmImport) -> Vec<(&str, u64)> {
+        import
+            .skipped
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn reads_tiers_and_picks_the_lowest_known_context_threshold() {
+        let i = one(
+            r#""openai/m": {"mode": "responses", "litellm_provider": "openai",
+                "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
+                "input_cost_per_token_flex": 5e-07, "cache_read_input_token_cost_flex": 1e-07,
+                "output_cost_per_token_priority": 8e-06,
+                "input_cost_per_token_above_200k_tokens": 2e-06, "output_cost_per_token_above_200k_tokens": 6e-06,
+                "input_cost_per_token_above_128k_tokens": 1.5e-06,
+                "input_cost_per_token_above_100k_tokens": 9e-06,
+                "input_cost_per_character_above_128k_tokens": 9e-06}"#,
+        );
+        assert_eq!(i.skipped_total(), 0);
+        let c = &i.cards[0];
+        assert_eq!((c.provider.as_str(), c.model.as_str()), ("openai", "m"));
+        assert_eq!(
+            c.tiers,
+            BTreeMap::from([
+                (
+                    ServiceTier::Flex,
+                    Rates {
+                        input: Some(dec!(0.5)),
+                        cached_input: Some(dec!(0.1)),
+                        ..Rates::default()
+                    }
+                ),
+                (
+                    ServiceTier::Priority,
+                    Rates {
+                        output: Some(dec!(8)),
+                        ..Rates::default()
+                    }
+                ),
+            ])
+        );
+        let lc = Rates {
+            input: Some(dec!(1.5)),
+            ..Rates::default()
+        };
+        assert_eq!(
+            c.long_context,
+            Some(LongContext {
+                threshold: 128_000,
+                rates: lc
+            })
+        );
+    }
+
+    #[test]
+    fn names_models_without_their_provider_prefix() {
+        let cases = [
+            ("azure/gpt-4o", "azure", "gpt-4o"),
+            ("gemini/gemini-1.5-pro", "gemini", "gemini-1.5-pro"),
+            (
+                "vertex_ai/claude-3-5-sonnet@20240620",
+                "vertex_ai-anthropic_models",
+                "claude-3-5-sonnet@20240620",
+            ),
+            (
+                "openrouter/deepseek/deepseek-r1",
+                "openrouter",
+                "deepseek/deepseek-r1",
+            ),
+            (
+                "meta-llama/Llama-3-8b",
+                "together_ai",
+                "meta-llama/Llama-3-8b",
+            ),
+            ("azure/", "azure", "azure/"),
+            ("gpt-4o", "openai", "gpt-4o"),
+        ];
+        for (key, provider, model) in cases {
+            assert_eq!(model_name(key, provider), model, "{key}");
+        }
+    }
+
+    #[test]
+    fn skips_entries_with_a_reason_and_keeps_the_first_duplicate() {
+        let i = one(r#""sample_spec": {"mode": "chat"},
+            "gpt-4o": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06},
+            "openai/gpt-4o": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": 9e-06, "output_cost_per_token": 9e-06},
+            "dall-e-3": {"mode": "image_generation", "litellm_provider": "openai", "input_cost_per_pixel": 1e-08},
+            "medlm": {"mode": "chat", "litellm_provider": "vertex_ai-language-models", "input_cost_per_character": 1e-06},
+            "half": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": 1e-06},
+            "nomode": {"litellm_provider": "fireworks_ai", "input_cost_per_token": 1e-06, "output_cost_per_token": 1e-06},
+            "noprov": {"mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 1e-06},
+            "neg": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": -1e-06, "output_cost_per_token": 1e-06},
+            "str": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": "1e-06", "output_cost_per_token": 1e-06},
+            "tiny": {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": 1e-06, "output_cost_per_token": 1e-40},
+            "num": 42,
+            "embed": {"mode": "embedding", "litellm_provider": "mistral", "input_cost_per_token": 1e-07, "output_cost_per_token": null}"#);
+        let cards: Vec<_> = i
+            .cards
+            .iter()
+            .map(|c| (c.provider.as_str(), c.model.as_str(), c.rates.input))
+            .collect();
+        assert_eq!(
+            cards,
+            [
+                ("openai", "gpt-4o", Some(dec!(1))),
+                ("mistral", "embed", Some(dec!(0.1)))
+            ]
+        );
+        assert_eq!(i.cards[1].rates.output, Some(dec!(0)));
+        assert_eq!(
+            reasons(&i),
+            [
+                ("bad input_cost_per_token", 1),
+                ("bad output_cost_per_token", 1),
+                ("duplicate", 1),
+                ("mode image_generation", 1),
+                ("no mode", 1),
+                ("no output price", 1),
+                ("no provider", 1),
+                ("no token prices", 1),
+                ("not an object", 1),
+                ("rates must not be negative", 1),
+                ("sample_spec", 1),
+            ]
+        );
+        assert_eq!(i.skipped_total() + i.cards.len() as u64, 13);
+    }
+
+    #[test]
+    fn refuses_files_that_are_not_a_json_object() {
+        for bad in ["", "not json", "{\"a\": 1", "{} trailing", "\u{0}"] {
+            assert!(
+                matches!(import(bad.as_bytes(), day()), Err(LitellmError::NotJson(_))),
+                "{bad:?}"
+            );
+        }
+        for bad in ["[1, 2]", "42", "\"x\"", "null"] {
+            assert!(
+                matches!(
+                    import(bad.as_bytes(), day()),
+                    Err(LitellmError::NotAnObject(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(import(&[0xff, 0xfe, b'{'], day()).is_err());
+        assert_eq!(import(b"{}", day()).unwrap(), LitellmImport::default());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = import(&bytes, day());
+        }
+
+        #[test]
+        fn arbitrary_number_literals_never_panic(
+            input in "-?(0|[1-9][0-9]{0,40})(\\.[0-9]{1,40})?([eE][+-]?[0-9]{1,4})?",
+            output in "-?(0|[1-9][0-9]{0,40})(\\.[0-9]{1,40})?([eE][+-]?[0-9]{1,4})?",
+        ) {
+            let json = format!(
+                r#"{{"m": {{"mode": "chat", "litellm_provider": "openai",
+                    "input_cost_per_token": {input}, "output_cost_per_token": {output}}}}}"#
+            );
+            let i = import(json.as_bytes(), day()).unwrap();
+            prop_assert_eq!(i.cards.len() as u64 + i.skipped_total(), 1);
+        }
+    }
+}

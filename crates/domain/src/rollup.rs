@@ -1,0 +1,282 @@
+//! Rollups: events folded into daily totals per dimension, the only thing reads look at.
+//!
+//! Ingest folds a batch into [`RollupKey`] → [`RollupTotals`] deltas (and workflow deltas),
+//! which storage adds to its tables in the same transaction as the raw events. Keys keep
+//! every dimension that attribution and exact pricing need: the day (effective dates), the
+//! key and tags (attribution), provider and model (price card), tier and context band (rates).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::attribution::EventDims;
+use crate::event::{Outcome, ServiceTier, UsageEvent};
+use crate::price_card::context_band;
+use crate::tokens::TokenCounts;
+
+/// The dimensions of one rollup row. Absent strings are empty, so that a unique index can
+/// cover them (NULLs never collide in SQL).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RollupKey {
+    pub day: NaiveDate,
+    pub provider: String,
+    pub model: String,
+    pub api_key: String,
+    pub team: String,
+    pub feature: String,
+    pub environment: String,
+    /// The event's further tags as canonical JSON (sorted keys), or empty.
+    pub tags: String,
+    pub service_tier: ServiceTier,
+    pub outcome: Outcome,
+    /// [`context_band`] of each call's input.
+    pub context_band: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupTotals {
+    pub events: u64,
+    pub requests: u64,
+    pub tokens: TokenCounts,
+    /// Successful requests that are not part of a workflow (a workflow's success is counted
+    /// once, from its final call).
+    pub standalone_successes: u64,
+}
+
+impl RollupTotals {
+    pub fn add(&mut self, o: &RollupTotals) {
+        self.events += o.events;
+        self.requests += o.requests;
+        self.tokens.add(&o.tokens);
+        self.standalone_successes += o.standalone_successes;
+    }
+}
+
+/// Owner-relevant dimensions shared by rollup rows and workflows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Dims {
+    pub provider: String,
+    pub model: String,
+    pub api_key: String,
+    pub team: String,
+    pub feature: String,
+    pub environment: String,
+    pub tags: String,
+}
+
+impl Dims {
+    pub fn of(e: &UsageEvent) -> Self {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        Dims {
+            provider: e.provider.clone(),
+            model: e.model.clone(),
+            api_key: s(&e.api_key),
+            team: s(&e.team),
+            feature: s(&e.feature),
+            environment: s(&e.environment),
+            tags: if e.tags.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&e.tags).unwrap_or_default()
+            },
+        }
+    }
+
+    /// Parsed tags; a row whose tags do not parse is treated as having none.
+    pub fn parse_tags(&self) -> BTreeMap<String, String> {
+        if self.tags.is_empty() {
+            BTreeMap::new()
+        } else {
+            serde_json::from_str(&self.tags).unwrap_or_default()
+        }
+    }
+
+    /// The view attribution needs; `tags` must come from [`Dims::parse_tags`].
+    pub fn event_dims<'a>(&'a self, tags: &'a BTreeMap<String, String>) -> EventDims<'a> {
+        let opt = |s: &'a String| (!s.is_empty()).then_some(s.as_str());
+        EventDims {
+            provider: &self.provider,
+            model: &self.model,
+            api_key: opt(&self.api_key),
+            team: opt(&self.team),
+            feature: opt(&self.feature),
+            environment: opt(&self.environment),
+            tags,
+        }
+    }
+}
+
+impl RollupKey {
+    pub fn of(e: &UsageEvent) -> Self {
+        let d = Dims::of(e);
+        RollupKey {
+            day: e.timestamp.date_naive(),
+            provider: d.provider,
+            model: d.model,
+            api_key: d.api_key,
+            team: d.team,
+            feature: d.feature,
+            environment: d.environment,
+            tags: d.tags,
+            service_tier: e.service_tier,
+            outcome: e.outcome,
+            context_band: context_band(e.tokens.input / e.requests.max(1)),
+        }
+    }
+
+    pub fn dims(&self) -> Dims {
+        Dims {
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            api_key: self.api_key.clone(),
+            team: self.team.clone(),
+            feature: self.feature.clone(),
+            environment: self.environment.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// Folds events into rollup deltas, sorted by key (so that storage touches rows in one order
+/// and concurrent writers cannot deadlock).
+pub fn fold(events: &[UsageEvent]) -> BTreeMap<RollupKey, RollupTotals> {
+    let mut out: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+    for e in events {
+        let t = out.entry(RollupKey::of(e)).or_default();
+        t.events += 1;
+        t.requests += e.requests;
+        t.tokens.add(&e.tokens);
+        if e.outcome == Outcome::Success && e.workflow_id.is_none() {
+            t.standalone_successes += e.requests;
+        }
+    }
+    out
+}
+
+/// What a batch adds to one workflow: its calls, and its first and last call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowDelta {
+    pub calls: u64,
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub first_at: DateTime<Utc>,
+    pub first_input: u64,
+    pub last_at: DateTime<Utc>,
+    /// Breaks ties between calls of the same instant, so that every writer agrees.
+    pub last_event_id: String,
+    pub last_outcome: Outcome,
+    pub last_input: u64,
+    /// The final call's owner dimensions: the workflow is attributed as its final call.
+    pub last_dims: Dims,
+}
+
+impl WorkflowDelta {
+    /// Whether (at, id) comes after this delta's last call.
+    pub fn is_later(&self, at: DateTime<Utc>, id: &str) -> bool {
+        (at, id) > (self.last_at, self.last_event_id.as_str())
+    }
+
+    pub fn merge(&mut self, o: &WorkflowDelta) {
+        self.calls += o.calls;
+        self.requests += o.requests;
+        self.input_tokens += o.input_tokens;
+        if o.first_at < self.first_at {
+            self.first_at = o.first_at;
+            self.first_input = o.first_input;
+        }
+        if self.is_later(o.last_at, &o.last_event_id) {
+            self.last_at = o.last_at;
+            self.last_event_id = o.last_event_id.clone();
+            self.last_outcome = o.last_outcome;
+            self.last_input = o.last_input;
+            self.last_dims = o.last_dims.clone();
+        }
+    }
+}
+
+pub fn fold_workflows(events: &[UsageEvent]) -> BTreeMap<String, WorkflowDelta> {
+    let mut out: BTreeMap<String, WorkflowDelta> = BTreeMap::new();
+    for e in events {
+        let Some(wf) = &e.workflow_id else { continue };
+        let delta = WorkflowDelta {
+            calls: 1,
+            requests: e.requests,
+            input_tokens: e.tokens.input,
+            first_at: e.timestamp,
+            first_input: e.tokens.input,
+            last_at: e.timestamp,
+            last_event_id: e.id.clone(),
+            last_outcome: e.outcome,
+            last_input: e.tokens.input,
+            last_dims: Dims::of(e),
+        };
+        match out.get_mut(wf) {
+            Some(d) => d.merge(&delta),
+            None => {
+                out.insert(wf.clone(), delta);
+            }
+        }
+    }
+    out
+}
+
+/// A stored workflow as reads see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRow {
+    pub workflow_id: String,
+    /// The day of its final call, which places it in a month.
+    pub day: NaiveDate,
+    pub calls: u64,
+    /// The explicit outcome if one was set, else the final call's.
+    pub outcome: Outcome,
+    pub dims: Dims,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(id: &str, ts: &str, outcome: &str, wf: Option<&str>, input: u64) -> UsageEvent {
+        let mut v = json!({"id": id, "timestamp": ts, "provider": "openai", "model": "gpt-4o",
+            "input_tokens": input, "output_tokens": 10, "outcome": outcome, "api_key": "k1"});
+        if let Some(w) = wf {
+            v["workflow_id"] = json!(w);
+        }
+        UsageEvent::from_json(&v, "2027-01-01T00:00:00Z".parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn folds_same_dimensions_into_one_row() {
+        let evs = [
+            event("a", "2026-01-01T01:00:00Z", "success", None, 100),
+            event("b", "2026-01-01T02:00:00Z", "success", None, 50),
+            event("c", "2026-01-01T03:00:00Z", "success", Some("w"), 10),
+            event("d", "2026-01-02T03:00:00Z", "success", None, 300_000),
+        ];
+        let rows = fold(&evs);
+        // The workflow call shares the day's row but adds no standalone success.
+        assert_eq!(rows.len(), 2);
+        let first = rows.values().next().unwrap();
+        assert_eq!(
+            (first.events, first.tokens.input, first.standalone_successes),
+            (3, 160, 2)
+        );
+        assert_eq!(rows.keys().last().unwrap().context_band, 272_000);
+    }
+
+    #[test]
+    fn a_workflow_remembers_its_final_call_whatever_the_order() {
+        let evs = [
+            event("3", "2026-01-01T03:00:00Z", "success", Some("w"), 300),
+            event("1", "2026-01-01T01:00:00Z", "retry", Some("w"), 100),
+            event("2", "2026-01-01T02:00:00Z", "failure", Some("w"), 200),
+        ];
+        let wf = &fold_workflows(&evs)["w"];
+        assert_eq!(
+            (wf.calls, wf.first_input, wf.last_input, wf.last_outcome),
+            (3, 100, 300, Outcome::Success)
+        );
+    }
+}
