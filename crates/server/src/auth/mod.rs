@@ -1,0 +1,7 @@
+//! Who is calling, and what they may do. Every handler asks through [`Principal`].
+
+pub mod passwords;
+pub mod principal;
+pub mod tokens;
+
+pub use principal::{Principal, Role};

@@ -1,0 +1,290 @@
+//! The command line: `serve`, `demo`, `migrate`, `import`, `prices import`, `user add`,
+//! `token create`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::auth::{Role, passwords, tokens};
+use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::ingest::{self, native};
+use crate::startup::{Application, ensure_default_catalog};
+use crate::storage::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokentally",
+    version,
+    about = "Token economics for AI spend: meter, price, attribute, show back and charge back."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "TOKENTALLY_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, global = true, env = "TOKENTALLY_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API.
+    Serve,
+    /// Serve a realistic, seeded demo organisation from an embedded SQLite file.
+    Demo {
+        /// The demo database file (created and seeded when missing, reused otherwise).
+        #[arg(long, default_value = "tokentally-demo.db")]
+        file: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import usage events from a file.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ImportFormat::Native)]
+        format: ImportFormat,
+    },
+    /// Price catalog commands.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    /// tokentally's event format: a JSON array, {"events": [...]}, or NDJSON.
+    Native,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Import a LiteLLM model_prices_and_context_window.json file.
+    Import {
+        file: PathBuf,
+        /// The day changed rates take effect (default: today).
+        #[arg(long)]
+        effective_from: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TOKENTALLY_PASSWORD")]
+        password: String,
+        /// admin, finance, lead or viewer.
+        #[arg(long)]
+        role: String,
+        /// A team the user leads (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints it alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// ingest, or a user role (admin, finance, lead, viewer).
+        #[arg(long)]
+        role: String,
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = cli.global;
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(Config::new(&g.database_url, g.bind)).await?;
+            println!(
+                "tokentally is serving on http://{}",
+                app_addr(g.bind, app.port())
+            );
+            app.run_until_stopped().await
+        }
+        Command::Demo { file } => crate::demo::run(&file, g.bind).await,
+        Command::Migrate => {
+            connect(&g.database_url).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import {
+            file,
+            format: ImportFormat::Native,
+        } => {
+            let store = connect(&g.database_url).await?;
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let format = if looks_like_json_document(&body) {
+                native::BodyFormat::Json
+            } else {
+                native::BodyFormat::NdJson
+            };
+            let batch = native::parse(&body, format, chrono::Utc::now())
+                .with_context(|| format!("reading {}", file.display()))?;
+            let report = ingest::ingest(&store, batch).await?;
+            for r in &report.rejected {
+                eprintln!(
+                    "rejected #{} {}: {}",
+                    r.index,
+                    r.id.as_deref().unwrap_or("-"),
+                    r.error
+                );
+            }
+            println!(
+                "accepted {}, duplicates {}, rejected {}",
+                report.accepted,
+                report.duplicates,
+                report.rejected.len()
+            );
+            Ok(())
+        }
+        Command::Prices {
+            command:
+                PricesCommand::Import {
+                    file,
+                    effective_from,
+                },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let day = effective_from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let report = crate::http::prices::import_litellm(&store, &body, day)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}: {}", describe(&e)))?;
+            println!(
+                "imported {} cards, {} unchanged, {} entries skipped",
+                report.imported, report.unchanged, report.skipped
+            );
+            for (reason, n) in &report.skipped_by_reason {
+                println!("  skipped {n}: {reason}");
+            }
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    password,
+                    role,
+                    teams,
+                },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let role = user_role(&role)?;
+            add_user(&store, &email, &password, role, &teams).await?;
+            println!("created {role} {email}");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, role, teams },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let token = create_token(&store, &name, role, &teams).await?;
+            eprintln!("created {role} token `{name}`; it is shown once:");
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn connect(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("opening {}", crate::storage::redact(url)))?;
+    ensure_default_catalog(&store).await?;
+    Ok(store)
+}
+
+fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
+    SocketAddr::new(bind.ip(), port)
+}
+
+fn looks_like_json_document(body: &[u8]) -> bool {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    // An NDJSON file also starts with `{`; a whole document parses as one value.
+    first == Some(&b'[')
+        || (first == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok())
+}
+
+fn describe(e: &crate::error::ApiError) -> String {
+    match e {
+        crate::error::ApiError::Unprocessable(v) => v.to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub fn user_role(role: &str) -> anyhow::Result<Role> {
+    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+    if role == Role::Ingest {
+        bail!("`ingest` is a token role, not a user role");
+    }
+    Ok(role)
+}
+
+pub async fn add_user(
+    store: &Store,
+    email: &str,
+    password: &str,
+    role: Role,
+    teams: &[String],
+) -> anyhow::Result<i64> {
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    if role == Role::Lead && teams.is_empty() {
+        bail!("a lead needs at least one --team");
+    }
+    let hash = passwords::hash(password)?;
+    store
+        .add_user(email.trim(), &hash, role.as_str(), teams)
+        .await
+        .with_context(|| format!("creating user {email}"))
+}
+
+/// Creates a token and returns it; only its digest is stored.
+pub async fn create_token(
+    store: &Store,
+    name: &str,
+    role: Role,
+    teams: &[String],
+) -> anyhow::Result<String> {
+    if role == Role::Lead && teams.is_empty() {
+        bail!("a lead token needs at least one --team");
+    }
+    let token = tokens::generate();
+    store
+        .add_api_token(name, &tokens::digest(&token), role.as_str(), teams)
+        .await?;
+    Ok(token)
+}

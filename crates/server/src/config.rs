@@ -1,0 +1,38 @@
+//! Settings: flags and `TOKENTALLY_*` environment variables (clap reads both), with defaults.
+
+use std::net::SocketAddr;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tokentally.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    /// Largest request body accepted (ingest and imports); larger ones get 413.
+    pub body_limit: usize,
+    pub currency: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &crate::storage::redact(&self.database_url))
+            .field("bind", &self.bind)
+            .field("body_limit", &self.body_limit)
+            .field("currency", &self.currency)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn new(database_url: impl Into<String>, bind: SocketAddr) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind,
+            body_limit: DEFAULT_BODY_LIMIT,
+            currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
+        }
+    }
+}

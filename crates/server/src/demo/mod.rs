@@ -1,0 +1,64 @@
+//! `tokentally demo`: a realistic, seeded organisation on an embedded SQLite file.
+
+pub mod generate;
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::auth::Role;
+use crate::config::Config;
+use crate::startup::{Application, ensure_default_catalog};
+use crate::storage::Store;
+
+pub const ADMIN_EMAIL: &str = "admin@demo.tokentally";
+pub const ADMIN_PASSWORD: &str = "tokentally-demo";
+
+/// Writes the generated organisation into an empty store.
+pub async fn seed(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<usize> {
+    let data = generate::generate(spec);
+    for chunk in data.events.chunks(5_000) {
+        store.add_events(chunk).await?;
+    }
+    for m in &data.mappings {
+        store.set_key_mapping(m, "demo").await?;
+    }
+    for r in &data.rules {
+        store.add_rule(r).await?;
+    }
+    for o in &data.overheads {
+        store.set_overhead(o).await?;
+    }
+    Ok(data.events.len())
+}
+
+pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
+    let url = format!("sqlite://{}", file.display());
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("opening {}", file.display()))?;
+    ensure_default_catalog(&store).await?;
+    if store.count_events().await? == 0 {
+        println!("seeding the demo into {} ...", file.display());
+        let n = seed(&store, &generate::DemoSpec::ending(chrono::Utc::now())).await?;
+        crate::cli::add_user(&store, ADMIN_EMAIL, ADMIN_PASSWORD, Role::Admin, &[]).await?;
+        println!("seeded {n} usage events over 6 months");
+    } else {
+        println!(
+            "reusing the demo in {} (delete the file to start afresh)",
+            file.display()
+        );
+    }
+    let token = crate::cli::create_token(&store, "demo", Role::Finance, &[]).await?;
+    let app = Application::with_store(store, Config::new(url, bind)).await?;
+    let base = format!("http://{}:{}", bind.ip(), app.port());
+    let month = crate::http::last_full_month();
+    println!();
+    println!("tokentally demo is running at {base}/");
+    println!("  log in as {ADMIN_EMAIL} with password {ADMIN_PASSWORD}");
+    println!(
+        "  API (finance token, shown once): curl -H 'Authorization: Bearer {token}' '{base}/api/v1/showback?month={month}'"
+    );
+    app.run_until_stopped().await
+}

@@ -1,0 +1,63 @@
+//! `GET /api/v1/showback` and `GET /api/v1/teams/{team}`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use tokentally_domain::showback::{Showback, TeamDrilldown};
+
+use super::MonthQuery;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::reports;
+use crate::startup::AppState;
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<Showback>, ApiError> {
+    principal.require_read()?;
+    let month = q.month()?;
+    let mut sb =
+        reports::showback(&state.store, &state.prices, month, &state.config.currency).await?;
+    if !principal.sees_everything() {
+        // A lead's view holds only their teams; org-wide figures would reveal the others.
+        sb.teams.retain(|t| principal.may_read_team(&t.team));
+        sb.org_total = sb.teams.iter().map(|t| t.blended_cost).sum();
+        sb.token_cost = sb.teams.iter().map(|t| t.token_cost).sum();
+        sb.overhead = sb.teams.iter().map(|t| t.overhead).sum();
+        sb.requests = sb.teams.iter().map(|t| t.requests).sum();
+        sb.successful_outcomes = sb.teams.iter().map(|t| t.successful_outcomes).sum();
+        sb.tokens = Default::default();
+        for t in &sb.teams {
+            sb.tokens.add(&t.tokens);
+        }
+        sb.unpriced.clear();
+        sb.previous_org_total = None;
+    }
+    Ok(Json(sb))
+}
+
+pub async fn team(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(team): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<TeamDrilldown>, ApiError> {
+    principal.require_read()?;
+    if !principal.may_read_team(&team) {
+        return Err(ApiError::Forbidden(format!(
+            "you may not read team `{team}`"
+        )));
+    }
+    let month = q.month()?;
+    reports::team(
+        &state.store,
+        &state.prices,
+        month,
+        &team,
+        &state.config.currency,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::NotFound(format!("team `{team}` has no usage or overhead in {month}")))
+}

@@ -1,0 +1,14 @@
+//! The tokentally server as a library, so that integration tests and benchmarks drive the
+//! same application the binary runs.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod reports;
+pub mod router;
+pub mod startup;
+pub mod storage;

@@ -1,0 +1,45 @@
+//! Every route in one place.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::http;
+use crate::startup::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    Router::new()
+        .route("/healthz", get(http::health::healthz))
+        .route("/metrics", get(http::metrics::get))
+        .route("/api/v1/events", post(http::events::post))
+        .route("/api/v1/showback", get(http::showback::get))
+        .route("/api/v1/teams/{team}", get(http::showback::team))
+        .route(
+            "/api/v1/key-mappings",
+            get(http::key_mappings::list).post(http::key_mappings::post),
+        )
+        .route("/api/v1/keys", get(http::key_mappings::keys))
+        .route(
+            "/api/v1/rules",
+            get(http::rules::list).post(http::rules::post),
+        )
+        .route(
+            "/api/v1/overheads",
+            get(http::overheads::list).post(http::overheads::post),
+        )
+        .route("/api/v1/prices", get(http::prices::list))
+        .route("/api/v1/prices/import", post(http::prices::import))
+        .fallback(http::health::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

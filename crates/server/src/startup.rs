@@ -1,0 +1,125 @@
+//! Building the application: state, router, listener. Tests bind port 0 and ask for the port.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use tokentally_domain::litellm;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::http::metrics::Metrics;
+use crate::reports::PriceBookCache;
+use crate::storage::Store;
+
+/// The LiteLLM price file shipped as the default catalog.
+pub const DEFAULT_CATALOG: &[u8] = include_bytes!("../../../assets/litellm-model-prices.json");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub prices: PriceBookCache,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            store,
+            prices: PriceBookCache::default(),
+            config: Arc::new(config),
+            metrics: Arc::default(),
+        }
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), seeds the default price catalog into an empty
+    /// one, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the database {}",
+                    crate::storage::redact(&config.database_url)
+                )
+            })?;
+        ensure_default_catalog(&store).await?;
+        Self::with_store(store, config).await
+    }
+
+    pub async fn with_store(store: Store, config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        Ok(Self {
+            listener,
+            state: AppState::new(store, config),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = crate::router::router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// Imports the shipped catalog when no card is stored yet, effective from 2000-01-01 so that
+/// all history is priced.
+pub async fn ensure_default_catalog(store: &Store) -> anyhow::Result<()> {
+    if store.price_cards_version().await?.0 > 0 {
+        return Ok(());
+    }
+    let since = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    let import =
+        litellm::import(DEFAULT_CATALOG, since).context("reading the shipped price catalog")?;
+    let stored = store.add_price_cards(&import.cards).await?;
+    tracing::info!(cards = stored.added, "imported the default price catalog");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`; tests stay quiet unless
+/// `TEST_LOG` is set).
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,139 @@
+//! Users and API tokens. Secrets are never stored: passwords as argon2id PHC strings, tokens
+//! as SHA-256 digests.
+
+use sqlx::Row;
+
+use super::rows::{int, json, text};
+use super::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub teams: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub teams: Vec<String>,
+    pub revoked: bool,
+}
+
+impl Store {
+    pub async fn add_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        role: &str,
+        teams: &[String],
+    ) -> Result<i64, StoreError> {
+        let _guard = self.write_guard().await;
+        let row = sqlx::query("INSERT INTO users (email, password_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(email.to_owned())
+            .bind(password_hash.to_owned())
+            .bind(role.to_owned())
+            .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn get_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, email, password_hash, role, teams FROM users WHERE email = $1")
+                .bind(email.to_owned())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok(UserRecord {
+                id: int(&r, "id")?,
+                email: text(&r, "email")?,
+                password_hash: text(&r, "password_hash")?,
+                role: text(&r, "role")?,
+                teams: json(&r, "teams")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn add_api_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        role: &str,
+        teams: &[String],
+    ) -> Result<i64, StoreError> {
+        let _guard = self.write_guard().await;
+        let row = sqlx::query("INSERT INTO api_tokens (name, token_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(name.to_owned())
+            .bind(token_hash.to_owned())
+            .bind(role.to_owned())
+            .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn get_api_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ApiTokenRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, role, teams, revoked_ms FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ApiTokenRecord {
+                id: int(&r, "id")?,
+                name: text(&r, "name")?,
+                role: text(&r, "role")?,
+                teams: json(&r, "teams")?,
+                revoked: r.try_get::<Option<i64>, _>("revoked_ms")?.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    /// Records when a token was last used (at most once a minute, to spare writes).
+    pub async fn touch_api_token(&self, id: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2 AND (last_used_ms IS NULL OR last_used_ms < $3)")
+            .bind(now)
+            .bind(id)
+            .bind(now - 60_000)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn revoke_api_token(&self, id: i64) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get("n")?)
+    }
+}

@@ -1,0 +1,353 @@
+//! The write path of ingest: raw events stored idempotently, and their rollup and workflow
+//! deltas added in the same transaction.
+
+use std::collections::HashSet;
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments, Row, Transaction};
+use tokentally_domain::event::UsageEvent;
+use tokentally_domain::rollup::{self, RollupKey, RollupTotals, WorkflowDelta};
+
+use super::{Store, StoreError, now_ms};
+
+/// Which events of a batch were stored now, and which were already there.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AddedEvents {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
+/// Rows per statement: under both databases' limits on bound parameters.
+const EVENT_CHUNK: usize = 500;
+const ROLLUP_CHUNK: usize = 800;
+
+const EVENT_COLUMNS: &[&str] = &[
+    "source",
+    "event_id",
+    "ts_ms",
+    "day",
+    "provider",
+    "model",
+    "api_key",
+    "team",
+    "feature",
+    "environment",
+    "user_id",
+    "customer",
+    "tags",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "requests",
+    "service_tier",
+    "outcome",
+    "workflow_id",
+    "latency_ms",
+    "reported_cost",
+    "received_ms",
+];
+
+const ROLLUP_KEY_COLUMNS: &[&str] = &[
+    "day",
+    "provider",
+    "model",
+    "api_key",
+    "team",
+    "feature",
+    "environment",
+    "tags",
+    "service_tier",
+    "outcome",
+    "context_band",
+];
+const ROLLUP_SUM_COLUMNS: &[&str] = &[
+    "events",
+    "requests",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "standalone_successes",
+];
+
+const WORKFLOW_COLUMNS: &[&str] = &[
+    "workflow_id",
+    "calls",
+    "requests",
+    "input_tokens",
+    "first_ms",
+    "first_input",
+    "last_ms",
+    "last_event_id",
+    "last_outcome",
+    "last_input",
+    "last_day",
+    "provider",
+    "model",
+    "api_key",
+    "team",
+    "feature",
+    "environment",
+    "tags",
+];
+
+/// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
+fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            n += 1;
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn add<'q, T>(args: &mut AnyArguments<'q>, value: T)
+where
+    T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+{
+    // Encoding an owned integer or string into AnyArguments cannot fail.
+    let _ = args.add(value);
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Stores a batch. An event whose (source, id) is already stored, or repeated within the
+    /// batch, is a duplicate: counted, not added again. Returns after the commit.
+    pub async fn add_events(&self, events: &[UsageEvent]) -> Result<AddedEvents, StoreError> {
+        // First occurrence wins within a batch; sorted so that concurrent writers lock rows in
+        // one order.
+        let mut seen = HashSet::with_capacity(events.len());
+        let mut unique: Vec<&UsageEvent> = events
+            .iter()
+            .filter(|e| seen.insert((e.source.as_str(), e.id.as_str())))
+            .collect();
+        unique.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+        let in_batch_duplicates = events.len() - unique.len();
+
+        let _guard = self.write_guard().await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.add_events_once(&unique).await {
+                Ok(stored) => {
+                    return Ok(AddedEvents {
+                        accepted: stored,
+                        duplicates: in_batch_duplicates + unique.len() - stored,
+                    });
+                }
+                Err(e) if e.is_retryable() && attempt < 5 => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn add_events_once(&self, events: &[&UsageEvent]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let received = now_ms();
+        let mut stored: Vec<UsageEvent> = Vec::with_capacity(events.len());
+        for chunk in events.chunks(EVENT_CHUNK) {
+            let inserted = insert_events(&mut tx, chunk, received).await?;
+            stored.extend(
+                chunk
+                    .iter()
+                    .filter(|e| inserted.contains(&(e.source.clone(), e.id.clone())))
+                    .map(|e| (*e).clone()),
+            );
+        }
+        let rollups: Vec<(RollupKey, RollupTotals)> = rollup::fold(&stored).into_iter().collect();
+        for chunk in rollups.chunks(ROLLUP_CHUNK) {
+            upsert_rollups(&mut tx, chunk).await?;
+        }
+        let workflows: Vec<(String, WorkflowDelta)> =
+            rollup::fold_workflows(&stored).into_iter().collect();
+        for chunk in workflows.chunks(ROLLUP_CHUNK) {
+            upsert_workflows(&mut tx, chunk).await?;
+        }
+        tx.commit().await?;
+        Ok(stored.len())
+    }
+
+    pub async fn count_events(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[&UsageEvent],
+    received: i64,
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let sql = format!(
+        "{} ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id",
+        insert_sql("events", EVENT_COLUMNS, chunk.len())
+    );
+    let mut args = AnyArguments::default();
+    for e in chunk {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        add(&mut args, e.source.clone());
+        add(&mut args, e.id.clone());
+        add(&mut args, e.timestamp.timestamp_millis());
+        add(&mut args, e.timestamp.date_naive().to_string());
+        add(&mut args, e.provider.clone());
+        add(&mut args, e.model.clone());
+        add(&mut args, opt(&e.api_key));
+        add(&mut args, opt(&e.team));
+        add(&mut args, opt(&e.feature));
+        add(&mut args, opt(&e.environment));
+        add(&mut args, opt(&e.user));
+        add(&mut args, opt(&e.customer));
+        add(
+            &mut args,
+            if e.tags.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&e.tags).unwrap_or_default()
+            },
+        );
+        add(&mut args, count(e.tokens.input));
+        add(&mut args, count(e.tokens.cached_input));
+        add(&mut args, count(e.tokens.cache_write));
+        add(&mut args, count(e.tokens.output));
+        add(&mut args, count(e.tokens.reasoning));
+        add(&mut args, count(e.requests));
+        add(&mut args, e.service_tier.as_str().to_owned());
+        add(&mut args, e.outcome.as_str().to_owned());
+        add(&mut args, opt(&e.workflow_id));
+        add(&mut args, e.latency_ms.map(count));
+        add(&mut args, e.reported_cost.map(|c| c.to_string()));
+        add(&mut args, received);
+    }
+    let rows = sqlx::query_with(&sql, args).fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("source")?,
+                r.try_get::<String, _>("event_id")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+async fn upsert_rollups(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[(RollupKey, RollupTotals)],
+) -> Result<(), StoreError> {
+    let columns: Vec<&str> = ROLLUP_KEY_COLUMNS
+        .iter()
+        .chain(ROLLUP_SUM_COLUMNS)
+        .copied()
+        .collect();
+    let updates: Vec<String> = ROLLUP_SUM_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = usage_rollups.{c} + excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "{} ON CONFLICT ({}) DO UPDATE SET {}",
+        insert_sql("usage_rollups", &columns, chunk.len()),
+        ROLLUP_KEY_COLUMNS.join(", "),
+        updates.join(", ")
+    );
+    let mut args = AnyArguments::default();
+    for (k, t) in chunk {
+        add(&mut args, k.day.to_string());
+        add(&mut args, k.provider.clone());
+        add(&mut args, k.model.clone());
+        add(&mut args, k.api_key.clone());
+        add(&mut args, k.team.clone());
+        add(&mut args, k.feature.clone());
+        add(&mut args, k.environment.clone());
+        add(&mut args, k.tags.clone());
+        add(&mut args, k.service_tier.as_str().to_owned());
+        add(&mut args, k.outcome.as_str().to_owned());
+        add(&mut args, count(k.context_band));
+        add(&mut args, count(t.events));
+        add(&mut args, count(t.requests));
+        add(&mut args, count(t.tokens.input));
+        add(&mut args, count(t.tokens.cached_input));
+        add(&mut args, count(t.tokens.cache_write));
+        add(&mut args, count(t.tokens.output));
+        add(&mut args, count(t.tokens.reasoning));
+        add(&mut args, count(t.standalone_successes));
+    }
+    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn upsert_workflows(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[(String, WorkflowDelta)],
+) -> Result<(), StoreError> {
+    // A call is later than the stored final call when it is later in time, or at the same
+    // instant with a larger event id; then it replaces the final call's fields.
+    let later = "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id > workflows.last_event_id))";
+    let earlier = "excluded.first_ms < workflows.first_ms";
+    let mut sets: Vec<String> = ["calls", "requests", "input_tokens"]
+        .iter()
+        .map(|c| format!("{c} = workflows.{c} + excluded.{c}"))
+        .collect();
+    for c in ["first_ms", "first_input"] {
+        sets.push(format!(
+            "{c} = CASE WHEN {earlier} THEN excluded.{c} ELSE workflows.{c} END"
+        ));
+    }
+    for c in WORKFLOW_COLUMNS.iter().skip(6) {
+        sets.push(format!(
+            "{c} = CASE WHEN {later} THEN excluded.{c} ELSE workflows.{c} END"
+        ));
+    }
+    let sql = format!(
+        "{} ON CONFLICT (workflow_id) DO UPDATE SET {}",
+        insert_sql("workflows", WORKFLOW_COLUMNS, chunk.len()),
+        sets.join(", ")
+    );
+    let mut args = AnyArguments::default();
+    for (id, w) in chunk {
+        add(&mut args, id.clone());
+        add(&mut args, count(w.calls));
+        add(&mut args, count(w.requests));
+        add(&mut args, count(w.input_tokens));
+        add(&mut args, w.first_at.timestamp_millis());
+        add(&mut args, count(w.first_input));
+        add(&mut args, w.last_at.timestamp_millis());
+        add(&mut args, w.last_event_id.clone());
+        add(&mut args, w.last_outcome.as_str().to_owned());
+        add(&mut args, count(w.last_input));
+        add(&mut args, w.last_at.date_naive().to_string());
+        let d = &w.last_dims;
+        for v in [
+            &d.provider,
+            &d.model,
+            &d.api_key,
+            &d.team,
+            &d.feature,
+            &d.environment,
+            &d.tags,
+        ] {
+            add(&mut args, v.clone());
+        }
+    }
+    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    Ok(())
+}

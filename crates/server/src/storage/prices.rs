@@ -1,0 +1,116 @@
+//! Price cards. A stored card never changes: a new price is a new card from a later date.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use tokentally_domain::price_card::PriceCard;
+
+use super::rows::{day, json, text};
+use super::{Store, StoreError, now_ms};
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PriceImport {
+    /// Cards stored (new models, and new rates from the card's date).
+    pub added: usize,
+    /// Cards whose model already had the same rates in force.
+    pub unchanged: usize,
+}
+
+/// The stored part of a card besides its key columns.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CardBody {
+    rates: tokentally_domain::price_card::Rates,
+    #[serde(default)]
+    tiers: std::collections::BTreeMap<
+        tokentally_domain::event::ServiceTier,
+        tokentally_domain::price_card::Rates,
+    >,
+    #[serde(default)]
+    long_context: Option<tokentally_domain::price_card::LongContext>,
+}
+
+impl Store {
+    pub async fn list_price_cards(&self) -> Result<Vec<PriceCard>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT provider, model, effective_from, card, origin FROM price_cards ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let body: CardBody = json(r, "card")?;
+                Ok(PriceCard {
+                    provider: text(r, "provider")?,
+                    model: text(r, "model")?,
+                    effective_from: day(r, "effective_from")?,
+                    rates: body.rates,
+                    tiers: body.tiers,
+                    long_context: body.long_context,
+                    origin: text(r, "origin")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes whenever a card is added: cheap to ask before reusing a cached price book.
+    pub async fn price_cards_version(&self) -> Result<(i64, i64), StoreError> {
+        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM price_cards")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((r.try_get("n")?, r.try_get("last")?))
+    }
+
+    /// Adds cards that change something: a model without a card, or rates that differ from
+    /// the card in force on the new card's date. A card for a date that already has one for
+    /// the same model replaces nothing and counts as unchanged.
+    pub async fn add_price_cards(&self, cards: &[PriceCard]) -> Result<PriceImport, StoreError> {
+        let existing = self.list_price_cards().await?;
+        let mut latest: HashMap<(String, String), Vec<&PriceCard>> = HashMap::new();
+        for c in &existing {
+            latest
+                .entry((c.provider.clone(), c.model.clone()))
+                .or_default()
+                .push(c);
+        }
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let mut result = PriceImport::default();
+        for card in cards {
+            let versions = latest.get(&(card.provider.clone(), card.model.clone()));
+            let in_force = versions.and_then(|v| {
+                v.iter()
+                    .filter(|c| c.effective_from <= card.effective_from)
+                    .max_by_key(|c| c.effective_from)
+            });
+            if in_force.is_some_and(|c| c.same_rates(card)) {
+                result.unchanged += 1;
+                continue;
+            }
+            let body = CardBody {
+                rates: card.rates.clone(),
+                tiers: card.tiers.clone(),
+                long_context: card.long_context.clone(),
+            };
+            let done = sqlx::query(
+                "INSERT INTO price_cards (provider, model, effective_from, card, origin, created_ms) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (provider, model, effective_from) DO NOTHING",
+            )
+            .bind(card.provider.clone())
+            .bind(card.model.clone())
+            .bind(card.effective_from.to_string())
+            .bind(serde_json::to_string(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            .bind(card.origin.clone())
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                result.added += 1;
+            } else {
+                result.unchanged += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(result)
+    }
+}
