@@ -196,6 +196,8 @@ pub struct TeamShowback {
     pub token_cost: Decimal,
     /// Exact, unrounded token cost.
     pub token_cost_exact: Decimal,
+    /// Exact token cost by token class.
+    pub token_cost_by_class: Cost,
     pub overhead: Decimal,
     pub overhead_by_category: BTreeMap<String, Decimal>,
     pub blended_cost: Decimal,
@@ -307,6 +309,7 @@ pub fn showback(
                 team: (*team).clone(),
                 token_cost,
                 token_cost_exact: exact.normalize(),
+                token_cost_by_class: s.cost,
                 overhead,
                 overhead_by_category: categories,
                 blended_cost: blended,
@@ -408,16 +411,12 @@ pub fn team_drilldown(
     attributor: &Attributor,
 ) -> TeamDrilldown {
     let ledger = Ledger::new(&data.rows, attributor, book);
-    let mine = |r: &AttributedRow<'_>| r.owner.team == team.team;
-    let view = |by: &dyn Fn(&AttributedRow<'_>) -> String,
-                wf_by: &dyn Fn(&Attribution, &WorkflowRow) -> String| {
-        let sums = ledger.summarize(|r| mine(r).then(|| by(r)));
-        let wins = successes(&sums, &data.workflows, attributor, |a, w| {
-            (a.team == team.team).then(|| wf_by(a, w))
-        });
-        lines(sums, &wins, team.token_cost, team.overhead)
+    let mine = |p: &Point<'_>| p.owner.team == team.team;
+    let totals = Some((team.token_cost, team.overhead));
+    let view = |by: &dyn Fn(&Point<'_>) -> String| {
+        breakdown(&ledger, &data.workflows, attributor, &mine, by, totals)
     };
-    let mut days = view(&|r| r.day().to_string(), &|_, w| w.day.to_string());
+    let mut days = view(&|p| p.day.to_string());
     days.sort_by(|a, b| a.name.cmp(&b.name));
     TeamDrilldown {
         team: team.team.clone(),
@@ -426,13 +425,74 @@ pub fn team_drilldown(
         token_cost: team.token_cost,
         overhead: team.overhead,
         blended_cost: team.blended_cost,
-        features: view(&|r| r.owner.feature.clone(), &|a, _| a.feature.clone()),
-        models: view(&|r| r.row.key.model.clone(), &|_, w| w.dims.model.clone()),
-        keys: view(&|r| r.row.key.api_key.clone(), &|_, w| {
-            w.dims.api_key.clone()
-        }),
+        features: view(&|p| p.owner.feature.clone()),
+        models: view(&|p| p.model.to_owned()),
+        keys: view(&|p| p.api_key.to_owned()),
         days,
     }
+}
+
+/// What views filter and group on, for a rollup row and for a workflow alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Point<'a> {
+    pub owner: &'a Attribution,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub api_key: &'a str,
+    pub day: NaiveDate,
+    pub outcome: Outcome,
+}
+
+impl<'a> AttributedRow<'a> {
+    pub fn point(&self) -> Point<'_> {
+        let k = &self.row.key;
+        Point {
+            owner: &self.owner,
+            provider: &k.provider,
+            model: &k.model,
+            api_key: &k.api_key,
+            day: k.day,
+            outcome: k.outcome,
+        }
+    }
+}
+
+/// One table of a drill-down: the rows `keep` accepts, grouped by `by`, priced, with their
+/// successful outcomes (workflows counted once, as their final call). With `totals` (the
+/// token cost and overhead the view must add up to) the lines are rounded to them and share
+/// the overhead in proportion to token cost; without, lines carry token cost only.
+pub fn breakdown(
+    ledger: &Ledger<'_>,
+    workflows: &[WorkflowRow],
+    attributor: &Attributor,
+    keep: &dyn Fn(&Point<'_>) -> bool,
+    by: &dyn Fn(&Point<'_>) -> String,
+    totals: Option<(Decimal, Decimal)>,
+) -> Vec<Line> {
+    let sums = ledger.summarize(|r| {
+        let p = r.point();
+        keep(&p).then(|| by(&p))
+    });
+    let wins = successes(&sums, workflows, attributor, |a, w| {
+        let d = &w.dims;
+        let p = Point {
+            owner: a,
+            provider: &d.provider,
+            model: &d.model,
+            api_key: &d.api_key,
+            day: w.day,
+            outcome: w.outcome,
+        };
+        keep(&p).then(|| by(&p))
+    });
+    let (token_cost, overhead) = totals.unwrap_or_else(|| {
+        let exact: Vec<Decimal> = sums.values().map(Summary::token_cost).collect();
+        (
+            round_to_cents_preserving_total(&exact).iter().sum(),
+            Decimal::ZERO,
+        )
+    });
+    lines(sums, &wins, token_cost, overhead)
 }
 
 /// Lines of one view, rounded to cents so that they add up to the team's token cost and

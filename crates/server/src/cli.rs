@@ -267,7 +267,7 @@ pub async fn add_user(
     }
     let hash = passwords::hash(password)?;
     store
-        .add_user(email.trim(), &hash, role.as_str(), teams)
+        .add_user(&email.trim().to_lowercase(), &hash, role.as_str(), teams)
         .await
         .with_context(|| format!("creating user {email}"))
 }

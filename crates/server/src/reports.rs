@@ -8,6 +8,7 @@ use tokentally_domain::month::Month;
 use tokentally_domain::showback::{self, Showback, TeamDrilldown};
 use tokio::sync::RwLock;
 
+use crate::auth::Principal;
 use crate::storage::{Store, StoreError};
 
 /// The price book, rebuilt only when the stored cards change (several servers may share a
@@ -84,4 +85,112 @@ pub async fn team(
     Ok(sb
         .team(team)
         .map(|t| showback::team_drilldown(t, month, currency, &current, &book, &attributor)))
+}
+
+/// What a month's pages need: its data, the one before (for changes), prices and owners.
+pub struct MonthContext {
+    pub month: Month,
+    pub book: Arc<PriceBook>,
+    pub attributor: Attributor,
+    pub data: showback::MonthData,
+    pub previous: showback::MonthData,
+}
+
+impl MonthContext {
+    pub async fn load(
+        store: &Store,
+        prices: &PriceBookCache,
+        month: Month,
+    ) -> Result<Self, StoreError> {
+        let book = prices.get(store).await?;
+        let attributor = attributor(store).await?;
+        let (data, previous) =
+            tokio::try_join!(store.month_data(month), store.month_data(month.previous()))?;
+        Ok(Self {
+            month,
+            book,
+            attributor,
+            data,
+            previous,
+        })
+    }
+
+    pub fn showback(&self, currency: &str) -> Showback {
+        showback::showback(
+            self.month,
+            currency,
+            &self.data,
+            Some(&self.previous),
+            &self.book,
+            &self.attributor,
+        )
+    }
+
+    pub fn previous_showback(&self, currency: &str) -> Showback {
+        showback::showback(
+            self.month.previous(),
+            currency,
+            &self.previous,
+            None,
+            &self.book,
+            &self.attributor,
+        )
+    }
+
+    pub fn ledger(&self) -> showback::Ledger<'_> {
+        showback::Ledger::new(&self.data.rows, &self.attributor, &self.book)
+    }
+}
+
+/// Narrows a showback to what the caller may see: a lead keeps only their teams, and the
+/// totals become theirs (org-wide figures would reveal the others).
+pub fn restrict(principal: &Principal, sb: &mut Showback) {
+    if principal.sees_everything() {
+        return;
+    }
+    sb.teams.retain(|t| principal.may_read_team(&t.team));
+    sb.org_total = sb.teams.iter().map(|t| t.blended_cost).sum();
+    sb.token_cost = sb.teams.iter().map(|t| t.token_cost).sum();
+    sb.overhead = sb.teams.iter().map(|t| t.overhead).sum();
+    sb.requests = sb.teams.iter().map(|t| t.requests).sum();
+    sb.successful_outcomes = sb.teams.iter().map(|t| t.successful_outcomes).sum();
+    sb.tokens = Default::default();
+    for t in &sb.teams {
+        sb.tokens.add(&t.tokens);
+    }
+    sb.unpriced.clear();
+    sb.previous_org_total = None;
+}
+
+/// Blended cost per team for each of the `n` months ending with `last`, oldest first.
+pub async fn history(
+    store: &Store,
+    prices: &PriceBookCache,
+    last: Month,
+    n: usize,
+    currency: &str,
+    principal: &Principal,
+) -> Result<Vec<(Month, Vec<(String, rust_decimal::Decimal)>)>, StoreError> {
+    let book = prices.get(store).await?;
+    let attributor = attributor(store).await?;
+    let mut months = vec![last];
+    while months.len() < n {
+        let m = months.last().copied().unwrap_or(last).previous();
+        months.push(m);
+    }
+    months.reverse();
+    let mut out = Vec::with_capacity(n);
+    for m in months {
+        let data = store.month_data(m).await?;
+        let mut sb = showback::showback(m, currency, &data, None, &book, &attributor);
+        restrict(principal, &mut sb);
+        out.push((
+            m,
+            sb.teams
+                .into_iter()
+                .map(|t| (t.team, t.blended_cost))
+                .collect(),
+        ));
+    }
+    Ok(out)
 }

@@ -9,11 +9,39 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::http;
+use crate::http::pages;
 use crate::startup::AppState;
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
     Router::new()
+        .route("/", get(pages::showback::page))
+        .route("/showback.csv", get(pages::showback::csv))
+        .route("/teams/{team}", get(pages::breakdowns::team_page))
+        .route("/teams/{team}/export.csv", get(pages::breakdowns::team_csv))
+        .route(
+            "/teams/{team}/features/{feature}",
+            get(pages::breakdowns::feature_page),
+        )
+        .route(
+            "/teams/{team}/features/{feature}/export.csv",
+            get(pages::breakdowns::feature_csv),
+        )
+        .route("/keys/{key}", get(pages::breakdowns::key_page))
+        .route("/keys/{key}/export.csv", get(pages::breakdowns::key_csv))
+        .route("/models/{model}", get(pages::breakdowns::model_page))
+        .route(
+            "/models/{model}/export.csv",
+            get(pages::breakdowns::model_csv),
+        )
+        .route(
+            "/login",
+            get(pages::account::get_login).post(pages::account::post_login),
+        )
+        .route("/logout", post(pages::account::post_logout))
+        .route("/account", get(pages::account::get_account))
+        .route("/account/password", post(pages::account::post_password))
+        .route("/assets/tokentally.css", get(pages::stylesheet))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::metrics::get))
         .route("/api/v1/events", post(http::events::post))

@@ -74,7 +74,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = crate::router::router(self.state);
+        // The peer address feeds login throttling.
+        let app = crate::router::router(self.state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await

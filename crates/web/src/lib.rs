@@ -1,2 +1,7 @@
-//! tokentally's pages, rendered on the server with Leptos. (Pages arrive with the dashboard
-//! issue; the crate exists so the workspace's shape is the one DESIGN.md draws.)
+//! tokentally's pages, rendered on the server with Leptos. Every page is a function from a
+//! plain view model to a complete HTML document: no hydration, no JavaScript needed.
+
+pub mod components;
+pub mod format;
+pub mod pages;
+pub mod shell;

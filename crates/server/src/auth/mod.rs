@@ -2,6 +2,7 @@
 
 pub mod passwords;
 pub mod principal;
+pub mod session;
 pub mod tokens;
 
 pub use principal::{Principal, Role};

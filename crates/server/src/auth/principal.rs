@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -107,9 +108,18 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::Unauthorized("send an API token as `Authorization: Bearer <token>`".into())
-        })?;
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            // A signed-in browser may read the JSON API; changes need a token (no CSRF risk).
+            if matches!(parts.method, Method::GET | Method::HEAD)
+                && let Some(token) = super::session::session_cookie(&parts.headers)
+                && let Some((s, _)) = super::session::load(&state.store, &token).await?
+            {
+                return Ok(super::session::principal_of(&s.user));
+            }
+            return Err(ApiError::Unauthorized(
+                "send an API token as `Authorization: Bearer <token>`".into(),
+            ));
+        };
         let token = header
             .to_str()
             .ok()

@@ -19,21 +19,7 @@ pub async fn get(
     let month = q.month()?;
     let mut sb =
         reports::showback(&state.store, &state.prices, month, &state.config.currency).await?;
-    if !principal.sees_everything() {
-        // A lead's view holds only their teams; org-wide figures would reveal the others.
-        sb.teams.retain(|t| principal.may_read_team(&t.team));
-        sb.org_total = sb.teams.iter().map(|t| t.blended_cost).sum();
-        sb.token_cost = sb.teams.iter().map(|t| t.token_cost).sum();
-        sb.overhead = sb.teams.iter().map(|t| t.overhead).sum();
-        sb.requests = sb.teams.iter().map(|t| t.requests).sum();
-        sb.successful_outcomes = sb.teams.iter().map(|t| t.successful_outcomes).sum();
-        sb.tokens = Default::default();
-        for t in &sb.teams {
-            sb.tokens.add(&t.tokens);
-        }
-        sb.unpriced.clear();
-        sb.previous_org_total = None;
-    }
+    reports::restrict(&principal, &mut sb);
     Ok(Json(sb))
 }
 

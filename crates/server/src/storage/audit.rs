@@ -1,6 +1,19 @@
 //! The audit log: append-only; there is no update or delete path.
 
+use super::rows::{int, opt_text, text};
 use super::{Store, StoreError, now_ms};
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
 
 impl Store {
     pub async fn add_audit(
@@ -22,5 +35,34 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The newest entries first; `subject_prefix` narrows to one subject (e.g. `key:k1`).
+    pub async fn list_audit(
+        &self,
+        subject_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at_ms, actor, action, subject, before, after FROM audit_log \
+             WHERE ($1 = '' OR subject = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(subject_prefix.unwrap_or("").to_owned())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: int(r, "id")?,
+                    at_ms: int(r, "at_ms")?,
+                    actor: text(r, "actor")?,
+                    action: text(r, "action")?,
+                    subject: text(r, "subject")?,
+                    before: opt_text(r, "before")?,
+                    after: opt_text(r, "after")?,
+                })
+            })
+            .collect()
     }
 }

@@ -15,6 +15,18 @@ pub struct UserRecord {
     pub teams: Vec<String>,
 }
 
+/// A token as the tokens page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenListing {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub teams: Vec<String>,
+    pub created_ms: i64,
+    pub last_used_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
     pub id: i64,
@@ -135,5 +147,42 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(r.try_get("n")?)
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, email, password_hash, role, teams FROM users ORDER BY email")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserRecord {
+                    id: int(r, "id")?,
+                    email: text(r, "email")?,
+                    password_hash: text(r, "password_hash")?,
+                    role: text(r, "role")?,
+                    teams: json(r, "teams")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenListing>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, role, teams, created_ms, last_used_ms, revoked_ms FROM api_tokens ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiTokenListing {
+                    id: int(r, "id")?,
+                    name: text(r, "name")?,
+                    role: text(r, "role")?,
+                    teams: json(r, "teams")?,
+                    created_ms: int(r, "created_ms")?,
+                    last_used_ms: r.try_get("last_used_ms")?,
+                    revoked_ms: r.try_get("revoked_ms")?,
+                })
+            })
+            .collect()
     }
 }

@@ -14,6 +14,7 @@ mod overheads;
 mod prices;
 mod reads;
 mod rows;
+mod sessions;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -22,9 +23,11 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use auth::{ApiTokenRecord, UserRecord};
+pub use audit::AuditEntry;
+pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
 pub use events::AddedEvents;
 pub use mappings::KeySeen;
+pub use sessions::SessionRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

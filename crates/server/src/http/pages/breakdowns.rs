@@ -1,0 +1,816 @@
+//! The drill-down pages: team → feature → key, and model. Each page's model is built once and
+//! serves both the HTML and the CSV of any of its tables, so a download is exactly what the
+//! page shows.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::event::Outcome;
+use tokentally_domain::pricing::TokenClass;
+use tokentally_domain::showback::{Line, Point, TeamShowback, breakdown, team_drilldown};
+use tokentally_web::components::charts::{Bar, Palette, stacked_bars};
+use tokentally_web::format::{count, money, share, signed_pct, tokens, unit_money};
+use tokentally_web::pages::breakdown_page::{
+    BreakdownPage, Card, Chart, LinesTable, PlainTable, Section, breakdown_page,
+};
+use tokentally_web::pages::showback_page::urlencode;
+
+use super::{OrPage, PageError, viewer_of};
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+use crate::http::MonthQuery;
+use crate::http::csv::Csv;
+use crate::reports::MonthContext;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    pub month: Option<String>,
+    pub table: String,
+}
+
+fn lines_section(
+    id: &str,
+    title: &str,
+    name_header: &str,
+    lines: Vec<Line>,
+    link_prefix: Option<String>,
+) -> Section {
+    Section::Lines(LinesTable {
+        id: id.into(),
+        title: title.into(),
+        name_header: name_header.into(),
+        lines,
+        link_prefix,
+        link_suffix: String::new(),
+    })
+}
+
+fn card(label: &str, value: String, sub: String) -> Card {
+    Card {
+        label: label.into(),
+        value,
+        sub,
+    }
+}
+
+/// A bar chart of daily blended cost, with the day's lines as its text alternative.
+fn daily_chart(days: &[Line], caption: &str, currency: &str) -> Chart {
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|d| Bar {
+            label: d.name.get(8..).unwrap_or(&d.name).to_owned(),
+            segments: vec![("cost".into(), d.blended_cost)],
+        })
+        .collect();
+    let peak = days.iter().max_by_key(|d| d.blended_cost);
+    let alt = match peak {
+        Some(p) => format!(
+            "Daily cost over {} days; the highest was {} on {}.",
+            days.len(),
+            money(p.blended_cost, currency),
+            p.name
+        ),
+        None => "No usage this month.".to_owned(),
+    };
+    Chart {
+        caption: caption.into(),
+        svg: stacked_bars(&bars, &Palette::new(["cost"]), currency, None),
+        alt,
+    }
+}
+
+fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
+    lines.sort_by(|a, b| a.name.cmp(&b.name));
+    lines
+}
+
+async fn context(
+    state: &AppState,
+    user: &PageUser,
+    month: &Option<String>,
+) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
+    let month = MonthQuery {
+        month: month.clone().filter(|m| !m.is_empty()),
+    }
+    .month()
+    .or_page(user)?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month)
+        .await
+        .or_page(user)?;
+    let months = state.store.list_months().await.or_page(user)?;
+    Ok((ctx, months))
+}
+
+fn forbid_team(user: &PageUser, team: &str) -> Result<(), PageError> {
+    if user.principal.may_read_team(team) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            user,
+            ApiError::Forbidden(format!("you may not see team `{team}`")),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------- team
+
+async fn team_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    forbid_team(user, team)?;
+    let (ctx, months) = context(state, user, month).await?;
+    let cur = state.config.currency.clone();
+    let sb = ctx.showback(&cur);
+    let row: TeamShowback = sb.team(team).cloned().ok_or_else(|| {
+        PageError::new(
+            user,
+            ApiError::NotFound(format!(
+                "team `{team}` has no usage or overhead in {}",
+                ctx.month
+            )),
+        )
+    })?;
+    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    let previous = ctx.previous_showback(&cur);
+    let before = previous.team(team).map(|t| {
+        team_drilldown(
+            t,
+            ctx.month.previous(),
+            &cur,
+            &ctx.previous,
+            &ctx.book,
+            &ctx.attributor,
+        )
+    });
+    let movers = movers(
+        &drill.features,
+        before
+            .as_ref()
+            .map(|b| b.features.as_slice())
+            .unwrap_or(&[]),
+        &cur,
+    );
+    let change = match (row.mom_change, row.mom_change_pct) {
+        (Some(c), Some(p)) => format!(
+            "{} ({}) vs {}",
+            money(c, &cur),
+            signed_pct(p),
+            ctx.month.previous()
+        ),
+        (Some(c), None) => format!("{} vs {}", money(c, &cur), ctx.month.previous()),
+        _ => "new this month".into(),
+    };
+    let t = urlencode(team);
+    Ok(BreakdownPage {
+        title: format!("Team {team}"),
+        crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
+        month: ctx.month,
+        months,
+        path: format!("/teams/{t}"),
+        currency: cur.clone(),
+        cards: vec![
+            card("Blended cost", money(row.blended_cost, &cur), change),
+            card(
+                "Token cost",
+                money(row.token_cost, &cur),
+                format!("{} tokens", tokens(row.tokens.total())),
+            ),
+            card(
+                "Overhead share",
+                money(row.overhead, &cur),
+                format!("{} of blended", share(row.overhead, row.blended_cost)),
+            ),
+            card(
+                "Requests",
+                count(row.requests),
+                format!("{} successful outcomes", count(row.successful_outcomes)),
+            ),
+            card(
+                "Cost per success",
+                row.cost_per_successful_outcome
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                "blended cost ÷ successful outcomes".into(),
+            ),
+            card(
+                "Waste",
+                money(row.waste, &cur),
+                "failed and retried calls".into(),
+            ),
+        ],
+        charts: vec![daily_chart(&drill.days, "Daily blended cost", &cur)],
+        sections: vec![
+            lines_section(
+                "features",
+                "Features",
+                "Feature",
+                drill.features,
+                Some(format!("/teams/{t}/features/")),
+            ),
+            movers,
+            lines_section(
+                "models",
+                "Models",
+                "Model",
+                drill.models,
+                Some("/models/".into()),
+            ),
+            lines_section("keys", "API keys", "Key", drill.keys, Some("/keys/".into())),
+            lines_section("days", "Days", "Day", sorted_by_day(drill.days), None),
+        ],
+    })
+}
+
+/// The features whose blended cost moved most against last month.
+fn movers(now: &[Line], before: &[Line], cur: &str) -> Section {
+    let mut names: Vec<&str> = now.iter().chain(before).map(|l| l.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let cost = |lines: &[Line], n: &str| {
+        lines
+            .iter()
+            .find(|l| l.name == n)
+            .map(|l| l.blended_cost)
+            .unwrap_or_default()
+    };
+    let mut changes: Vec<(&str, Decimal, Decimal)> = names
+        .into_iter()
+        .map(|n| (n, cost(before, n), cost(now, n)))
+        .collect();
+    changes.sort_by(|a, b| (b.2 - b.1).abs().cmp(&(a.2 - a.1).abs()).then(a.0.cmp(b.0)));
+    let rows = changes
+        .into_iter()
+        .take(5)
+        .filter(|(_, b, n)| b != n)
+        .map(|(name, b, n)| {
+            (
+                None,
+                vec![
+                    name.to_owned(),
+                    money(b, cur),
+                    money(n, cur),
+                    money(n - b, cur),
+                ],
+            )
+        })
+        .collect();
+    Section::Plain(PlainTable {
+        title: "Biggest movers against last month".into(),
+        headers: vec![
+            ("Feature".into(), false),
+            ("Last month".into(), true),
+            ("This month".into(), true),
+            ("Change".into(), true),
+        ],
+        rows,
+        empty: "No change against last month.".into(),
+    })
+}
+
+pub async fn team_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(team): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = team_model(&state, &user, &team, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn team_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(team): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = team_model(&state, &user, &team, &q.month).await?;
+    export(&user, page, &q.table, &format!("team-{team}"))
+}
+
+// ---------------------------------------------------------------- feature
+
+async fn feature_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    feature: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    forbid_team(user, team)?;
+    let (ctx, months) = context(state, user, month).await?;
+    let cur = state.config.currency.clone();
+    let sb = ctx.showback(&cur);
+    let not_found = || {
+        PageError::new(
+            user,
+            ApiError::NotFound(format!(
+                "feature `{feature}` of team `{team}` has no usage in {}",
+                ctx.month
+            )),
+        )
+    };
+    let row = sb.team(team).cloned().ok_or_else(not_found)?;
+    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    let line = drill
+        .features
+        .iter()
+        .find(|l| l.name == feature)
+        .cloned()
+        .ok_or_else(not_found)?;
+    let ledger = ctx.ledger();
+    let keep = |p: &Point<'_>| p.owner.team == team && p.owner.feature == feature;
+    let totals = Some((line.token_cost, line.overhead));
+    let view = |by: &dyn Fn(&Point<'_>) -> String| {
+        breakdown(
+            &ledger,
+            &ctx.data.workflows,
+            &ctx.attributor,
+            &keep,
+            by,
+            totals,
+        )
+    };
+    let summary = ledger
+        .summarize(|r| keep(&r.point()).then_some(()))
+        .remove(&())
+        .unwrap_or_default();
+    let outcomes = view(&|p| p.outcome.as_str().to_owned());
+    let days = view(&|p| p.day.to_string());
+    let cache_hit = share(
+        Decimal::from(summary.tokens.cached_input),
+        Decimal::from(summary.tokens.input),
+    );
+    let waste_share = share(summary.waste, summary.token_cost());
+    let outcome_rows = Outcome::ALL
+        .iter()
+        .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
+        .map(|l| {
+            (
+                None,
+                vec![
+                    l.name.clone(),
+                    count(l.requests),
+                    share(Decimal::from(l.requests), Decimal::from(line.requests)),
+                    money(l.blended_cost, &cur),
+                ],
+            )
+        })
+        .collect();
+    let class_rows = TokenClass::ALL
+        .iter()
+        .map(|c| {
+            (
+                None,
+                vec![
+                    c.label().to_owned(),
+                    count(c.quantity(&summary.tokens)),
+                    money(summary.cost.of(*c), &cur),
+                ],
+            )
+        })
+        .collect();
+    let t = urlencode(team);
+    Ok(BreakdownPage {
+        title: format!("Feature {feature}"),
+        crumbs: vec![
+            ("Showback".into(), format!("/?month={}", ctx.month)),
+            (
+                format!("Team {team}"),
+                format!("/teams/{t}?month={}", ctx.month),
+            ),
+        ],
+        month: ctx.month,
+        months,
+        path: format!("/teams/{t}/features/{}", urlencode(feature)),
+        currency: cur.clone(),
+        cards: vec![
+            card(
+                "Blended cost",
+                money(line.blended_cost, &cur),
+                format!(
+                    "{} tokens + {} overhead",
+                    money(line.token_cost, &cur),
+                    money(line.overhead, &cur)
+                ),
+            ),
+            card(
+                "Cost per query",
+                line.cost_per_query
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!("{} requests", count(line.requests)),
+            ),
+            card(
+                "Cost per success",
+                line.cost_per_successful_outcome
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!("{} successful outcomes", count(line.successful_outcomes)),
+            ),
+            card("Cache hit rate", cache_hit, "cached ÷ input tokens".into()),
+            card(
+                "Failure and retry cost",
+                money(summary.waste, &cur),
+                format!("{waste_share} of token cost"),
+            ),
+        ],
+        charts: vec![daily_chart(&days, "Daily blended cost", &cur)],
+        sections: vec![
+            lines_section(
+                "models",
+                "Model mix",
+                "Model",
+                view(&|p| p.model.to_owned()),
+                Some("/models/".into()),
+            ),
+            Section::Plain(PlainTable {
+                title: "Outcomes".into(),
+                headers: vec![
+                    ("Outcome".into(), false),
+                    ("Requests".into(), true),
+                    ("Share".into(), true),
+                    ("Cost".into(), true),
+                ],
+                rows: outcome_rows,
+                empty: "No calls.".into(),
+            }),
+            Section::Plain(PlainTable {
+                title: "Tokens by class".into(),
+                headers: vec![
+                    ("Class".into(), false),
+                    ("Tokens".into(), true),
+                    ("Token cost".into(), true),
+                ],
+                rows: class_rows,
+                empty: "No tokens.".into(),
+            }),
+            lines_section(
+                "keys",
+                "API keys",
+                "Key",
+                view(&|p| p.api_key.to_owned()),
+                Some("/keys/".into()),
+            ),
+            lines_section("days", "Days", "Day", sorted_by_day(days), None),
+        ],
+    })
+}
+
+pub async fn feature_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn feature_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    export(&user, page, &q.table, &format!("feature-{team}-{feature}"))
+}
+
+// ---------------------------------------------------------------- key and model
+
+/// Whether a lead may see a row: only their teams' rows.
+fn visible(user: &PageUser, p: &Point<'_>) -> bool {
+    user.principal.may_read_team(&p.owner.team)
+}
+
+async fn key_model(
+    state: &AppState,
+    user: &PageUser,
+    key: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    let (ctx, months) = context(state, user, month).await?;
+    let cur = state.config.currency.clone();
+    let ledger = ctx.ledger();
+    let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| {
+        breakdown(
+            &ledger,
+            &ctx.data.workflows,
+            &ctx.attributor,
+            &keep,
+            by,
+            None,
+        )
+    };
+    let teams = view(&|p| p.owner.team.clone());
+    let mappings: Vec<_> = state
+        .store
+        .list_key_mappings()
+        .await
+        .or_page(user)?
+        .into_iter()
+        .filter(|m| m.api_key == key)
+        .collect();
+    let owns = mappings
+        .iter()
+        .any(|m| user.principal.may_read_team(&m.team));
+    if teams.is_empty() && !(user.principal.sees_everything() || owns) {
+        return Err(PageError::new(
+            user,
+            ApiError::Forbidden(format!("key `{key}` is not one of your teams' keys")),
+        ));
+    }
+    let audit = if user.principal.sees_everything() {
+        state
+            .store
+            .list_audit(Some(&format!("key:{key}")), 50)
+            .await
+            .or_page(user)?
+    } else {
+        Vec::new()
+    };
+    let history = mappings
+        .iter()
+        .rev()
+        .map(|m| {
+            let who = audit
+                .iter()
+                .find(|a| {
+                    a.after.as_deref().is_some_and(|after| {
+                        after.contains(&format!("\"valid_from\":\"{}\"", m.valid_from))
+                    })
+                })
+                .map(|a| {
+                    format!(
+                        "{} on {}",
+                        a.actor,
+                        chrono::DateTime::from_timestamp_millis(a.at_ms)
+                            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            (
+                None,
+                vec![
+                    m.valid_from.to_string(),
+                    m.team.clone(),
+                    m.feature.clone().unwrap_or_default(),
+                    m.environment.clone().unwrap_or_default(),
+                    who,
+                ],
+            )
+        })
+        .collect();
+    let total: Decimal = teams.iter().map(|l| l.token_cost).sum();
+    let requests: u64 = teams.iter().map(|l| l.requests).sum();
+    let owner = ctx
+        .attributor
+        .mapping(key, ctx.month.last_day())
+        .map(|m| m.team.clone())
+        .unwrap_or_else(|| UNALLOCATED.to_owned());
+    Ok(BreakdownPage {
+        title: format!("Key {key}"),
+        crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
+        month: ctx.month,
+        months,
+        path: format!("/keys/{}", urlencode(key)),
+        currency: cur.clone(),
+        cards: vec![
+            card(
+                "Token cost",
+                money(total, &cur),
+                "tokens only; overheads are shared by team".into(),
+            ),
+            card("Requests", count(requests), String::new()),
+            card("Owner at month end", owner, "from the key's mapping".into()),
+        ],
+        charts: vec![],
+        sections: vec![
+            Section::Plain(PlainTable {
+                title: "Owner history".into(),
+                headers: vec![
+                    ("From".into(), false),
+                    ("Team".into(), false),
+                    ("Feature".into(), false),
+                    ("Environment".into(), false),
+                    ("Mapped by".into(), false),
+                ],
+                rows: history,
+                empty: "Never mapped: its spend is attributed by tags or rules, else Unallocated."
+                    .into(),
+            }),
+            lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
+            lines_section(
+                "models",
+                "Models",
+                "Model",
+                view(&|p| p.model.to_owned()),
+                Some("/models/".into()),
+            ),
+            lines_section(
+                "days",
+                "Days",
+                "Day",
+                sorted_by_day(view(&|p| p.day.to_string())),
+                None,
+            ),
+        ],
+    })
+}
+
+pub async fn key_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(key): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = key_model(&state, &user, &key, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn key_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(key): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = key_model(&state, &user, &key, &q.month).await?;
+    export(&user, page, &q.table, &format!("key-{key}"))
+}
+
+async fn model_model(
+    state: &AppState,
+    user: &PageUser,
+    model: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    let (ctx, months) = context(state, user, month).await?;
+    let cur = state.config.currency.clone();
+    let ledger = ctx.ledger();
+    let keep = |p: &Point<'_>| p.model == model && visible(user, p);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| {
+        breakdown(
+            &ledger,
+            &ctx.data.workflows,
+            &ctx.attributor,
+            &keep,
+            by,
+            None,
+        )
+    };
+    let teams = view(&|p| p.owner.team.clone());
+    let total: Decimal = teams.iter().map(|l| l.token_cost).sum();
+    let requests: u64 = teams.iter().map(|l| l.requests).sum();
+    let priced = ledger
+        .rows
+        .iter()
+        .find(|r| r.row.key.model == model)
+        .and_then(|r| r.card)
+        .map(|c| ctx.book.card(c).clone());
+    let rates = match &priced {
+        Some(c) => {
+            let r = c.resolve(tokentally_domain::event::ServiceTier::Standard, 0);
+            format!(
+                "{} in / {} out per 1M tokens",
+                money(r.input, &cur),
+                money(r.output, &cur)
+            )
+        }
+        None => "no price card: unpriced".into(),
+    };
+    Ok(BreakdownPage {
+        title: format!("Model {model}"),
+        crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
+        month: ctx.month,
+        months,
+        path: format!("/models/{}", urlencode(model)),
+        currency: cur.clone(),
+        cards: vec![
+            card(
+                "Token cost",
+                money(total, &cur),
+                "tokens only; overheads are shared by team".into(),
+            ),
+            card("Requests", count(requests), String::new()),
+            card("Rates", rates, "standard tier".into()),
+        ],
+        charts: vec![],
+        sections: vec![
+            lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
+            lines_section(
+                "providers",
+                "Providers",
+                "Provider",
+                view(&|p| p.provider.to_owned()),
+                None,
+            ),
+            lines_section(
+                "days",
+                "Days",
+                "Day",
+                sorted_by_day(view(&|p| p.day.to_string())),
+                None,
+            ),
+        ],
+    })
+}
+
+pub async fn model_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(model): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = model_model(&state, &user, &model, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn model_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(model): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = model_model(&state, &user, &model, &q.month).await?;
+    export(&user, page, &q.table, &format!("model-{model}"))
+}
+
+// ---------------------------------------------------------------- CSV
+
+/// One table of a page as CSV.
+fn export(
+    user: &PageUser,
+    page: BreakdownPage,
+    table: &str,
+    name: &str,
+) -> Result<Response, PageError> {
+    let lines = page
+        .sections
+        .into_iter()
+        .find_map(|s| match s {
+            Section::Lines(t) if t.id == table => Some(t),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            PageError::new(
+                user,
+                ApiError::NotFound(format!("this page has no table `{table}`")),
+            )
+        })?;
+    let mut csv = Csv::new(&[
+        "month",
+        &lines.id,
+        "blended_cost",
+        "token_cost",
+        "overhead",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "successful_outcomes",
+        "cost_per_query",
+        "cost_per_successful_outcome",
+        "currency",
+    ]);
+    let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    for l in &lines.lines {
+        csv.row([
+            page.month.to_string(),
+            l.name.clone(),
+            l.blended_cost.to_string(),
+            l.token_cost.to_string(),
+            l.overhead.to_string(),
+            l.requests.to_string(),
+            l.tokens.input.to_string(),
+            l.tokens.cached_input.to_string(),
+            l.tokens.cache_write.to_string(),
+            l.tokens.output.to_string(),
+            l.tokens.reasoning.to_string(),
+            l.successful_outcomes.to_string(),
+            opt(l.cost_per_query),
+            opt(l.cost_per_successful_outcome),
+            page.currency.clone(),
+        ]);
+    }
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(csv.into_download(&format!("{safe}-{}-{}.csv", lines.id, page.month)))
+}

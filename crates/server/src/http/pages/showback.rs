@@ -1,0 +1,194 @@
+//! `GET /` (the showback page) and `GET /showback.csv`.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
+use chrono::Datelike;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use tokentally_domain::month::Month;
+use tokentally_domain::showback::Showback;
+use tokentally_web::pages::showback_page::{
+    MonthTotals, ShowbackPage, SortKey, showback_page, sort_teams,
+};
+
+use super::{OrPage, PageError, viewer_of};
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+use crate::http::csv::Csv;
+use crate::http::last_full_month;
+use crate::reports::{self, MonthContext};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ShowbackQuery {
+    pub month: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+}
+
+impl ShowbackQuery {
+    fn month(&self) -> Result<Month, ApiError> {
+        match self.month.as_deref().filter(|m| !m.is_empty()) {
+            Some(m) => m
+                .parse()
+                .map_err(|e: tokentally_domain::month::MonthParseError| {
+                    ApiError::BadRequest(e.to_string())
+                }),
+            None => Ok(last_full_month()),
+        }
+    }
+
+    fn order(&self) -> Result<(SortKey, bool), ApiError> {
+        let key = match self.sort.as_deref() {
+            None | Some("") => SortKey::Blended,
+            Some(s) => SortKey::parse(s)
+                .ok_or_else(|| ApiError::BadRequest(format!("cannot sort by `{s}`")))?,
+        };
+        let descending = match self.dir.as_deref() {
+            None | Some("") => key != SortKey::Team,
+            Some("desc") => true,
+            Some("asc") => false,
+            Some(d) => {
+                return Err(ApiError::BadRequest(format!(
+                    "`dir` must be asc or desc, not `{d}`"
+                )));
+            }
+        };
+        Ok((key, descending))
+    }
+}
+
+/// The month's showback as the caller may see it, sorted as asked.
+async fn load(
+    state: &AppState,
+    user: &PageUser,
+    q: &ShowbackQuery,
+) -> Result<(Showback, SortKey, bool), PageError> {
+    let month = q.month().or_page(user)?;
+    let (key, descending) = q.order().or_page(user)?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month)
+        .await
+        .or_page(user)?;
+    let mut sb = ctx.showback(&state.config.currency);
+    reports::restrict(&user.principal, &mut sb);
+    sort_teams(&mut sb.teams, key, descending);
+    Ok((sb, key, descending))
+}
+
+/// Month-end estimate for the current month: token cost at the run rate of the days so far,
+/// plus the month's overheads (recorded for the whole month).
+fn forecast(sb: &Showback, today: chrono::NaiveDate) -> Option<Decimal> {
+    if !sb.month.contains(today) {
+        return None;
+    }
+    let elapsed = Decimal::from(today.day());
+    let days = Decimal::from(sb.month.days());
+    Some((sb.token_cost / elapsed * days).round_dp(2) + sb.overhead)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ShowbackQuery>,
+) -> Result<Html<String>, PageError> {
+    let (sb, sort, descending) = load(&state, &user, &q).await?;
+    let months = state.store.list_months().await.or_page(&user)?;
+    let history = reports::history(
+        &state.store,
+        &state.prices,
+        sb.month,
+        12,
+        &state.config.currency,
+        &user.principal,
+    )
+    .await
+    .or_page(&user)?
+    .into_iter()
+    .map(|(month, by_team)| MonthTotals { month, by_team })
+    .collect();
+    let today = chrono::Utc::now().date_naive();
+    let page = ShowbackPage {
+        month_to_date: sb.month.contains(today),
+        forecast: forecast(&sb, today),
+        showback: sb,
+        months,
+        sort,
+        descending,
+        history,
+    };
+    Ok(Html(showback_page(&viewer_of(&user), page)))
+}
+
+/// The team table as CSV: the same rows, order and month as the page.
+pub async fn csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ShowbackQuery>,
+) -> Result<Response, PageError> {
+    let (sb, _, _) = load(&state, &user, &q).await?;
+    let mut csv = Csv::new(&[
+        "month",
+        "team",
+        "blended_cost",
+        "token_cost",
+        "overhead",
+        "change_vs_last_month",
+        "requests",
+        "successful_outcomes",
+        "cost_per_successful_outcome",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "currency",
+    ]);
+    let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    for t in &sb.teams {
+        csv.row([
+            sb.month.to_string(),
+            t.team.clone(),
+            t.blended_cost.to_string(),
+            t.token_cost.to_string(),
+            t.overhead.to_string(),
+            opt(t.mom_change),
+            t.requests.to_string(),
+            t.successful_outcomes.to_string(),
+            opt(t.cost_per_successful_outcome),
+            t.tokens.input.to_string(),
+            t.tokens.cached_input.to_string(),
+            t.tokens.cache_write.to_string(),
+            t.tokens.output.to_string(),
+            t.tokens.reasoning.to_string(),
+            sb.currency.clone(),
+        ]);
+    }
+    Ok(csv.into_download(&format!("showback-{}.csv", sb.month)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_and_direction_are_checked() {
+        let q = ShowbackQuery {
+            sort: Some("requests".into()),
+            dir: Some("asc".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.order().unwrap(), (SortKey::Requests, false));
+        assert!(
+            ShowbackQuery {
+                sort: Some("x".into()),
+                ..Default::default()
+            }
+            .order()
+            .is_err()
+        );
+        assert_eq!(
+            ShowbackQuery::default().order().unwrap(),
+            (SortKey::Blended, true)
+        );
+    }
+}

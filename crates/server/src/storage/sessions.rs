@@ -1,0 +1,147 @@
+//! Browser sessions and the record of failed logins that throttles guessing.
+
+use sqlx::Row;
+
+use super::auth::UserRecord;
+use super::rows::{int, json, text};
+use super::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub csrf: String,
+    pub last_seen_ms: i64,
+    pub expires_ms: i64,
+    pub user: UserRecord,
+}
+
+impl Store {
+    pub async fn add_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        let now = now_ms();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_ms, last_seen_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(token_hash.to_owned())
+            .bind(user_id)
+            .bind(csrf.to_owned())
+            .bind(now)
+            .bind(now)
+            .bind(expires_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.csrf, s.last_seen_ms, s.expires_ms, u.id, u.email, u.password_hash, u.role, u.teams \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                id: int(&r, "session_id")?,
+                csrf: text(&r, "csrf")?,
+                last_seen_ms: int(&r, "last_seen_ms")?,
+                expires_ms: int(&r, "expires_ms")?,
+                user: UserRecord {
+                    id: int(&r, "id")?,
+                    email: text(&r, "email")?,
+                    password_hash: text(&r, "password_hash")?,
+                    role: text(&r, "role")?,
+                    teams: json(&r, "teams")?,
+                },
+            })
+        })
+        .transpose()
+    }
+
+    /// Marks a session as used now (at most once a minute, to spare writes).
+    pub async fn touch_session(&self, id: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id = $2 AND last_seen_ms < $3")
+            .bind(now)
+            .bind(id)
+            .bind(now - 60_000)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user but `keep` (after a password change).
+    pub async fn delete_other_sessions(&self, user_id: i64, keep: i64) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_login_failure(&self, email: &str, address: &str) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("INSERT INTO login_failures (email, address, at_ms) VALUES ($1, $2, $3)")
+            .bind(email.to_owned())
+            .bind(address.to_owned())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed logins since `since_ms`: for this account, and from this address.
+    pub async fn count_login_failures(
+        &self,
+        email: &str,
+        address: &str,
+        since_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_email, \
+             CAST(COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_address \
+             FROM login_failures WHERE at_ms >= $3 AND (email = $1 OR address = $2)",
+        )
+        .bind(email.to_owned())
+        .bind(address.to_owned())
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.try_get("by_email")?, r.try_get("by_address")?))
+    }
+
+    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("DELETE FROM login_failures WHERE email = $1")
+            .bind(email.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash.to_owned())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

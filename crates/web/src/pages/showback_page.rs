@@ -1,0 +1,385 @@
+//! The home page: a month's showback for finance.
+
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::month::Month;
+use tokentally_domain::pricing::TokenClass;
+use tokentally_domain::showback::{Showback, TeamShowback};
+
+use crate::components::charts::{Bar, Palette, stacked_bars, stacked_rows};
+use crate::components::month_picker;
+use crate::format::{count, money, share, signed_pct, tokens, unit_money};
+use crate::shell::{Nav, Viewer, document, render};
+
+/// A past month's blended cost per team, for the trend chart.
+#[derive(Debug, Clone)]
+pub struct MonthTotals {
+    pub month: Month,
+    pub by_team: Vec<(String, Decimal)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShowbackPage {
+    pub showback: Showback,
+    /// Months with data, newest first, for the picker.
+    pub months: Vec<Month>,
+    /// The current month, shown as month to date.
+    pub month_to_date: bool,
+    /// Month-end estimate at the run rate so far (current month only).
+    pub forecast: Option<Decimal>,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Oldest first, up to 12 months ending with this one.
+    pub history: Vec<MonthTotals>,
+}
+
+/// Columns the team table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Team,
+    Blended,
+    TokenCost,
+    Overhead,
+    Change,
+    Requests,
+    CostPerSuccess,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 7] = [
+        Self::Team,
+        Self::Blended,
+        Self::TokenCost,
+        Self::Overhead,
+        Self::Change,
+        Self::Requests,
+        Self::CostPerSuccess,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Team => "team",
+            Self::Blended => "blended",
+            Self::TokenCost => "token_cost",
+            Self::Overhead => "overhead",
+            Self::Change => "change",
+            Self::Requests => "requests",
+            Self::CostPerSuccess => "cost_per_success",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Orders team rows as the table shows them. Unallocated always stays last, so it is never
+/// lost in the middle of the table.
+pub fn sort_teams(teams: &mut [TeamShowback], key: SortKey, descending: bool) {
+    teams.sort_by(|a, b| {
+        let by = match key {
+            SortKey::Team => a.team.to_lowercase().cmp(&b.team.to_lowercase()),
+            SortKey::Blended => a.blended_cost.cmp(&b.blended_cost),
+            SortKey::TokenCost => a.token_cost.cmp(&b.token_cost),
+            SortKey::Overhead => a.overhead.cmp(&b.overhead),
+            SortKey::Change => a.mom_change.cmp(&b.mom_change),
+            SortKey::Requests => a.requests.cmp(&b.requests),
+            SortKey::CostPerSuccess => a
+                .cost_per_successful_outcome
+                .cmp(&b.cost_per_successful_outcome),
+        };
+        let by = if descending { by.reverse() } else { by };
+        (a.team == UNALLOCATED)
+            .cmp(&(b.team == UNALLOCATED))
+            .then(by)
+            .then(a.team.cmp(&b.team))
+    });
+}
+
+fn sort_header(
+    label: &'static str,
+    key: SortKey,
+    p: &ShowbackPage,
+    numeric: bool,
+) -> impl IntoView + use<> {
+    let active = p.sort == key;
+    let next_desc = if active { !p.descending } else { numeric };
+    let href = format!(
+        "/?month={}&sort={}&dir={}",
+        p.showback.month,
+        key.as_str(),
+        if next_desc { "desc" } else { "asc" }
+    );
+    let aria = active.then_some(if p.descending {
+        "descending"
+    } else {
+        "ascending"
+    });
+    let arrow = if active {
+        if p.descending { " ↓" } else { " ↑" }
+    } else {
+        ""
+    };
+    let class = if numeric { "num" } else { "" };
+    view! { <th scope="col" class=class aria-sort=aria><a href=href>{label}{arrow}</a></th> }
+}
+
+fn change_cell(t: &TeamShowback, currency: &str) -> impl IntoView + use<> {
+    let text = match (t.mom_change, t.mom_change_pct) {
+        (Some(c), Some(p)) => format!("{} ({})", money(c, currency), signed_pct(p)),
+        (Some(c), None) => money(c, currency),
+        _ => "new".to_owned(),
+    };
+    let class = match t.mom_change {
+        Some(c) if c > Decimal::ZERO => "num up",
+        Some(c) if c < Decimal::ZERO => "num down",
+        _ => "num",
+    };
+    view! { <td class=class>{text}</td> }
+}
+
+fn team_row(
+    t: &TeamShowback,
+    month: Month,
+    currency: &str,
+    palette: &Palette,
+) -> impl IntoView + use<> {
+    let href = format!("/teams/{}?month={month}", urlencode(&t.team));
+    let swatch = format!("background:{}", palette.css(&t.team));
+    let name = t.team.clone();
+    let row_class = if t.team == UNALLOCATED {
+        "unallocated"
+    } else {
+        ""
+    };
+    let cps = t
+        .cost_per_successful_outcome
+        .map(|c| unit_money(c, currency))
+        .unwrap_or_else(|| "–".into());
+    view! {
+        <tr class=row_class>
+            <th scope="row"><span class="swatch" style=swatch aria-hidden="true"></span><a href=href>{name}</a></th>
+            <td class="num strong">{money(t.blended_cost, currency)}</td>
+            <td class="num">{money(t.token_cost, currency)}</td>
+            <td class="num">{money(t.overhead, currency)}</td>
+            {change_cell(t, currency)}
+            <td class="num">{count(t.requests)}</td>
+            <td class="num">{count(t.successful_outcomes)}</td>
+            <td class="num">{cps}</td>
+        </tr>
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
+    let sb = &p.showback;
+    let cur = sb.currency.clone();
+    let change = match sb.previous_org_total {
+        Some(prev) if !prev.is_zero() => format!(
+            "{} vs {}",
+            signed_pct((sb.org_total - prev) / prev * Decimal::ONE_HUNDRED),
+            sb.month.previous()
+        ),
+        _ => "no earlier month".to_owned(),
+    };
+    let unallocated = sb
+        .team(UNALLOCATED)
+        .map(|t| t.blended_cost)
+        .unwrap_or_default();
+    let unpriced_requests: u64 = sb.unpriced.iter().map(|u| u.requests).sum();
+    let unpriced_tokens: u64 = sb.unpriced.iter().map(|u| u.tokens.total()).sum();
+    let forecast = p.forecast.map(|f| {
+        let f = money(f, &cur);
+        view! { <div class="card"><div class="label">"Forecast, month end"</div><div class="value">{f}</div><div class="sub">"at the run rate so far"</div></div> }
+    });
+    let total_label = if p.month_to_date {
+        "Blended cost, month to date"
+    } else {
+        "Blended cost"
+    };
+    view! {
+        <div class="cards">
+            <div class="card primary"><div class="label">{total_label}</div><div class="value">{money(sb.org_total, &cur)}</div><div class="sub">{change}</div></div>
+            {forecast}
+            <div class="card"><div class="label">"Token cost"</div><div class="value">{money(sb.token_cost, &cur)}</div><div class="sub">{format!("{} tokens", tokens(sb.tokens.total()))}</div></div>
+            <div class="card"><div class="label">"Overhead"</div><div class="value">{money(sb.overhead, &cur)}</div><div class="sub">{format!("{} of blended", share(sb.overhead, sb.org_total))}</div></div>
+            <div class="card warn"><div class="label">"Unallocated"</div><div class="value">{money(unallocated, &cur)}</div><div class="sub">{format!("{} of blended", share(unallocated, sb.org_total))}</div></div>
+            <div class="card"><div class="label">"Unpriced usage"</div><div class="value">{format!("{} requests", count(unpriced_requests))}</div><div class="sub">{format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())}</div></div>
+        </div>
+    }
+}
+
+fn trend_chart(p: &ShowbackPage, palette: &Palette) -> impl IntoView + use<> {
+    let bars: Vec<Bar> = p
+        .history
+        .iter()
+        .map(|m| Bar {
+            label: m.month.to_string(),
+            segments: m.by_team.clone(),
+        })
+        .collect();
+    let svg = stacked_bars(&bars, palette, &p.showback.currency, None);
+    let alt = p
+        .history
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m.month,
+                money(m.by_team.iter().map(|t| t.1).sum(), &p.showback.currency)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    view! {
+        <figure class="chart">
+            <figcaption>"Blended cost by team, last 12 months"</figcaption>
+            <div role="img" aria-label=format!("Stacked bars of blended cost by team per month. Totals: {alt}") inner_html=svg></div>
+        </figure>
+    }
+}
+
+fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
+    let rows: Vec<Bar> = p
+        .showback
+        .teams
+        .iter()
+        .filter(|t| !t.token_cost.is_zero())
+        .map(|t| Bar {
+            label: t.team.clone(),
+            segments: TokenClass::ALL
+                .iter()
+                .map(|c| (c.label().to_owned(), t.token_cost_by_class.of(*c)))
+                .collect(),
+        })
+        .collect();
+    let classes = Palette::token_classes();
+    let svg = stacked_rows(&rows, &classes, &p.showback.currency);
+    let legend = TokenClass::ALL
+        .iter()
+        .map(|c| {
+            let style = format!("background:{}", classes.css(c.label()));
+            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{c.label()}</li> }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <figcaption>"Token cost by class, per team"</figcaption>
+            <ul class="legend">{legend}</ul>
+            <div role="img" aria-label="Horizontal bars of each team's token cost split into uncached input, cached input, cache write, output and reasoning; the same figures are in the CSV export." inner_html=svg></div>
+        </figure>
+    }
+}
+
+fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
+    if sb.unpriced.is_empty() {
+        return None;
+    }
+    let rows = sb
+        .unpriced
+        .iter()
+        .map(|u| {
+            let name = format!("{} / {}", u.provider, u.model);
+            view! { <tr><th scope="row">{name}</th><td class="num">{count(u.requests)}</td><td class="num">{tokens(u.tokens.input)}</td><td class="num">{tokens(u.tokens.output)}</td></tr> }
+        })
+        .collect_view();
+    let fix = admin.then(|| view! { <p><a href="/admin/prices">"Add a price card"</a>" and this usage is priced at once, back to its first day."</p> });
+    Some(view! {
+        <section class="callout" aria-labelledby="unpriced">
+            <h2 id="unpriced">"Unpriced usage"</h2>
+            <p class="muted">"These models have no price card: their tokens are counted but cost nothing yet."</p>
+            <table>
+                <thead><tr><th scope="col">"Model"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Input"</th><th scope="col" class="num">"Output"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {fix}
+        </section>
+    })
+}
+
+pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
+    let sb = &p.showback;
+    let cur = sb.currency.clone();
+    let month = sb.month;
+    let title = if p.month_to_date {
+        format!("Showback · {month} (month to date)")
+    } else {
+        format!("Showback · {month}")
+    };
+    let palette = Palette::new(
+        sb.teams.iter().map(|t| t.team.as_str()).chain(
+            p.history
+                .iter()
+                .flat_map(|m| m.by_team.iter().map(|t| t.0.as_str())),
+        ),
+    );
+    let rows = sb
+        .teams
+        .iter()
+        .map(|t| team_row(t, month, &cur, &palette))
+        .collect_view();
+    let headers = view! {
+        {sort_header("Team", SortKey::Team, &p, false)}
+        {sort_header("Blended cost", SortKey::Blended, &p, true)}
+        {sort_header("Token cost", SortKey::TokenCost, &p, true)}
+        {sort_header("Overhead", SortKey::Overhead, &p, true)}
+        {sort_header("Change vs last month", SortKey::Change, &p, true)}
+        {sort_header("Requests", SortKey::Requests, &p, true)}
+        <th scope="col" class="num">"Successful outcomes"</th>
+        {sort_header("Cost per success", SortKey::CostPerSuccess, &p, true)}
+    };
+    let csv = format!(
+        "/showback.csv?month={month}&sort={}&dir={}",
+        p.sort.as_str(),
+        if p.descending { "desc" } else { "asc" }
+    );
+    let body = render(view! {
+        <div class="page-head">
+            <h1>{title}</h1>
+            {month_picker("/", month, &p.months)}
+        </div>
+        {cards(&p)}
+        <section aria-labelledby="teams-h">
+            <div class="section-head">
+                <h2 id="teams-h">"Teams"</h2>
+                <a class="download no-print" href=csv>"Download CSV"</a>
+            </div>
+            <table class="data" id="teams">
+                <thead><tr>{headers}</tr></thead>
+                <tbody>{rows}</tbody>
+                <tfoot><tr>
+                    <th scope="row">"Total"</th>
+                    <td class="num strong">{money(sb.org_total, &cur)}</td>
+                    <td class="num">{money(sb.token_cost, &cur)}</td>
+                    <td class="num">{money(sb.overhead, &cur)}</td>
+                    <td></td>
+                    <td class="num">{count(sb.requests)}</td>
+                    <td class="num">{count(sb.successful_outcomes)}</td>
+                    <td></td>
+                </tr></tfoot>
+            </table>
+        </section>
+        {unpriced_table(sb, viewer.is_admin)}
+        <div class="charts">
+            {trend_chart(&p, &palette)}
+            {class_chart(&p)}
+        </div>
+    });
+    document(
+        &format!("Showback {month}"),
+        Some(viewer),
+        Nav::Showback,
+        body,
+    )
+}
