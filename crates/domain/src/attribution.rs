@@ -88,7 +88,7 @@ impl Rule {
         Ok(())
     }
 
-    fn matches(&self, e: &EventDims<'_>) -> bool {
+    pub fn matches(&self, e: &EventDims<'_>) -> bool {
         let model_ok = self
             .model
             .as_deref()

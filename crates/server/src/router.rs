@@ -42,6 +42,32 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::get_account))
         .route("/account/password", post(pages::account::post_password))
         .route("/assets/tokentally.css", get(pages::stylesheet))
+        .route(
+            "/admin/keys",
+            get(pages::admin::keys::page).post(pages::admin::keys::post),
+        )
+        .route(
+            "/admin/rules",
+            get(pages::admin::rules::page).post(pages::admin::rules::post),
+        )
+        .route(
+            "/admin/prices",
+            get(pages::admin::prices::page).post(pages::admin::prices::add),
+        )
+        .route("/admin/prices/import", post(pages::admin::prices::import))
+        .route(
+            "/admin/users",
+            get(pages::admin::people::users).post(pages::admin::people::add_user),
+        )
+        .route(
+            "/admin/tokens",
+            get(pages::admin::people::tokens).post(pages::admin::people::add_token),
+        )
+        .route(
+            "/admin/tokens/{id}/revoke",
+            post(pages::admin::people::revoke_token),
+        )
+        .route("/admin/audit", get(pages::admin::audit::page))
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::metrics::get))
         .route("/api/v1/events", post(http::events::post))

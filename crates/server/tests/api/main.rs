@@ -1,10 +1,12 @@
 //! The HTTP API, end to end, against SQLite and PostgreSQL.
 
+mod browser_session;
 mod helpers;
 
 mod attribution;
 mod bad_input;
 mod demo;
 mod idempotency;
+mod pages;
 mod pricing;
 mod roles;

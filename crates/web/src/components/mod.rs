@@ -1,6 +1,7 @@
 //! Pieces shared by pages: charts, the month picker.
 
 pub mod charts;
+pub mod form;
 
 use leptos::prelude::*;
 use tokentally_domain::month::Month;

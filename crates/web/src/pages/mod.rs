@@ -1,7 +1,13 @@
 //! One module per page.
 
 pub mod account_page;
+pub mod audit_page;
 pub mod breakdown_page;
 pub mod error_page;
+pub mod keys_page;
 pub mod login_page;
+pub mod prices_page;
+pub mod rules_page;
 pub mod showback_page;
+pub mod tokens_page;
+pub mod users_page;

@@ -1,6 +1,7 @@
 //! Server-rendered pages: load data, build a view model, render with `tokentally_web`.
 
 pub mod account;
+pub mod admin;
 pub mod breakdowns;
 pub mod showback;
 
@@ -31,6 +32,14 @@ pub fn error_response(_state: &AppState, viewer: Option<&Viewer>, error: ApiErro
         error,
     }
     .into_response()
+}
+
+/// The sentence for a person in an error.
+pub fn reason(e: &ApiError) -> String {
+    match e {
+        ApiError::Unprocessable(v) => v["error"].as_str().unwrap_or("invalid request").to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// A page handler's failure, rendered as an HTML error page.

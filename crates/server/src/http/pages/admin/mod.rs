@@ -1,0 +1,45 @@
+//! The admin's pages: keys, rules, prices, users, tokens, audit log. Every handler checks the
+//! admin role and every form its CSRF token; every change is audited.
+
+pub mod audit;
+pub mod keys;
+pub mod people;
+pub mod prices;
+pub mod rules;
+
+use super::PageError;
+use crate::auth::Role;
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+
+pub fn require_admin(user: &PageUser) -> Result<(), PageError> {
+    if user.principal.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            user,
+            ApiError::Forbidden("only admins may open the admin pages".into()),
+        ))
+    }
+}
+
+/// Admin access and a valid CSRF token, for every form post.
+pub fn require_admin_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
+    require_admin(user)?;
+    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+}
+
+/// Formats epoch milliseconds for tables.
+pub fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// A comma-separated list, trimmed, without empties.
+pub fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}

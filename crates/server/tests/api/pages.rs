@@ -1,0 +1,601 @@
+//! Pages and their access rules, forms, sessions and CSRF, on both databases.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+use tokentally_server::auth::Role;
+use tokentally_web::format::money;
+
+use crate::browser_session::Browser;
+use crate::helpers::{TestApp, team};
+use crate::storage_test;
+
+const MONTH: &str = "2026-03";
+
+/// Two teams of spend in March 2026, and an unmapped key.
+async fn seed(app: &TestApp) {
+    let mut events = Vec::new();
+    for (i, (team, key)) in [
+        ("search", "key-search"),
+        ("support", "key-support"),
+        ("", "key-orphan"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for d in 1..=5 {
+            let mut e = json!({"id": format!("{i}-{d}"), "timestamp": format!("2026-03-{d:02}T10:00:00Z"), "provider": "openai",
+                "model": "gpt-4o-mini", "api_key": key, "feature": "chat", "input_tokens": 1_000_000 * (i + 1), "output_tokens": 1000,
+                "outcome": "success"});
+            if !team.is_empty() {
+                e["team"] = json!(team);
+            }
+            events.push(e);
+        }
+    }
+    let (status, body) = app.post_events(&json!(events)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Where each role may go: (path, admin, finance, viewer, lead of search).
+const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
+    ("/?month=2026-03", 200, 200, 200, 200),
+    ("/showback.csv?month=2026-03", 200, 200, 200, 200),
+    ("/teams/search?month=2026-03", 200, 200, 200, 200),
+    (
+        "/teams/search/export.csv?month=2026-03&table=features",
+        200,
+        200,
+        200,
+        200,
+    ),
+    (
+        "/teams/search/features/chat?month=2026-03",
+        200,
+        200,
+        200,
+        200,
+    ),
+    ("/teams/support?month=2026-03", 200, 200, 200, 403),
+    (
+        "/teams/support/export.csv?month=2026-03&table=keys",
+        200,
+        200,
+        200,
+        403,
+    ),
+    (
+        "/teams/support/features/chat?month=2026-03",
+        200,
+        200,
+        200,
+        403,
+    ),
+    ("/teams/Unallocated?month=2026-03", 200, 200, 200, 403),
+    ("/keys/key-search?month=2026-03", 200, 200, 200, 200),
+    ("/keys/key-support?month=2026-03", 200, 200, 200, 403),
+    ("/models/gpt-4o-mini?month=2026-03", 200, 200, 200, 200),
+    ("/account", 200, 200, 200, 200),
+    ("/admin/keys", 200, 403, 403, 403),
+    ("/admin/rules", 200, 403, 403, 403),
+    ("/admin/prices", 200, 403, 403, 403),
+    ("/admin/users", 200, 403, 403, 403),
+    ("/admin/tokens", 200, 403, 403, 403),
+    ("/admin/audit", 200, 403, 403, 403),
+];
+
+/// API routes: (path, admin, finance, viewer, lead of search); ingest tokens get 403 on all.
+const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
+    ("/api/v1/showback?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/teams/search?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/teams/support?month=2026-03", 200, 200, 200, 403),
+    ("/api/v1/prices", 200, 200, 200, 200),
+    ("/api/v1/key-mappings", 200, 200, 403, 403),
+    ("/api/v1/keys", 200, 200, 403, 403),
+    ("/api/v1/rules", 200, 200, 403, 403),
+    ("/api/v1/overheads?month=2026-03", 200, 200, 403, 403),
+];
+
+storage_test!(every_route_checks_every_role, |app| {
+    seed(&app).await;
+    let roles = [
+        (Role::Admin, vec![]),
+        (Role::Finance, vec![]),
+        (Role::Viewer, vec![]),
+        (Role::Lead, vec!["search"]),
+    ];
+    for (i, (role, teams)) in roles.iter().enumerate() {
+        let mut b = Browser::signed_in(&app, *role, teams).await;
+        let token = app.token_for(*role, teams).await;
+        for route in ROUTES {
+            let expected = [route.1, route.2, route.3, route.4][i];
+            let page = b.get(route.0).await;
+            assert_eq!(page.status.as_u16(), expected, "{role} on {}", route.0);
+            assert!(
+                !page.body.contains("<script"),
+                "{} needs no JavaScript",
+                route.0
+            );
+        }
+        for route in API_ROUTES {
+            let expected = [route.1, route.2, route.3, route.4][i];
+            let status = app.get(route.0, &token).send().await.unwrap().status();
+            assert_eq!(status.as_u16(), expected, "{role} token on {}", route.0);
+        }
+    }
+    let mut anonymous = Browser::new(&app);
+    for route in ROUTES {
+        let page = anonymous.get(route.0).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "anonymous on {}",
+            route.0
+        );
+        assert!(
+            page.location
+                .as_deref()
+                .unwrap()
+                .starts_with("/login?next="),
+            "{:?}",
+            page.location
+        );
+    }
+    for route in API_ROUTES {
+        let r = app.client.get(app.url(route.0)).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "anonymous on {}",
+            route.0
+        );
+        let r = app.get(route.0, &app.ingest_token).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "ingest token on {}",
+            route.0
+        );
+    }
+});
+
+storage_test!(a_lead_sees_only_their_teams_on_the_rendered_page, |app| {
+    seed(&app).await;
+    let mut lead = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+    let page = lead.get("/?month=2026-03").await;
+    assert!(page.body.contains(">search</a>"), "{}", page.body);
+    assert!(!page.body.contains(">support</a>"));
+    assert!(!page.body.contains("Unallocated</a>"));
+    let csv = lead.get("/showback.csv?month=2026-03").await.body;
+    assert!(
+        csv.contains("search") && !csv.contains("support") && !csv.contains("Unallocated"),
+        "{csv}"
+    );
+    let model = lead.get("/models/gpt-4o-mini?month=2026-03").await.body;
+    assert!(
+        !model.contains("support"),
+        "the model page holds only the lead's teams"
+    );
+});
+
+storage_test!(page_numbers_equal_the_api, |app| {
+    seed(&app).await;
+    let api = app.showback(MONTH).await;
+    let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+    let page = finance.get("/?month=2026-03").await.body;
+    for t in api["teams"].as_array().unwrap() {
+        let blended = money(t["blended_cost"].as_str().unwrap().parse().unwrap(), "USD");
+        let row = page
+            .split("<tr")
+            .find(|r| r.contains(&format!(">{}</a>", t["team"].as_str().unwrap())))
+            .unwrap();
+        assert!(row.contains(&blended), "{} {blended} in {row}", t["team"]);
+    }
+    assert!(page.contains(&money(
+        api["org_total"].as_str().unwrap().parse().unwrap(),
+        "USD"
+    )));
+    let team_page = finance.get("/teams/search?month=2026-03").await.body;
+    assert!(
+        team_page.contains(&money(
+            team(&api, "search")["blended_cost"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+            "USD"
+        ))
+    );
+    // The CSV adds up to the page's total.
+    let csv = finance.get("/showback.csv?month=2026-03").await.body;
+    let total: rust_decimal::Decimal = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(2)
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total.to_string(), api["org_total"].as_str().unwrap());
+});
+
+storage_test!(sessions_are_httponly_samesite_and_end_on_logout, |app| {
+    let mut b = Browser::signed_in(&app, Role::Finance, &[]).await;
+    let cookie = b.set_cookie.clone().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session = b.cookie.clone().unwrap();
+    let stored: String = sqlx::query("SELECT token_hash FROM sessions")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("token_hash");
+    assert_ne!(stored, session, "the session token is stored as a digest");
+    let csrf = b.get("/account").await.csrf();
+    let out = b.post_form("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    // The old cookie no longer works: the session is gone on the server.
+    b.cookie = Some(session);
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+    let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM sessions")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(n, 0);
+});
+
+storage_test!(a_form_without_the_right_csrf_token_is_refused, |app| {
+    seed(&app).await;
+    let mut admin = Browser::signed_in(&app, Role::Admin, &[]).await;
+    for csrf in ["", "forged"] {
+        let r = admin
+            .post_form(
+                "/admin/keys",
+                &[
+                    ("csrf", csrf),
+                    ("api_key", "key-orphan"),
+                    ("team", "search"),
+                    ("valid_from", "2026-03-01"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    }
+    assert!(
+        app.store.list_key_mappings().await.unwrap().is_empty(),
+        "nothing was mapped"
+    );
+    let r = admin.post_form("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A login form posted from another site is refused too.
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "x@y"), ("password", "p")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+});
+
+storage_test!(repeated_wrong_passwords_are_throttled, |app| {
+    tokentally_server::cli::add_user(
+        &app.store,
+        "fin@example.test",
+        "the right password",
+        Role::Finance,
+        &[],
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        assert_eq!(
+            b.login("fin@example.test", "wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let blocked = b.login("fin@example.test", "the right password").await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.body.contains("Too many failed attempts"));
+    assert!(b.cookie.is_none());
+});
+
+storage_test!(passwords_are_argon2id_and_tokens_are_stored_hashed, |app| {
+    tokentally_server::cli::add_user(
+        &app.store,
+        "a@example.test",
+        "a long password",
+        Role::Admin,
+        &[],
+    )
+    .await
+    .unwrap();
+    let hash: String = sqlx::query("SELECT password_hash FROM users")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("password_hash");
+    assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+    let rows = sqlx::query("SELECT token_hash FROM api_tokens")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    let stored: Vec<String> = rows.iter().map(|r| r.get("token_hash")).collect();
+    for token in [&app.ingest_token, &app.admin_token, &app.finance_token] {
+        assert!(!stored.contains(token), "a token is stored in clear");
+        assert!(stored.contains(&tokentally_server::auth::tokens::digest(token)));
+    }
+});
+
+storage_test!(
+    mapping_a_key_in_the_form_is_audited_and_moves_its_spend,
+    |app| {
+        seed(&app).await;
+        let mut admin = Browser::signed_in(&app, Role::Admin, &[]).await;
+        let before = app.showback(MONTH).await;
+        assert!(team(&before, "Unallocated")["token_cost"] != "0.00");
+        let keys = admin.get("/admin/keys?month=2026-03").await;
+        let first_row = keys
+            .body
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap();
+        assert!(
+            first_row.contains("key-orphan"),
+            "unmapped keys come first: {first_row}"
+        );
+        // An invalid post explains the field and stores nothing.
+        let bad = admin
+            .post_form(
+                "/admin/keys",
+                &[
+                    ("csrf", &keys.csrf()),
+                    ("api_key", "key-orphan"),
+                    ("team", ""),
+                    ("valid_from", "2026-03-01"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.body.contains("aria-invalid=\"true\"") && bad.body.contains("Required."),
+            "{}",
+            bad.body
+        );
+        let ok = admin
+            .post_form(
+                "/admin/keys",
+                &[
+                    ("csrf", &keys.csrf()),
+                    ("api_key", "key-orphan"),
+                    ("team", "growth"),
+                    ("feature", "chat"),
+                    ("valid_from", "2026-03-01"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let after = app.showback(MONTH).await;
+        assert_eq!(team(&after, "Unallocated")["token_cost"], "0.00");
+        assert_eq!(
+            team(&after, "growth")["token_cost"],
+            team(&before, "Unallocated")["token_cost"]
+        );
+        let history = admin.get("/keys/key-orphan?month=2026-03").await.body;
+        assert!(
+            history.contains("growth") && history.contains("admin-@example.test on"),
+            "{history}"
+        );
+        let audit = admin.get("/admin/audit").await.body;
+        assert!(
+            audit.contains("key_mapping.set")
+                && audit.contains("key:key-orphan")
+                && audit.contains("admin-@example.test"),
+            "{audit}"
+        );
+    }
+);
+
+storage_test!(admins_add_users_tokens_rules_and_prices_in_forms, |app| {
+    seed(&app).await;
+    let mut admin = Browser::signed_in(&app, Role::Admin, &[]).await;
+    let csrf = admin.get("/admin/users").await.csrf();
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "lead@example.test"),
+                ("password", "long enough"),
+                ("role", "lead"),
+                ("teams", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("A lead needs at least one team"));
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "lead@example.test"),
+                ("password", "long enough"),
+                ("role", "lead"),
+                ("teams", "search, support"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.store
+            .get_user_by_email("lead@example.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .teams,
+        vec!["search", "support"]
+    );
+
+    let r = admin
+        .post_form(
+            "/admin/tokens",
+            &[
+                ("csrf", &csrf),
+                ("name", "gateway"),
+                ("role", "ingest"),
+                ("teams", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after_id = r
+        .body
+        .split("id=\"new-token\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.body));
+    let token = after_id
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("tt_"));
+    let e = json!([{"id": "via-form-token", "timestamp": "2026-03-02T00:00:00Z", "provider": "openai", "model": "gpt-4o", "input_tokens": 1}]);
+    assert_eq!(
+        app.post("/api/v1/events", &token)
+            .json(&e)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let id: i64 = sqlx::query("SELECT id FROM api_tokens WHERE name = 'gateway'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+        .get("id");
+    let listed = admin.get("/admin/tokens").await.body;
+    assert!(!listed.contains(&token), "a token is shown once");
+    let gateway_row = listed
+        .split("<tr>")
+        .find(|r| r.contains(">gateway<"))
+        .unwrap();
+    assert!(
+        !gateway_row.contains(">never<"),
+        "its last use is shown: {gateway_row}"
+    );
+    admin
+        .post_form(&format!("/admin/tokens/{id}/revoke"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        app.post("/api/v1/events", &token)
+            .json(&e)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let preview = admin
+        .post_form(
+            "/admin/rules",
+            &[
+                ("csrf", &csrf),
+                ("action", "preview"),
+                ("key_prefix", "key-orphan"),
+                ("team", "growth"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(
+        preview.body.contains("id=\"rule-preview\""),
+        "{}",
+        preview.body
+    );
+    assert!(
+        app.store.list_rules().await.unwrap().is_empty(),
+        "a preview saves nothing"
+    );
+    let saved = admin
+        .post_form(
+            "/admin/rules",
+            &[
+                ("csrf", &csrf),
+                ("action", "save"),
+                ("key_prefix", "key-orphan"),
+                ("team", "growth"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert_eq!(app.store.list_rules().await.unwrap().len(), 1);
+    let bad = admin
+        .post_form(
+            "/admin/rules",
+            &[("csrf", &csrf), ("action", "save"), ("team", "growth")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("at least one condition"));
+
+    let card = [
+        ("csrf", csrf.as_str()),
+        ("provider", "internal"),
+        ("model", "acme-7b"),
+        ("effective_from", "2026-01-01"),
+        ("input", "0.40"),
+        ("output", "0.80"),
+    ];
+    let r = admin.post_form("/admin/prices", &card).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        app.store
+            .list_price_cards()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.model == "acme-7b")
+    );
+    let r = admin
+        .post_form(
+            "/admin/prices",
+            &[
+                ("csrf", csrf.as_str()),
+                ("provider", "x"),
+                ("model", "y"),
+                ("effective_from", "soon"),
+                ("input", "-1"),
+                ("output", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("A rate per 1M tokens") && r.body.contains("YYYY-MM-DD"));
+    let audit = admin.get("/admin/audit").await.body;
+    for action in [
+        "user.add",
+        "token.create",
+        "token.revoke",
+        "rule.add",
+        "price_card.add",
+    ] {
+        assert!(audit.contains(action), "{action} is audited");
+    }
+});
