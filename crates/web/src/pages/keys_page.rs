@@ -75,8 +75,8 @@ pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
                         <input type="hidden" name="api_key" value=k.api_key.clone()/>
                         <input type="hidden" name="valid_from" value=first_day.clone()/>
                         <label class="visually-hidden" for=format!("team-{}", k.api_key)>{format!("Team for {}", k.api_key)}</label>
-                        <input id=format!("team-{}", k.api_key) name="team" type="text" placeholder="team" required size="12"/>
-                        <input name="feature" type="text" placeholder="feature" size="12" aria-label=format!("Feature for {}", k.api_key)/>
+                        <input id=format!("team-{}", k.api_key) name="team" type="text" placeholder="team" required />
+                        <input name="feature" type="text" placeholder="feature"  aria-label=format!("Feature for {}", k.api_key)/>
                         <button type="submit">"Map"</button>
                     </form>
                 }
@@ -114,7 +114,7 @@ pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
             <thead><tr>
                 <th scope="col">"Key"</th><th scope="col">"Owner now"</th><th scope="col">"Attributed by"</th>
                 <th scope="col" class="num">"Unallocated this month"</th><th scope="col" class="num">"Token cost this month"</th>
-                <th scope="col" class="num">"Requests"</th><th scope="col">"Last seen"</th><th scope="col">"Map from the month's first day"</th>
+                <th scope="col" class="num">"Requests"</th><th scope="col">"Last seen"</th><th scope="col">"Map from month start"</th>
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>

@@ -341,7 +341,7 @@ async fn feature_model(
         .remove(&())
         .unwrap_or_default();
     let outcomes = view(&|p| p.outcome.as_str().to_owned());
-    let days = view(&|p| p.day.to_string());
+    let days = sorted_by_day(view(&|p| p.day.to_string()));
     let cache_hit = share(
         Decimal::from(summary.tokens.cached_input),
         Decimal::from(summary.tokens.input),
@@ -457,7 +457,7 @@ async fn feature_model(
                 view(&|p| p.api_key.to_owned()),
                 Some("/keys/".into()),
             ),
-            lines_section("days", "Days", "Day", sorted_by_day(days), None),
+            lines_section("days", "Days", "Day", days, None),
         ],
     })
 }
