@@ -221,6 +221,29 @@ pub fn fold_workflows(events: &[UsageEvent]) -> BTreeMap<String, WorkflowDelta> 
     out
 }
 
+/// A user seen on a day with some owner dimensions: what active-user counts read. Kept apart
+/// from rollups so that user ids, which are many, do not multiply rollup rows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UserDay {
+    pub day: NaiveDate,
+    pub dims: Dims,
+    pub user: String,
+}
+
+/// The distinct (day, dimensions, user) of a batch, sorted.
+pub fn fold_users(events: &[UsageEvent]) -> std::collections::BTreeSet<UserDay> {
+    events
+        .iter()
+        .filter_map(|e| {
+            e.user.as_ref().map(|u| UserDay {
+                day: e.timestamp.date_naive(),
+                dims: Dims::of(e),
+                user: u.clone(),
+            })
+        })
+        .collect()
+}
+
 /// A stored workflow as reads see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkflowRow {

@@ -18,7 +18,7 @@ use crate::catalog::{CardId, PriceBook};
 use crate::event::{Outcome, ServiceTier};
 use crate::month::Month;
 use crate::pricing::{Cost, price};
-use crate::rollup::{RollupKey, RollupTotals, WorkflowRow};
+use crate::rollup::{RollupKey, RollupTotals, UserDay, WorkflowRow};
 use crate::tokens::TokenCounts;
 
 /// One stored rollup row.
@@ -34,6 +34,7 @@ pub struct MonthData {
     pub rows: Vec<UsageRow>,
     pub workflows: Vec<WorkflowRow>,
     pub overheads: Vec<Overhead>,
+    pub users: Vec<UserDay>,
 }
 
 /// A rollup row with its owner and card decided.
@@ -186,7 +187,7 @@ pub fn successes<K: Ord + Clone + std::hash::Hash>(
 
 /// Cost ÷ count, to a tenth of a cent's hundredth (6 places); none when the count is zero.
 pub fn unit_cost(cost: Decimal, count: u64) -> Option<Decimal> {
-    (count > 0).then(|| (cost / Decimal::from(count)).round_dp(6))
+    (count > 0).then(|| (cost / Decimal::from(count)).round_dp(6).normalize())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,6 +206,8 @@ pub struct TeamShowback {
     pub events: u64,
     pub tokens: TokenCounts,
     pub successful_outcomes: u64,
+    /// Distinct `user` values seen on the team's usage.
+    pub active_users: u64,
     pub cost_per_successful_outcome: Option<Decimal>,
     pub waste: Decimal,
     pub unpriced_requests: u64,
@@ -267,6 +270,9 @@ pub fn showback(
     let wins = successes(&by_team, &data.workflows, attributor, |a, _| {
         Some(a.team.clone())
     });
+    let users = active_users(&data.users, attributor, &|_| true, &|p| {
+        p.owner.team.clone()
+    });
 
     let exact: BTreeMap<String, Decimal> = by_team
         .iter()
@@ -318,6 +324,7 @@ pub fn showback(
                 tokens: s.tokens,
                 successful_outcomes: won,
                 cost_per_successful_outcome: unit_cost(blended, won),
+                active_users: users.get(*team).copied().unwrap_or(0),
                 waste: from_cents(cents(s.waste)),
                 unpriced_requests: s.unpriced_requests,
                 tag_conflicts: s.tag_conflicts,
@@ -382,6 +389,9 @@ pub struct Line {
     pub successful_outcomes: u64,
     pub cost_per_query: Option<Decimal>,
     pub cost_per_successful_outcome: Option<Decimal>,
+    /// Distinct `user` values seen.
+    pub active_users: u64,
+    pub cost_per_active_user: Option<Decimal>,
     pub unpriced_requests: u64,
 }
 
@@ -414,7 +424,15 @@ pub fn team_drilldown(
     let mine = |p: &Point<'_>| p.owner.team == team.team;
     let totals = Some((team.token_cost, team.overhead));
     let view = |by: &dyn Fn(&Point<'_>) -> String| {
-        breakdown(&ledger, &data.workflows, attributor, &mine, by, totals)
+        breakdown(
+            &ledger,
+            &data.workflows,
+            &data.users,
+            attributor,
+            &mine,
+            by,
+            totals,
+        )
     };
     let mut days = view(&|p| p.day.to_string());
     days.sort_by(|a, b| a.name.cmp(&b.name));
@@ -464,6 +482,7 @@ impl<'a> AttributedRow<'a> {
 pub fn breakdown(
     ledger: &Ledger<'_>,
     workflows: &[WorkflowRow],
+    users: &[UserDay],
     attributor: &Attributor,
     keep: &dyn Fn(&Point<'_>) -> bool,
     by: &dyn Fn(&Point<'_>) -> String,
@@ -492,7 +511,39 @@ pub fn breakdown(
             Decimal::ZERO,
         )
     });
-    lines(sums, &wins, token_cost, overhead)
+    let users = active_users(users, attributor, keep, by);
+    lines(sums, &wins, &users, token_cost, overhead)
+}
+
+/// Distinct users per group, each user day attributed like the usage it came with.
+pub fn active_users(
+    users: &[UserDay],
+    attributor: &Attributor,
+    keep: &dyn Fn(&Point<'_>) -> bool,
+    by: &dyn Fn(&Point<'_>) -> String,
+) -> BTreeMap<String, u64> {
+    let mut seen: BTreeMap<String, std::collections::HashSet<&str>> = BTreeMap::new();
+    let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
+    for u in users {
+        let d = &u.dims;
+        let tags = tags_cache
+            .entry(d.tags.as_str())
+            .or_insert_with(|| d.parse_tags());
+        let owner = attributor.resolve(&d.event_dims(tags), u.day);
+        // Users are not split by outcome: a user view never groups or filters on it.
+        let p = Point {
+            owner: &owner,
+            provider: &d.provider,
+            model: &d.model,
+            api_key: &d.api_key,
+            day: u.day,
+            outcome: Outcome::Unknown,
+        };
+        if keep(&p) {
+            seen.entry(by(&p)).or_default().insert(u.user.as_str());
+        }
+    }
+    seen.into_iter().map(|(k, v)| (k, v.len() as u64)).collect()
 }
 
 /// Lines of one view, rounded to cents so that they add up to the team's token cost and
@@ -500,6 +551,7 @@ pub fn breakdown(
 fn lines(
     sums: BTreeMap<String, Summary>,
     wins: &BTreeMap<String, u64>,
+    users: &BTreeMap<String, u64>,
     token_cost: Decimal,
     overhead: Decimal,
 ) -> Vec<Line> {
@@ -538,6 +590,8 @@ fn lines(
                 successful_outcomes: won,
                 cost_per_query: unit_cost(blended, s.requests),
                 cost_per_successful_outcome: unit_cost(blended, won),
+                active_users: users.get(name).copied().unwrap_or(0),
+                cost_per_active_user: unit_cost(blended, users.get(name).copied().unwrap_or(0)),
                 unpriced_requests: s.unpriced_requests,
             }
         })

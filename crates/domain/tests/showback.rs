@@ -64,6 +64,9 @@ fn month_data(events: &[UsageEvent], overheads: Vec<Overhead>) -> MonthData {
         rows,
         workflows,
         overheads,
+        users: tokentally_domain::rollup::fold_users(events)
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Row, Transaction};
 use tokentally_domain::event::UsageEvent;
-use tokentally_domain::rollup::{self, RollupKey, RollupTotals, WorkflowDelta};
+use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
 
 use super::{Store, StoreError, now_ms};
 
@@ -92,6 +92,18 @@ const WORKFLOW_COLUMNS: &[&str] = &[
     "feature",
     "environment",
     "tags",
+];
+
+const USER_COLUMNS: &[&str] = &[
+    "day",
+    "provider",
+    "model",
+    "api_key",
+    "team",
+    "feature",
+    "environment",
+    "tags",
+    "user_id",
 ];
 
 /// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
@@ -180,6 +192,10 @@ impl Store {
             rollup::fold_workflows(&stored).into_iter().collect();
         for chunk in workflows.chunks(ROLLUP_CHUNK) {
             upsert_workflows(&mut tx, chunk).await?;
+        }
+        let users: Vec<UserDay> = rollup::fold_users(&stored).into_iter().collect();
+        for chunk in users.chunks(ROLLUP_CHUNK) {
+            insert_user_days(&mut tx, chunk).await?;
         }
         tx.commit().await?;
         Ok(stored.len())
@@ -344,6 +360,35 @@ async fn upsert_workflows(
             &d.feature,
             &d.environment,
             &d.tags,
+        ] {
+            add(&mut args, v.clone());
+        }
+    }
+    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn insert_user_days(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[UserDay],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "{} ON CONFLICT DO NOTHING",
+        insert_sql("usage_users", USER_COLUMNS, chunk.len())
+    );
+    let mut args = AnyArguments::default();
+    for u in chunk {
+        add(&mut args, u.day.to_string());
+        let d = &u.dims;
+        for v in [
+            &d.provider,
+            &d.model,
+            &d.api_key,
+            &d.team,
+            &d.feature,
+            &d.environment,
+            &d.tags,
+            &u.user,
         ] {
             add(&mut args, v.clone());
         }

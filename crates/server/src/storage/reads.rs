@@ -1,7 +1,7 @@
 //! What showback reads: a month's rollups, workflows and overheads.
 
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::WorkflowRow;
+use tokentally_domain::rollup::{UserDay, WorkflowRow};
 use tokentally_domain::showback::{MonthData, UsageRow};
 
 use super::rows::{count, day, dims, opt_text, parsed, text, usage_row};
@@ -13,6 +13,7 @@ impl Store {
             rows: self.list_rollups(month).await?,
             workflows: self.list_workflows(month).await?,
             overheads: self.list_overheads(month).await?,
+            users: self.list_user_days(month).await?,
         })
     }
 
@@ -49,6 +50,24 @@ impl Store {
                     calls: count(r, "calls")?,
                     outcome,
                     dims: dims(r)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Users seen in the month, per day and owner dimensions.
+    pub async fn list_user_days(&self, month: Month) -> Result<Vec<UserDay>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM usage_users WHERE day >= $1 AND day < $2")
+            .bind(month.first_day().to_string())
+            .bind(month.end_exclusive().to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserDay {
+                    day: day(r, "day")?,
+                    dims: dims(r)?,
+                    user: text(r, "user_id")?,
                 })
             })
             .collect()

@@ -131,3 +131,54 @@ storage_test!(overheads_blend_into_team_costs_and_add_up, |app| {
         .sum();
     assert_eq!(sum, money(&sb["org_total"]));
 });
+
+storage_test!(
+    active_users_are_distinct_per_feature_and_follow_attribution,
+    |app| {
+        let e = |id: &str, user: &str, feature: &str, key: &str| {
+            json!({"id": id, "timestamp": "2026-03-03T00:00:00Z", "provider": "openai", "model": "gpt-4o-mini", "api_key": key,
+               "team": "search", "feature": feature, "user": user, "input_tokens": 1_000_000})
+        };
+        let events = json!([
+            e("1", "u1", "chat", "k1"),
+            e("2", "u1", "chat", "k1"),
+            e("3", "u2", "chat", "k1"),
+            e("4", "u3", "summaries", "k2")
+        ]);
+        assert_eq!(app.post_events(&events).await.0, 200);
+        let (_, drill) = crate::helpers::json_of(
+            app.get("/api/v1/teams/search?month=2026-03", &app.finance_token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let chat = drill["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "chat")
+            .unwrap();
+        assert_eq!(chat["active_users"], 2);
+        // 3 calls × 0.15 = 0.45 for 2 users.
+        assert_eq!(chat["cost_per_active_user"], "0.225");
+        assert_eq!(
+            team(&app.showback("2026-03").await, "search")["active_users"],
+            3
+        );
+        // Mapping k2 to another team moves its user with it.
+        app.admin_post(
+            "/api/v1/key-mappings",
+            &json!({"api_key": "k2", "team": "growth", "valid_from": "2026-01-01"}),
+        )
+        .await;
+        let sb = app.showback("2026-03").await;
+        assert_eq!(
+            (
+                team(&sb, "search")["active_users"].as_u64(),
+                team(&sb, "growth")["active_users"].as_u64()
+            ),
+            (Some(2), Some(1))
+        );
+    }
+);

@@ -330,6 +330,7 @@ async fn feature_model(
         breakdown(
             &ledger,
             &ctx.data.workflows,
+            &ctx.data.users,
             &ctx.attributor,
             &keep,
             by,
@@ -412,6 +413,13 @@ async fn feature_model(
                     .map(|c| unit_money(c, &cur))
                     .unwrap_or_else(|| "–".into()),
                 format!("{} successful outcomes", count(line.successful_outcomes)),
+            ),
+            card(
+                "Cost per active user",
+                line.cost_per_active_user
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!("{} distinct users", count(line.active_users)),
             ),
             card("Cache hit rate", cache_hit, "cached ÷ input tokens".into()),
             card(
@@ -503,6 +511,7 @@ async fn key_model(
         breakdown(
             &ledger,
             &ctx.data.workflows,
+            &ctx.data.users,
             &ctx.attributor,
             &keep,
             by,
@@ -660,6 +669,7 @@ async fn model_model(
         breakdown(
             &ledger,
             &ctx.data.workflows,
+            &ctx.data.users,
             &ctx.attributor,
             &keep,
             by,
@@ -780,6 +790,8 @@ fn export(
         "successful_outcomes",
         "cost_per_query",
         "cost_per_successful_outcome",
+        "active_users",
+        "cost_per_active_user",
         "currency",
     ]);
     let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -799,6 +811,8 @@ fn export(
             l.successful_outcomes.to_string(),
             opt(l.cost_per_query),
             opt(l.cost_per_successful_outcome),
+            l.active_users.to_string(),
+            opt(l.cost_per_active_user),
             page.currency.clone(),
         ]);
     }
