@@ -159,6 +159,50 @@ pub struct Attributor {
     /// key → mappings, oldest first.
     mappings: HashMap<String, Vec<KeyMapping>>,
     rules: Vec<Rule>,
+    aliases: Aliases,
+}
+
+/// Former names of renamed teams and features: usage tagged with an old name belongs to the
+/// owner under its new name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aliases {
+    teams: HashMap<String, String>,
+    /// (team, old feature) → new feature.
+    features: HashMap<(String, String), String>,
+}
+
+impl Aliases {
+    pub fn add_team(&mut self, old: &str, new: &str) {
+        self.teams.insert(old.to_owned(), new.to_owned());
+    }
+
+    pub fn add_feature(&mut self, team: &str, old: &str, new: &str) {
+        self.features
+            .insert((team.to_owned(), old.to_owned()), new.to_owned());
+    }
+
+    /// The current name of a team (following renames of renames; a cycle stops where it closes).
+    pub fn team(&self, name: &str) -> String {
+        let mut current = name;
+        for _ in 0..16 {
+            match self.teams.get(current) {
+                Some(next) if next != name => current = next,
+                _ => break,
+            }
+        }
+        current.to_owned()
+    }
+
+    pub fn feature(&self, team: &str, name: &str) -> String {
+        let mut current = name.to_owned();
+        for _ in 0..16 {
+            match self.features.get(&(team.to_owned(), current.clone())) {
+                Some(next) if next != name => current = next.clone(),
+                _ => break,
+            }
+        }
+        current
+    }
 }
 
 impl Attributor {
@@ -175,6 +219,7 @@ impl Attributor {
         Self {
             mappings: by_key,
             rules,
+            aliases: Aliases::default(),
         }
     }
 
@@ -189,6 +234,11 @@ impl Attributor {
 
     pub fn has_mappings(&self, api_key: &str) -> bool {
         self.mappings.contains_key(api_key)
+    }
+
+    pub fn with_aliases(mut self, aliases: Aliases) -> Self {
+        self.aliases = aliases;
+        self
     }
 
     pub fn resolve(&self, e: &EventDims<'_>, day: NaiveDate) -> Attribution {
@@ -219,7 +269,10 @@ impl Attributor {
         let environment = mapping
             .and_then(|m| m.environment.clone())
             .or_else(|| e.environment.map(str::to_owned));
-        let conflict = matches!((mapping, e.team), (Some(m), Some(t)) if m.team != t);
+        let team = self.aliases.team(&team);
+        let feature = self.aliases.feature(&team, &feature);
+        let conflict =
+            matches!((mapping, e.team), (Some(m), Some(t)) if m.team != self.aliases.team(t));
         Attribution {
             team,
             feature,
@@ -349,6 +402,26 @@ mod tests {
             a.resolve(&dims(Some("sk-plat-123"), None, &empty), day("2026-01-01"))
                 .team,
             "platform"
+        );
+    }
+
+    #[test]
+    fn renamed_teams_and_features_collect_their_old_tags() {
+        let mut aliases = Aliases::default();
+        aliases.add_team("search", "discovery");
+        aliases.add_team("discovery", "find");
+        aliases.add_feature("find", "chat", "assistant");
+        let a = Attributor::new(vec![mapping("k1", "find", "2026-01-01")], vec![])
+            .with_aliases(aliases);
+        let tags = BTreeMap::new();
+        let mut d = dims(None, Some("search"), &tags);
+        d.feature = Some("chat");
+        let r = a.resolve(&d, day("2026-01-02"));
+        assert_eq!((r.team.as_str(), r.feature.as_str()), ("find", "assistant"));
+        let keyed = a.resolve(&dims(Some("k1"), Some("search"), &tags), day("2026-01-02"));
+        assert!(
+            !keyed.conflict,
+            "an old name of the key's team is no conflict"
         );
     }
 

@@ -36,10 +36,12 @@ impl PriceBookCache {
 }
 
 pub async fn attributor(store: &Store) -> Result<Attributor, StoreError> {
-    Ok(Attributor::new(
-        store.list_key_mappings().await?,
-        store.list_rules().await?,
-    ))
+    let (mappings, rules, aliases) = tokio::try_join!(
+        store.list_key_mappings(),
+        store.list_rules(),
+        store.list_aliases()
+    )?;
+    Ok(Attributor::new(mappings, rules).with_aliases(aliases))
 }
 
 pub async fn showback(

@@ -68,6 +68,22 @@ pub fn router(state: AppState) -> Router {
             post(pages::admin::people::revoke_token),
         )
         .route("/admin/audit", get(pages::admin::audit::page))
+        .route(
+            "/admin/teams",
+            get(pages::admin::teams::page).post(pages::admin::teams::create),
+        )
+        .route("/admin/teams/rename", post(pages::admin::teams::rename))
+        .route("/admin/teams/archive", post(pages::admin::teams::archive))
+        .route("/admin/teams/lead", post(pages::admin::teams::add_lead))
+        .route("/admin/features", post(pages::admin::teams::create_feature))
+        .route(
+            "/admin/features/rename",
+            post(pages::admin::teams::rename_feature),
+        )
+        .route(
+            "/admin/features/archive",
+            post(pages::admin::teams::archive_feature),
+        )
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::metrics::get))
         .route("/api/v1/events", post(http::events::post))

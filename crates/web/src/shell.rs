@@ -43,6 +43,7 @@ fn nav_link(href: &'static str, label: &'static str, me: Nav, active: Nav) -> im
 fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
     let admin = viewer.is_admin.then(|| {
         view! {
+            {nav_link("/admin/teams", "Teams", Nav::Teams, active)}
             {nav_link("/admin/keys", "Keys", Nav::Keys, active)}
             {nav_link("/admin/rules", "Rules", Nav::Rules, active)}
             {nav_link("/admin/prices", "Prices", Nav::Prices, active)}

@@ -44,6 +44,18 @@ impl NewKeyMapping {
 
 /// Maps a key to an owner from a day on; audited with what it replaced.
 pub async fn set_mapping(state: &AppState, actor: &str, m: &KeyMapping) -> Result<(), ApiError> {
+    if state
+        .store
+        .list_teams()
+        .await?
+        .iter()
+        .any(|t| t.name == m.team && t.archived)
+    {
+        return Err(ApiError::invalid(format!(
+            "team `{}` is archived; restore it on the Teams page first",
+            m.team
+        )));
+    }
     let before = state.store.set_key_mapping(m, actor).await?;
     state
         .store

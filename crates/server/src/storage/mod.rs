@@ -15,6 +15,7 @@ mod prices;
 mod reads;
 mod rows;
 mod sessions;
+mod teams;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
 pub use events::AddedEvents;
 pub use mappings::KeySeen;
 pub use sessions::SessionRecord;
+pub use teams::{FeatureRecord, TeamRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

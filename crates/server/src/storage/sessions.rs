@@ -135,6 +135,16 @@ impl Store {
         Ok(())
     }
 
+    pub async fn set_user_teams(&self, user_id: i64, teams: &[String]) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("UPDATE users SET teams = $1 WHERE id = $2")
+            .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")

@@ -82,6 +82,7 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/admin/users", 200, 403, 403, 403),
     ("/admin/tokens", 200, 403, 403, 403),
     ("/admin/audit", 200, 403, 403, 403),
+    ("/admin/teams", 200, 403, 403, 403),
 ];
 
 /// API routes: (path, admin, finance, viewer, lead of search); ingest tokens get 403 on all.
@@ -599,3 +600,229 @@ storage_test!(admins_add_users_tokens_rules_and_prices_in_forms, |app| {
         assert!(audit.contains(action), "{action} is audited");
     }
 });
+
+storage_test!(
+    teams_and_features_are_created_renamed_and_archived_everywhere,
+    |app| {
+        seed(&app).await;
+        tokentally_server::cli::add_user(
+            &app.store,
+            "lead@example.test",
+            "a long password",
+            Role::Lead,
+            &["search".into()],
+        )
+        .await
+        .unwrap();
+        app.admin_post("/api/v1/key-mappings", &json!({"api_key": "key-search", "team": "search", "feature": "chat", "valid_from": "2026-01-01"})).await;
+        let mut admin = Browser::signed_in(&app, Role::Admin, &[]).await;
+        let page = admin.get("/admin/teams").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("lead@example.test"), "leads are listed");
+        let csrf = page.csrf();
+        let before = app.showback(MONTH).await;
+
+        // Rename: the mapping, the lead's scope and usage tagged with the old name all follow.
+        let r = admin
+            .post_form(
+                "/admin/teams/rename",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "search"),
+                    ("new_name", "discovery"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let after = app.showback(MONTH).await;
+        assert!(
+            after["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["team"] != "search")
+        );
+        assert_eq!(
+            team(&after, "discovery")["blended_cost"],
+            team(&before, "search")["blended_cost"]
+        );
+        assert_eq!(
+            app.store.list_key_mappings().await.unwrap()[0].team,
+            "discovery"
+        );
+        assert_eq!(
+            app.store
+                .get_user_by_email("lead@example.test")
+                .await
+                .unwrap()
+                .unwrap()
+                .teams,
+            vec!["discovery"]
+        );
+        let late = json!([{"id": "late", "timestamp": "2026-03-06T00:00:00Z", "provider": "openai", "model": "gpt-4o-mini", "team": "search", "input_tokens": 1000000}]);
+        app.post_events(&late).await;
+        let later = app.showback(MONTH).await;
+        assert!(
+            later["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["team"] != "search"),
+            "an old tag lands on the new name"
+        );
+        let taken = admin
+            .post_form(
+                "/admin/teams/rename",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "support"),
+                    ("new_name", "discovery"),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(taken.body.contains("exists"), "{}", taken.body);
+
+        // Features: create, rename (the mapping's feature follows), archive.
+        let r = admin
+            .post_form(
+                "/admin/features",
+                &[("csrf", &csrf), ("team", "discovery"), ("name", "rerank")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = admin
+            .post_form(
+                "/admin/features/rename",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "discovery"),
+                    ("feature", "chat"),
+                    ("new_name", "assistant"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            app.store.list_key_mappings().await.unwrap()[0]
+                .feature
+                .as_deref(),
+            Some("assistant")
+        );
+        let (_, drill) = crate::helpers::json_of(
+            app.get("/api/v1/teams/discovery?month=2026-03", &app.finance_token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            drill["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "assistant"),
+            "{drill}"
+        );
+        let r = admin
+            .post_form(
+                "/admin/features/archive",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "discovery"),
+                    ("feature", "rerank"),
+                    ("archived", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            app.store
+                .list_features()
+                .await
+                .unwrap()
+                .iter()
+                .any(|f| f.name == "rerank" && f.archived)
+        );
+
+        // Archive a team: no new mappings to it until restored.
+        admin
+            .post_form(
+                "/admin/teams/archive",
+                &[("csrf", &csrf), ("team", "support"), ("archived", "1")],
+            )
+            .await;
+        let (status, body) = app
+            .admin_post(
+                "/api/v1/key-mappings",
+                &json!({"api_key": "key-orphan", "team": "support"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"].as_str().unwrap().contains("archived"));
+        admin
+            .post_form(
+                "/admin/teams/archive",
+                &[("csrf", &csrf), ("team", "support"), ("archived", "0")],
+            )
+            .await;
+        assert_eq!(
+            app.admin_post(
+                "/api/v1/key-mappings",
+                &json!({"api_key": "key-orphan", "team": "support"})
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+
+        // Create a team and give it a lead.
+        assert_eq!(
+            admin
+                .post_form("/admin/teams", &[("csrf", &csrf), ("name", "legal-ai")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            admin
+                .post_form("/admin/teams", &[("csrf", &csrf), ("name", "Unallocated")])
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let r = admin
+            .post_form(
+                "/admin/teams/lead",
+                &[
+                    ("csrf", &csrf),
+                    ("team", "legal-ai"),
+                    ("email", "lead@example.test"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.store
+                .get_user_by_email("lead@example.test")
+                .await
+                .unwrap()
+                .unwrap()
+                .teams,
+            vec!["discovery", "legal-ai"]
+        );
+        let audit = admin.get("/admin/audit").await.body;
+        for action in [
+            "team.rename",
+            "feature.create",
+            "feature.rename",
+            "feature.archive",
+            "team.archive",
+            "team.restore",
+            "team.create",
+            "user.teams",
+        ] {
+            assert!(audit.contains(action), "{action} is audited");
+        }
+    }
+);

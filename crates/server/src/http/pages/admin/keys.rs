@@ -199,38 +199,52 @@ pub async fn post(
     require_admin_form(&user, &form.csrf)?;
     match form.parse() {
         Ok(m) => {
-            set_mapping(&state, &user.principal.name, &m)
-                .await
-                .or_page(&user)?;
+            match set_mapping(&state, &user.principal.name, &m).await {
+                Ok(()) => {}
+                Err(e @ crate::error::ApiError::Unprocessable(_)) => {
+                    let errors =
+                        FieldErrors::from([("team".to_owned(), crate::http::pages::reason(&e))]);
+                    return invalid(&state, &user, &form, errors).await;
+                }
+                Err(e) => return Err(PageError::new(&user, e)),
+            }
             let key =
                 url::form_urlencoded::byte_serialize(m.api_key.as_bytes()).collect::<String>();
             Ok(Redirect::to(&format!("/admin/keys?mapped={key}")).into_response())
         }
-        Err(errors) => {
-            let month = last_full_month();
-            let keys = rows(&state, &user, month).await?;
-            let f = MapForm {
-                api_key: form.api_key,
-                team: form.team,
-                feature: form.feature,
-                environment: form.environment,
-                valid_from: form.valid_from,
-            };
-            let page = KeysPage {
-                month,
-                currency: state.config.currency.clone(),
-                keys,
-                form: f,
-                errors,
-                notice: None,
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(keys_page(&viewer_of(&user), page)),
-            )
-                .into_response())
-        }
+        Err(errors) => invalid(&state, &user, &form, errors).await,
     }
+}
+
+/// The keys page again, with the form as typed and what is wrong with it.
+async fn invalid(
+    state: &AppState,
+    user: &PageUser,
+    form: &MapKeyForm,
+    errors: FieldErrors,
+) -> Result<Response, PageError> {
+    let month = last_full_month();
+    let keys = rows(state, user, month).await?;
+    let f = MapForm {
+        api_key: form.api_key.clone(),
+        team: form.team.clone(),
+        feature: form.feature.clone(),
+        environment: form.environment.clone(),
+        valid_from: form.valid_from.clone(),
+    };
+    let page = KeysPage {
+        month,
+        currency: state.config.currency.clone(),
+        keys,
+        form: f,
+        errors,
+        notice: None,
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Html(keys_page(&viewer_of(user), page)),
+    )
+        .into_response())
 }
 
 #[cfg(test)]

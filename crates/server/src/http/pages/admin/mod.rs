@@ -6,6 +6,7 @@ pub mod keys;
 pub mod people;
 pub mod prices;
 pub mod rules;
+pub mod teams;
 
 use super::PageError;
 use crate::auth::Role;
