@@ -38,10 +38,13 @@ async fn seed(app: &TestApp) {
 }
 
 /// Where each role may go: (path, admin, finance, viewer, lead of search).
+#[rustfmt::skip]
 const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/?month=2026-03", 200, 200, 200, 200),
     ("/showback.csv?month=2026-03", 200, 200, 200, 200),
     ("/teams/search?month=2026-03", 200, 200, 200, 200),
+    ("/teams/search/features/chat/export.csv?month=2026-03&table=outcomes", 200, 200, 200, 200),
+    ("/showback.csv?month=2026-03&table=unpriced", 200, 200, 200, 200),
     (
         "/teams/search/export.csv?month=2026-03&table=features",
         200,
@@ -86,6 +89,7 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
 ];
 
 /// API routes: (path, admin, finance, viewer, lead of search); ingest tokens get 403 on all.
+#[rustfmt::skip]
 const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/showback?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/teams/search?month=2026-03", 200, 200, 200, 200),
@@ -826,3 +830,43 @@ storage_test!(
         }
     }
 );
+
+storage_test!(every_table_downloads_as_csv, |app| {
+    seed(&app).await;
+    let unknown = json!([{"id": "u", "timestamp": "2026-03-02T00:00:00Z", "provider": "internal", "model": "mystery", "input_tokens": 42}]);
+    app.post_events(&unknown).await;
+    let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+    let page = finance
+        .get("/teams/search/features/chat?month=2026-03")
+        .await
+        .body;
+    for table in ["models", "outcomes", "classes", "keys", "days"] {
+        let href =
+            format!("/teams/search/features/chat/export.csv?month=2026-03&amp;table={table}");
+        assert!(page.contains(&href), "the page links {table}'s CSV");
+        let csv = finance.get(&href.replace("&amp;", "&")).await;
+        assert_eq!(csv.status, StatusCode::OK, "{table}");
+        assert!(csv.body.lines().count() >= 2, "{table}: {}", csv.body);
+    }
+    let outcomes = finance
+        .get("/teams/search/features/chat/export.csv?month=2026-03&table=outcomes")
+        .await
+        .body;
+    assert!(
+        outcomes.starts_with("month,Outcome,Requests,Share,Cost"),
+        "{outcomes}"
+    );
+    assert!(outcomes.contains("2026-03,success,5,"), "{outcomes}");
+    let unpriced = finance
+        .get("/showback.csv?month=2026-03&table=unpriced")
+        .await
+        .body;
+    assert!(unpriced.contains("internal,mystery,1,1,42"), "{unpriced}");
+    assert_eq!(
+        finance
+            .get("/teams/search/export.csv?month=2026-03&table=nope")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+});

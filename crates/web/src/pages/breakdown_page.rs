@@ -41,6 +41,8 @@ pub struct LinesTable {
 /// cell may link.
 #[derive(Debug, Clone)]
 pub struct PlainTable {
+    /// Also the `table=` value of its CSV download.
+    pub id: String,
     pub title: String,
     pub headers: Vec<(String, bool)>,
     pub rows: Vec<(Option<String>, Vec<String>)>,
@@ -130,7 +132,7 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
     }
 }
 
-fn plain_table(t: &PlainTable) -> impl IntoView + use<> {
+fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
     let headers = t
         .headers
         .iter()
@@ -171,10 +173,15 @@ fn plain_table(t: &PlainTable) -> impl IntoView + use<> {
             .into_any()
     };
     let title = t.title.clone();
+    let csv = format!("{}/export.csv?month={}&table={}", p.path, p.month, t.id);
+    let table_id = t.id.clone();
     view! {
         <section>
-            <h2>{title}</h2>
-            <table class="data">
+            <div class="section-head">
+                <h2>{title}</h2>
+                <a class="download no-print" href=csv>"Download CSV"</a>
+            </div>
+            <table class="data" id=table_id>
                 <thead><tr>{headers}</tr></thead>
                 <tbody>{body}</tbody>
             </table>
@@ -203,7 +210,7 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
         .iter()
         .map(|s| match s {
             Section::Lines(t) => lines_table(t, &p).into_any(),
-            Section::Plain(t) => plain_table(t).into_any(),
+            Section::Plain(t) => plain_table(t, &p).into_any(),
         })
         .collect_view();
     let title = format!("{} · {}", p.title, p.month);

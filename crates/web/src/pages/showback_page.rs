@@ -297,7 +297,10 @@ fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
     let fix = admin.then(|| view! { <p><a href="/admin/prices">"Add a price card"</a>" and this usage is priced at once, back to its first day."</p> });
     Some(view! {
         <section class="callout" aria-labelledby="unpriced">
-            <h2 id="unpriced">"Unpriced usage"</h2>
+            <div class="section-head">
+                <h2 id="unpriced">"Unpriced usage"</h2>
+                <a class="download no-print" href=format!("/showback.csv?month={}&table=unpriced", sb.month)>"Download CSV"</a>
+            </div>
             <p class="muted">"These models have no price card: their tokens are counted but cost nothing yet."</p>
             <table>
                 <thead><tr><th scope="col">"Model"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Input"</th><th scope="col" class="num">"Output"</th></tr></thead>

@@ -261,6 +261,7 @@ fn movers(now: &[Line], before: &[Line], cur: &str) -> Section {
         })
         .collect();
     Section::Plain(PlainTable {
+        id: "movers".into(),
         title: "Biggest movers against last month".into(),
         headers: vec![
             ("Feature".into(), false),
@@ -438,6 +439,7 @@ async fn feature_model(
                 Some("/models/".into()),
             ),
             Section::Plain(PlainTable {
+                id: "outcomes".into(),
                 title: "Outcomes".into(),
                 headers: vec![
                     ("Outcome".into(), false),
@@ -449,6 +451,7 @@ async fn feature_model(
                 empty: "No calls.".into(),
             }),
             Section::Plain(PlainTable {
+                id: "classes".into(),
                 title: "Tokens by class".into(),
                 headers: vec![
                     ("Class".into(), false),
@@ -604,6 +607,7 @@ async fn key_model(
         charts: vec![],
         sections: vec![
             Section::Plain(PlainTable {
+                id: "owners".into(),
                 title: "Owner history".into(),
                 headers: vec![
                     ("From".into(), false),
@@ -762,12 +766,34 @@ fn export(
     table: &str,
     name: &str,
 ) -> Result<Response, PageError> {
-    let lines = page
-        .sections
-        .into_iter()
-        .find_map(|s| match s {
-            Section::Lines(t) if t.id == table => Some(t),
-            _ => None,
+    let section = page.sections.into_iter().find(|s| match s {
+        Section::Lines(t) => t.id == table,
+        Section::Plain(t) => t.id == table,
+    });
+    if let Some(Section::Plain(t)) = section {
+        let headers: Vec<&str> = std::iter::once("month")
+            .chain(t.headers.iter().map(|h| h.0.as_str()))
+            .collect();
+        let mut csv = Csv::new(&headers);
+        for (_, cells) in &t.rows {
+            csv.row(std::iter::once(page.month.to_string()).chain(cells.iter().cloned()));
+        }
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        return Ok(csv.into_download(&format!("{safe}-{}-{}.csv", t.id, page.month)));
+    }
+    let lines = section
+        .and_then(|s| match s {
+            Section::Lines(t) => Some(t),
+            Section::Plain(_) => None,
         })
         .ok_or_else(|| {
             PageError::new(

@@ -24,6 +24,8 @@ pub struct ShowbackQuery {
     pub month: Option<String>,
     pub sort: Option<String>,
     pub dir: Option<String>,
+    /// `unpriced` for the unpriced-usage table; the team table otherwise.
+    pub table: Option<String>,
 }
 
 impl ShowbackQuery {
@@ -126,6 +128,36 @@ pub async fn csv(
     Query(q): Query<ShowbackQuery>,
 ) -> Result<Response, PageError> {
     let (sb, _, _) = load(&state, &user, &q).await?;
+    if q.table.as_deref() == Some("unpriced") {
+        let mut csv = Csv::new(&[
+            "month",
+            "provider",
+            "model",
+            "events",
+            "requests",
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        ]);
+        for u in &sb.unpriced {
+            let t = &u.tokens;
+            csv.row([
+                sb.month.to_string(),
+                u.provider.clone(),
+                u.model.clone(),
+                u.events.to_string(),
+                u.requests.to_string(),
+                t.input.to_string(),
+                t.cached_input.to_string(),
+                t.cache_write.to_string(),
+                t.output.to_string(),
+                t.reasoning.to_string(),
+            ]);
+        }
+        return Ok(csv.into_download(&format!("unpriced-{}.csv", sb.month)));
+    }
     let mut csv = Csv::new(&[
         "month",
         "team",
