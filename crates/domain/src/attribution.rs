@@ -243,36 +243,30 @@ impl Attributor {
 
     pub fn resolve(&self, e: &EventDims<'_>, day: NaiveDate) -> Attribution {
         let mapping = e.api_key.and_then(|k| self.mapping(k, day));
-        let rule = || self.rules.iter().find(|r| r.matches(e));
-        let rule_team = || self.rules.iter().find(|r| r.team.is_some() && r.matches(e));
-        let rule_feature = || {
-            rule()
-                .into_iter()
-                .chain(self.rules.iter())
-                .find(|r| r.feature.is_some() && r.matches(e))
-        };
+        // Renames rewrite stored mappings and rules, so aliases apply to event tags only: a
+        // tag is the one place an old name can still arrive.
+        let tag_team = e.team.map(|t| self.aliases.team(t));
+        let rule_with =
+            |wants: fn(&Rule) -> bool| self.rules.iter().find(|r| wants(r) && r.matches(e));
 
         let (team, basis) = if let Some(m) = mapping {
             (m.team.clone(), Basis::KeyMapping)
-        } else if let Some(t) = e.team {
-            (t.to_owned(), Basis::Tag)
-        } else if let Some(r) = rule_team() {
+        } else if let Some(t) = &tag_team {
+            (t.clone(), Basis::Tag)
+        } else if let Some(r) = rule_with(|r| r.team.is_some()) {
             (r.team.clone().unwrap_or_default(), Basis::Rule(r.id))
         } else {
             (UNALLOCATED.to_owned(), Basis::Unallocated)
         };
         let feature = mapping
             .and_then(|m| m.feature.clone())
-            .or_else(|| e.feature.map(str::to_owned))
-            .or_else(|| rule_feature().and_then(|r| r.feature.clone()))
+            .or_else(|| e.feature.map(|f| self.aliases.feature(&team, f)))
+            .or_else(|| rule_with(|r| r.feature.is_some()).and_then(|r| r.feature.clone()))
             .unwrap_or_else(|| UNASSIGNED.to_owned());
         let environment = mapping
             .and_then(|m| m.environment.clone())
             .or_else(|| e.environment.map(str::to_owned));
-        let team = self.aliases.team(&team);
-        let feature = self.aliases.feature(&team, &feature);
-        let conflict =
-            matches!((mapping, e.team), (Some(m), Some(t)) if m.team != self.aliases.team(t));
+        let conflict = matches!((mapping, &tag_team), (Some(m), Some(t)) if &m.team != t);
         Attribution {
             team,
             feature,

@@ -112,22 +112,25 @@ impl PriceBook {
         &self.cards[id]
     }
 
-    /// The versions of the card that prices (provider, model), oldest first; empty if none.
-    pub fn versions(&self, provider: &str, model: &str) -> &[CardId] {
+    /// The cards that may price (provider, model), most specific first: the exact card's
+    /// versions, the longest pattern's, the model priced by a single provider. Each list is
+    /// oldest first. On a given day the first list with a card in force wins, so an exact card
+    /// from a later date does not un-price the days a pattern priced before it.
+    pub fn candidates(&self, provider: &str, model: &str) -> Candidates<'_> {
         let (hint, bare) = split_model_prefix(model);
         let provider = hint.unwrap_or_else(|| canonical_provider(provider));
-        for m in [model, bare] {
-            if let Some(ids) = self.exact.get(&(provider.clone(), m.to_owned())) {
-                return ids;
+        let exact = [model, bare]
+            .into_iter()
+            .find_map(|m| self.exact.get(&(provider.clone(), m.to_owned())))
+            .map_or(&[][..], Vec::as_slice);
+        let pattern = self.best_pattern(&provider, bare).unwrap_or(&[]);
+        let by_model = match self.by_model.get(bare).map(Vec::as_slice) {
+            Some([only]) if *only != provider => {
+                self.exact[&(only.clone(), bare.to_owned())].as_slice()
             }
-        }
-        if let Some(ids) = self.best_pattern(&provider, bare) {
-            return ids;
-        }
-        match self.by_model.get(bare).map(Vec::as_slice) {
-            Some([only]) => &self.exact[&(only.clone(), bare.to_owned())],
             _ => &[],
-        }
+        };
+        Candidates([exact, pattern, by_model])
     }
 
     fn best_pattern(&self, provider: &str, model: &str) -> Option<&[CardId]> {
@@ -141,7 +144,17 @@ impl PriceBook {
 
     /// The card in force on `day` for (provider, model).
     pub fn lookup(&self, provider: &str, model: &str, day: NaiveDate) -> Option<CardId> {
-        in_force(&self.cards, self.versions(provider, model), day)
+        self.candidates(provider, model).in_force(&self.cards, day)
+    }
+}
+
+/// The card lists that may price one (provider, model), most specific first.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidates<'a>([&'a [CardId]; 3]);
+
+impl Candidates<'_> {
+    pub fn in_force(&self, cards: &[PriceCard], day: NaiveDate) -> Option<CardId> {
+        self.0.iter().find_map(|ids| in_force(cards, ids, day))
     }
 }
 
@@ -196,6 +209,20 @@ mod tests {
             Some(Some(Decimal::from(5)))
         );
         assert_eq!(book.lookup("openai", "gpt-4o", day("1999-01-01")), None);
+    }
+
+    #[test]
+    fn a_later_exact_card_does_not_unprice_what_a_pattern_priced_before() {
+        let book = PriceBook::new(vec![
+            card("openai", "gpt-4o*", "2000-01-01", 2),
+            card("openai", "gpt-4o-2024-08-06", "2026-06-01", 3),
+        ]);
+        let input = |d: &str| {
+            book.lookup("openai", "gpt-4o-2024-08-06", day(d))
+                .and_then(|i| book.card(i).rates.input)
+        };
+        assert_eq!(input("2026-05-31"), Some(Decimal::from(2)));
+        assert_eq!(input("2026-06-01"), Some(Decimal::from(3)));
     }
 
     #[test]

@@ -17,6 +17,9 @@ use crate::tokens::{TokenCounts, TokenCountsError};
 pub const MAX_ID_LEN: usize = 128;
 pub const MAX_TEXT_LEN: usize = 256;
 pub const MAX_TAGS: usize = 64;
+/// The owner dimensions of one event, together, are a rollup key: PostgreSQL indexes keys of
+/// up to about 2.7 kB, so an event's dimensions are capped below that.
+pub const MAX_DIMENSION_BYTES: usize = 2_000;
 /// How far in the future a timestamp may lie (clock skew), before it is refused.
 pub const MAX_FUTURE_SKEW_HOURS: i64 = 24;
 
@@ -157,6 +160,12 @@ pub enum EventError {
     TooManyTags,
     #[error("`reported_cost` must be a decimal number ≥ 0")]
     BadReportedCost,
+    #[error("`{0}` holds a control character")]
+    ControlCharacter(String),
+    #[error(
+        "provider, model, api_key, team, feature, environment and tags take {0} bytes together; at most {MAX_DIMENSION_BYTES} are kept per event"
+    )]
+    DimensionsTooLarge(usize),
 }
 
 impl UsageEvent {
@@ -192,7 +201,7 @@ impl UsageEvent {
             Some(s) => s.parse().map_err(EventError::UnknownValue)?,
             None => Outcome::Unknown,
         };
-        Ok(Self {
+        let event = Self {
             id,
             source,
             timestamp,
@@ -212,7 +221,27 @@ impl UsageEvent {
             workflow_id: optional_text(obj, "workflow_id", MAX_ID_LEN)?,
             latency_ms: count(obj, "latency_ms", 0)?,
             reported_cost: reported_cost(obj)?,
-        })
+        };
+        let dimension_bytes = [
+            &event.api_key,
+            &event.team,
+            &event.feature,
+            &event.environment,
+        ]
+        .iter()
+        .map(|v| v.as_ref().map_or(0, String::len))
+        .sum::<usize>()
+            + event.provider.len()
+            + event.model.len()
+            + event
+                .tags
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 6)
+                .sum::<usize>();
+        if dimension_bytes > MAX_DIMENSION_BYTES {
+            return Err(EventError::DimensionsTooLarge(dimension_bytes));
+        }
+        Ok(event)
     }
 
     /// The event as the native JSON format, the inverse of [`UsageEvent::from_json`].
@@ -277,6 +306,9 @@ fn text_of(
     match obj.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
+            if s.chars().any(char::is_control) {
+                return Err(EventError::ControlCharacter(field.to_owned()));
+            }
             if s.chars().count() > max {
                 return Err(EventError::TooLong {
                     field: field.to_owned(),
@@ -392,6 +424,9 @@ fn tags(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, EventError
                 max: MAX_TEXT_LEN,
             });
         }
+        if k.chars().chain(v.chars()).any(char::is_control) {
+            return Err(EventError::ControlCharacter(field));
+        }
         tags.insert(k.clone(), v);
     }
     Ok(tags)
@@ -502,6 +537,25 @@ mod tests {
             (with("model", json!(42)), "`model` must be a string"),
             (with("reported_cost", json!("-1")), "reported_cost"),
             (json!([1, 2]), "JSON object"),
+            (
+                with("team", json!("a\u{0}b")),
+                "`team` holds a control character",
+            ),
+            (
+                with("tags", json!({"k": "line\nbreak"})),
+                "`tags.k` holds a control character",
+            ),
+            (
+                with(
+                    "tags",
+                    json!(
+                        (0..12)
+                            .map(|i| (format!("tag{i}"), Value::from("x".repeat(200))))
+                            .collect::<serde_json::Map<_, _>>()
+                    ),
+                ),
+                "at most 2000 are kept",
+            ),
         ];
         for (input, expected) in cases {
             let err = UsageEvent::from_json(&input, now())

@@ -85,7 +85,7 @@ pub struct Ledger<'a> {
 impl<'a> Ledger<'a> {
     pub fn new(rows: &'a [UsageRow], attributor: &Attributor, book: &'a PriceBook) -> Self {
         let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
-        let mut versions: HashMap<(&str, &str), &'a [CardId]> = HashMap::new();
+        let mut candidates: HashMap<(&str, &str), crate::catalog::Candidates<'a>> = HashMap::new();
         let attributed = rows
             .iter()
             .map(|row| {
@@ -95,10 +95,10 @@ impl<'a> Ledger<'a> {
                     .entry(k.tags.as_str())
                     .or_insert_with(|| dims.parse_tags());
                 let owner = attributor.resolve(&dims.event_dims(tags), k.day);
-                let ids = versions
+                let card = candidates
                     .entry((k.provider.as_str(), k.model.as_str()))
-                    .or_insert_with(|| book.versions(&k.provider, &k.model));
-                let card = crate::catalog::in_force(book.cards(), ids, k.day);
+                    .or_insert_with(|| book.candidates(&k.provider, &k.model))
+                    .in_force(book.cards(), k.day);
                 AttributedRow { row, owner, card }
             })
             .collect();
@@ -522,25 +522,30 @@ pub fn active_users(
     keep: &dyn Fn(&Point<'_>) -> bool,
     by: &dyn Fn(&Point<'_>) -> String,
 ) -> BTreeMap<String, u64> {
-    let mut seen: BTreeMap<String, std::collections::HashSet<&str>> = BTreeMap::new();
+    // Many users share a day and dimensions: attribute and group each such pair once.
+    let mut groups: HashMap<(NaiveDate, &crate::rollup::Dims), Option<String>> = HashMap::new();
     let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
+    let mut seen: BTreeMap<String, std::collections::HashSet<&str>> = BTreeMap::new();
     for u in users {
         let d = &u.dims;
-        let tags = tags_cache
-            .entry(d.tags.as_str())
-            .or_insert_with(|| d.parse_tags());
-        let owner = attributor.resolve(&d.event_dims(tags), u.day);
-        // Users are not split by outcome: a user view never groups or filters on it.
-        let p = Point {
-            owner: &owner,
-            provider: &d.provider,
-            model: &d.model,
-            api_key: &d.api_key,
-            day: u.day,
-            outcome: Outcome::Unknown,
-        };
-        if keep(&p) {
-            seen.entry(by(&p)).or_default().insert(u.user.as_str());
+        let group = groups.entry((u.day, d)).or_insert_with(|| {
+            let tags = tags_cache
+                .entry(d.tags.as_str())
+                .or_insert_with(|| d.parse_tags());
+            let owner = attributor.resolve(&d.event_dims(tags), u.day);
+            // Users are not split by outcome: a user view never groups or filters on it.
+            let p = Point {
+                owner: &owner,
+                provider: &d.provider,
+                model: &d.model,
+                api_key: &d.api_key,
+                day: u.day,
+                outcome: Outcome::Unknown,
+            };
+            keep(&p).then(|| by(&p))
+        });
+        if let Some(key) = group {
+            seen.entry(key.clone()).or_default().insert(u.user.as_str());
         }
     }
     seen.into_iter().map(|(k, v)| (k, v.len() as u64)).collect()

@@ -625,6 +625,8 @@ struct ReadReport {
     events: i64,
     rollups: i64,
     workflows: i64,
+    /// Rows of `usage_users` (user × day × owner dimensions), which showback also reads.
+    user_days: i64,
     size_bytes: i64,
     reads: Vec<ReadResult>,
 }
@@ -639,6 +641,7 @@ async fn read_report(bench: &Bench, reads: usize) -> anyhow::Result<ReadReport> 
         events: bench.count("events").await?,
         rollups: bench.count("usage_rollups").await?,
         workflows: bench.count("workflows").await?,
+        user_days: bench.count("usage_users").await?,
         size_bytes: bench.size_bytes().await?,
         reads: vec![showback, drilldown],
     })
@@ -708,17 +711,18 @@ fn print_ingest(runs: &[IngestResult]) {
 
 fn print_reads(reports: &[ReadReport]) {
     println!(
-        "| database | events | rollup rows | workflows | size MB | request | n | min ms | median ms | p95 ms | response KB |"
+        "| database | events | rollup rows | workflows | user-day rows | size MB | request | n | min ms | median ms | p95 ms | response KB |"
     );
-    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     for r in reports {
         for read in &r.reads {
             println!(
-                "| {} | {} | {} | {} | {:.0} | `{}` | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {:.0} | `{}` | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
                 r.db.name(),
                 r.events,
                 r.rollups,
                 r.workflows,
+                r.user_days,
                 r.size_bytes as f64 / 1e6,
                 read.endpoint,
                 read.latencies.len(),

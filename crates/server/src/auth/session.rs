@@ -77,7 +77,10 @@ pub async fn load(
         store.delete_session(&hash).await?;
         return Ok(None);
     }
-    store.touch_session(s.id).await?;
+    // Last use only feeds the idle expiry: a failed update must not fail the page.
+    if let Err(e) = store.touch_session(s.id).await {
+        tracing::warn!(error = %e, "could not record the session's last use");
+    }
     Ok(Some((s, hash)))
 }
 

@@ -22,6 +22,15 @@ impl Csv {
                 self.out.push(',');
             }
             first = false;
+            // Names come from ingested data: a cell a spreadsheet would run as a formula is
+            // written as text. Numbers (negative ones too) stay numbers.
+            let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                && cell.parse::<rust_decimal::Decimal>().is_err()
+            {
+                format!("'{cell}")
+            } else {
+                cell
+            };
             if cell.contains([',', '"', '\n', '\r']) {
                 self.out.push('"');
                 self.out.push_str(&cell.replace('"', "\"\""));
@@ -60,5 +69,11 @@ mod tests {
         let mut c = super::Csv::new(&["a", "b"]);
         c.row(["x,y".to_string(), "say \"hi\"".to_string()]);
         assert_eq!(c.into_string(), "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+        let mut c = super::Csv::new(&["team", "cost"]);
+        c.row(["=HYPERLINK(\"x\")".to_string(), "-12.50".to_string()]);
+        assert_eq!(
+            c.into_string(),
+            "team,cost\r\n\"'=HYPERLINK(\"\"x\"\")\",-12.50\r\n"
+        );
     }
 }

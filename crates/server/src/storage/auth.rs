@@ -117,6 +117,7 @@ impl Store {
 
     /// Records when a token was last used (at most once a minute, to spare writes).
     pub async fn touch_api_token(&self, id: i64) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
         let now = now_ms();
         sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2 AND (last_used_ms IS NULL OR last_used_ms < $3)")
             .bind(now)

@@ -8,7 +8,7 @@ use sqlx::{Any, Arguments, Row, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
 
-use super::{Store, StoreError, now_ms};
+use super::{Backend, Store, StoreError, now_ms};
 
 /// Which events of a batch were stored now, and which were already there.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -191,7 +191,7 @@ impl Store {
         let workflows: Vec<(String, WorkflowDelta)> =
             rollup::fold_workflows(&stored).into_iter().collect();
         for chunk in workflows.chunks(ROLLUP_CHUNK) {
-            upsert_workflows(&mut tx, chunk).await?;
+            upsert_workflows(&mut tx, self.backend, chunk).await?;
         }
         let users: Vec<UserDay> = rollup::fold_users(&stored).into_iter().collect();
         for chunk in users.chunks(ROLLUP_CHUNK) {
@@ -313,11 +313,20 @@ async fn upsert_rollups(
 
 async fn upsert_workflows(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     chunk: &[(String, WorkflowDelta)],
 ) -> Result<(), StoreError> {
     // A call is later than the stored final call when it is later in time, or at the same
     // instant with a larger event id; then it replaces the final call's fields.
-    let later = "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id > workflows.last_event_id))";
+    // Byte order, as in Rust: PostgreSQL's locale collation would order ids differently.
+    let later = match backend {
+        Backend::Sqlite => {
+            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id > workflows.last_event_id))"
+        }
+        Backend::Postgres => {
+            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id COLLATE \"C\" > workflows.last_event_id COLLATE \"C\"))"
+        }
+    };
     let earlier = "excluded.first_ms < workflows.first_ms";
     let mut sets: Vec<String> = ["calls", "requests", "input_tokens"]
         .iter()

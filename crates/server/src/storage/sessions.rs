@@ -65,6 +65,7 @@ impl Store {
 
     /// Marks a session as used now (at most once a minute, to spare writes).
     pub async fn touch_session(&self, id: i64) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
         let now = now_ms();
         sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id = $2 AND last_seen_ms < $3")
             .bind(now)

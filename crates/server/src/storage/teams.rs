@@ -54,11 +54,14 @@ impl Store {
     /// Registers a team; a name already registered is a conflict.
     pub async fn add_team(&self, name: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO teams (name, created_ms) VALUES ($1, $2)")
             .bind(name.to_owned())
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        forget_alias(&mut tx, "team", "", name).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -181,6 +184,8 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
+        // The new name is a name again, not an alias of another team.
+        forget_alias(&mut tx, "team", "", new).await?;
         rename_in_json_columns(&mut tx, old, new).await?;
         tx.commit().await?;
         Ok(())
@@ -212,6 +217,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        forget_alias(&mut tx, "feature", team, new).await?;
         sqlx::query("INSERT INTO owner_aliases (kind, team, old_name, new_name, created_ms) VALUES ('feature', $1, $2, $3, $4) \
                      ON CONFLICT (kind, team, old_name) DO UPDATE SET new_name = excluded.new_name")
             .bind(team.to_owned())
@@ -223,6 +229,22 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Drops the alias that made `name` stand for another owner: a name in use again is its own.
+async fn forget_alias(
+    tx: &mut Transaction<'static, Any>,
+    kind: &str,
+    team: &str,
+    name: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM owner_aliases WHERE kind = $1 AND team = $2 AND old_name = $3")
+        .bind(kind.to_owned())
+        .bind(team.to_owned())
+        .bind(name.to_owned())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Team names inside JSON: overhead allocations, and the teams of users and tokens.

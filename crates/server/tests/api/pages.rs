@@ -780,6 +780,37 @@ storage_test!(
             StatusCode::CREATED
         );
 
+        // The old name in use again is its own team, not an alias of the renamed one.
+        assert_eq!(
+            admin
+                .post_form("/admin/teams", &[("csrf", &csrf), ("name", "search")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        app.admin_post(
+            "/api/v1/key-mappings",
+            &json!({"api_key": "key-orphan", "team": "search", "valid_from": "2026-01-01"}),
+        )
+        .await;
+        let reused = app.showback(MONTH).await;
+        // The orphan key's five calls, and the late call tagged `search` (the tag now names it).
+        assert_eq!(team(&reused, "search")["requests"], 6);
+        assert_eq!(
+            team(&reused, "discovery")["requests"],
+            team(&before, "search")["requests"]
+        );
+        assert_eq!(
+            admin
+                .post_form(
+                    "/admin/teams/rename",
+                    &[("csrf", &csrf), ("team", "Unallocated"), ("new_name", "x")]
+                )
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
         // Create a team and give it a lead.
         assert_eq!(
             admin

@@ -294,7 +294,7 @@ fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
             view! { <tr><th scope="row">{name}</th><td class="num">{count(u.requests)}</td><td class="num">{tokens(u.tokens.input)}</td><td class="num">{tokens(u.tokens.output)}</td></tr> }
         })
         .collect_view();
-    let fix = admin.then(|| view! { <p><a href="/admin/prices">"Add a price card"</a>" and this usage is priced at once, back to its first day."</p> });
+    let fix = admin.then(|| view! { <p><a href="/admin/prices">"Add a price card"</a>", dated from the first day it should price, and this usage is priced at once."</p> });
     Some(view! {
         <section class="callout" aria-labelledby="unpriced">
             <div class="section-head">

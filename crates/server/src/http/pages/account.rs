@@ -23,7 +23,10 @@ pub struct NextQuery {
 
 /// Only local paths may follow a login, so the form cannot send users elsewhere.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if local {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -123,6 +126,33 @@ pub async fn post_login(
 
 /// A valid argon2id hash of a random password, checked when the account does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W0Vb2uo0aVvvJjS0ZbUAkT0fA2CkcpOtNsmmvkXQj0o";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_local_paths_follow_a_login() {
+        assert_eq!(
+            super::safe_next("/teams/search?month=2026-03"),
+            "/teams/search?month=2026-03"
+        );
+        assert_eq!(
+            super::safe_next("/%0A"),
+            "/%0A",
+            "percent-encoded text is harmless"
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a b",
+            "/\n",
+            "",
+        ] {
+            assert_eq!(super::safe_next(bad), "/", "{bad:?}");
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {

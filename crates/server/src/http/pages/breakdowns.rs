@@ -533,6 +533,11 @@ async fn key_model(
     let owns = mappings
         .iter()
         .any(|m| user.principal.may_read_team(&m.team));
+    // A lead sees the key's history only while it was one of their teams'.
+    let mappings: Vec<_> = mappings
+        .into_iter()
+        .filter(|m| user.principal.may_read_team(&m.team))
+        .collect();
     if teams.is_empty() && !(user.principal.sees_everything() || owns) {
         return Err(PageError::new(
             user,
@@ -588,6 +593,11 @@ async fn key_model(
         .mapping(key, ctx.month.last_day())
         .map(|m| m.team.clone())
         .unwrap_or_else(|| UNALLOCATED.to_owned());
+    let owner = if user.principal.may_read_team(&owner) {
+        owner
+    } else {
+        "another team".to_owned()
+    };
     Ok(BreakdownPage {
         title: format!("Key {key}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],

@@ -68,10 +68,7 @@ impl IntoResponse for PageError {
             ApiError::Unavailable(_) => {
                 "The database is unavailable. Try again in a moment.".to_owned()
             }
-            ApiError::Unprocessable(v) => {
-                v["error"].as_str().unwrap_or("invalid request").to_owned()
-            }
-            other => other.to_string(),
+            other => reason(other),
         };
         let title = status.canonical_reason().unwrap_or("Error");
         let mut r = (

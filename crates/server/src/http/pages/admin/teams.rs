@@ -241,7 +241,7 @@ pub async fn rename(
 ) -> Result<Response, PageError> {
     require_admin_form(&user, &f.csrf)?;
     let old = f.team.trim().to_owned();
-    let result = match checked_name("team", &f.new_name) {
+    let result = match checked_name("team", &old).and_then(|_| checked_name("team", &f.new_name)) {
         Err(why) => Err(why),
         Ok(new) if new == old => Err("The new name is the same as the old one.".into()),
         Ok(new) => match state.store.rename_team(&old, &new).await {
@@ -312,6 +312,9 @@ pub async fn add_lead(
     require_admin_form(&user, &f.csrf)?;
     let team = f.team.trim().to_owned();
     let email = f.email.trim().to_lowercase();
+    if let Err(why) = checked_name("team", &team) {
+        return outcome(&state, &user, Err(why)).await;
+    }
     let result = match state.store.get_user_by_email(&email).await.or_page(&user)? {
         None => Err(format!(
             "No user {email}: add them on the Users page first."
