@@ -56,13 +56,15 @@ async fn main() {
     )
     .await
     .unwrap();
-    let rollups: i64 = sqlx::Row::get(
-        &sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM usage_rollups")
-            .fetch_one(store.pool())
-            .await
-            .unwrap(),
-        "n",
-    );
+    let mut counts = Vec::new();
+    for table in ["usage_rollups", "usage_users", "workflows"] {
+        let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
+        let rows: i64 = sqlx::Row::get(
+            &sqlx::query(&sql).fetch_one(store.pool()).await.unwrap(),
+            "n",
+        );
+        counts.push(format!("{rows} rows in {table}"));
+    }
 
     let app = Application::with_store(
         store,
@@ -130,5 +132,5 @@ async fn main() {
         );
     }
     println!();
-    println!("{n} events over six months; {rollups} rollup rows.");
+    println!("{n} events over six months; {}.", counts.join(", "));
 }

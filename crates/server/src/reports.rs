@@ -53,7 +53,7 @@ pub async fn showback(
     let book = prices.get(store).await?;
     let attributor = attributor(store).await?;
     let (current, previous) =
-        tokio::try_join!(store.month_data(month), store.month_data(month.previous()))?;
+        tokio::try_join!(store.month_data(month), store.month_costs(month.previous()))?;
     Ok(showback::showback(
         month,
         currency,
@@ -75,7 +75,7 @@ pub async fn team(
     let book = prices.get(store).await?;
     let attributor = attributor(store).await?;
     let (current, previous) =
-        tokio::try_join!(store.month_data(month), store.month_data(month.previous()))?;
+        tokio::try_join!(store.month_data(month), store.month_costs(month.previous()))?;
     let sb = showback::showback(
         month,
         currency,
@@ -99,15 +99,41 @@ pub struct MonthContext {
 }
 
 impl MonthContext {
+    /// The month without its users (active-user counts read 0): enough for showback and the
+    /// admin pages, and much less to read.
     pub async fn load(
         store: &Store,
         prices: &PriceBookCache,
         month: Month,
     ) -> Result<Self, StoreError> {
+        Self::load_parts(store, prices, month, false).await
+    }
+
+    /// The month with its users, for pages that count active users.
+    pub async fn load_with_users(
+        store: &Store,
+        prices: &PriceBookCache,
+        month: Month,
+    ) -> Result<Self, StoreError> {
+        Self::load_parts(store, prices, month, true).await
+    }
+
+    async fn load_parts(
+        store: &Store,
+        prices: &PriceBookCache,
+        month: Month,
+        users: bool,
+    ) -> Result<Self, StoreError> {
         let book = prices.get(store).await?;
         let attributor = attributor(store).await?;
-        let (data, previous) =
-            tokio::try_join!(store.month_data(month), store.month_data(month.previous()))?;
+        let current = async {
+            if users {
+                store.month_data(month).await
+            } else {
+                store.month_without_users(month).await
+            }
+        };
+        let (data, previous) = tokio::try_join!(current, store.month_costs(month.previous()))?;
         Ok(Self {
             month,
             book,
@@ -183,7 +209,7 @@ pub async fn history(
     months.reverse();
     let mut out = Vec::with_capacity(n);
     for m in months {
-        let data = store.month_data(m).await?;
+        let data = store.month_costs(m).await?;
         let mut sb = showback::showback(m, currency, &data, None, &book, &attributor);
         restrict(principal, &mut sb);
         out.push((

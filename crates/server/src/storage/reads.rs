@@ -17,6 +17,26 @@ impl Store {
         })
     }
 
+    /// Everything but the users: for pages that show no active-user counts.
+    pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
+        Ok(MonthData {
+            rows: self.list_rollups(month).await?,
+            workflows: self.list_workflows(month).await?,
+            overheads: self.list_overheads(month).await?,
+            users: Vec::new(),
+        })
+    }
+
+    /// What a month's costs need and no more: rollups and overheads (no workflows or users,
+    /// so no outcomes or active users). For trends and changes against an earlier month.
+    pub async fn month_costs(&self, month: Month) -> Result<MonthData, StoreError> {
+        Ok(MonthData {
+            rows: self.list_rollups(month).await?,
+            overheads: self.list_overheads(month).await?,
+            ..MonthData::default()
+        })
+    }
+
     pub async fn list_rollups(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
         let rows = sqlx::query("SELECT * FROM usage_rollups WHERE day >= $1 AND day < $2")
             .bind(month.first_day().to_string())

@@ -97,7 +97,7 @@ async fn context(
     }
     .month()
     .or_page(user)?;
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
+    let ctx = MonthContext::load_with_users(&state.store, &state.prices, month)
         .await
         .or_page(user)?;
     let months = state.store.list_months().await.or_page(user)?;
