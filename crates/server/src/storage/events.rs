@@ -107,7 +107,7 @@ const USER_COLUMNS: &[&str] = &[
 ];
 
 /// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
-fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut n = 0;
     for r in 0..rows {
@@ -120,8 +120,15 @@ fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            // SQLite looks a named parameter up by a linear scan, so binding thousands of
+            // `$n` costs quadratic time; plain `?` binds in order. PostgreSQL needs `$n`.
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -176,7 +183,7 @@ impl Store {
         let received = now_ms();
         let mut stored: Vec<UsageEvent> = Vec::with_capacity(events.len());
         for chunk in events.chunks(EVENT_CHUNK) {
-            let inserted = insert_events(&mut tx, chunk, received).await?;
+            let inserted = insert_events(&mut tx, self.backend, chunk, received).await?;
             stored.extend(
                 chunk
                     .iter()
@@ -186,7 +193,7 @@ impl Store {
         }
         let rollups: Vec<(RollupKey, RollupTotals)> = rollup::fold(&stored).into_iter().collect();
         for chunk in rollups.chunks(ROLLUP_CHUNK) {
-            upsert_rollups(&mut tx, chunk).await?;
+            upsert_rollups(&mut tx, self.backend, chunk).await?;
         }
         let workflows: Vec<(String, WorkflowDelta)> =
             rollup::fold_workflows(&stored).into_iter().collect();
@@ -195,7 +202,7 @@ impl Store {
         }
         let users: Vec<UserDay> = rollup::fold_users(&stored).into_iter().collect();
         for chunk in users.chunks(ROLLUP_CHUNK) {
-            insert_user_days(&mut tx, chunk).await?;
+            insert_user_days(&mut tx, self.backend, chunk).await?;
         }
         tx.commit().await?;
         Ok(stored.len())
@@ -211,12 +218,13 @@ impl Store {
 
 async fn insert_events(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     chunk: &[&UsageEvent],
     received: i64,
 ) -> Result<HashSet<(String, String)>, StoreError> {
     let sql = format!(
         "{} ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id",
-        insert_sql("events", EVENT_COLUMNS, chunk.len())
+        insert_sql(backend, "events", EVENT_COLUMNS, chunk.len())
     );
     let mut args = AnyArguments::default();
     for e in chunk {
@@ -268,6 +276,7 @@ async fn insert_events(
 
 async fn upsert_rollups(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     chunk: &[(RollupKey, RollupTotals)],
 ) -> Result<(), StoreError> {
     let columns: Vec<&str> = ROLLUP_KEY_COLUMNS
@@ -281,7 +290,7 @@ async fn upsert_rollups(
         .collect();
     let sql = format!(
         "{} ON CONFLICT ({}) DO UPDATE SET {}",
-        insert_sql("usage_rollups", &columns, chunk.len()),
+        insert_sql(backend, "usage_rollups", &columns, chunk.len()),
         ROLLUP_KEY_COLUMNS.join(", "),
         updates.join(", ")
     );
@@ -344,7 +353,7 @@ async fn upsert_workflows(
     }
     let sql = format!(
         "{} ON CONFLICT (workflow_id) DO UPDATE SET {}",
-        insert_sql("workflows", WORKFLOW_COLUMNS, chunk.len()),
+        insert_sql(backend, "workflows", WORKFLOW_COLUMNS, chunk.len()),
         sets.join(", ")
     );
     let mut args = AnyArguments::default();
@@ -379,11 +388,12 @@ async fn upsert_workflows(
 
 async fn insert_user_days(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     chunk: &[UserDay],
 ) -> Result<(), StoreError> {
     let sql = format!(
         "{} ON CONFLICT DO NOTHING",
-        insert_sql("usage_users", USER_COLUMNS, chunk.len())
+        insert_sql(backend, "usage_users", USER_COLUMNS, chunk.len())
     );
     let mut args = AnyArguments::default();
     for u in chunk {
