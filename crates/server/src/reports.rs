@@ -52,8 +52,10 @@ pub async fn showback(
 ) -> Result<Showback, StoreError> {
     let book = prices.get(store).await?;
     let attributor = attributor(store).await?;
-    let (current, previous) =
-        tokio::try_join!(store.month_data(month), store.month_costs(month.previous()))?;
+    let (current, previous) = tokio::try_join!(
+        store.month_totals(month),
+        store.month_costs(month.previous())
+    )?;
     Ok(showback::showback(
         month,
         currency,

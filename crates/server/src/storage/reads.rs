@@ -7,6 +7,17 @@ use tokentally_domain::showback::{MonthData, UsageRow};
 use super::rows::{count, day, dims, opt_text, parsed, text, usage_row};
 use super::{Store, StoreError};
 
+const ROLLUP_SUMS: &[&str] = &[
+    "events",
+    "requests",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "standalone_successes",
+];
+
 impl Store {
     pub async fn month_data(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
@@ -17,10 +28,21 @@ impl Store {
         })
     }
 
+    /// A month for showback: rollups summed over stretches (no views by day), with workflows,
+    /// overheads and users.
+    pub async fn month_totals(&self, month: Month) -> Result<MonthData, StoreError> {
+        Ok(MonthData {
+            rows: self.list_rollups_by_stretch(month).await?,
+            workflows: self.list_workflows(month).await?,
+            overheads: self.list_overheads(month).await?,
+            users: self.list_user_days(month).await?,
+        })
+    }
+
     /// Everything but the users: for pages that show no active-user counts.
     pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
-            rows: self.list_rollups(month).await?,
+            rows: self.list_rollups_by_stretch(month).await?,
             workflows: self.list_workflows(month).await?,
             overheads: self.list_overheads(month).await?,
             users: Vec::new(),
@@ -31,10 +53,70 @@ impl Store {
     /// so no outcomes or active users). For trends and changes against an earlier month.
     pub async fn month_costs(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
-            rows: self.list_rollups(month).await?,
+            rows: self.list_rollups_by_stretch(month).await?,
             overheads: self.list_overheads(month).await?,
             ..MonthData::default()
         })
+    }
+
+    /// A month's rollups summed over stretches of days in which no key mapping and no price card
+    /// takes effect. Attribution and prices depend on the day only through those effective
+    /// dates, so month-level views (showback, trends) price these rows exactly as they would
+    /// the daily ones, from about a thirtieth of the rows. Each row's `day` is the first day of
+    /// its stretch; views by day must read [`Store::list_rollups`].
+    pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
+        let starts = self.change_days(month).await?;
+        let first = month.first_day().to_string();
+        // CASE WHEN day < start1 THEN first WHEN day < start2 THEN start1 ... ELSE last END
+        let mut stretch = String::from("CASE");
+        let mut previous = "$1".to_owned();
+        for i in 0..starts.len() {
+            let p = format!("${}", i + 3);
+            stretch.push_str(&format!(" WHEN day < {p} THEN CAST({previous} AS TEXT)"));
+            previous = p;
+        }
+        let stretch = if starts.is_empty() {
+            "CAST($1 AS TEXT)".to_owned()
+        } else {
+            format!("{stretch} ELSE CAST({previous} AS TEXT) END")
+        };
+        let sums: Vec<String> = ROLLUP_SUMS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        let sql = format!(
+            "SELECT {stretch} AS day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, {} \
+             FROM usage_rollups WHERE day >= $1 AND day < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
+            sums.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(first)
+            .bind(month.end_exclusive().to_string());
+        for d in &starts {
+            query = query.bind(d.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(usage_row).collect()
+    }
+
+    /// Days inside the month (after its first) on which a key mapping or a price card takes
+    /// effect, in order.
+    pub async fn change_days(&self, month: Month) -> Result<Vec<chrono::NaiveDate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT valid_from AS d FROM key_mappings WHERE valid_from > $1 AND valid_from < $2 \
+             UNION SELECT effective_from AS d FROM price_cards WHERE effective_from > $1 AND effective_from < $2",
+        )
+        .bind(month.first_day().to_string())
+        .bind(month.end_exclusive().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut days = rows
+            .iter()
+            .map(|r| day(r, "d"))
+            .collect::<Result<Vec<_>, _>>()?;
+        days.sort();
+        days.dedup();
+        Ok(days)
     }
 
     pub async fn list_rollups(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {

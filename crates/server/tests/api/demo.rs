@@ -34,3 +34,57 @@ storage_test!(
         );
     }
 );
+
+storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
+    let now = "2026-11-20T12:00:00Z".parse().unwrap();
+    let mut spec = DemoSpec::ending(now);
+    spec.events_per_month = 2_000;
+    seed(&app.store, &spec).await.expect("the demo seeds");
+    // A price that changes mid-month, and a mapping that does (the demo maps one key from the
+    // 15th of October).
+    let file = serde_json::json!({"gpt-4o-mini": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06}});
+    let r = app
+        .post(
+            "/api/v1/prices/import?effective_from=2026-10-09",
+            &app.admin_token,
+        )
+        .body(file.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let month: Month = "2026-10".parse().unwrap();
+    let changes = app.store.change_days(month).await.unwrap();
+    assert!(changes.len() >= 2, "{changes:?}");
+    let stretches = app.store.list_rollups_by_stretch(month).await.unwrap();
+    let days = app.store.list_rollups(month).await.unwrap();
+    assert!(
+        stretches.len() * 3 < days.len(),
+        "{} stretch rows for {} daily rows",
+        stretches.len(),
+        days.len()
+    );
+    let book =
+        tokentally_domain::catalog::PriceBook::new(app.store.list_price_cards().await.unwrap());
+    let attributor = tokentally_server::reports::attributor(&app.store)
+        .await
+        .unwrap();
+    let data = |rows| tokentally_domain::showback::MonthData {
+        rows,
+        overheads: vec![],
+        workflows: vec![],
+        users: vec![],
+    };
+    let a = tokentally_domain::showback::showback(
+        month,
+        "USD",
+        &data(stretches),
+        None,
+        &book,
+        &attributor,
+    );
+    let b =
+        tokentally_domain::showback::showback(month, "USD", &data(days), None, &book, &attributor);
+    assert_eq!(a, b);
+    assert!(a.token_cost > Decimal::ZERO);
+});
