@@ -206,8 +206,6 @@ pub struct TeamShowback {
     pub events: u64,
     pub tokens: TokenCounts,
     pub successful_outcomes: u64,
-    /// Distinct `user` values seen on the team's usage.
-    pub active_users: u64,
     pub cost_per_successful_outcome: Option<Decimal>,
     pub waste: Decimal,
     pub unpriced_requests: u64,
@@ -270,10 +268,6 @@ pub fn showback(
     let wins = successes(&by_team, &data.workflows, attributor, |a, _| {
         Some(a.team.clone())
     });
-    let users = active_users(&data.users, attributor, &|_| true, &|p| {
-        p.owner.team.clone()
-    });
-
     let exact: BTreeMap<String, Decimal> = by_team
         .iter()
         .map(|(t, s)| (t.clone(), s.token_cost()))
@@ -324,7 +318,6 @@ pub fn showback(
                 tokens: s.tokens,
                 successful_outcomes: won,
                 cost_per_successful_outcome: unit_cost(blended, won),
-                active_users: users.get(*team).copied().unwrap_or(0),
                 waste: from_cents(cents(s.waste)),
                 unpriced_requests: s.unpriced_requests,
                 tag_conflicts: s.tag_conflicts,

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo bench -p tokentally-server --bench ingest_showback -- [--events N] [--db sqlite|postgres|both]
-//!     [--clients 1,4] [--reads 30]
+//!     [--clients 1,4] [--reads 30] [--users 500]
 //! ```
 //!
 //! For each database and each client count, a fresh database and an in-process server on
@@ -99,6 +99,8 @@ impl Db {
 #[derive(Debug)]
 struct Options {
     events: usize,
+    /// Distinct `user` values the events carry (0: none).
+    users: u64,
     databases: Vec<Db>,
     clients: Vec<usize>,
     reads: usize,
@@ -106,8 +108,8 @@ struct Options {
 }
 
 impl Options {
-    /// Reads `--events N`, `--db sqlite|postgres|both`, `--clients 1,4` and `--reads N`;
-    /// ignores the `--bench` flag cargo passes.
+    /// Reads `--events N`, `--db sqlite|postgres|both`, `--clients 1,4`, `--reads N` and
+    /// `--users N`; ignores the `--bench` flag cargo passes.
     fn parse() -> anyhow::Result<Self> {
         let postgres_url = [
             "TOKENTALLY_BENCH_POSTGRES_URL",
@@ -117,6 +119,7 @@ impl Options {
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
         let mut o = Options {
             events: 1_000_000,
+            users: 500,
             databases: match postgres_url {
                 Some(_) => vec![Db::Sqlite, Db::Postgres],
                 None => vec![Db::Sqlite],
@@ -132,6 +135,7 @@ impl Options {
                 "--bench" => {}
                 "--events" => o.events = parse_count(&value()?)?,
                 "--reads" => o.reads = parse_count(&value()?)?,
+                "--users" => o.users = value()?.parse().context("--users takes a number")?,
                 "--clients" => {
                     o.clients = value()?
                         .split(',')
@@ -147,7 +151,7 @@ impl Options {
                     }
                 }
                 other => bail!(
-                    "unknown argument `{other}`; expected --events N, --db sqlite|postgres|both, --clients 1,4, --reads N"
+                    "unknown argument `{other}`; expected --events N, --db sqlite|postgres|both, --clients 1,4, --reads N, --users N"
                 ),
             }
         }
@@ -209,54 +213,93 @@ fn team_of(key: u64) -> &'static str {
     TEAMS[(key % TEAMS.len() as u64) as usize]
 }
 
-/// Event `i` of `n`, spread evenly over the month in order (as a gateway would send them).
-///
-/// Cardinality: 30 keys × 3 features × 2 models × 4 outcomes (+ a few batch-tier and
-/// long-context calls) per day, so the month's rollups stay in the tens of thousands however
-/// many events there are. One block of ten consecutive calls in five is an agent run (one
-/// workflow, one key).
-fn event(i: usize, n: usize, month_start: i64, month_ms: i64) -> Value {
-    let mut rng = Rng(0x7045_11E7_A11E ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
-    let block = (i / 10) as u64;
-    let mut block_rng = Rng(block.wrapping_mul(0x9E37_79B9));
-    let workflow = block_rng.chance(200);
-    let key = if workflow {
-        block_rng.below(KEYS)
-    } else {
-        rng.below(KEYS)
-    };
-    let (provider, model) = MODELS[((key + u64::from(rng.chance(300))) % 4) as usize];
-    let feature = FEATURES[((key + 7 * rng.below(3)) % FEATURES.len() as u64) as usize];
-    let ts = month_start + (i as i64) * month_ms / n as i64 + rng.below(60_000) as i64;
-    let ts = ts.min(month_start + month_ms - 1);
+/// What the events look like: how many, over which month, with how many users.
+struct Workload {
+    events: usize,
+    users: u64,
+    start_ms: i64,
+    month_ms: i64,
+}
 
-    let mut e = Map::new();
-    e.insert("id".into(), format!("bench-{i:09}").into());
-    e.insert("timestamp".into(), rfc3339(ts).into());
-    e.insert("provider".into(), provider.into());
-    e.insert("model".into(), model.into());
-    e.insert("api_key".into(), key_name(key).into());
-    if (MAPPED_KEYS..UNOWNED_KEYS_FROM).contains(&key) {
-        e.insert("team".into(), team_of(key).into());
+impl Workload {
+    fn new(events: usize, users: u64) -> Self {
+        let start_ms = day("2026-03-01").and_hms_opt(0, 0, 0).unwrap();
+        let end_ms = day("2026-04-01").and_hms_opt(0, 0, 0).unwrap();
+        let start_ms = start_ms.and_utc().timestamp_millis();
+        Workload {
+            events,
+            users,
+            start_ms,
+            month_ms: end_ms.and_utc().timestamp_millis() - start_ms,
+        }
     }
-    e.insert("feature".into(), feature.into());
-    let env = if key % 5 == 0 {
-        "staging"
-    } else {
-        "production"
-    };
-    e.insert("environment".into(), env.into());
-    e.insert("user".into(), format!("user-{}", rng.below(500)).into());
-    insert_tokens(&mut e, &mut rng);
-    if rng.chance(50) {
-        e.insert("service_tier".into(), "batch".into());
+
+    /// The request bodies: the events as JSON arrays of [`BATCH`], serialized up front.
+    fn request_bodies(&self) -> Vec<Vec<u8>> {
+        let n = self.events;
+        (0..n)
+            .step_by(BATCH)
+            .map(|first| {
+                let batch: Vec<Value> = (first..(first + BATCH).min(n))
+                    .map(|i| self.event(i))
+                    .collect();
+                serde_json::to_vec(&batch).expect("events serialize")
+            })
+            .collect()
     }
-    e.insert("outcome".into(), outcome(&mut rng).into());
-    if workflow {
-        e.insert("workflow_id".into(), format!("wf-{block:08}").into());
+
+    /// Event `i`, spread evenly over the month in order (as a gateway would send them).
+    ///
+    /// Cardinality: 30 keys × 3 features × 2 models × 4 outcomes (+ a few batch-tier and
+    /// long-context calls) per day, so the month's rollups stay in the tens of thousands
+    /// however many events there are. One block of ten consecutive calls in five is an agent
+    /// run (one workflow, one key). Each call's user is drawn from one pool shared by all keys.
+    fn event(&self, i: usize) -> Value {
+        let mut rng = Rng(0x7045_11E7_A11E ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let block = (i / 10) as u64;
+        let mut block_rng = Rng(block.wrapping_mul(0x9E37_79B9));
+        let workflow = block_rng.chance(200);
+        let key = if workflow {
+            block_rng.below(KEYS)
+        } else {
+            rng.below(KEYS)
+        };
+        let (provider, model) = MODELS[((key + u64::from(rng.chance(300))) % 4) as usize];
+        let feature = FEATURES[((key + 7 * rng.below(3)) % FEATURES.len() as u64) as usize];
+        let offset = (i as i64) * self.month_ms / self.events as i64 + rng.below(60_000) as i64;
+        let ts = self.start_ms + offset.min(self.month_ms - 1);
+
+        let mut e = Map::new();
+        e.insert("id".into(), format!("bench-{i:09}").into());
+        e.insert("timestamp".into(), rfc3339(ts).into());
+        e.insert("provider".into(), provider.into());
+        e.insert("model".into(), model.into());
+        e.insert("api_key".into(), key_name(key).into());
+        if (MAPPED_KEYS..UNOWNED_KEYS_FROM).contains(&key) {
+            e.insert("team".into(), team_of(key).into());
+        }
+        e.insert("feature".into(), feature.into());
+        let env = if key % 5 == 0 {
+            "staging"
+        } else {
+            "production"
+        };
+        e.insert("environment".into(), env.into());
+        let user = rng.below(self.users.max(1));
+        if self.users > 0 {
+            e.insert("user".into(), format!("user-{user}").into());
+        }
+        insert_tokens(&mut e, &mut rng);
+        if rng.chance(50) {
+            e.insert("service_tier".into(), "batch".into());
+        }
+        e.insert("outcome".into(), outcome(&mut rng).into());
+        if workflow {
+            e.insert("workflow_id".into(), format!("wf-{block:08}").into());
+        }
+        e.insert("latency_ms".into(), rng.between(200, 20_000).into());
+        Value::Object(e)
     }
-    e.insert("latency_ms".into(), rng.between(200, 20_000).into());
-    Value::Object(e)
 }
 
 /// Input, cached input and output tokens; two calls in a thousand exceed 128k input.
@@ -290,23 +333,6 @@ fn rfc3339(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .expect("a time in range")
         .to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// The request bodies: `n` events as JSON arrays of [`BATCH`], serialized up front.
-fn request_bodies(n: usize) -> Vec<Vec<u8>> {
-    let month_start = day("2026-03-01").and_hms_opt(0, 0, 0).unwrap();
-    let month_end = day("2026-04-01").and_hms_opt(0, 0, 0).unwrap();
-    let start_ms = month_start.and_utc().timestamp_millis();
-    let month_ms = month_end.and_utc().timestamp_millis() - start_ms;
-    (0..n)
-        .step_by(BATCH)
-        .map(|first| {
-            let batch: Vec<Value> = (first..(first + BATCH).min(n))
-                .map(|i| event(i, n, start_ms, month_ms))
-                .collect();
-            serde_json::to_vec(&batch).expect("events serialize")
-        })
-        .collect()
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -656,7 +682,7 @@ async fn run_database(
     let mut last = None;
     for &clients in &options.clients {
         let bench = Bench::start(db, options.postgres_url.as_deref()).await?;
-        let bodies = request_bodies(options.events);
+        let bodies = Workload::new(options.events, options.users).request_bodies();
         eprintln!(
             "{}: ingesting {} events with {clients} client task(s)…",
             db.name(),
@@ -748,8 +774,8 @@ fn main() -> anyhow::Result<()> {
         read_reports.push(report);
     }
     println!(
-        "\nIngest: POST /api/v1/events, JSON arrays of {BATCH} events, {} events of {MONTH} per run, fresh database per run\n",
-        options.events
+        "\nIngest: POST /api/v1/events, JSON arrays of {BATCH} events, {} events of {MONTH} from {} users per run, fresh database per run\n",
+        options.events, options.users
     );
     print_ingest(&ingest_runs);
     println!(

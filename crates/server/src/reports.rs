@@ -53,7 +53,7 @@ pub async fn showback(
     let book = prices.get(store).await?;
     let attributor = attributor(store).await?;
     let (current, previous) = tokio::try_join!(
-        store.month_totals(month),
+        store.month_without_users(month),
         store.month_costs(month.previous())
     )?;
     Ok(showback::showback(

@@ -138,8 +138,12 @@ impl FromRequestParts<AppState> for Principal {
             .await?
             .filter(|t| !t.revoked)
             .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API token".into()))?;
-        // Last use is informational: a failed update must not fail the request.
-        if let Err(e) = state.store.touch_api_token(record.id).await {
+        // Last use is informational, kept to the minute: most requests write nothing, and a
+        // failed update never fails the request.
+        let stale = record
+            .last_used_ms
+            .is_none_or(|t| chrono::Utc::now().timestamp_millis() - t > 60_000);
+        if stale && let Err(e) = state.store.touch_api_token(record.id).await {
             tracing::warn!(error = %e, "could not record the token's last use");
         }
         let role = record

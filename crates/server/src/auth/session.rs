@@ -78,7 +78,9 @@ pub async fn load(
         return Ok(None);
     }
     // Last use only feeds the idle expiry: a failed update must not fail the page.
-    if let Err(e) = store.touch_session(s.id).await {
+    if now - s.last_seen_ms > 60_000
+        && let Err(e) = store.touch_session(s.id).await
+    {
         tracing::warn!(error = %e, "could not record the session's last use");
     }
     Ok(Some((s, hash)))

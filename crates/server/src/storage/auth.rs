@@ -34,6 +34,7 @@ pub struct ApiTokenRecord {
     pub role: String,
     pub teams: Vec<String>,
     pub revoked: bool,
+    pub last_used_ms: Option<i64>,
 }
 
 impl Store {
@@ -98,7 +99,7 @@ impl Store {
         token_hash: &str,
     ) -> Result<Option<ApiTokenRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, name, role, teams, revoked_ms FROM api_tokens WHERE token_hash = $1",
+            "SELECT id, name, role, teams, revoked_ms, last_used_ms FROM api_tokens WHERE token_hash = $1",
         )
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)
@@ -110,6 +111,7 @@ impl Store {
                 role: text(&r, "role")?,
                 teams: json(&r, "teams")?,
                 revoked: r.try_get::<Option<i64>, _>("revoked_ms")?.is_some(),
+                last_used_ms: r.try_get("last_used_ms")?,
             })
         })
         .transpose()

@@ -28,18 +28,8 @@ impl Store {
         })
     }
 
-    /// A month for showback: rollups summed over stretches (no views by day), with workflows,
-    /// overheads and users.
-    pub async fn month_totals(&self, month: Month) -> Result<MonthData, StoreError> {
-        Ok(MonthData {
-            rows: self.list_rollups_by_stretch(month).await?,
-            workflows: self.list_workflows(month).await?,
-            overheads: self.list_overheads(month).await?,
-            users: self.list_user_days(month).await?,
-        })
-    }
-
-    /// Everything but the users: for pages that show no active-user counts.
+    /// Everything but the users: for showback and the pages that show no active-user counts
+    /// (users are many; counting them belongs to the drill-downs).
     pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
             rows: self.list_rollups_by_stretch(month).await?,
