@@ -27,6 +27,17 @@ pub struct ApiTokenListing {
     pub revoked_ms: Option<i64>,
 }
 
+/// A user from a row holding `id`, `email`, `password_hash`, `role` and `teams`.
+pub(super) fn user_record(r: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        id: int(r, "id")?,
+        email: text(r, "email")?,
+        password_hash: text(r, "password_hash")?,
+        role: text(r, "role")?,
+        teams: json(r, "teams")?,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
     pub id: i64,
@@ -63,16 +74,7 @@ impl Store {
                 .bind(email.to_owned())
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(|r| {
-            Ok(UserRecord {
-                id: int(&r, "id")?,
-                email: text(&r, "email")?,
-                password_hash: text(&r, "password_hash")?,
-                role: text(&r, "role")?,
-                teams: json(&r, "teams")?,
-            })
-        })
-        .transpose()
+        row.map(|r| user_record(&r)).transpose()
     }
 
     pub async fn add_api_token(
@@ -157,17 +159,7 @@ impl Store {
             sqlx::query("SELECT id, email, password_hash, role, teams FROM users ORDER BY email")
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UserRecord {
-                    id: int(r, "id")?,
-                    email: text(r, "email")?,
-                    password_hash: text(r, "password_hash")?,
-                    role: text(r, "role")?,
-                    teams: json(r, "teams")?,
-                })
-            })
-            .collect()
+        rows.iter().map(user_record).collect()
     }
 
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenListing>, StoreError> {

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
-use super::auth::UserRecord;
-use super::rows::{int, json, text};
+use super::auth::{UserRecord, user_record};
+use super::rows::{int, text};
 use super::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +51,7 @@ impl Store {
                 csrf: text(&r, "csrf")?,
                 last_seen_ms: int(&r, "last_seen_ms")?,
                 expires_ms: int(&r, "expires_ms")?,
-                user: UserRecord {
-                    id: int(&r, "id")?,
-                    email: text(&r, "email")?,
-                    password_hash: text(&r, "password_hash")?,
-                    role: text(&r, "role")?,
-                    teams: json(&r, "teams")?,
-                },
+                user: user_record(&r)?,
             })
         })
         .transpose()
