@@ -212,6 +212,40 @@ storage_test!(page_numbers_equal_the_api, |app| {
         ))
     );
     // The CSV adds up to the page's total.
+    // The team's drill-down API and its pages: each feature line, and the feature page's cards.
+    let (_, drill) = crate::helpers::json_of(
+        app.get("/api/v1/teams/search?month=2026-03", &app.finance_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let usd = |v: &serde_json::Value| money(v.as_str().unwrap().parse().unwrap(), "USD");
+    let unit = |v: &serde_json::Value| {
+        tokentally_web::format::unit_money(v.as_str().unwrap().parse().unwrap(), "USD")
+    };
+    for f in drill["features"].as_array().unwrap() {
+        let row = team_page
+            .split("<tr")
+            .find(|r| r.contains(&format!(">{}</a>", f["name"].as_str().unwrap())))
+            .unwrap();
+        assert!(
+            row.contains(&usd(&f["blended_cost"])) && row.contains(&unit(&f["cost_per_query"])),
+            "{f} in {row}"
+        );
+    }
+    let chat = &drill["features"][0];
+    let feature_page = finance
+        .get("/teams/search/features/chat?month=2026-03")
+        .await
+        .body;
+    for v in [
+        usd(&chat["blended_cost"]),
+        unit(&chat["cost_per_query"]),
+        unit(&chat["cost_per_successful_outcome"]),
+    ] {
+        assert!(feature_page.contains(&v), "{v} on the feature page");
+    }
     let csv = finance.get("/showback.csv?month=2026-03").await.body;
     let total: rust_decimal::Decimal = csv
         .lines()
