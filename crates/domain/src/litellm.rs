@@ -1,7 +1,7 @@
 //! Importer of LiteLLM's `model_prices_and_context_window.json` into [`PriceCard`]s.
 //!
-//! LiteLLM prices per token as JSON numbers (`2.5e-06`). Read as `f64` those are not the
-//! decimal prices the provider published, so every number is read from its literal text
+//! LiteLLM prices per token as JSON numbers (`2.5e-06`). Read as binary floating point those
+//! are not the decimal prices the provider published, so every number is read from its literal text
 //! (serde_json's `RawValue`) straight into a [`Decimal`], and turned into a per-1M-token rate
 //! by moving the decimal point: money never passes through binary floating point.
 //!
@@ -533,7 +533,7 @@ mod tests {
             ("0", Some(dec!(0))),
             ("0.0", Some(dec!(0))),
             ("0.0000001", Some(dec!(0.1))),
-            // An f64 would turn this into 1.0.
+            // Binary floating point would turn this into 1.0.
             ("1.0000000000000001e-06", Some(dec!(1.0000000000000001))),
             ("1e-28", Some(dec!(0.0000000000000000000001))),
             ("1e-29", None),

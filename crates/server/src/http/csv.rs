@@ -1,6 +1,34 @@
 //! A small CSV writer (RFC 4180 quoting) for table downloads.
 
 use axum::http::header;
+use rust_decimal::Decimal;
+use tokentally_domain::tokens::TokenCounts;
+
+/// The token-class columns every usage table exports, in this order.
+pub const TOKEN_HEADERS: [&str; 5] = [
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+];
+
+/// The cells under [`TOKEN_HEADERS`].
+pub fn token_cells(t: &TokenCounts) -> [String; 5] {
+    [
+        t.input,
+        t.cached_input,
+        t.cache_write,
+        t.output,
+        t.reasoning,
+    ]
+    .map(|n| n.to_string())
+}
+
+/// An optional amount: empty when there is none.
+pub fn optional(d: Option<Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
 use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, Default)]
@@ -46,8 +74,19 @@ impl Csv {
         self.out
     }
 
-    /// A download response named `filename`.
+    /// A download response named `filename`; characters other than letters, digits, `-` and
+    /// `.` (team and model names come from ingested data) become `_`.
     pub fn into_download(self, filename: &str) -> Response {
+        let filename: String = filename
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

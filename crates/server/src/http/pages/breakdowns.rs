@@ -21,7 +21,7 @@ use super::{OrPage, PageError, viewer_of};
 use crate::auth::session::PageUser;
 use crate::error::ApiError;
 use crate::http::MonthQuery;
-use crate::http::csv::Csv;
+use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::reports::MonthContext;
 use crate::startup::AppState;
 
@@ -788,17 +788,7 @@ fn export(
         for (_, cells) in &t.rows {
             csv.row(std::iter::once(page.month.to_string()).chain(cells.iter().cloned()));
         }
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        return Ok(csv.into_download(&format!("{safe}-{}-{}.csv", t.id, page.month)));
+        return Ok(csv.into_download(&format!("{name}-{}-{}.csv", t.id, page.month)));
     }
     let lines = section
         .and_then(|s| match s {
@@ -811,56 +801,45 @@ fn export(
                 ApiError::NotFound(format!("this page has no table `{table}`")),
             )
         })?;
-    let mut csv = Csv::new(&[
+    let headers: Vec<&str> = [
         "month",
-        &lines.id,
+        lines.id.as_str(),
         "blended_cost",
         "token_cost",
         "overhead",
         "requests",
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
+    ]
+    .into_iter()
+    .chain(TOKEN_HEADERS)
+    .chain([
         "successful_outcomes",
         "cost_per_query",
         "cost_per_successful_outcome",
         "active_users",
         "cost_per_active_user",
         "currency",
-    ]);
-    let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    ])
+    .collect();
+    let mut csv = Csv::new(&headers);
     for l in &lines.lines {
-        csv.row([
+        let mut row = vec![
             page.month.to_string(),
             l.name.clone(),
             l.blended_cost.to_string(),
             l.token_cost.to_string(),
             l.overhead.to_string(),
             l.requests.to_string(),
-            l.tokens.input.to_string(),
-            l.tokens.cached_input.to_string(),
-            l.tokens.cache_write.to_string(),
-            l.tokens.output.to_string(),
-            l.tokens.reasoning.to_string(),
+        ];
+        row.extend(token_cells(&l.tokens));
+        row.extend([
             l.successful_outcomes.to_string(),
-            opt(l.cost_per_query),
-            opt(l.cost_per_successful_outcome),
+            optional(l.cost_per_query),
+            optional(l.cost_per_successful_outcome),
             l.active_users.to_string(),
-            opt(l.cost_per_active_user),
+            optional(l.cost_per_active_user),
             page.currency.clone(),
         ]);
+        csv.row(row);
     }
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(csv.into_download(&format!("{safe}-{}-{}.csv", lines.id, page.month)))
+    Ok(csv.into_download(&format!("{name}-{}-{}.csv", lines.id, page.month)))
 }

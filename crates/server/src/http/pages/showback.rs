@@ -14,7 +14,7 @@ use tokentally_web::pages::showback_page::{
 use super::{OrPage, PageError, viewer_of};
 use crate::auth::session::PageUser;
 use crate::error::ApiError;
-use crate::http::csv::Csv;
+use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::http::last_full_month;
 use crate::reports::{self, MonthContext};
 use crate::startup::AppState;
@@ -129,36 +129,25 @@ pub async fn csv(
 ) -> Result<Response, PageError> {
     let (sb, _, _) = load(&state, &user, &q).await?;
     if q.table.as_deref() == Some("unpriced") {
-        let mut csv = Csv::new(&[
-            "month",
-            "provider",
-            "model",
-            "events",
-            "requests",
-            "input_tokens",
-            "cached_input_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "reasoning_tokens",
-        ]);
+        let headers: Vec<&str> = ["month", "provider", "model", "events", "requests"]
+            .into_iter()
+            .chain(TOKEN_HEADERS)
+            .collect();
+        let mut csv = Csv::new(&headers);
         for u in &sb.unpriced {
-            let t = &u.tokens;
-            csv.row([
+            let mut row = vec![
                 sb.month.to_string(),
                 u.provider.clone(),
                 u.model.clone(),
                 u.events.to_string(),
                 u.requests.to_string(),
-                t.input.to_string(),
-                t.cached_input.to_string(),
-                t.cache_write.to_string(),
-                t.output.to_string(),
-                t.reasoning.to_string(),
-            ]);
+            ];
+            row.extend(token_cells(&u.tokens));
+            csv.row(row);
         }
         return Ok(csv.into_download(&format!("unpriced-{}.csv", sb.month)));
     }
-    let mut csv = Csv::new(&[
+    let headers: Vec<&str> = [
         "month",
         "team",
         "blended_cost",
@@ -168,32 +157,27 @@ pub async fn csv(
         "requests",
         "successful_outcomes",
         "cost_per_successful_outcome",
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-        "currency",
-    ]);
-    let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    ]
+    .into_iter()
+    .chain(TOKEN_HEADERS)
+    .chain(["currency"])
+    .collect();
+    let mut csv = Csv::new(&headers);
     for t in &sb.teams {
-        csv.row([
+        let mut row = vec![
             sb.month.to_string(),
             t.team.clone(),
             t.blended_cost.to_string(),
             t.token_cost.to_string(),
             t.overhead.to_string(),
-            opt(t.mom_change),
+            optional(t.mom_change),
             t.requests.to_string(),
             t.successful_outcomes.to_string(),
-            opt(t.cost_per_successful_outcome),
-            t.tokens.input.to_string(),
-            t.tokens.cached_input.to_string(),
-            t.tokens.cache_write.to_string(),
-            t.tokens.output.to_string(),
-            t.tokens.reasoning.to_string(),
-            sb.currency.clone(),
-        ]);
+            optional(t.cost_per_successful_outcome),
+        ];
+        row.extend(token_cells(&t.tokens));
+        row.push(sb.currency.clone());
+        csv.row(row);
     }
     Ok(csv.into_download(&format!("showback-{}.csv", sb.month)))
 }
