@@ -6,6 +6,9 @@
 pub mod allocation;
 pub mod attribution;
 pub mod catalog;
+pub mod commitment;
+pub mod discount;
+pub mod drilldown;
 pub mod event;
 pub mod litellm;
 pub mod month;
@@ -14,6 +17,8 @@ pub mod pricing;
 pub mod rollup;
 pub mod showback;
 pub mod tokens;
+pub mod transaction;
+pub mod unit_economics;
 
 /// The currency every amount is kept in (one per organisation for now).
 pub const DEFAULT_CURRENCY: &str = "USD";

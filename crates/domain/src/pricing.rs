@@ -105,6 +105,17 @@ impl Cost {
         self.output += other.output;
         self.reasoning += other.reasoning;
     }
+
+    /// Every class multiplied by `factor` (a discount's), exactly.
+    pub fn scaled(&self, factor: Decimal) -> Cost {
+        Cost {
+            input: self.input * factor,
+            cached_input: self.cached_input * factor,
+            cache_write: self.cache_write * factor,
+            output: self.output * factor,
+            reasoning: self.reasoning * factor,
+        }
+    }
 }
 
 /// `tokens` tokens at `rate` per million, exactly.

@@ -32,6 +32,8 @@ pub struct RollupKey {
     pub outcome: Outcome,
     /// [`context_band`] of each call's input.
     pub context_band: u64,
+    /// Whether the calls belong to a workflow: what a workflow's calls cost is read from these.
+    pub in_workflow: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +124,7 @@ impl RollupKey {
             service_tier: e.service_tier,
             outcome: e.outcome,
             context_band: context_band(e.tokens.input / e.requests.max(1)),
+            in_workflow: e.workflow_id.is_some(),
         }
     }
 
@@ -245,15 +248,54 @@ pub fn fold_users(events: &[UsageEvent]) -> std::collections::BTreeSet<UserDay> 
 }
 
 /// A stored workflow as reads see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkflowRow {
     pub workflow_id: String,
     /// The day of its final call, which places it in a month.
     pub day: NaiveDate,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
     pub calls: u64,
-    /// The explicit outcome if one was set, else the final call's.
-    pub outcome: Outcome,
+    pub requests: u64,
+    /// Input tokens of its first and of its final call: how far the context grew.
+    pub first_input: u64,
+    pub last_input: u64,
+    pub last_outcome: Outcome,
+    /// Set by the client when it knows better than the final call (`POST
+    /// /api/v1/workflows/{id}/outcome`).
+    pub explicit_outcome: Option<Outcome>,
+    /// The final call's owner dimensions.
+    #[serde(skip)]
     pub dims: Dims,
+}
+
+impl WorkflowRow {
+    /// What a workflow stored from these deltas looks like, before any explicit outcome.
+    pub fn of(workflow_id: String, d: WorkflowDelta) -> Self {
+        WorkflowRow {
+            workflow_id,
+            day: d.last_at.date_naive(),
+            first_at: d.first_at,
+            last_at: d.last_at,
+            calls: d.calls,
+            requests: d.requests,
+            first_input: d.first_input,
+            last_input: d.last_input,
+            last_outcome: d.last_outcome,
+            explicit_outcome: None,
+            dims: d.last_dims,
+        }
+    }
+
+    /// The explicit outcome if one was set, else the final call's.
+    pub fn outcome(&self) -> Outcome {
+        self.explicit_outcome.unwrap_or(self.last_outcome)
+    }
+
+    /// Whether it completed: its outcome is success.
+    pub fn completed(&self) -> bool {
+        self.outcome() == Outcome::Success
+    }
 }
 
 #[cfg(test)]
@@ -279,13 +321,21 @@ mod tests {
             event("d", "2026-01-02T03:00:00Z", "success", None, 300_000),
         ];
         let rows = fold(&evs);
-        // The workflow call shares the day's row but adds no standalone success.
-        assert_eq!(rows.len(), 2);
-        let first = rows.values().next().unwrap();
+        // The workflow call gets a row of its own (what workflows cost is read from those)
+        // and adds no standalone success.
+        assert_eq!(rows.len(), 3);
+        let mut day_one = rows
+            .iter()
+            .filter(|(k, _)| k.day.to_string() == "2026-01-01");
+        let (k, alone) = day_one.next().unwrap();
+        assert!(!k.in_workflow);
         assert_eq!(
-            (first.events, first.tokens.input, first.standalone_successes),
-            (3, 160, 2)
+            (alone.events, alone.tokens.input, alone.standalone_successes),
+            (2, 150, 2)
         );
+        let (k, flow) = day_one.next().unwrap();
+        assert!(k.in_workflow);
+        assert_eq!((flow.events, flow.standalone_successes), (1, 0));
         assert_eq!(rows.keys().last().unwrap().context_band, 272_000);
     }
 

@@ -1,8 +1,10 @@
 //! Showback: a month's rollups, attributed and priced, as cost per team.
 //!
-//! The [`Ledger`] decides each rollup row's owner and price card once; views then group the
-//! rows by whatever they show (team, feature, model, key, day), sum the tokens of each
-//! (group, card, tier, context band) and price each sum: tokens first, then money.
+//! The [`Ledger`] decides each rollup row's owner, price card and discount once; views then
+//! group the rows by whatever they show (team, feature, model, key, day), sum the tokens of
+//! each (group, card, tier, context band, discount) and price each sum: tokens first, then
+//! money. Overheads and commitments are then shared out, so that for any month the teams'
+//! blended costs (Unallocated included) plus idle commitments make the org total exactly.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,16 +12,23 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::allocation::{
-    Overhead, cents, from_cents, largest_remainder, round_to_cents_preserving_total,
-};
+use crate::allocation::{Overhead, cents, from_cents, round_to_cents_preserving_total};
 use crate::attribution::{Attribution, Attributor, UNALLOCATED};
 use crate::catalog::{CardId, PriceBook};
+use crate::commitment::{Commitment, CommitmentUse};
+use crate::discount::{self, Discount};
 use crate::event::{Outcome, ServiceTier};
 use crate::month::Month;
 use crate::pricing::{Cost, price};
 use crate::rollup::{RollupKey, RollupTotals, UserDay, WorkflowRow};
 use crate::tokens::TokenCounts;
+use crate::transaction::BusinessTransactions;
+use crate::unit_economics::{unit_cost, workflow_stats};
+
+pub use crate::drilldown::{
+    FeatureDrilldown, Line, NO_USAGE, Shares, TeamDrilldown, Views, active_users,
+    feature_drilldown, team_drilldown,
+};
 
 /// One stored rollup row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,14 +44,20 @@ pub struct MonthData {
     pub workflows: Vec<WorkflowRow>,
     pub overheads: Vec<Overhead>,
     pub users: Vec<UserDay>,
+    pub commitments: Vec<Commitment>,
+    /// Every discount, whatever its day: each row takes the one in force on its day.
+    pub discounts: Vec<Discount>,
+    pub transactions: Vec<BusinessTransactions>,
 }
 
-/// A rollup row with its owner and card decided.
+/// A rollup row with its owner, card and discount decided.
 #[derive(Debug, Clone)]
 pub struct AttributedRow<'a> {
     pub row: &'a UsageRow,
     pub owner: Attribution,
     pub card: Option<CardId>,
+    /// Index into the ledger's discounts.
+    pub discount: Option<usize>,
 }
 
 impl AttributedRow<'_> {
@@ -57,16 +72,20 @@ pub struct Summary {
     pub events: u64,
     pub requests: u64,
     pub tokens: TokenCounts,
-    /// Successful calls outside workflows (see [`successes`] for workflows).
+    /// Successful calls outside workflows (workflows are counted by their outcome).
     pub standalone_successes: u64,
-    /// Exact cost of the priced tokens.
+    /// Exact effective cost of the priced tokens: list cost less discounts.
     pub cost: Cost,
+    /// Exact cost at the price cards' rates.
+    pub list_cost: Cost,
     pub unpriced_events: u64,
     pub unpriced_requests: u64,
     pub unpriced_tokens: TokenCounts,
-    /// Requests whose outcome is failure or retry, and what they cost.
+    /// Requests whose outcome is failure or retry, and what they cost (effective, exact).
     pub wasted_requests: u64,
     pub waste: Decimal,
+    /// Effective cost of the calls that belong to workflows, exact.
+    pub workflow_cost: Decimal,
     /// Events whose team tag disagreed with their key's owner.
     pub tag_conflicts: u64,
 }
@@ -79,13 +98,20 @@ impl Summary {
 
 pub struct Ledger<'a> {
     pub book: &'a PriceBook,
+    pub discounts: &'a [Discount],
     pub rows: Vec<AttributedRow<'a>>,
 }
 
 impl<'a> Ledger<'a> {
-    pub fn new(rows: &'a [UsageRow], attributor: &Attributor, book: &'a PriceBook) -> Self {
+    pub fn new(
+        rows: &'a [UsageRow],
+        discounts: &'a [Discount],
+        attributor: &Attributor,
+        book: &'a PriceBook,
+    ) -> Self {
         let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
         let mut candidates: HashMap<(&str, &str), crate::catalog::Candidates<'a>> = HashMap::new();
+        let mut discount_of: HashMap<(&str, NaiveDate), Option<usize>> = HashMap::new();
         let attributed = rows
             .iter()
             .map(|row| {
@@ -99,17 +125,31 @@ impl<'a> Ledger<'a> {
                     .entry((k.provider.as_str(), k.model.as_str()))
                     .or_insert_with(|| book.candidates(&k.provider, &k.model))
                     .in_force(book.cards(), k.day);
-                AttributedRow { row, owner, card }
+                let discount = *discount_of
+                    .entry((k.provider.as_str(), k.day))
+                    .or_insert_with(|| discount::in_force(discounts, &k.provider, k.day));
+                AttributedRow {
+                    row,
+                    owner,
+                    card,
+                    discount,
+                }
             })
             .collect();
         Ledger {
             book,
+            discounts,
             rows: attributed,
         }
     }
 
+    /// The ledger of a month's data.
+    pub fn of(data: &'a MonthData, attributor: &Attributor, book: &'a PriceBook) -> Self {
+        Self::new(&data.rows, &data.discounts, attributor, book)
+    }
+
     /// Groups rows by `key` (rows for which it answers `None` are left out), pricing each
-    /// group's tokens per (card, tier, band) once.
+    /// group's tokens per (card, tier, band, discount) once.
     pub fn summarize<K: Ord + Clone + std::hash::Hash>(
         &self,
         key: impl Fn(&AttributedRow<'a>) -> Option<K>,
@@ -118,9 +158,11 @@ impl<'a> Ledger<'a> {
         struct Acc {
             tokens: TokenCounts,
             wasted: TokenCounts,
+            in_workflow: TokenCounts,
         }
+        type PriceKey<K> = (K, CardId, ServiceTier, u64, Option<usize>);
         let mut out: BTreeMap<K, Summary> = BTreeMap::new();
-        let mut priced: HashMap<(K, CardId, ServiceTier, u64), Acc> = HashMap::new();
+        let mut priced: HashMap<PriceKey<K>, Acc> = HashMap::new();
         for r in &self.rows {
             let Some(k) = key(r) else { continue };
             let t = &r.row.totals;
@@ -138,12 +180,16 @@ impl<'a> Ledger<'a> {
             }
             match r.card {
                 Some(card) => {
+                    let rk = &r.row.key;
                     let acc = priced
-                        .entry((k, card, r.row.key.service_tier, r.row.key.context_band))
+                        .entry((k, card, rk.service_tier, rk.context_band, r.discount))
                         .or_default();
                     acc.tokens.add(&t.tokens);
                     if wasted {
                         acc.wasted.add(&t.tokens);
+                    }
+                    if rk.in_workflow {
+                        acc.in_workflow.add(&t.tokens);
                     }
                 }
                 None => {
@@ -153,11 +199,19 @@ impl<'a> Ledger<'a> {
                 }
             }
         }
-        for ((k, card, tier, band), acc) in priced {
+        for ((k, card, tier, band, discount), acc) in priced {
             let card = self.book.card(card);
+            let factor = discount.map(|i| self.discounts[i].factor());
+            let effective = |tokens: &TokenCounts| {
+                let list = price(card, tier, band, tokens);
+                (factor.map_or(list, |f| list.scaled(f)), list)
+            };
             let s = out.get_mut(&k).expect("group seen above");
-            s.cost.add(&price(card, tier, band, &acc.tokens));
-            s.waste += price(card, tier, band, &acc.wasted).total();
+            let (cost, list) = effective(&acc.tokens);
+            s.cost.add(&cost);
+            s.list_cost.add(&list);
+            s.waste += effective(&acc.wasted).0.total();
+            s.workflow_cost += effective(&acc.in_workflow).0.total();
         }
         out
     }
@@ -169,38 +223,35 @@ pub fn successes<K: Ord + Clone + std::hash::Hash>(
     summaries: &BTreeMap<K, Summary>,
     workflows: &[WorkflowRow],
     attributor: &Attributor,
-    key: impl Fn(&Attribution, &WorkflowRow) -> Option<K>,
+    key: impl Fn(&Point<'_>) -> Option<K>,
 ) -> BTreeMap<K, u64> {
     let mut out: BTreeMap<K, u64> = summaries
         .iter()
         .map(|(k, s)| (k.clone(), s.standalone_successes))
         .collect();
-    for wf in workflows.iter().filter(|w| w.outcome == Outcome::Success) {
-        let tags = wf.dims.parse_tags();
-        let owner = attributor.resolve(&wf.dims.event_dims(&tags), wf.day);
-        if let Some(k) = key(&owner, wf) {
-            *out.entry(k).or_default() += 1;
-        }
+    for (k, stats) in workflow_stats(workflows, attributor, key) {
+        *out.entry(k).or_default() += stats.completed;
     }
     out
-}
-
-/// Cost ÷ count, to a tenth of a cent's hundredth (6 places); none when the count is zero.
-pub fn unit_cost(cost: Decimal, count: u64) -> Option<Decimal> {
-    (count > 0).then(|| (cost / Decimal::from(count)).round_dp(6).normalize())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeamShowback {
     pub team: String,
-    /// Token cost rounded to the cent so that the teams add up to the org's token cost.
+    /// Effective token cost rounded to the cent so that the teams add up to the org's.
     pub token_cost: Decimal,
-    /// Exact, unrounded token cost.
+    /// Exact, unrounded effective token cost.
     pub token_cost_exact: Decimal,
-    /// Exact token cost by token class.
+    /// Exact effective token cost by token class.
     pub token_cost_by_class: Cost,
+    /// Token cost at list prices, before negotiated discounts (rounded like `token_cost`).
+    pub list_cost: Decimal,
     pub overhead: Decimal,
     pub overhead_by_category: BTreeMap<String, Decimal>,
+    /// Share of commitment fees (the used part), per commitment (`provider/model`).
+    pub commitment: Decimal,
+    pub commitment_by_model: BTreeMap<String, Decimal>,
+    /// Token cost + overhead + commitment.
     pub blended_cost: Decimal,
     pub requests: u64,
     pub events: u64,
@@ -228,15 +279,21 @@ pub struct UnpricedModel {
 pub struct Showback {
     pub month: Month,
     pub currency: String,
-    /// Σ teams' blended cost, Unallocated included: every priced cent of the month.
+    /// Σ teams' blended cost (Unallocated included) + idle commitments: every priced cent.
     pub org_total: Decimal,
     pub token_cost: Decimal,
+    pub list_cost: Decimal,
     pub overhead: Decimal,
+    /// The used part of commitment fees, shared by the teams.
+    pub commitment: Decimal,
+    /// The unused part of commitment fees, charged to no team.
+    pub idle_commitment: Decimal,
     pub requests: u64,
     pub tokens: TokenCounts,
     pub successful_outcomes: u64,
     /// The teams, largest first; Unallocated is always present, last.
     pub teams: Vec<TeamShowback>,
+    pub commitments: Vec<CommitmentUse>,
     /// Usage with no price card: kept, counted, priced 0 until a card exists.
     pub unpriced: Vec<UnpricedModel>,
     pub previous_org_total: Option<Decimal>,
@@ -253,6 +310,34 @@ impl Showback {
     }
 }
 
+/// Tokens that draw on a commitment: all input and all output.
+pub fn commitment_tokens(t: &TokenCounts) -> u64 {
+    t.input + t.output
+}
+
+/// How the month's commitments were used, each split over the teams that used its model.
+pub fn commitment_uses(
+    month: Month,
+    commitments: &[Commitment],
+    ledger: &Ledger<'_>,
+) -> Vec<CommitmentUse> {
+    commitments
+        .iter()
+        .filter(|c| c.month == month)
+        .map(|c| {
+            let mut by_team: BTreeMap<String, u64> = BTreeMap::new();
+            for r in &ledger.rows {
+                let k = &r.row.key;
+                if c.covers(&k.provider, &k.model) {
+                    *by_team.entry(r.owner.team.clone()).or_default() +=
+                        commitment_tokens(&r.row.totals.tokens);
+                }
+            }
+            c.allocate(&by_team)
+        })
+        .collect()
+}
+
 /// Computes a month's showback; `previous` (the month before) gives the change.
 pub fn showback(
     month: Month,
@@ -262,11 +347,11 @@ pub fn showback(
     book: &PriceBook,
     attributor: &Attributor,
 ) -> Showback {
-    let ledger = Ledger::new(&data.rows, attributor, book);
+    let ledger = Ledger::of(data, attributor, book);
     let mut by_team = ledger.summarize(|r| Some(r.owner.team.clone()));
     by_team.entry(UNALLOCATED.to_owned()).or_default();
-    let wins = successes(&by_team, &data.workflows, attributor, |a, _| {
-        Some(a.team.clone())
+    let wins = successes(&by_team, &data.workflows, attributor, |p| {
+        Some(p.owner.team.clone())
     });
     let exact: BTreeMap<String, Decimal> = by_team
         .iter()
@@ -282,6 +367,17 @@ pub fn showback(
                 .or_default() += share;
         }
     }
+    let commitments = commitment_uses(month, &data.commitments, &ledger);
+    let mut commitment_by_team: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
+    for u in &commitments {
+        for (team, share) in &u.shares {
+            *commitment_by_team
+                .entry(team.clone())
+                .or_default()
+                .entry(format!("{}/{}", u.provider, u.model))
+                .or_default() += *share;
+        }
+    }
     // A direct or fixed overhead may name a team with no usage: it still gets a row.
     for team in overhead_by_team.keys() {
         by_team.entry(team.clone()).or_default();
@@ -289,17 +385,25 @@ pub fn showback(
     let teams: Vec<&String> = by_team.keys().collect();
     let exact_costs: Vec<Decimal> = teams.iter().map(|t| by_team[*t].token_cost()).collect();
     let rounded = round_to_cents_preserving_total(&exact_costs);
+    let list_exact: Vec<Decimal> = teams
+        .iter()
+        .map(|t| by_team[*t].list_cost.total())
+        .collect();
+    let list_rounded = round_to_cents_preserving_total(&list_exact);
 
     let prev = previous.map(|p| showback(month.previous(), currency, p, None, book, attributor));
     let mut rows: Vec<TeamShowback> = teams
         .iter()
         .zip(rounded)
         .zip(exact_costs)
-        .map(|((team, token_cost), exact)| {
+        .zip(list_rounded)
+        .map(|(((team, token_cost), exact), list_cost)| {
             let s = &by_team[*team];
             let categories = overhead_by_team.remove(*team).unwrap_or_default();
             let overhead: Decimal = categories.values().sum();
-            let blended = token_cost + overhead;
+            let committed = commitment_by_team.remove(*team).unwrap_or_default();
+            let commitment: Decimal = committed.values().sum();
+            let blended = token_cost + overhead + commitment;
             let won = wins.get(*team).copied().unwrap_or(0);
             let before = prev
                 .as_ref()
@@ -310,8 +414,11 @@ pub fn showback(
                 token_cost,
                 token_cost_exact: exact.normalize(),
                 token_cost_by_class: s.cost,
+                list_cost,
                 overhead,
                 overhead_by_category: categories,
+                commitment,
+                commitment_by_model: committed,
                 blended_cost: blended,
                 requests: s.requests,
                 events: s.events,
@@ -352,98 +459,28 @@ pub fn showback(
         .collect();
     let mut tokens = TokenCounts::default();
     rows.iter().for_each(|t| tokens.add(&t.tokens));
+    let idle: Decimal = commitments.iter().map(|c| c.idle).sum();
     Showback {
         month,
         currency: currency.to_owned(),
-        org_total: rows.iter().map(|t| t.blended_cost).sum(),
+        org_total: rows.iter().map(|t| t.blended_cost).sum::<Decimal>() + idle,
         token_cost: rows.iter().map(|t| t.token_cost).sum(),
+        list_cost: rows.iter().map(|t| t.list_cost).sum(),
         overhead: rows.iter().map(|t| t.overhead).sum(),
+        commitment: rows.iter().map(|t| t.commitment).sum(),
+        idle_commitment: idle,
         requests: rows.iter().map(|t| t.requests).sum(),
         successful_outcomes: rows.iter().map(|t| t.successful_outcomes).sum(),
         tokens,
         teams: rows,
+        commitments,
         unpriced,
         previous_org_total: prev.map(|p| p.org_total),
     }
 }
 
-/// The line that carries a team's overhead when it had no usage in the month.
-pub const NO_USAGE: &str = "(no usage)";
-
-/// One line of a drill-down table (a feature, model, key or day of one team).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Line {
-    pub name: String,
-    pub token_cost: Decimal,
-    pub overhead: Decimal,
-    pub blended_cost: Decimal,
-    pub requests: u64,
-    pub tokens: TokenCounts,
-    pub successful_outcomes: u64,
-    pub cost_per_query: Option<Decimal>,
-    pub cost_per_successful_outcome: Option<Decimal>,
-    /// Distinct `user` values seen.
-    pub active_users: u64,
-    pub cost_per_active_user: Option<Decimal>,
-    pub unpriced_requests: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TeamDrilldown {
-    pub team: String,
-    pub month: Month,
-    pub currency: String,
-    pub token_cost: Decimal,
-    pub overhead: Decimal,
-    pub blended_cost: Decimal,
-    pub features: Vec<Line>,
-    pub models: Vec<Line>,
-    pub keys: Vec<Line>,
-    pub days: Vec<Line>,
-}
-
-/// A team's month by feature, model, key and day. Its overhead share (from showback) is
-/// spread over each view in proportion to token cost, so every view adds up to the team's
-/// blended cost.
-pub fn team_drilldown(
-    team: &TeamShowback,
-    month: Month,
-    currency: &str,
-    data: &MonthData,
-    book: &PriceBook,
-    attributor: &Attributor,
-) -> TeamDrilldown {
-    let ledger = Ledger::new(&data.rows, attributor, book);
-    let mine = |p: &Point<'_>| p.owner.team == team.team;
-    let totals = Some((team.token_cost, team.overhead));
-    let view = |by: &dyn Fn(&Point<'_>) -> String| {
-        breakdown(
-            &ledger,
-            &data.workflows,
-            &data.users,
-            attributor,
-            &mine,
-            by,
-            totals,
-        )
-    };
-    let mut days = view(&|p| p.day.to_string());
-    days.sort_by(|a, b| a.name.cmp(&b.name));
-    TeamDrilldown {
-        team: team.team.clone(),
-        month,
-        currency: currency.to_owned(),
-        token_cost: team.token_cost,
-        overhead: team.overhead,
-        blended_cost: team.blended_cost,
-        features: view(&|p| p.owner.feature.clone()),
-        models: view(&|p| p.model.to_owned()),
-        keys: view(&|p| p.api_key.to_owned()),
-        days,
-    }
-}
-
-/// What views filter and group on, for a rollup row and for a workflow alike.
+/// What views filter and group on, for a rollup row, a workflow or a business-transaction
+/// report alike.
 #[derive(Debug, Clone, Copy)]
 pub struct Point<'a> {
     pub owner: &'a Attribution,
@@ -466,138 +503,4 @@ impl<'a> AttributedRow<'a> {
             outcome: k.outcome,
         }
     }
-}
-
-/// One table of a drill-down: the rows `keep` accepts, grouped by `by`, priced, with their
-/// successful outcomes (workflows counted once, as their final call). With `totals` (the
-/// token cost and overhead the view must add up to) the lines are rounded to them and share
-/// the overhead in proportion to token cost; without, lines carry token cost only.
-pub fn breakdown(
-    ledger: &Ledger<'_>,
-    workflows: &[WorkflowRow],
-    users: &[UserDay],
-    attributor: &Attributor,
-    keep: &dyn Fn(&Point<'_>) -> bool,
-    by: &dyn Fn(&Point<'_>) -> String,
-    totals: Option<(Decimal, Decimal)>,
-) -> Vec<Line> {
-    let sums = ledger.summarize(|r| {
-        let p = r.point();
-        keep(&p).then(|| by(&p))
-    });
-    let wins = successes(&sums, workflows, attributor, |a, w| {
-        let d = &w.dims;
-        let p = Point {
-            owner: a,
-            provider: &d.provider,
-            model: &d.model,
-            api_key: &d.api_key,
-            day: w.day,
-            outcome: w.outcome,
-        };
-        keep(&p).then(|| by(&p))
-    });
-    let (token_cost, overhead) = totals.unwrap_or_else(|| {
-        let exact: Vec<Decimal> = sums.values().map(Summary::token_cost).collect();
-        (
-            round_to_cents_preserving_total(&exact).iter().sum(),
-            Decimal::ZERO,
-        )
-    });
-    let users = active_users(users, attributor, keep, by);
-    lines(sums, &wins, &users, token_cost, overhead)
-}
-
-/// Distinct users per group, each user day attributed like the usage it came with.
-pub fn active_users(
-    users: &[UserDay],
-    attributor: &Attributor,
-    keep: &dyn Fn(&Point<'_>) -> bool,
-    by: &dyn Fn(&Point<'_>) -> String,
-) -> BTreeMap<String, u64> {
-    // Many users share a day and dimensions: attribute and group each such pair once.
-    let mut groups: HashMap<(NaiveDate, &crate::rollup::Dims), Option<String>> = HashMap::new();
-    let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
-    let mut seen: BTreeMap<String, std::collections::HashSet<&str>> = BTreeMap::new();
-    for u in users {
-        let d = &u.dims;
-        let group = groups.entry((u.day, d)).or_insert_with(|| {
-            let tags = tags_cache
-                .entry(d.tags.as_str())
-                .or_insert_with(|| d.parse_tags());
-            let owner = attributor.resolve(&d.event_dims(tags), u.day);
-            // Users are not split by outcome: a user view never groups or filters on it.
-            let p = Point {
-                owner: &owner,
-                provider: &d.provider,
-                model: &d.model,
-                api_key: &d.api_key,
-                day: u.day,
-                outcome: Outcome::Unknown,
-            };
-            keep(&p).then(|| by(&p))
-        });
-        if let Some(key) = group {
-            seen.entry(key.clone()).or_default().insert(u.user.as_str());
-        }
-    }
-    seen.into_iter().map(|(k, v)| (k, v.len() as u64)).collect()
-}
-
-/// Lines of one view, rounded to cents so that they add up to the team's token cost and
-/// overhead; largest first.
-fn lines(
-    sums: BTreeMap<String, Summary>,
-    wins: &BTreeMap<String, u64>,
-    users: &BTreeMap<String, u64>,
-    token_cost: Decimal,
-    overhead: Decimal,
-) -> Vec<Line> {
-    let mut sums = sums;
-    if sums.is_empty() && !(token_cost.is_zero() && overhead.is_zero()) {
-        // A team charged only overhead still shows where its money is.
-        sums.insert(NO_USAGE.to_owned(), Summary::default());
-    }
-    let names: Vec<&String> = sums.keys().collect();
-    let exact: Vec<Decimal> = names.iter().map(|n| sums[*n].token_cost()).collect();
-    let mut rounded = round_to_cents_preserving_total(&exact);
-    // The team's token cost was rounded among all teams; move any cent of difference onto
-    // the largest line, so that the view adds up to the team row exactly.
-    // The largest rounded line can absorb a cent taken away without going negative.
-    if let Some(i) = (0..rounded.len()).max_by_key(|&i| (rounded[i], exact[i])) {
-        let drift = token_cost - rounded.iter().sum::<Decimal>();
-        rounded[i] += drift;
-    }
-    let shares = largest_remainder(cents(overhead), &exact);
-    let mut out: Vec<Line> = names
-        .into_iter()
-        .zip(rounded)
-        .zip(shares)
-        .map(|((name, token_cost), share)| {
-            let s = &sums[name];
-            let overhead = from_cents(share);
-            let blended = token_cost + overhead;
-            let won = wins.get(name).copied().unwrap_or(0);
-            Line {
-                name: name.clone(),
-                token_cost,
-                overhead,
-                blended_cost: blended,
-                requests: s.requests,
-                tokens: s.tokens,
-                successful_outcomes: won,
-                cost_per_query: unit_cost(blended, s.requests),
-                cost_per_successful_outcome: unit_cost(blended, won),
-                active_users: users.get(name).copied().unwrap_or(0),
-                cost_per_active_user: unit_cost(blended, users.get(name).copied().unwrap_or(0)),
-                unpriced_requests: s.unpriced_requests,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.blended_cost
-            .cmp(&a.blended_cost)
-            .then(a.name.cmp(&b.name))
-    });
-    out
 }

@@ -5,156 +5,28 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokentally_domain::allocation::{Allocation, Overhead, cents, from_cents};
 use tokentally_domain::attribution::{Attributor, KeyMapping, UNALLOCATED, UNASSIGNED};
 use tokentally_domain::catalog::PriceBook;
+use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
+use tokentally_domain::discount::Discount;
 use tokentally_domain::event::{ServiceTier, UsageEvent};
-use tokentally_domain::month::Month;
-use tokentally_domain::price_card::{LongContext, PriceCard, Rates, context_band};
+use tokentally_domain::price_card::{LongContext, Rates, context_band};
 use tokentally_domain::pricing::price;
-use tokentally_domain::rollup::{Dims, WorkflowRow, fold, fold_workflows};
+use tokentally_domain::rollup::Dims;
 use tokentally_domain::showback::{
-    Line, MonthData, Showback, TeamDrilldown, TeamShowback, UnpricedModel, UsageRow, showback,
-    team_drilldown,
+    Line, MonthData, Showback, TeamDrilldown, TeamShowback, UnpricedModel, showback, team_drilldown,
 };
 use tokentally_domain::tokens::TokenCounts;
 
-// ---------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------
+mod support;
 
-fn now() -> DateTime<Utc> {
-    "2026-05-01T00:00:00Z".parse().unwrap()
-}
-
-fn month(s: &str) -> Month {
-    s.parse().unwrap()
-}
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn ev(v: Value) -> UsageEvent {
-    UsageEvent::from_json(&v, now()).unwrap_or_else(|e| panic!("bad test event {v}: {e}"))
-}
-
-/// What storage would hold for these events: their rollup rows and workflows.
-fn month_data(events: &[UsageEvent], overheads: Vec<Overhead>) -> MonthData {
-    let rows = fold(events)
-        .into_iter()
-        .map(|(key, totals)| UsageRow { key, totals })
-        .collect();
-    let workflows = fold_workflows(events)
-        .into_iter()
-        .map(|(workflow_id, d)| WorkflowRow {
-            workflow_id,
-            day: d.last_at.date_naive(),
-            calls: d.calls,
-            outcome: d.last_outcome,
-            dims: d.last_dims,
-        })
-        .collect();
-    MonthData {
-        rows,
-        workflows,
-        overheads,
-        users: tokentally_domain::rollup::fold_users(events)
-            .into_iter()
-            .collect(),
-    }
-}
-
-fn card(provider: &str, model: &str, from: &str, rates: Rates) -> PriceCard {
-    PriceCard {
-        provider: provider.into(),
-        model: model.into(),
-        effective_from: day(from),
-        rates,
-        tiers: BTreeMap::new(),
-        long_context: None,
-        origin: "test".into(),
-    }
-}
-
-fn rates(
-    input: Decimal,
-    cached_input: Option<Decimal>,
-    cache_write: Option<Decimal>,
-    output: Decimal,
-) -> Rates {
-    Rates {
-        input: Some(input),
-        cached_input,
-        cache_write,
-        output: Some(output),
-        reasoning: None,
-    }
-}
-
-/// openai/gpt-4o: 2.50 input, 1.25 cached, 10 output; batch 1.25 input, 5 output.
-/// anthropic/claude-sonnet-4: 3 input, 0.30 cache read, 3.75 cache write, 15 output
-/// (reasoning at the output rate).
-fn book() -> PriceBook {
-    let mut gpt = card(
-        "openai",
-        "gpt-4o",
-        "2024-01-01",
-        rates(dec!(2.5), Some(dec!(1.25)), None, dec!(10)),
-    );
-    gpt.tiers.insert(
-        ServiceTier::Batch,
-        Rates {
-            input: Some(dec!(1.25)),
-            output: Some(dec!(5)),
-            ..Rates::default()
-        },
-    );
-    let claude = card(
-        "anthropic",
-        "claude-sonnet-4",
-        "2024-01-01",
-        rates(dec!(3), Some(dec!(0.3)), Some(dec!(3.75)), dec!(15)),
-    );
-    PriceBook::new(vec![gpt, claude])
-}
-
-fn mapping(key: &str, team: &str, from: &str) -> KeyMapping {
-    KeyMapping {
-        api_key: key.into(),
-        team: team.into(),
-        feature: None,
-        environment: None,
-        valid_from: day(from),
-    }
-}
-
-fn overhead(m: &str, category: &str, amount: Decimal, allocation: Allocation) -> Overhead {
-    Overhead {
-        month: month(m),
-        category: category.into(),
-        amount,
-        allocation,
-    }
-}
-
-fn team<'a>(sb: &'a Showback, name: &str) -> &'a TeamShowback {
-    sb.team(name).unwrap_or_else(|| {
-        panic!(
-            "no team {name} in {:?}",
-            sb.teams.iter().map(|t| &t.team).collect::<Vec<_>>()
-        )
-    })
-}
-
-fn tokens(input: u64, cached: u64, write: u64, output: u64, reasoning: u64) -> TokenCounts {
-    TokenCounts::new(input, cached, write, output, reasoning).unwrap()
-}
+use support::*;
 
 // ---------------------------------------------------------------------------------------------
 // The March 2026 scenario shared by several tests
@@ -684,6 +556,10 @@ fn assert_views_add_up(d: &TeamDrilldown, t: &TeamShowback) {
         (d.token_cost, d.overhead, d.blended_cost),
         (t.token_cost, t.overhead, t.blended_cost)
     );
+    assert_eq!(
+        (d.total.blended_cost, d.total.requests),
+        (t.blended_cost, t.requests)
+    );
     for (name, view) in [
         ("features", &d.features),
         ("models", &d.models),
@@ -701,6 +577,12 @@ fn assert_views_add_up(d: &TeamDrilldown, t: &TeamShowback) {
             sum(|l| l.overhead),
             t.overhead,
             "{}'s {name} overhead: {view:?}",
+            t.team
+        );
+        assert_eq!(
+            sum(|l| l.commitment),
+            t.commitment,
+            "{}'s {name} commitment: {view:?}",
             t.team
         );
         assert_eq!(
@@ -1164,6 +1046,49 @@ fn overhead_strategy() -> impl Strategy<Value = Vec<Overhead>> {
     })
 }
 
+/// Commitments on models used or not (one no event uses), fees in whole cents, capacities
+/// from tiny (always exceeded) to large (mostly idle).
+fn commitment_strategy() -> impl Strategy<Value = Vec<Commitment>> {
+    let models = prop::sample::select(vec![
+        ("openai", "gpt-4o"),
+        ("anthropic", "claude-sonnet-4"),
+        ("gemini", "gemini-2.5-pro"),
+        ("openai", "never-used"),
+    ]);
+    prop::collection::vec((models, 0i64..10_000_000, 1u64..50_000_000), 0..4).prop_map(|cs| {
+        let mut seen = std::collections::BTreeSet::new();
+        cs.into_iter()
+            .filter(|((p, m), _, _)| seen.insert((*p, *m)))
+            .map(|((provider, model), fee, capacity)| Commitment {
+                month: month("2026-03"),
+                provider: provider.into(),
+                model: model.into(),
+                fee: Decimal::new(fee, 2),
+                capacity_tokens: capacity,
+                utilisation_floor: DEFAULT_UTILISATION_FLOOR,
+            })
+            .collect()
+    })
+}
+
+/// Discounts per provider from a day of March (0: from February), in hundredths of percent.
+fn discount_strategy() -> impl Strategy<Value = Vec<Discount>> {
+    let providers = prop::sample::select(vec!["openai", "anthropic", "gemini", "acme"]);
+    prop::collection::vec((providers, 0i64..=10_000, 0u32..=31), 0..4).prop_map(|ds| {
+        ds.into_iter()
+            .map(|(provider, bp, d)| Discount {
+                provider: provider.into(),
+                percent: Decimal::new(bp, 2),
+                effective_from: if d == 0 {
+                    day("2026-02-01")
+                } else {
+                    NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+                },
+            })
+            .collect()
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -1172,21 +1097,33 @@ proptest! {
         specs in prop::collection::vec(spec(), 0..200),
         mappings in mapping_strategy(),
         overheads in overhead_strategy(),
+        commitments in commitment_strategy(),
+        discounts in discount_strategy(),
     ) {
         let events: Vec<UsageEvent> = specs.iter().enumerate().map(|(i, s)| event_of(i, s)).collect();
-        let data = month_data(&events, overheads.clone());
+        let mut data = month_data(&events, overheads.clone());
+        data.commitments = commitments.clone();
+        data.discounts = discounts.clone();
         let book = prop_book();
         let attributor = Attributor::new(mappings, vec![]);
         let sb = showback(month("2026-03"), "USD", &data, None, &book, &attributor);
 
-        // Σ blended (Unallocated included) = org total = Σ token cost + Σ overheads.
+        // Σ blended (Unallocated included) + idle = org total
+        //   = Σ token cost + Σ overheads + Σ commitment fees.
         let blended: Decimal = sb.teams.iter().map(|t| t.blended_cost).sum();
-        prop_assert_eq!(blended, sb.org_total);
+        prop_assert_eq!(blended + sb.idle_commitment, sb.org_total);
         let token: Decimal = sb.teams.iter().map(|t| t.token_cost).sum();
         let amounts: Decimal = overheads.iter().map(|o| o.amount).sum();
-        prop_assert_eq!(sb.org_total, token + amounts);
+        let fees: Decimal = commitments.iter().map(|c| c.fee).sum();
+        prop_assert_eq!(sb.org_total, token + amounts + fees);
         prop_assert_eq!(sb.token_cost, token);
         prop_assert_eq!(sb.overhead, amounts);
+        prop_assert_eq!(sb.commitment + sb.idle_commitment, fees);
+        for u in &sb.commitments {
+            prop_assert_eq!(u.shares.values().copied().sum::<Decimal>() + u.idle, u.fee);
+            prop_assert!(u.idle >= Decimal::ZERO);
+        }
+        prop_assert!(sb.list_cost >= sb.token_cost);
 
         // The rounded token costs add up to the rounded exact total, each within a cent.
         let exact: Decimal = sb.teams.iter().map(|t| t.token_cost_exact).sum();
@@ -1225,8 +1162,14 @@ proptest! {
             let dims = Dims::of(e);
             let tags = dims.parse_tags();
             let owner = attributor.resolve(&dims.event_dims(&tags), d);
+            // The discount in force: the latest of the provider's that started by this day.
+            let factor = discounts
+                .iter()
+                .filter(|x| x.provider == e.provider && x.effective_from <= d)
+                .max_by_key(|x| x.effective_from)
+                .map_or(Decimal::ONE, |x| (dec!(100) - x.percent) / dec!(100));
             let cost = match book.lookup(&e.provider, &e.model, d) {
-                Some(id) => price(book.card(id), e.service_tier, context_band(e.tokens.input / e.requests), &e.tokens).total(),
+                Some(id) => price(book.card(id), e.service_tier, context_band(e.tokens.input / e.requests), &e.tokens).total() * factor,
                 None => {
                     unpriced.add(&e.tokens);
                     Decimal::ZERO

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokentally_domain::attribution::Attributor;
 use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::{self, Showback, TeamDrilldown};
+use tokentally_domain::showback::{self, FeatureDrilldown, Showback, TeamDrilldown};
 use tokio::sync::RwLock;
 
 use crate::auth::Principal;
@@ -91,6 +91,24 @@ pub async fn team(
         .map(|t| showback::team_drilldown(t, month, currency, &current, &book, &attributor)))
 }
 
+/// One feature of a team; `None` when the team has no usage under that feature.
+pub async fn feature(
+    store: &Store,
+    prices: &PriceBookCache,
+    month: Month,
+    team: &str,
+    feature: &str,
+    currency: &str,
+) -> Result<Option<FeatureDrilldown>, StoreError> {
+    let ctx = MonthContext::load_with_users(store, prices, month).await?;
+    let sb = ctx.showback(currency);
+    Ok(sb.team(team).and_then(|t| {
+        let drill =
+            showback::team_drilldown(t, month, currency, &ctx.data, &ctx.book, &ctx.attributor);
+        showback::feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
+    }))
+}
+
 /// What a month's pages need: its data, the one before (for changes), prices and owners.
 pub struct MonthContext {
     pub month: Month,
@@ -168,7 +186,11 @@ impl MonthContext {
     }
 
     pub fn ledger(&self) -> showback::Ledger<'_> {
-        showback::Ledger::new(&self.data.rows, &self.attributor, &self.book)
+        showback::Ledger::of(&self.data, &self.attributor, &self.book)
+    }
+
+    pub fn views(&self) -> showback::Views<'_> {
+        showback::Views::new(self.month, &self.data, &self.attributor, &self.book)
     }
 }
 
@@ -181,7 +203,12 @@ pub fn restrict(principal: &Principal, sb: &mut Showback) {
     sb.teams.retain(|t| principal.may_read_team(&t.team));
     sb.org_total = sb.teams.iter().map(|t| t.blended_cost).sum();
     sb.token_cost = sb.teams.iter().map(|t| t.token_cost).sum();
+    sb.list_cost = sb.teams.iter().map(|t| t.list_cost).sum();
     sb.overhead = sb.teams.iter().map(|t| t.overhead).sum();
+    sb.commitment = sb.teams.iter().map(|t| t.commitment).sum();
+    // Commitments are the organisation's: a lead sees their teams' shares only.
+    sb.idle_commitment = rust_decimal::Decimal::ZERO;
+    sb.commitments.clear();
     sb.requests = sb.teams.iter().map(|t| t.requests).sum();
     sb.successful_outcomes = sb.teams.iter().map(|t| t.successful_outcomes).sum();
     sb.tokens = Default::default();

@@ -102,6 +102,28 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/overheads",
             get(http::overheads::list).post(http::overheads::post),
         )
+        .route(
+            "/api/v1/teams/{team}/features/{feature}",
+            get(http::showback::feature),
+        )
+        .route("/api/v1/workflows", get(http::workflows::list))
+        .route("/api/v1/workflows/{id}", get(http::workflows::get))
+        .route(
+            "/api/v1/workflows/{id}/outcome",
+            post(http::workflows::set_outcome),
+        )
+        .route(
+            "/api/v1/transactions",
+            get(http::transactions::list).post(http::transactions::post),
+        )
+        .route(
+            "/api/v1/commitments",
+            get(http::commitments::list_commitments).post(http::commitments::post_commitment),
+        )
+        .route(
+            "/api/v1/discounts",
+            get(http::commitments::list_discounts).post(http::commitments::post_discount),
+        )
         .route("/api/v1/prices", get(http::prices::list))
         .route("/api/v1/prices/import", post(http::prices::import))
         .fallback(http::health::not_found)

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per capability. Handlers check the caller's role, parse input
 //! into domain types, call a use case and shape the answer.
 
+pub mod commitments;
 pub mod csv;
 pub mod events;
 pub mod health;
@@ -11,6 +12,8 @@ pub mod pages;
 pub mod prices;
 pub mod rules;
 pub mod showback;
+pub mod transactions;
+pub mod workflows;
 
 use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;

@@ -1,4 +1,4 @@
-//! `POST /api/v1/overheads` (admin) and `GET /api/v1/overheads?month=`.
+//! `POST /api/v1/overheads` (admin, finance) and `GET /api/v1/overheads?month=`.
 
 use std::collections::BTreeMap;
 
@@ -67,7 +67,7 @@ pub async fn post(
     principal: Principal,
     JsonBody(body): JsonBody<NewOverhead>,
 ) -> Result<(StatusCode, Json<Overhead>), ApiError> {
-    principal.require(&[Role::Admin])?;
+    principal.require(&[Role::Admin, Role::Finance])?;
     let o = body.into_overhead()?;
     let before = state.store.set_overhead(&o).await?;
     state

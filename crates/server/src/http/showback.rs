@@ -1,8 +1,9 @@
-//! `GET /api/v1/showback` and `GET /api/v1/teams/{team}`.
+//! `GET /api/v1/showback`, `GET /api/v1/teams/{team}` and
+//! `GET /api/v1/teams/{team}/features/{feature}`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use tokentally_domain::showback::{Showback, TeamDrilldown};
+use tokentally_domain::showback::{FeatureDrilldown, Showback, TeamDrilldown};
 
 use super::MonthQuery;
 use crate::auth::Principal;
@@ -29,12 +30,7 @@ pub async fn team(
     Path(team): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<TeamDrilldown>, ApiError> {
-    principal.require_read()?;
-    if !principal.may_read_team(&team) {
-        return Err(ApiError::Forbidden(format!(
-            "you may not read team `{team}`"
-        )));
-    }
+    may_read_team(&principal, &team)?;
     let month = q.month()?;
     reports::team(
         &state.store,
@@ -46,4 +42,41 @@ pub async fn team(
     .await?
     .map(Json)
     .ok_or_else(|| ApiError::NotFound(format!("team `{team}` has no usage or overhead in {month}")))
+}
+
+fn may_read_team(principal: &Principal, team: &str) -> Result<(), ApiError> {
+    principal.require_read()?;
+    if principal.may_read_team(team) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "you may not read team `{team}`"
+        )))
+    }
+}
+
+/// One feature of a team: its unit economics, and its month by model, key, day and outcome.
+pub async fn feature(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<FeatureDrilldown>, ApiError> {
+    may_read_team(&principal, &team)?;
+    let month = q.month()?;
+    reports::feature(
+        &state.store,
+        &state.prices,
+        month,
+        &team,
+        &feature,
+        &state.config.currency,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "feature `{feature}` of team `{team}` has no usage in {month}"
+        ))
+    })
 }

@@ -61,6 +61,7 @@ const ROLLUP_KEY_COLUMNS: &[&str] = &[
     "service_tier",
     "outcome",
     "context_band",
+    "in_workflow",
 ];
 const ROLLUP_SUM_COLUMNS: &[&str] = &[
     "events",
@@ -307,6 +308,7 @@ async fn upsert_rollups(
         add(&mut args, k.service_tier.as_str().to_owned());
         add(&mut args, k.outcome.as_str().to_owned());
         add(&mut args, count(k.context_band));
+        add(&mut args, i64::from(k.in_workflow));
         add(&mut args, count(t.events));
         add(&mut args, count(t.requests));
         add(&mut args, count(t.tokens.input));

@@ -8,6 +8,7 @@
 
 mod audit;
 mod auth;
+mod commitments;
 mod events;
 mod mappings;
 mod overheads;
@@ -16,6 +17,8 @@ mod reads;
 mod rows;
 mod sessions;
 mod teams;
+mod transactions;
+mod workflows;
 
 use std::str::FromStr;
 use std::sync::Arc;

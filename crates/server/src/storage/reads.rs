@@ -1,10 +1,10 @@
 //! What showback reads: a month's rollups, workflows and overheads.
 
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{UserDay, WorkflowRow};
+use tokentally_domain::rollup::UserDay;
 use tokentally_domain::showback::{MonthData, UsageRow};
 
-use super::rows::{count, day, dims, opt_text, parsed, text, usage_row};
+use super::rows::{day, dims, opt_text, text, usage_row};
 use super::{Store, StoreError};
 
 const ROLLUP_SUMS: &[&str] = &[
@@ -19,12 +19,14 @@ const ROLLUP_SUMS: &[&str] = &[
 ];
 
 impl Store {
+    /// Everything stored for the month, its daily rows and users included: for drill-downs.
     pub async fn month_data(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
             rows: self.list_rollups(month).await?,
-            workflows: self.list_workflows(month).await?,
-            overheads: self.list_overheads(month).await?,
             users: self.list_user_days(month).await?,
+            workflows: self.list_workflows(month).await?,
+            transactions: self.list_transactions(month).await?,
+            ..self.month_terms(month).await?
         })
     }
 
@@ -34,17 +36,27 @@ impl Store {
         Ok(MonthData {
             rows: self.list_rollups_by_stretch(month).await?,
             workflows: self.list_workflows(month).await?,
-            overheads: self.list_overheads(month).await?,
-            users: Vec::new(),
+            transactions: self.list_transactions(month).await?,
+            ..self.month_terms(month).await?
         })
     }
 
-    /// What a month's costs need and no more: rollups and overheads (no workflows or users,
-    /// so no outcomes or active users). For trends and changes against an earlier month.
+    /// What a month's costs need and no more: rollups, overheads, commitments and discounts
+    /// (no workflows or users, so no outcomes or active users). For trends and changes
+    /// against an earlier month.
     pub async fn month_costs(&self, month: Month) -> Result<MonthData, StoreError> {
         Ok(MonthData {
             rows: self.list_rollups_by_stretch(month).await?,
+            ..self.month_terms(month).await?
+        })
+    }
+
+    /// The month's costs beyond tokens and the discounts that price it; no usage.
+    async fn month_terms(&self, month: Month) -> Result<MonthData, StoreError> {
+        Ok(MonthData {
             overheads: self.list_overheads(month).await?,
+            commitments: self.list_commitments(month).await?,
+            discounts: self.list_discounts().await?,
             ..MonthData::default()
         })
     }
@@ -75,8 +87,8 @@ impl Store {
             .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect();
         let sql = format!(
-            "SELECT {stretch} AS day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, {} \
-             FROM usage_rollups WHERE day >= $1 AND day < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
+            "SELECT {stretch} AS day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow, {} \
+             FROM usage_rollups WHERE day >= $1 AND day < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
             sums.join(", ")
         );
         let mut query = sqlx::query(&sql)
@@ -94,7 +106,8 @@ impl Store {
     pub async fn change_days(&self, month: Month) -> Result<Vec<chrono::NaiveDate>, StoreError> {
         let rows = sqlx::query(
             "SELECT valid_from AS d FROM key_mappings WHERE valid_from > $1 AND valid_from < $2 \
-             UNION SELECT effective_from AS d FROM price_cards WHERE effective_from > $1 AND effective_from < $2",
+             UNION SELECT effective_from AS d FROM price_cards WHERE effective_from > $1 AND effective_from < $2 \
+             UNION SELECT effective_from AS d FROM discounts WHERE effective_from > $1 AND effective_from < $2",
         )
         .bind(month.first_day().to_string())
         .bind(month.end_exclusive().to_string())
@@ -116,35 +129,6 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(usage_row).collect()
-    }
-
-    /// Workflows whose final call falls in the month.
-    pub async fn list_workflows(&self, month: Month) -> Result<Vec<WorkflowRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT workflow_id, calls, last_day, last_outcome, explicit_outcome, provider, model, api_key, team, feature, environment, tags \
-             FROM workflows WHERE last_day >= $1 AND last_day < $2",
-        )
-        .bind(month.first_day().to_string())
-        .bind(month.end_exclusive().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let outcome = match opt_text(r, "explicit_outcome")? {
-                    Some(o) => o
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt(format!("explicit_outcome `{o}`")))?,
-                    None => parsed(r, "last_outcome")?,
-                };
-                Ok(WorkflowRow {
-                    workflow_id: text(r, "workflow_id")?,
-                    day: day(r, "last_day")?,
-                    calls: count(r, "calls")?,
-                    outcome,
-                    dims: dims(r)?,
-                })
-            })
-            .collect()
     }
 
     /// Users seen in the month, per day and owner dimensions.

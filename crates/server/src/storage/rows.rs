@@ -83,6 +83,7 @@ pub(super) fn usage_row(row: &AnyRow) -> Result<UsageRow, StoreError> {
             service_tier: parsed(row, "service_tier")?,
             outcome: parsed(row, "outcome")?,
             context_band: count(row, "context_band")?,
+            in_workflow: int(row, "in_workflow")? != 0,
         },
         totals: RollupTotals {
             events: count(row, "events")?,

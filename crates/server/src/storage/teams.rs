@@ -168,6 +168,7 @@ impl Store {
             "UPDATE features SET team = $1 WHERE team = $2",
             "UPDATE key_mappings SET team = $1 WHERE team = $2",
             "UPDATE rules SET team = $1 WHERE team = $2",
+            "UPDATE business_transactions SET team = $1 WHERE team = $2",
             "UPDATE owner_aliases SET new_name = $1 WHERE kind = 'team' AND new_name = $2",
             "UPDATE owner_aliases SET team = $1 WHERE kind = 'feature' AND team = $2",
         ] {
@@ -208,6 +209,7 @@ impl Store {
             "UPDATE features SET name = $1 WHERE team = $2 AND name = $3",
             "UPDATE key_mappings SET feature = $1 WHERE team = $2 AND feature = $3",
             "UPDATE rules SET feature = $1 WHERE team = $2 AND feature = $3",
+            "UPDATE business_transactions SET feature = $1 WHERE team = $2 AND feature = $3",
             "UPDATE owner_aliases SET new_name = $1 WHERE kind = 'feature' AND team = $2 AND new_name = $3",
         ] {
             sqlx::query(sql)

@@ -71,9 +71,7 @@ storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
         .unwrap();
     let data = |rows| tokentally_domain::showback::MonthData {
         rows,
-        overheads: vec![],
-        workflows: vec![],
-        users: vec![],
+        ..Default::default()
     };
     let a = tokentally_domain::showback::showback(
         month,

@@ -10,3 +10,4 @@ mod idempotency;
 mod pages;
 mod pricing;
 mod roles;
+mod unit_economics;

@@ -18,6 +18,12 @@ storage_test!(
             "/api/v1/keys",
             "/api/v1/rules",
             "/api/v1/overheads?month=2026-03",
+            "/api/v1/teams/search/features/f?month=2026-03",
+            "/api/v1/workflows?month=2026-03",
+            "/api/v1/workflows/w",
+            "/api/v1/transactions?month=2026-03",
+            "/api/v1/commitments?month=2026-03",
+            "/api/v1/discounts",
         ] {
             let r = app.get(path, &app.ingest_token).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
@@ -27,16 +33,43 @@ storage_test!(
         let viewer = app.token_for(Role::Viewer, &[]).await;
         for (path, body) in [
             ("/api/v1/key-mappings", json!({"api_key": "k", "team": "t"})),
-            (
-                "/api/v1/overheads",
-                json!({"month": "2026-03", "category": "c", "amount": "1"}),
-            ),
             ("/api/v1/rules", json!({"model": "m", "team": "t"})),
         ] {
             for token in [&viewer, &app.finance_token, &app.ingest_token] {
                 let r = app.post(path, token).json(&body).send().await.unwrap();
                 assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
             }
+        }
+        // Finance manages the money beyond tokens; viewers and ingest tokens do not.
+        for (path, body) in [
+            (
+                "/api/v1/overheads",
+                json!({"month": "2026-03", "category": "c", "amount": "1"}),
+            ),
+            (
+                "/api/v1/commitments",
+                json!({"month": "2026-03", "provider": "openai", "model": "m", "fee": "1", "capacity_tokens": 1}),
+            ),
+            (
+                "/api/v1/discounts",
+                json!({"provider": "openai", "percent": "1", "effective_from": "2026-03-01"}),
+            ),
+            (
+                "/api/v1/transactions",
+                json!({"month": "2026-03", "team": "t", "name": "n", "count": 1}),
+            ),
+        ] {
+            for token in [&viewer, &app.ingest_token] {
+                let r = app.post(path, token).json(&body).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+            }
+            let r = app
+                .post(path, &app.finance_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED, "{path}");
         }
         let r = app
             .post("/api/v1/prices/import", &app.finance_token)

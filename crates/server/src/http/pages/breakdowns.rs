@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tokentally_domain::attribution::UNALLOCATED;
 use tokentally_domain::event::Outcome;
 use tokentally_domain::pricing::TokenClass;
-use tokentally_domain::showback::{Line, Point, TeamShowback, breakdown, team_drilldown};
+use tokentally_domain::showback::{Line, Point, TeamShowback, feature_drilldown, team_drilldown};
 use tokentally_web::components::charts::{Bar, Palette, stacked_bars};
 use tokentally_web::format::{count, money, share, signed_pct, tokens, unit_money};
 use tokentally_web::pages::breakdown_page::{
@@ -318,37 +318,15 @@ async fn feature_model(
     };
     let row = sb.team(team).cloned().ok_or_else(not_found)?;
     let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
-    let line = drill
-        .features
-        .iter()
-        .find(|l| l.name == feature)
-        .cloned()
+    let fd = feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
         .ok_or_else(not_found)?;
-    let ledger = ctx.ledger();
-    let keep = |p: &Point<'_>| p.owner.team == team && p.owner.feature == feature;
-    let totals = Some((line.token_cost, line.overhead));
-    let view = |by: &dyn Fn(&Point<'_>) -> String| {
-        breakdown(
-            &ledger,
-            &ctx.data.workflows,
-            &ctx.data.users,
-            &ctx.attributor,
-            &keep,
-            by,
-            totals,
-        )
-    };
-    let summary = ledger
-        .summarize(|r| keep(&r.point()).then_some(()))
-        .remove(&())
-        .unwrap_or_default();
-    let outcomes = view(&|p| p.outcome.as_str().to_owned());
-    let days = sorted_by_day(view(&|p| p.day.to_string()));
-    let cache_hit = share(
-        Decimal::from(summary.tokens.cached_input),
-        Decimal::from(summary.tokens.input),
-    );
-    let waste_share = share(summary.waste, summary.token_cost());
+    let line = fd.total.clone();
+    let views = ctx.views();
+    let summary = views.summary(&|p| p.owner.team == team && p.owner.feature == feature);
+    let outcomes = fd.outcomes.clone();
+    let days = sorted_by_day(fd.days.clone());
+    let or_dash = |v: Option<Decimal>| v.map(|c| unit_money(c, &cur)).unwrap_or_else(|| "–".into());
+    let pct = |v: Option<Decimal>| v.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into());
     let outcome_rows = Outcome::ALL
         .iter()
         .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
@@ -422,11 +400,32 @@ async fn feature_model(
                     .unwrap_or_else(|| "–".into()),
                 format!("{} distinct users", count(line.active_users)),
             ),
-            card("Cache hit rate", cache_hit, "cached ÷ input tokens".into()),
+            card(
+                "Cost per completed workflow",
+                or_dash(line.cost_per_workflow_completion),
+                format!(
+                    "{} of {} workflows; {} calls each",
+                    count(line.completed_workflows),
+                    count(line.workflows),
+                    line.calls_per_workflow
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "–".into())
+                ),
+            ),
+            card(
+                "Cost per business transaction",
+                or_dash(line.cost_per_transaction),
+                format!("{} transactions reported", count(line.transactions)),
+            ),
+            card(
+                "Cache hit rate",
+                pct(line.cache_hit_rate),
+                "cached ÷ input tokens".into(),
+            ),
             card(
                 "Failure and retry cost",
-                money(summary.waste, &cur),
-                format!("{waste_share} of token cost"),
+                money(line.waste, &cur),
+                format!("{} of token cost", pct(line.waste_share)),
             ),
         ],
         charts: vec![daily_chart(&days, "Daily blended cost", &cur)],
@@ -435,7 +434,7 @@ async fn feature_model(
                 "models",
                 "Model mix",
                 "Model",
-                view(&|p| p.model.to_owned()),
+                fd.models.clone(),
                 Some("/models/".into()),
             ),
             Section::Plain(PlainTable {
@@ -465,7 +464,7 @@ async fn feature_model(
                 "keys",
                 "API keys",
                 "Key",
-                view(&|p| p.api_key.to_owned()),
+                fd.keys.clone(),
                 Some("/keys/".into()),
             ),
             lines_section("days", "Days", "Day", days, None),
@@ -508,19 +507,9 @@ async fn key_model(
 ) -> Result<BreakdownPage, PageError> {
     let (ctx, months) = context(state, user, month).await?;
     let cur = state.config.currency.clone();
-    let ledger = ctx.ledger();
+    let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| {
-        breakdown(
-            &ledger,
-            &ctx.data.workflows,
-            &ctx.data.users,
-            &ctx.attributor,
-            &keep,
-            by,
-            None,
-        )
-    };
+    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, None);
     let teams = view(&|p| p.owner.team.clone());
     let mappings: Vec<_> = state
         .store
@@ -677,19 +666,10 @@ async fn model_model(
 ) -> Result<BreakdownPage, PageError> {
     let (ctx, months) = context(state, user, month).await?;
     let cur = state.config.currency.clone();
-    let ledger = ctx.ledger();
+    let views = ctx.views();
+    let ledger = &views.ledger;
     let keep = |p: &Point<'_>| p.model == model && visible(user, p);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| {
-        breakdown(
-            &ledger,
-            &ctx.data.workflows,
-            &ctx.data.users,
-            &ctx.attributor,
-            &keep,
-            by,
-            None,
-        )
-    };
+    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, None);
     let teams = view(&|p| p.owner.team.clone());
     let total: Decimal = teams.iter().map(|l| l.token_cost).sum();
     let requests: u64 = teams.iter().map(|l| l.requests).sum();
