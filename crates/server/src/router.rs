@@ -42,6 +42,15 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::get_account))
         .route("/account/password", post(pages::account::post_password))
         .route("/assets/tokentally.css", get(pages::stylesheet))
+        .route("/costs", get(pages::costs::page))
+        .route("/costs/overheads", post(pages::costs::post_overhead))
+        .route("/costs/overheads/copy", post(pages::costs::copy_overheads))
+        .route("/costs/commitments", post(pages::costs::post_commitment))
+        .route("/costs/discounts", post(pages::costs::post_discount))
+        .route(
+            "/transactions",
+            get(pages::transactions::page).post(pages::transactions::post),
+        )
         .route(
             "/admin/keys",
             get(pages::admin::keys::page).post(pages::admin::keys::post),

@@ -18,6 +18,8 @@ pub struct Viewer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Showback,
+    Costs,
+    Transactions,
     Teams,
     Keys,
     Rules,
@@ -52,6 +54,10 @@ fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
             {nav_link("/admin/audit", "Audit log", Nav::Audit, active)}
         }
     });
+    let finance = (viewer.is_admin || viewer.role == "finance")
+        .then(|| nav_link("/costs", "Costs", Nav::Costs, active));
+    let reporter = (viewer.role != "viewer")
+        .then(|| nav_link("/transactions", "Transactions", Nav::Transactions, active));
     let who = format!("{} · {}", viewer.email, viewer.role);
     let csrf = viewer.csrf.clone();
     view! {
@@ -59,6 +65,8 @@ fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
             <a class="brand" href="/">"tokentally"</a>
             <nav aria-label="Main">
                 {nav_link("/", "Showback", Nav::Showback, active)}
+                {finance}
+                {reporter}
                 {admin}
             </nav>
             <div class="who">

@@ -22,9 +22,12 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use rust_decimal::Decimal;
 use tokentally_domain::allocation::{Allocation, Overhead};
 use tokentally_domain::attribution::{KeyMapping, Rule};
+use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
+use tokentally_domain::discount::Discount;
 use tokentally_domain::event::{Outcome, ServiceTier, UsageEvent};
 use tokentally_domain::month::Month;
 use tokentally_domain::tokens::TokenCounts;
+use tokentally_domain::transaction::{BusinessTransactions, Period};
 
 /// The seed [`DemoSpec::ending`] uses.
 pub const DEFAULT_SEED: u64 = 42;
@@ -49,6 +52,9 @@ pub struct DemoData {
     pub mappings: Vec<KeyMapping>,
     pub rules: Vec<Rule>,
     pub overheads: Vec<Overhead>,
+    pub commitments: Vec<Commitment>,
+    pub discounts: Vec<Discount>,
+    pub transactions: Vec<BusinessTransactions>,
 }
 
 /// What to generate.
@@ -100,11 +106,69 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
         events.extend(month_events(spec, i, month, &mut workflow_counters));
     }
     DemoData {
-        events,
+        commitments: commitments(&events, &months),
+        discounts: vec![Discount {
+            provider: "anthropic".to_owned(),
+            percent: Decimal::new(8, 0),
+            effective_from: months[0].first_day(),
+        }],
+        transactions: transactions(&events),
         mappings: mappings(&months),
         rules: rules(),
         overheads: overheads(spec.seed, &months),
+        events,
     }
+}
+
+/// Provisioned gpt-4o capacity, sized to each month's use (well used) except the last month,
+/// bought at twice its use so that the demo shows an under-used commitment.
+fn commitments(events: &[UsageEvent], months: &[Month]) -> Vec<Commitment> {
+    months
+        .iter()
+        .enumerate()
+        .map(|(i, &month)| {
+            let used: u64 = events
+                .iter()
+                .filter(|e| e.model == "gpt-4o" && Month::of(e.timestamp.date_naive()) == month)
+                .map(|e| e.tokens.input + e.tokens.output)
+                .sum();
+            let factor = if i + 1 == months.len() { 20 } else { 11 };
+            Commitment {
+                month,
+                provider: "openai".to_owned(),
+                model: "gpt-4o".to_owned(),
+                fee: Decimal::new(60, 0),
+                capacity_tokens: (used * factor / 10).max(1),
+                utilisation_floor: DEFAULT_UTILISATION_FLOOR,
+            }
+        })
+        .collect()
+}
+
+/// Business transactions each feature reports: one per four successful calls, per month.
+fn transactions(events: &[UsageEvent]) -> Vec<BusinessTransactions> {
+    let mut counts: BTreeMap<(Month, &str), u64> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.outcome == Outcome::Success) {
+        if let Some(f) = e.feature.as_deref() {
+            *counts
+                .entry((Month::of(e.timestamp.date_naive()), f))
+                .or_default() += e.requests;
+        }
+    }
+    counts
+        .into_iter()
+        .filter_map(|((month, feature), n)| {
+            let f = FEATURES.iter().find(|x| x.name == feature)?;
+            Some(BusinessTransactions {
+                period: Period::Month(month),
+                team: f.team.to_owned(),
+                feature: feature.to_owned(),
+                name: "tasks completed".to_owned(),
+                count: n / 4,
+            })
+        })
+        .filter(|t| t.count > 0)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

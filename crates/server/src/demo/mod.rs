@@ -30,6 +30,15 @@ pub async fn seed(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<us
     for o in &data.overheads {
         store.set_overhead(o).await?;
     }
+    for c in &data.commitments {
+        store.set_commitment(c).await?;
+    }
+    for d in &data.discounts {
+        store.set_discount(d).await?;
+    }
+    for t in &data.transactions {
+        store.set_transactions(t).await?;
+    }
     Ok(data.events.len())
 }
 

@@ -3,6 +3,7 @@
 pub mod account_page;
 pub mod audit_page;
 pub mod breakdown_page;
+pub mod costs_page;
 pub mod error_page;
 pub mod keys_page;
 pub mod login_page;
@@ -11,4 +12,5 @@ pub mod rules_page;
 pub mod showback_page;
 pub mod teams_page;
 pub mod tokens_page;
+pub mod transactions_page;
 pub mod users_page;

@@ -82,7 +82,7 @@ pub fn sort_teams(teams: &mut [TeamShowback], key: SortKey, descending: bool) {
             SortKey::Team => a.team.to_lowercase().cmp(&b.team.to_lowercase()),
             SortKey::Blended => a.blended_cost.cmp(&b.blended_cost),
             SortKey::TokenCost => a.token_cost.cmp(&b.token_cost),
-            SortKey::Overhead => a.overhead.cmp(&b.overhead),
+            SortKey::Overhead => (a.overhead + a.commitment).cmp(&(b.overhead + b.commitment)),
             SortKey::Change => a.mom_change.cmp(&b.mom_change),
             SortKey::Requests => a.requests.cmp(&b.requests),
             SortKey::CostPerSuccess => a
@@ -162,7 +162,7 @@ fn team_row(
             <th scope="row"><span class="swatch" style=swatch aria-hidden="true"></span><a href=href>{name}</a></th>
             <td class="num strong">{money(t.blended_cost, currency)}</td>
             <td class="num">{money(t.token_cost, currency)}</td>
-            <td class="num">{money(t.overhead, currency)}</td>
+            <td class="num">{money(t.overhead + t.commitment, currency)}</td>
             {change_cell(t, currency)}
             <td class="num">{count(t.requests)}</td>
             <td class="num">{count(t.successful_outcomes)}</td>
@@ -185,6 +185,7 @@ pub fn urlencode(s: &str) -> String {
 fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     let sb = &p.showback;
     let cur = sb.currency.clone();
+    let shared = sb.overhead + sb.commitment + sb.idle_commitment;
     let change = match sb.previous_org_total {
         Some(prev) if !prev.is_zero() => format!(
             "{} vs {}",
@@ -213,7 +214,7 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
             <div class="card primary"><div class="label">{total_label}</div><div class="value">{money(sb.org_total, &cur)}</div><div class="sub">{change}</div></div>
             {forecast}
             <div class="card"><div class="label">"Token cost"</div><div class="value">{money(sb.token_cost, &cur)}</div><div class="sub">{format!("{} tokens", tokens(sb.tokens.total()))}</div></div>
-            <div class="card"><div class="label">"Overhead"</div><div class="value">{money(sb.overhead, &cur)}</div><div class="sub">{format!("{} of blended", share(sb.overhead, sb.org_total))}</div></div>
+            <div class="card"><div class="label">"Overhead & commitments"</div><div class="value">{money(shared, &cur)}</div><div class="sub">{format!("{} of blended", share(shared, sb.org_total))}</div></div>
             <div class="card warn"><div class="label">"Unallocated"</div><div class="value">{money(unallocated, &cur)}</div><div class="sub">{format!("{} of blended", share(unallocated, sb.org_total))}</div></div>
             <div class="card"><div class="label">"Unpriced usage"</div><div class="value">{format!("{} requests", count(unpriced_requests))}</div><div class="sub">{format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())}</div></div>
         </div>
@@ -336,12 +337,25 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         {sort_header("Team", SortKey::Team, &p, false)}
         {sort_header("Blended cost", SortKey::Blended, &p, true)}
         {sort_header("Token cost", SortKey::TokenCost, &p, true)}
-        {sort_header("Overhead", SortKey::Overhead, &p, true)}
+        {sort_header("Overhead & commitments", SortKey::Overhead, &p, true)}
         {sort_header("Change vs last month", SortKey::Change, &p, true)}
         {sort_header("Requests", SortKey::Requests, &p, true)}
         <th scope="col" class="num">"Successful outcomes"</th>
         {sort_header("Cost per success", SortKey::CostPerSuccess, &p, true)}
     };
+    // Capacity bought and not used: no team pays it, but it is part of the total.
+    let idle = (!sb.idle_commitment.is_zero()).then(|| {
+        let amount = money(sb.idle_commitment, &cur);
+        view! {
+            <tr class="idle">
+                <th scope="row">"Idle commitment"</th>
+                <td class="num strong">{amount.clone()}</td>
+                <td class="num">{money(Decimal::ZERO, &cur)}</td>
+                <td class="num">{amount}</td>
+                <td></td><td></td><td></td><td></td>
+            </tr>
+        }
+    });
     let csv = format!(
         "/showback.csv?month={month}&sort={}&dir={}",
         p.sort.as_str(),
@@ -360,12 +374,12 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             </div>
             <table class="data" id="teams">
                 <thead><tr>{headers}</tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>{rows}{idle}</tbody>
                 <tfoot><tr>
                     <th scope="row">"Total"</th>
                     <td class="num strong">{money(sb.org_total, &cur)}</td>
                     <td class="num">{money(sb.token_cost, &cur)}</td>
-                    <td class="num">{money(sb.overhead, &cur)}</td>
+                    <td class="num">{money(sb.overhead + sb.commitment + sb.idle_commitment, &cur)}</td>
                     <td></td>
                     <td class="num">{count(sb.requests)}</td>
                     <td class="num">{count(sb.successful_outcomes)}</td>

@@ -3,7 +3,9 @@
 pub mod account;
 pub mod admin;
 pub mod breakdowns;
+pub mod costs;
 pub mod showback;
+pub mod transactions;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

@@ -78,14 +78,19 @@ async fn load(
 }
 
 /// Month-end estimate for the current month: token cost at the run rate of the days so far,
-/// plus the month's overheads (recorded for the whole month).
+/// plus the month's overheads and commitment fees (recorded for the whole month).
 fn forecast(sb: &Showback, today: chrono::NaiveDate) -> Option<Decimal> {
     if !sb.month.contains(today) {
         return None;
     }
     let elapsed = Decimal::from(today.day());
     let days = Decimal::from(sb.month.days());
-    Some((sb.token_cost / elapsed * days).round_dp(2) + sb.overhead)
+    Some(
+        (sb.token_cost / elapsed * days).round_dp(2)
+            + sb.overhead
+            + sb.commitment
+            + sb.idle_commitment,
+    )
 }
 
 pub async fn page(
@@ -153,6 +158,7 @@ pub async fn csv(
         "blended_cost",
         "token_cost",
         "overhead",
+        "commitment",
         "change_vs_last_month",
         "requests",
         "successful_outcomes",
@@ -170,12 +176,31 @@ pub async fn csv(
             t.blended_cost.to_string(),
             t.token_cost.to_string(),
             t.overhead.to_string(),
+            t.commitment.to_string(),
             optional(t.mom_change),
             t.requests.to_string(),
             t.successful_outcomes.to_string(),
             optional(t.cost_per_successful_outcome),
         ];
         row.extend(token_cells(&t.tokens));
+        row.push(sb.currency.clone());
+        csv.row(row);
+    }
+    if !sb.idle_commitment.is_zero() {
+        // No team pays it, but the rows must add up to the month's total.
+        let mut row = vec![
+            sb.month.to_string(),
+            "Idle commitment".to_owned(),
+            sb.idle_commitment.to_string(),
+            "0".to_owned(),
+            "0".to_owned(),
+            sb.idle_commitment.to_string(),
+            String::new(),
+            "0".to_owned(),
+            "0".to_owned(),
+            String::new(),
+        ];
+        row.extend(token_cells(&Default::default()));
         row.push(sb.currency.clone());
         csv.row(row);
     }

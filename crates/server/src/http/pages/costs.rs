@@ -1,0 +1,439 @@
+//! `GET /costs`: the blended-cost view and the forms for overheads (with a copy of last
+//! month's), commitments and discounts. Admin and finance only; every change is audited.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use tokentally_domain::allocation::{Allocation, Overhead};
+use tokentally_domain::month::Month;
+use tokentally_web::components::form::FieldErrors;
+use tokentally_web::pages::costs_page::{
+    BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
+};
+
+use super::{OrPage, PageError, reason, viewer_of};
+use crate::auth::Role;
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+use crate::http::MonthQuery;
+use crate::http::commitments::{NewCommitment, NewDiscount, record_commitment, record_discount};
+use crate::http::overheads::NewOverhead;
+use crate::reports::MonthContext;
+use crate::startup::AppState;
+
+fn require_finance(user: &PageUser) -> Result<(), PageError> {
+    if matches!(user.principal.role, Role::Admin | Role::Finance) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            user,
+            ApiError::Forbidden("only finance and admins manage costs beyond tokens".into()),
+        ))
+    }
+}
+
+fn require_finance_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
+    require_finance(user)?;
+    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+}
+
+fn describe(a: &Allocation) -> String {
+    match a {
+        Allocation::Proportional => "proportional to token cost".into(),
+        Allocation::Even => "even among teams with spend".into(),
+        Allocation::Fixed { shares } => format!(
+            "fixed: {}",
+            shares
+                .iter()
+                .map(|(t, s)| format!("{t} {s}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Allocation::Direct { team } => format!("direct to {team}"),
+    }
+}
+
+async fn model(
+    state: &AppState,
+    user: &PageUser,
+    month: Month,
+    forms: CostForms,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> Result<CostsPage, PageError> {
+    let ctx = MonthContext::load(&state.store, &state.prices, month)
+        .await
+        .or_page(user)?;
+    let sb = ctx.showback(&state.config.currency);
+    let categories: Vec<String> = ctx
+        .data
+        .overheads
+        .iter()
+        .map(|o| o.category.clone())
+        .collect();
+    let teams = sb
+        .teams
+        .iter()
+        .map(|t| BlendedRow {
+            team: t.team.clone(),
+            token_cost: t.token_cost,
+            overheads: categories
+                .iter()
+                .map(|c| t.overhead_by_category.get(c).copied().unwrap_or_default())
+                .collect(),
+            commitment: t.commitment,
+            blended_cost: t.blended_cost,
+        })
+        .collect();
+    // What "copy last month's" would bring: categories of last month not set this month.
+    let previous_overheads = ctx
+        .previous
+        .overheads
+        .iter()
+        .filter(|p| !ctx.data.overheads.iter().any(|o| o.category == p.category))
+        .count();
+    let discounts = state.store.list_discounts().await.or_page(user)?;
+    Ok(CostsPage {
+        month,
+        months: state.store.list_months().await.or_page(user)?,
+        currency: state.config.currency.clone(),
+        categories,
+        teams,
+        idle_commitment: sb.idle_commitment,
+        org_total: sb.org_total,
+        overheads: ctx
+            .data
+            .overheads
+            .iter()
+            .map(|o| OverheadRow {
+                category: o.category.clone(),
+                amount: o.amount,
+                allocation: describe(&o.allocation),
+            })
+            .collect(),
+        previous_overheads,
+        commitments: sb
+            .commitments
+            .iter()
+            .map(|c| CommitmentRow {
+                label: format!("{}/{}", c.provider, c.model),
+                fee: c.fee,
+                capacity_tokens: c.capacity_tokens,
+                used_tokens: c.used_tokens,
+                utilisation: c.utilisation,
+                underused: c.underused,
+                idle: c.idle,
+            })
+            .collect(),
+        discounts: discounts
+            .iter()
+            .map(|d| DiscountRow {
+                provider: d.provider.clone(),
+                percent: d.percent.normalize(),
+                effective_from: d.effective_from.to_string(),
+            })
+            .collect(),
+        forms,
+        errors,
+        notice,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CostsQuery {
+    pub month: Option<String>,
+    pub saved: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<CostsQuery>,
+) -> Result<Html<String>, PageError> {
+    require_finance(&user)?;
+    let month = MonthQuery {
+        month: q.month.filter(|m| !m.is_empty()),
+    }
+    .month()
+    .or_page(&user)?;
+    let notice = q.saved.as_deref().and_then(|s| match s {
+        "overhead" => Some("Overhead saved.".to_owned()),
+        "copied" => Some("Last month's overheads copied.".to_owned()),
+        "commitment" => Some("Commitment saved.".to_owned()),
+        "discount" => Some("Discount saved.".to_owned()),
+        _ => None,
+    });
+    let p = model(
+        &state,
+        &user,
+        month,
+        CostForms::default(),
+        FieldErrors::new(),
+        notice,
+    )
+    .await?;
+    Ok(Html(costs_page(&viewer_of(&user), p)))
+}
+
+fn saved(month: Month, what: &str) -> Response {
+    Redirect::to(&format!("/costs?month={month}&saved={what}")).into_response()
+}
+
+async fn invalid(
+    state: &AppState,
+    user: &PageUser,
+    month: Month,
+    forms: CostForms,
+    error: &ApiError,
+) -> Result<Response, PageError> {
+    let mut errors = FieldErrors::new();
+    errors.insert("form".into(), reason(error));
+    let p = model(state, user, month, forms, errors, None).await?;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Html(costs_page(&viewer_of(user), p)),
+    )
+        .into_response())
+}
+
+fn month_of(user: &PageUser, s: &str) -> Result<Month, PageError> {
+    s.parse()
+        .map_err(|_| PageError::new(user, ApiError::BadRequest(format!("`{s}` is not a month"))))
+}
+
+/// `search 2, support 1` → {search: 2, support: 1}.
+fn parse_shares(s: &str) -> Result<BTreeMap<String, Decimal>, ApiError> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (team, share) = part.rsplit_once(' ').ok_or_else(|| {
+                ApiError::invalid(format!("`{part}`: write each share as `team weight`"))
+            })?;
+            let share: Decimal = share
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::invalid(format!("`{share}` is not a number")))?;
+            Ok((team.trim().to_owned(), share))
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct OverheadPost {
+    pub csrf: String,
+    pub month: String,
+    pub category: String,
+    pub amount: String,
+    pub allocation: String,
+    pub team: String,
+    pub shares: String,
+}
+
+pub async fn post_overhead(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<OverheadPost>,
+) -> Result<Response, PageError> {
+    require_finance_form(&user, &f.csrf)?;
+    let month = month_of(&user, &f.month)?;
+    let forms = CostForms {
+        category: f.category.clone(),
+        amount: f.amount.clone(),
+        allocation: f.allocation.clone(),
+        team: f.team.clone(),
+        shares: f.shares.clone(),
+        ..CostForms::default()
+    };
+    let parsed = (|| {
+        let amount: Decimal = f
+            .amount
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("`{}` is not an amount", f.amount)))?;
+        let shares = match f.allocation.as_str() {
+            "fixed" => Some(parse_shares(&f.shares)?),
+            _ => None,
+        };
+        NewOverhead {
+            month,
+            category: f.category.clone(),
+            amount,
+            allocation: Some(f.allocation.clone()).filter(|a| !a.is_empty()),
+            team: Some(f.team.clone()).filter(|t| !t.trim().is_empty()),
+            shares,
+        }
+        .into_overhead()
+    })();
+    let o = match parsed {
+        Ok(o) => o,
+        Err(e) => return invalid(&state, &user, month, forms, &e).await,
+    };
+    record_overhead(&state, &user.principal.name, &o)
+        .await
+        .or_page(&user)?;
+    Ok(saved(month, "overhead"))
+}
+
+async fn record_overhead(state: &AppState, actor: &str, o: &Overhead) -> Result<(), ApiError> {
+    let before = state.store.set_overhead(o).await?;
+    state
+        .store
+        .add_audit(
+            actor,
+            "overhead.set",
+            &format!("overhead:{}:{}", o.month, o.category),
+            before.map(|b| serde_json::to_value(b).unwrap_or_default()),
+            Some(serde_json::to_value(o).unwrap_or_default()),
+        )
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CopyPost {
+    pub csrf: String,
+    pub month: String,
+}
+
+/// Copies last month's overheads into this month, leaving categories already set alone.
+pub async fn copy_overheads(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<CopyPost>,
+) -> Result<Response, PageError> {
+    require_finance_form(&user, &f.csrf)?;
+    let month = month_of(&user, &f.month)?;
+    let existing = state.store.list_overheads(month).await.or_page(&user)?;
+    for o in state
+        .store
+        .list_overheads(month.previous())
+        .await
+        .or_page(&user)?
+    {
+        if existing.iter().any(|e| e.category == o.category) {
+            continue;
+        }
+        let copy = Overhead { month, ..o };
+        record_overhead(&state, &user.principal.name, &copy)
+            .await
+            .or_page(&user)?;
+    }
+    Ok(saved(month, "copied"))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CommitmentPost {
+    pub csrf: String,
+    pub month: String,
+    pub provider: String,
+    pub model: String,
+    pub fee: String,
+    pub capacity_tokens: String,
+    pub utilisation_floor: String,
+}
+
+pub async fn post_commitment(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<CommitmentPost>,
+) -> Result<Response, PageError> {
+    require_finance_form(&user, &f.csrf)?;
+    let month = month_of(&user, &f.month)?;
+    let forms = CostForms {
+        provider: f.provider.clone(),
+        model: f.model.clone(),
+        fee: f.fee.clone(),
+        capacity_tokens: f.capacity_tokens.clone(),
+        utilisation_floor: f.utilisation_floor.clone(),
+        ..CostForms::default()
+    };
+    let parsed = (|| {
+        let number = |s: &str, what: &str| {
+            s.trim()
+                .parse::<Decimal>()
+                .map_err(|_| ApiError::invalid(format!("{what} `{s}` is not a number")))
+        };
+        NewCommitment {
+            month,
+            provider: f.provider.clone(),
+            model: f.model.clone(),
+            fee: number(&f.fee, "fee")?,
+            capacity_tokens: f.capacity_tokens.trim().parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "capacity `{}` is not a whole number of tokens",
+                    f.capacity_tokens
+                ))
+            })?,
+            utilisation_floor: match f.utilisation_floor.trim() {
+                "" => None,
+                s => Some(number(s, "utilisation floor")?),
+            },
+        }
+        .into_domain()
+    })();
+    match parsed {
+        Ok(c) => {
+            record_commitment(&state, &user.principal.name, &c)
+                .await
+                .or_page(&user)?;
+            Ok(saved(month, "commitment"))
+        }
+        Err(e) => invalid(&state, &user, month, forms, &e).await,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct DiscountPost {
+    pub csrf: String,
+    pub month: String,
+    pub discount_provider: String,
+    pub percent: String,
+    pub effective_from: String,
+}
+
+pub async fn post_discount(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<DiscountPost>,
+) -> Result<Response, PageError> {
+    require_finance_form(&user, &f.csrf)?;
+    let month = month_of(&user, &f.month)?;
+    let forms = CostForms {
+        discount_provider: f.discount_provider.clone(),
+        percent: f.percent.clone(),
+        effective_from: f.effective_from.clone(),
+        ..CostForms::default()
+    };
+    let parsed =
+        (|| {
+            NewDiscount {
+                provider: f.discount_provider.clone(),
+                percent: f.percent.trim().parse().map_err(|_| {
+                    ApiError::invalid(format!("`{}` is not a percentage", f.percent))
+                })?,
+                effective_from: f.effective_from.trim().parse().map_err(|_| {
+                    ApiError::invalid(format!("`{}` is not a day (YYYY-MM-DD)", f.effective_from))
+                })?,
+            }
+            .into_domain()
+        })();
+    match parsed {
+        Ok(d) => {
+            record_discount(&state, &user.principal.name, &d)
+                .await
+                .or_page(&user)?;
+            Ok(saved(month, "discount"))
+        }
+        Err(e) => invalid(&state, &user, month, forms, &e).await,
+    }
+}
