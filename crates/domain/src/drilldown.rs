@@ -309,7 +309,7 @@ impl<'a> Views<'a> {
 /// Exact amounts rounded to cents so that they add up to `total` (itself rounded among a
 /// larger whole): the cent or so of difference goes onto the largest line, which can absorb
 /// a cent taken away without going negative.
-fn rounded_to(total: Decimal, exact: &[Decimal]) -> Vec<Decimal> {
+pub fn rounded_to(total: Decimal, exact: &[Decimal]) -> Vec<Decimal> {
     let mut rounded = round_to_cents_preserving_total(exact);
     if let Some(i) = (0..rounded.len()).max_by_key(|&i| (rounded[i], exact[i])) {
         let drift = total - rounded.iter().sum::<Decimal>();

@@ -12,7 +12,9 @@ const PER_MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
 /// The classes a token is billed in. `input` and `output` are the plain rates (uncached
 /// input; output that is not reasoning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenClass {
     Input,

@@ -235,7 +235,7 @@ pub fn successes<K: Ord + Clone + std::hash::Hash>(
     out
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TeamShowback {
     pub team: String,
     /// Effective token cost rounded to the cent so that the teams add up to the org's.

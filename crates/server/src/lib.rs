@@ -11,4 +11,5 @@ pub mod ingest;
 pub mod reports;
 pub mod router;
 pub mod startup;
+pub mod statements;
 pub mod storage;

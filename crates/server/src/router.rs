@@ -133,6 +133,37 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/discounts",
             get(http::commitments::list_discounts).post(http::commitments::post_discount),
         )
+        .route("/api/v1/statements", get(http::statements::list))
+        .route(
+            "/api/v1/statements/{team}/{month}",
+            get(http::statements::get),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/export.csv",
+            get(http::statements::csv),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/issue",
+            post(http::statements::issue),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/void",
+            post(http::statements::void),
+        )
+        .route(
+            "/api/v1/months/{month}/close",
+            post(http::statements::close),
+        )
+        .route(
+            "/api/v1/reconciliation",
+            get(http::statements::reconciliation),
+        )
+        .route("/api/v1/invoices", post(http::statements::post_invoice))
+        .route(
+            "/api/v1/teams/{team}/statement-mode",
+            post(http::statements::set_mode),
+        )
+        .route("/api/v1/export/focus", get(http::statements::focus))
         .route("/api/v1/prices", get(http::prices::list))
         .route("/api/v1/prices/import", post(http::prices::import))
         .fallback(http::health::not_found)

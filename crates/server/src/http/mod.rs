@@ -12,6 +12,7 @@ pub mod pages;
 pub mod prices;
 pub mod rules;
 pub mod showback;
+pub mod statements;
 pub mod transactions;
 pub mod workflows;
 

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Row, Transaction};
 use tokentally_domain::event::UsageEvent;
+use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
 
 use super::{Backend, Store, StoreError, now_ms};
@@ -181,6 +182,20 @@ impl Store {
 
     async fn add_events_once(&self, events: &[&UsageEvent]) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Closing a month waits for batches in flight, and batches wait for a close in
+            // flight, so every event is either in its month before the close or noted late.
+            sqlx::query("LOCK TABLE month_closes IN SHARE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let closed: std::collections::BTreeSet<Month> =
+            sqlx::query("SELECT month FROM month_closes")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .filter_map(|r| r.try_get::<String, _>("month").ok()?.parse().ok())
+                .collect();
         let received = now_ms();
         let mut stored: Vec<UsageEvent> = Vec::with_capacity(events.len());
         for chunk in events.chunks(EVENT_CHUNK) {
@@ -204,6 +219,9 @@ impl Store {
         let users: Vec<UserDay> = rollup::fold_users(&stored).into_iter().collect();
         for chunk in users.chunks(ROLLUP_CHUNK) {
             insert_user_days(&mut tx, self.backend, chunk).await?;
+        }
+        if !closed.is_empty() {
+            note_late_events(&mut tx, &stored, &closed).await?;
         }
         tx.commit().await?;
         Ok(stored.len())
@@ -415,5 +433,35 @@ async fn insert_user_days(
         }
     }
     sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Notes the events whose month is closed, with the first month after it still open: its
+/// statements carry them as an adjustment.
+async fn note_late_events(
+    tx: &mut Transaction<'static, Any>,
+    stored: &[UsageEvent],
+    closed: &std::collections::BTreeSet<Month>,
+) -> Result<(), StoreError> {
+    for e in stored {
+        let belongs = Month::of(e.timestamp.date_naive());
+        if !closed.contains(&belongs) {
+            continue;
+        }
+        let mut target = belongs.next();
+        while closed.contains(&target) {
+            target = target.next();
+        }
+        sqlx::query(
+            "INSERT INTO late_events (source, event_id, belongs_month, target_month) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (source, event_id) DO NOTHING",
+        )
+        .bind(e.source.clone())
+        .bind(e.id.clone())
+        .bind(belongs.to_string())
+        .bind(target.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod prices;
 mod reads;
 mod rows;
 mod sessions;
+mod statements;
 mod teams;
 mod transactions;
 mod workflows;
@@ -32,6 +33,7 @@ pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
 pub use events::AddedEvents;
 pub use mappings::KeySeen;
 pub use sessions::SessionRecord;
+pub use statements::{MonthClose, StoredStatement};
 pub use teams::{FeatureRecord, TeamRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

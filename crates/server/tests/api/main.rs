@@ -10,4 +10,5 @@ mod idempotency;
 mod pages;
 mod pricing;
 mod roles;
+mod statements;
 mod unit_economics;

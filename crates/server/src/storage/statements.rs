@@ -1,0 +1,317 @@
+//! Month close, late events, issued statements (frozen snapshots), statement modes and
+//! provider invoices.
+
+use rust_decimal::Decimal;
+use sqlx::any::AnyRow;
+use tokentally_domain::month::Month;
+use tokentally_domain::rollup::{RollupKey, RollupTotals};
+use tokentally_domain::showback::UsageRow;
+use tokentally_domain::statement::Mode;
+use tokentally_domain::tokens::TokenCounts;
+
+use super::rows::{count, day, dims, int, opt_text, parsed, text};
+use super::{Store, StoreError, now_ms};
+
+/// An issued (or voided) statement as stored: its content is the exact JSON that was issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStatement {
+    pub team: String,
+    pub month: Month,
+    pub version: i64,
+    pub status: String,
+    pub content: String,
+    pub sha256: String,
+    pub issued_ms: i64,
+    pub issued_by: String,
+    pub void_ms: Option<i64>,
+    pub void_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthClose {
+    pub month: Month,
+    pub closed_ms: i64,
+    pub closed_by: String,
+}
+
+fn stored(r: &AnyRow) -> Result<StoredStatement, StoreError> {
+    Ok(StoredStatement {
+        team: text(r, "team")?,
+        month: parsed(r, "month")?,
+        version: int(r, "version")?,
+        status: text(r, "status")?,
+        content: text(r, "content")?,
+        sha256: text(r, "sha256")?,
+        issued_ms: int(r, "issued_ms")?,
+        issued_by: text(r, "issued_by")?,
+        void_ms: r.try_get::<Option<i64>, _>("void_ms")?,
+        void_by: opt_text(r, "void_by")?,
+        void_reason: opt_text(r, "void_reason")?,
+    })
+}
+
+use sqlx::Row;
+
+impl Store {
+    /// Closes a month; answers false when it was closed already. On PostgreSQL the insert
+    /// waits for ingest batches in flight (they hold a share lock on `month_closes`).
+    pub async fn close_month(&self, month: Month, by: &str) -> Result<bool, StoreError> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query(
+            "INSERT INTO month_closes (month, closed_ms, closed_by) VALUES ($1, $2, $3) ON CONFLICT (month) DO NOTHING",
+        )
+        .bind(month.to_string())
+        .bind(now_ms())
+        .bind(by.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn month_close(&self, month: Month) -> Result<Option<MonthClose>, StoreError> {
+        let row =
+            sqlx::query("SELECT month, closed_ms, closed_by FROM month_closes WHERE month = $1")
+                .bind(month.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok(MonthClose {
+                month: parsed(&r, "month")?,
+                closed_ms: int(&r, "closed_ms")?,
+                closed_by: text(&r, "closed_by")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Usage that arrived after its month closed and lands on `target`'s statements, summed
+    /// like rollups per month it belongs to.
+    pub async fn late_usage(&self, target: Month) -> Result<Vec<(Month, UsageRow)>, StoreError> {
+        self.late_usage_where("target_month", target).await
+    }
+
+    /// Usage of `month` that arrived after it closed (carried to later statements).
+    pub async fn late_usage_of(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
+        Ok(self
+            .late_usage_where("belongs_month", month)
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+
+    async fn late_usage_where(
+        &self,
+        column: &'static str,
+        month: Month,
+    ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
+        let sql = format!(
+            "SELECT l.belongs_month, e.day, e.provider, e.model, e.api_key, e.team, e.feature, e.environment, e.tags, \
+             e.service_tier, e.outcome, \
+             CASE WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
+                  WHEN e.input_tokens / e.requests > 128000 THEN 128000 ELSE 0 END AS band, \
+             CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow, \
+             CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(e.requests) AS BIGINT) AS requests, \
+             CAST(SUM(e.input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(e.cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
+             CAST(SUM(e.cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(e.output_tokens) AS BIGINT) AS output_tokens, \
+             CAST(SUM(e.reasoning_tokens) AS BIGINT) AS reasoning_tokens \
+             FROM late_events l JOIN events e ON e.source = l.source AND e.event_id = l.event_id \
+             WHERE l.{column} = $1 \
+             GROUP BY l.belongs_month, e.day, e.provider, e.model, e.api_key, e.team, e.feature, e.environment, e.tags, \
+                      e.service_tier, e.outcome, band, in_workflow",
+        );
+        let rows = sqlx::query(&sql)
+            .bind(month.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let d = dims(r)?;
+                Ok((
+                    parsed(r, "belongs_month")?,
+                    UsageRow {
+                        key: RollupKey {
+                            day: day(r, "day")?,
+                            provider: d.provider,
+                            model: d.model,
+                            api_key: d.api_key,
+                            team: d.team,
+                            feature: d.feature,
+                            environment: d.environment,
+                            tags: d.tags,
+                            service_tier: parsed(r, "service_tier")?,
+                            outcome: parsed(r, "outcome")?,
+                            context_band: count(r, "band")?,
+                            in_workflow: int(r, "in_workflow")? != 0,
+                        },
+                        totals: RollupTotals {
+                            events: count(r, "events")?,
+                            requests: count(r, "requests")?,
+                            tokens: TokenCounts {
+                                input: count(r, "input_tokens")?,
+                                cached_input: count(r, "cached_input_tokens")?,
+                                cache_write: count(r, "cache_write_tokens")?,
+                                output: count(r, "output_tokens")?,
+                                reasoning: count(r, "reasoning_tokens")?,
+                            },
+                            standalone_successes: 0,
+                        },
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The month's statements that are issued or voided, every version.
+    pub async fn list_statements(&self, month: Month) -> Result<Vec<StoredStatement>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM statements WHERE month = $1 ORDER BY team, version")
+            .bind(month.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// The team's issued statement for the month, if one stands.
+    pub async fn issued_statement(
+        &self,
+        team: &str,
+        month: Month,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM statements WHERE team = $1 AND month = $2 AND status = 'issued'",
+        )
+        .bind(team.to_owned())
+        .bind(month.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    /// Stores an issued statement as the next version; `None` when one is issued already.
+    pub async fn issue_statement(
+        &self,
+        team: &str,
+        month: Month,
+        content: &str,
+        sha256: &str,
+        by: &str,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let rows =
+            sqlx::query("SELECT version, status FROM statements WHERE team = $1 AND month = $2")
+                .bind(team.to_owned())
+                .bind(month.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows.iter().any(|r| {
+            r.try_get::<String, _>("status")
+                .is_ok_and(|s| s == "issued")
+        }) {
+            return Ok(None);
+        }
+        let version = rows
+            .iter()
+            .filter_map(|r| r.try_get::<i64, _>("version").ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        // Two issuers at once: the primary key lets one version in; the other fails here.
+        sqlx::query(
+            "INSERT INTO statements (team, month, version, status, content, sha256, issued_ms, issued_by) \
+             VALUES ($1, $2, $3, 'issued', $4, $5, $6, $7)",
+        )
+        .bind(team.to_owned())
+        .bind(month.to_string())
+        .bind(version)
+        .bind(content.to_owned())
+        .bind(sha256.to_owned())
+        .bind(now_ms())
+        .bind(by.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.issued_statement(team, month).await
+    }
+
+    /// Voids the issued statement; answers it as it was, or `None` when none is issued.
+    pub async fn void_statement(
+        &self,
+        team: &str,
+        month: Month,
+        reason: &str,
+        by: &str,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        let Some(current) = self.issued_statement(team, month).await? else {
+            return Ok(None);
+        };
+        let _guard = self.write_guard().await;
+        sqlx::query(
+            "UPDATE statements SET status = 'void', void_ms = $1, void_by = $2, void_reason = $3 \
+             WHERE team = $4 AND month = $5 AND version = $6 AND status = 'issued'",
+        )
+        .bind(now_ms())
+        .bind(by.to_owned())
+        .bind(reason.to_owned())
+        .bind(team.to_owned())
+        .bind(month.to_string())
+        .bind(current.version)
+        .execute(&self.pool)
+        .await?;
+        Ok(Some(current))
+    }
+
+    pub async fn statement_modes(&self) -> Result<Vec<(String, Mode)>, StoreError> {
+        let rows = sqlx::query("SELECT team, mode FROM statement_modes")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((text(r, "team")?, parsed(r, "mode")?)))
+            .collect()
+    }
+
+    pub async fn set_statement_mode(&self, team: &str, mode: Mode) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query(
+            "INSERT INTO statement_modes (team, mode) VALUES ($1, $2) ON CONFLICT (team) DO UPDATE SET mode = excluded.mode",
+        )
+        .bind(team.to_owned())
+        .bind(mode.as_str().to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_invoices(&self, month: Month) -> Result<Vec<(String, Decimal)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT provider, amount FROM provider_invoices WHERE month = $1 ORDER BY provider",
+        )
+        .bind(month.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((text(r, "provider")?, parsed(r, "amount")?)))
+            .collect()
+    }
+
+    pub async fn set_invoice(
+        &self,
+        month: Month,
+        provider: &str,
+        amount: Decimal,
+    ) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query(
+            "INSERT INTO provider_invoices (month, provider, amount, created_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (month, provider) DO UPDATE SET amount = excluded.amount, created_ms = excluded.created_ms",
+        )
+        .bind(month.to_string())
+        .bind(provider.to_owned())
+        .bind(amount.to_string())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
