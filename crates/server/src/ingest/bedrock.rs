@@ -95,11 +95,8 @@ fn model_name(id: &str) -> &str {
 /// `arn:aws:sts::123:assumed-role/Role/session` → (`arn:aws:sts::123:assumed-role/Role`,
 /// `session`); other ARNs stay whole.
 fn split_session(arn: &str) -> (String, Option<String>) {
-    if arn.contains(":assumed-role/")
-        && let Some((role, session)) = arn.rsplit_once('/')
+    if let Some((role, session)) = arn.rsplit_once('/')
         && role.contains(":assumed-role/")
-        && role.matches('/').count() >= 1
-        && !role.ends_with(":assumed-role")
     {
         return (role.to_owned(), Some(session.to_owned()));
     }

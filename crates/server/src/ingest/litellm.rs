@@ -286,7 +286,7 @@ fn latency_ms(obj: &Map<String, Value>) -> Option<u64> {
     let start = obj.get("startTime")?.as_f64()?;
     let end = obj.get("endTime")?.as_f64()?;
     let ms = (end - start) * 1000.0;
-    (ms.is_finite() && ms >= 0.0 && ms < 1e12).then(|| ms.round() as u64)
+    (0.0..1e12).contains(&ms).then(|| ms.round() as u64)
 }
 
 #[cfg(test)]
