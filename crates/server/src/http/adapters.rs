@@ -64,6 +64,10 @@ pub fn body_error(e: BodyError) -> ApiError {
 /// something was refused, 200 otherwise.
 pub async fn store(state: &AppState, batch: ParsedBatch) -> Answer {
     let report = ingest::ingest(&state.store, batch).await?;
+    Ok(answered(state, report))
+}
+
+fn answered(state: &AppState, report: IngestReport) -> (StatusCode, Json<IngestReport>) {
     let m = &state.metrics;
     Metrics::add(&m.ingest_requests, 1);
     Metrics::add(&m.events_accepted, report.accepted);
@@ -74,7 +78,7 @@ pub async fn store(state: &AppState, batch: ParsedBatch) -> Answer {
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(report)))
+    (status, Json(report))
 }
 
 async fn run(
@@ -193,19 +197,17 @@ pub async fn csv(
     let body = body_of(&state, &headers, body)?;
     let file = csv::CsvFile::read(&body).map_err(body_error)?;
     let targets = file.targets(&overrides);
-    let batch = csv::parse(&file, &targets, Utc::now());
-    let answer = store(&state, batch).await?;
-    audit_import(
-        &state,
+    let report = ingest::import_csv(
+        &state.store,
         &principal.name,
         &name,
         &body,
-        &targets,
         &file,
-        &answer.1,
+        &targets,
+        Utc::now(),
     )
     .await?;
-    Ok(answer)
+    Ok(answered(&state, report))
 }
 
 /// `map.HEADER=TARGET` query pairs.
@@ -218,47 +220,6 @@ fn mapping_from_query(query: &str) -> Result<HashMap<String, csv::Target>, ApiEr
                 .map_err(|e| ApiError::invalid(format!("map.{k}: {e}")))
         })
         .collect()
-}
-
-/// Records a CSV import in the audit log: who, which file (by digest), the mapping and the
-/// outcome.
-pub async fn audit_import(
-    state: &AppState,
-    actor: &str,
-    file_name: &str,
-    body: &[u8],
-    targets: &[csv::Target],
-    file: &csv::CsvFile,
-    report: &IngestReport,
-) -> Result<(), ApiError> {
-    use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(body));
-    let mapping: serde_json::Map<String, serde_json::Value> = file
-        .headers
-        .iter()
-        .zip(targets)
-        .map(|(h, t)| (h.clone(), t.spec().into()))
-        .collect();
-    state
-        .store
-        .add_audit(
-            actor,
-            "usage.import",
-            &format!("import:{file_name}"),
-            None,
-            Some(serde_json::json!({
-                "format": "csv",
-                "file": file_name,
-                "sha256": digest,
-                "rows": file.rows.len(),
-                "mapping": mapping,
-                "accepted": report.accepted,
-                "duplicates": report.duplicates,
-                "rejected": report.rejected.len(),
-            })),
-        )
-        .await?;
-    Ok(())
 }
 
 fn is_csv(headers: &HeaderMap) -> bool {

@@ -10,6 +10,8 @@ pub mod litellm;
 pub mod native;
 pub mod openai;
 pub mod otlp;
+#[cfg(test)]
+mod proptests;
 
 use serde::Serialize;
 use tokentally_domain::event::UsageEvent;
@@ -58,4 +60,45 @@ pub async fn ingest(store: &Store, batch: ParsedBatch) -> Result<IngestReport, S
         rejected: batch.rejected,
         ignored: batch.ignored,
     })
+}
+
+/// Imports a CSV file: maps its rows, stores the valid ones, and records the import in the
+/// audit log (who, which file by name and digest, the mapping, the outcome). The CLI, the admin
+/// page and the API share it.
+pub async fn import_csv(
+    store: &Store,
+    actor: &str,
+    file_name: &str,
+    body: &[u8],
+    file: &csv::CsvFile,
+    targets: &[csv::Target],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<IngestReport, StoreError> {
+    use sha2::Digest;
+    let report = ingest(store, csv::parse(file, targets, now)).await?;
+    let mapping: serde_json::Map<String, serde_json::Value> = file
+        .headers
+        .iter()
+        .zip(targets)
+        .map(|(h, t)| (h.clone(), t.spec().into()))
+        .collect();
+    store
+        .add_audit(
+            actor,
+            "usage.import",
+            &format!("import:{file_name}"),
+            None,
+            Some(serde_json::json!({
+                "format": "csv",
+                "file": file_name,
+                "sha256": hex::encode(sha2::Sha256::digest(body)),
+                "rows": file.rows.len(),
+                "mapping": mapping,
+                "accepted": report.accepted,
+                "duplicates": report.duplicates,
+                "rejected": report.rejected.len(),
+            })),
+        )
+        .await?;
+    Ok(report)
 }

@@ -80,6 +80,26 @@ pub fn parse(
     Ok(map(&decode(body, encoding)?, now))
 }
 
+/// An OTLP/JSON file: one export request, or one a line as the Collector's file exporter
+/// writes them.
+pub fn parse_json_file(body: &[u8], now: DateTime<Utc>) -> Result<ParsedBatch, BodyError> {
+    let whole = decode(body, Encoding::Json);
+    let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
+    let request = match whole {
+        Ok(r) => r,
+        Err(_) if text.trim().contains('\n') => {
+            let mut all = ExportTraceServiceRequest::default();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                all.resource_spans
+                    .extend(decode(line.as_bytes(), Encoding::Json)?.resource_spans);
+            }
+            all
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(map(&request, now))
+}
+
 /// Maps every span of an export request; indexes count spans in request order.
 pub fn map(request: &ExportTraceServiceRequest, now: DateTime<Utc>) -> ParsedBatch {
     let mut c = Collector::new(now);
