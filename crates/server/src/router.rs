@@ -69,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit", get(pages::admin::audit::page))
         .route(
+            "/admin/import",
+            get(pages::admin::import::page).post(pages::admin::import::post),
+        )
+        .route(
             "/admin/teams",
             get(pages::admin::teams::page).post(pages::admin::teams::create),
         )
