@@ -331,7 +331,12 @@ impl Native {
         }
     }
 
+    /// The native JSON. Provider names become tokentally's (`aws.bedrock`, `bedrock_converse`
+    /// → `bedrock`, `Anthropic` → `anthropic`, ...), so that rules and pages see one name.
     pub fn into_value(mut self) -> Value {
+        if let Some(Value::String(p)) = self.fields.get_mut("provider") {
+            *p = tokentally_domain::catalog::canonical_provider(p);
+        }
         if !self.tags.is_empty() {
             self.fields.insert("tags".into(), Value::Object(self.tags));
         }

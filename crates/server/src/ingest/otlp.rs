@@ -349,7 +349,7 @@ mod tests {
         let mut error = span(
             2,
             vec![
-                kv("gen_ai.system", s("openai")),
+                kv("gen_ai.system", s("Azure.AI.OpenAI")),
                 kv("gen_ai.request.model", s("gpt-4o")),
                 kv("gen_ai.usage.prompt_tokens", Any::DoubleValue(10.0)),
                 kv(
@@ -412,6 +412,7 @@ mod tests {
         assert_eq!(e.latency_ms, Some(1250));
         assert_eq!(e.outcome, Outcome::Unknown);
         assert_eq!(b.events[1].outcome, Outcome::Failure);
+        assert_eq!(b.events[1].provider, "azure_openai");
         assert_eq!(
             (b.events[1].tokens.input, b.events[1].tokens.output),
             (10, 4)
