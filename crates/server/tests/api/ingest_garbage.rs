@@ -84,3 +84,26 @@ storage_test!(ingest_garbage_gets_a_4xx_or_a_success_never_a_5xx, |app| {
     }
     assert_eq!(app.count_events().await, 0, "no garbage became an event");
 });
+
+#[tokio::test]
+async fn ingest_gzip_bombs_are_refused_by_their_inflated_size() {
+    use std::io::Write;
+    let app = crate::helpers::spawn_app_with(crate::helpers::Db::Sqlite, |c| c.body_limit = 4096)
+        .await
+        .unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![b' '; 2 << 20]).unwrap();
+    let bomb = enc.finish().unwrap();
+    assert!(bomb.len() < 4096, "the compressed body passes the limit");
+    for (path, ct) in ENDPOINTS.iter().filter(|(p, _)| *p != "/api/v1/events") {
+        let r = app
+            .post(path, &app.ingest_token)
+            .header("content-type", *ct)
+            .header("content-encoding", "gzip")
+            .body(bomb.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+}
