@@ -9,7 +9,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{Role, passwords, tokens};
 use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
-use crate::ingest::{self, native};
 use crate::startup::{Application, ensure_default_catalog};
 use crate::storage::Store;
 
@@ -53,6 +52,13 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = ImportFormat::Native)]
         format: ImportFormat,
+        /// CSV only: send a column to a native field, a tag or nowhere
+        /// (`--map "Cost Center=tags.cost_center"`, `--map Spend=reported_cost`, `--map Notes=`).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// Read and check the file, show the first rows and every refused row, store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Price catalog commands.
     Prices {
@@ -71,10 +77,26 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
     /// tokentally's event format: a JSON array, {"events": [...]}, or NDJSON.
     Native,
+    /// A CSV file; headers with native names map by themselves, `--map` sets the others.
+    Csv,
+    /// Chat Completions or Responses answers with their `usage` and owner fields.
+    Openai,
+    /// OpenAI organization Usage API pages (/v1/organization/usage/completions).
+    OpenaiUsage,
+    /// Anthropic Messages answers with their `usage` and owner fields.
+    Anthropic,
+    /// Anthropic Admin API usage report pages (/v1/organizations/usage_report/messages).
+    AnthropicUsage,
+    /// LiteLLM logging payloads (JSON) or spend-log rows (JSON or CSV).
+    Litellm,
+    /// AWS Bedrock model invocation logs (JSON lines, gzip or not).
+    Bedrock,
+    /// An OTLP/JSON traces export (ExportTraceServiceRequest).
+    Otlp,
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,34 +160,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import {
             file,
-            format: ImportFormat::Native,
+            format,
+            map,
+            dry_run,
         } => {
-            let store = connect(&g.database_url).await?;
             let body =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let format = if looks_like_json_document(&body) {
-                native::BodyFormat::Json
-            } else {
-                native::BodyFormat::NdJson
-            };
-            let batch = native::parse(&body, format, chrono::Utc::now())
-                .with_context(|| format!("reading {}", file.display()))?;
-            let report = ingest::ingest(&store, batch).await?;
-            for r in &report.rejected {
-                eprintln!(
-                    "rejected #{} {}: {}",
-                    r.index,
-                    r.id.as_deref().unwrap_or("-"),
-                    r.error
-                );
-            }
-            println!(
-                "accepted {}, duplicates {}, rejected {}",
-                report.accepted,
-                report.duplicates,
-                report.rejected.len()
-            );
-            Ok(())
+            crate::cli_import::run(&g.database_url, &file, &body, format, &map, dry_run).await
         }
         Command::Prices {
             command:
@@ -218,7 +219,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn connect(url: &str) -> anyhow::Result<Store> {
+pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(url)
         .await
         .with_context(|| format!("opening {}", crate::storage::redact(url)))?;
@@ -228,13 +229,6 @@ async fn connect(url: &str) -> anyhow::Result<Store> {
 
 fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
     SocketAddr::new(bind.ip(), port)
-}
-
-fn looks_like_json_document(body: &[u8]) -> bool {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    // An NDJSON file also starts with `{`; a whole document parses as one value.
-    first == Some(&b'[')
-        || (first == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok())
 }
 
 fn describe(e: &crate::error::ApiError) -> String {

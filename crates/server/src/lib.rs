@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+mod cli_import;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -78,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit", get(pages::admin::audit::page))
         .route(
+            "/admin/import",
+            get(pages::admin::import::page).post(pages::admin::import::post),
+        )
+        .route(
             "/admin/teams",
             get(pages::admin::teams::page).post(pages::admin::teams::create),
         )
@@ -96,6 +100,20 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/metrics", get(http::metrics::get))
         .route("/api/v1/events", post(http::events::post))
+        .route("/v1/traces", post(http::otlp::post))
+        .route("/api/v1/ingest/openai", post(http::adapters::openai))
+        .route(
+            "/api/v1/ingest/openai/usage",
+            post(http::adapters::openai_usage),
+        )
+        .route("/api/v1/ingest/anthropic", post(http::adapters::anthropic))
+        .route(
+            "/api/v1/ingest/anthropic/usage",
+            post(http::adapters::anthropic_usage),
+        )
+        .route("/api/v1/ingest/litellm", post(http::adapters::litellm))
+        .route("/api/v1/ingest/bedrock", post(http::adapters::bedrock))
+        .route("/api/v1/ingest/csv", post(http::adapters::csv))
         .route("/api/v1/showback", get(http::showback::get))
         .route("/api/v1/teams/{team}", get(http::showback::team))
         .route(

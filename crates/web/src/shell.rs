@@ -27,6 +27,7 @@ pub enum Nav {
     Users,
     Tokens,
     Audit,
+    Import,
     Account,
     None,
 }
@@ -51,6 +52,7 @@ fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
             {nav_link("/admin/prices", "Prices", Nav::Prices, active)}
             {nav_link("/admin/users", "Users", Nav::Users, active)}
             {nav_link("/admin/tokens", "Tokens", Nav::Tokens, active)}
+            {nav_link("/admin/import", "Import", Nav::Import, active)}
             {nav_link("/admin/audit", "Audit log", Nav::Audit, active)}
         }
     });

@@ -1,12 +1,14 @@
 //! HTTP handlers, one module per capability. Handlers check the caller's role, parse input
 //! into domain types, call a use case and shape the answer.
 
+pub mod adapters;
 pub mod commitments;
 pub mod csv;
 pub mod events;
 pub mod health;
 pub mod key_mappings;
 pub mod metrics;
+pub mod otlp;
 pub mod overheads;
 pub mod pages;
 pub mod prices;

@@ -1,7 +1,17 @@
 //! Ingestion: adapters turn what a source sends into validated usage events; the use case
-//! stores them and reports, per event, what happened.
+//! stores them and reports, per event, what happened. One module per source; each maps its
+//! shape onto the native event and lets the domain validate it.
 
+pub mod anthropic;
+pub mod bedrock;
+pub mod common;
+pub mod csv;
+pub mod litellm;
 pub mod native;
+pub mod openai;
+pub mod otlp;
+#[cfg(test)]
+mod proptests;
 
 use serde::Serialize;
 use tokentally_domain::event::UsageEvent;
@@ -23,6 +33,10 @@ pub struct IngestReport {
     pub accepted: usize,
     pub duplicates: usize,
     pub rejected: Vec<Rejection>,
+    /// Records that were read but carry no usage (spans without GenAI usage, cache hits, empty
+    /// aggregate rows); only adapters that can ignore something report it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<usize>,
 }
 
 /// A batch after parsing: what is valid, and what was refused.
@@ -30,6 +44,7 @@ pub struct IngestReport {
 pub struct ParsedBatch {
     pub events: Vec<UsageEvent>,
     pub rejected: Vec<Rejection>,
+    pub ignored: Option<usize>,
 }
 
 /// Stores the valid events of a batch; the report is true once this returns.
@@ -43,5 +58,47 @@ pub async fn ingest(store: &Store, batch: ParsedBatch) -> Result<IngestReport, S
         accepted: added.accepted,
         duplicates: added.duplicates,
         rejected: batch.rejected,
+        ignored: batch.ignored,
     })
+}
+
+/// Imports a CSV file: maps its rows, stores the valid ones, and records the import in the
+/// audit log (who, which file by name and digest, the mapping, the outcome). The CLI, the admin
+/// page and the API share it.
+pub async fn import_csv(
+    store: &Store,
+    actor: &str,
+    file_name: &str,
+    body: &[u8],
+    file: &csv::CsvFile,
+    targets: &[csv::Target],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<IngestReport, StoreError> {
+    use sha2::Digest;
+    let report = ingest(store, csv::parse(file, targets, now)).await?;
+    let mapping: serde_json::Map<String, serde_json::Value> = file
+        .headers
+        .iter()
+        .zip(targets)
+        .map(|(h, t)| (h.clone(), t.spec().into()))
+        .collect();
+    store
+        .add_audit(
+            actor,
+            "usage.import",
+            &format!("import:{file_name}"),
+            None,
+            Some(serde_json::json!({
+                "format": "csv",
+                "file": file_name,
+                "sha256": hex::encode(sha2::Sha256::digest(body)),
+                "rows": file.rows.len(),
+                "mapping": mapping,
+                "accepted": report.accepted,
+                "duplicates": report.duplicates,
+                "rejected": report.rejected.len(),
+            })),
+        )
+        .await?;
+    Ok(report)
 }

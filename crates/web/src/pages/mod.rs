@@ -5,6 +5,7 @@ pub mod audit_page;
 pub mod breakdown_page;
 pub mod costs_page;
 pub mod error_page;
+pub mod import_page;
 pub mod keys_page;
 pub mod login_page;
 pub mod prices_page;

@@ -2,6 +2,7 @@
 //! admin role and every form its CSRF token; every change is audited.
 
 pub mod audit;
+pub mod import;
 pub mod keys;
 pub mod people;
 pub mod prices;

@@ -1,0 +1,432 @@
+//! OpenTelemetry traces (OTLP/HTTP, protobuf or JSON): spans that carry GenAI usage become
+//! usage events; every other span is ignored and counted.
+//!
+//! A span is usage when it has token counts under the names instrumentations emit: the
+//! semantic conventions' `gen_ai.usage.*` (and their older `prompt_tokens` /
+//! `completion_tokens`), OpenLLMetry's `llm.usage.*`, OpenInference's `llm.token_count.*`.
+//! Input includes cached input, as the conventions say. The event id is the trace id and the
+//! span id in hex, so a re-sent batch stores nothing twice.
+//!
+//! Only attributes useful for attribution become tags, because tags are rollup dimensions
+//! (capped at 2 kB an event) and span attributes may hold whole prompts: the resource's
+//! `service.name`, `service.namespace` and `deployment.environment[.name]` (also the event's
+//! environment), the span's `gen_ai.operation.name`, `gen_ai.agent.name` and `server.address`,
+//! and any `tokentally.*` attribute (`tokentally.team`, `tokentally.feature`,
+//! `tokentally.api_key`, ... set the event's own fields; other names become tags).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+use prost::Message;
+
+use super::ParsedBatch;
+use super::common::{BodyError, Collector, Native, Tokens, clip, rfc3339};
+
+pub const SOURCE: &str = "otlp";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Protobuf,
+    Json,
+}
+
+impl Encoding {
+    /// Reads the encoding from a Content-Type header value.
+    pub fn from_content_type(ct: &str) -> Option<Self> {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/x-protobuf" | "application/protobuf" => Some(Self::Protobuf),
+            "application/json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Protobuf => "application/x-protobuf",
+            Self::Json => "application/json",
+        }
+    }
+}
+
+pub fn decode(body: &[u8], encoding: Encoding) -> Result<ExportTraceServiceRequest, BodyError> {
+    match encoding {
+        Encoding::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| {
+            BodyError::Malformed(format!(
+                "not an OTLP protobuf ExportTraceServiceRequest ({e})"
+            ))
+        }),
+        Encoding::Json => serde_json::from_slice(body).map_err(|e| {
+            BodyError::Malformed(format!("not an OTLP/JSON ExportTraceServiceRequest ({e})"))
+        }),
+    }
+}
+
+pub fn parse(
+    body: &[u8],
+    encoding: Encoding,
+    now: DateTime<Utc>,
+) -> Result<ParsedBatch, BodyError> {
+    Ok(map(&decode(body, encoding)?, now))
+}
+
+/// An OTLP/JSON file: one export request, or one a line as the Collector's file exporter
+/// writes them.
+pub fn parse_json_file(body: &[u8], now: DateTime<Utc>) -> Result<ParsedBatch, BodyError> {
+    let whole = decode(body, Encoding::Json);
+    let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
+    let request = match whole {
+        Ok(r) => r,
+        Err(_) if text.trim().contains('\n') => {
+            let mut all = ExportTraceServiceRequest::default();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                all.resource_spans
+                    .extend(decode(line.as_bytes(), Encoding::Json)?.resource_spans);
+            }
+            all
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(map(&request, now))
+}
+
+/// Maps every span of an export request; indexes count spans in request order.
+pub fn map(request: &ExportTraceServiceRequest, now: DateTime<Utc>) -> ParsedBatch {
+    let mut c = Collector::new(now);
+    for rs in &request.resource_spans {
+        let resource = rs
+            .resource
+            .as_ref()
+            .map(|r| attributes(&r.attributes))
+            .unwrap_or_default();
+        for ss in &rs.scope_spans {
+            for span in &ss.spans {
+                let id = span_id(span);
+                c.row(id, usage(&resource, span));
+            }
+        }
+    }
+    c.finish()
+}
+
+type Attrs<'a> = HashMap<&'a str, &'a Any>;
+
+fn attributes(kvs: &[KeyValue]) -> Attrs<'_> {
+    kvs.iter()
+        .filter_map(|kv| Some((kv.key.as_str(), kv.value.as_ref()?.value.as_ref()?)))
+        .collect()
+}
+
+const INPUT: [&str; 4] = [
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.prompt_tokens",
+    "llm.usage.prompt_tokens",
+    "llm.token_count.prompt",
+];
+const OUTPUT: [&str; 4] = [
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.completion_tokens",
+    "llm.usage.completion_tokens",
+    "llm.token_count.completion",
+];
+const CACHE_READ: [&str; 4] = [
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+];
+const CACHE_WRITE: [&str; 4] = [
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "llm.usage.cache_creation_input_tokens",
+    "llm.token_count.prompt_details.cache_write",
+];
+const REASONING: [&str; 4] = [
+    "gen_ai.usage.reasoning.output_tokens",
+    "gen_ai.usage.reasoning_tokens",
+    "llm.usage.reasoning_tokens",
+    "llm.token_count.completion_details.reasoning",
+];
+const MODEL: [&str; 5] = [
+    "gen_ai.response.model",
+    "gen_ai.request.model",
+    "llm.response.model",
+    "llm.request.model",
+    "llm.model_name",
+];
+const PROVIDER: [&str; 4] = [
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "llm.provider",
+    "llm.system",
+];
+const RESOURCE_TAGS: [&str; 2] = ["service.name", "service.namespace"];
+const ENVIRONMENT: [&str; 2] = ["deployment.environment.name", "deployment.environment"];
+const SPAN_TAGS: [&str; 3] = [
+    "gen_ai.operation.name",
+    "gen_ai.agent.name",
+    "server.address",
+];
+
+fn span_id(span: &Span) -> Option<String> {
+    (!span.trace_id.is_empty() && !span.span_id.is_empty())
+        .then(|| {
+            format!(
+                "{}{}",
+                hex::encode(&span.trace_id),
+                hex::encode(&span.span_id)
+            )
+        })
+        .filter(|id| id.len() <= 128)
+}
+
+/// The span as a usage event, `None` when it carries no GenAI usage.
+fn usage(resource: &Attrs<'_>, span: &Span) -> Result<Option<Native>, String> {
+    let a = attributes(&span.attributes);
+    let has_usage = [INPUT, OUTPUT, CACHE_READ, CACHE_WRITE, REASONING]
+        .iter()
+        .flatten()
+        .any(|k| a.contains_key(k));
+    if !has_usage {
+        return Ok(None);
+    }
+    let id = span_id(span).ok_or("the span has no valid trace id and span id")?;
+    let mut n = Native::new(id, SOURCE);
+    let model = first_text(&a, &MODEL)
+        .ok_or("a span with GenAI usage needs `gen_ai.response.model` or `gen_ai.request.model`")?;
+    let provider = first_text(&a, &PROVIDER)
+        .or_else(|| tokentally_domain::catalog::split_model_prefix(&model).0)
+        .ok_or("a span with GenAI usage needs `gen_ai.provider.name` (or `gen_ai.system`)")?;
+    let start = nanos(span.start_time_unix_nano).or_else(|| nanos(span.end_time_unix_nano));
+    let start = start.ok_or("the span has no start time")?;
+    n.text("timestamp", Some(rfc3339(start)))
+        .text("provider", Some(provider))
+        .text("model", Some(model))
+        .tokens(Tokens {
+            input: first_count(&a, &INPUT)?,
+            cached: first_count(&a, &CACHE_READ)?,
+            cache_write: first_count(&a, &CACHE_WRITE)?,
+            output: first_count(&a, &OUTPUT)?,
+            reasoning: first_count(&a, &REASONING)?,
+        })
+        .text("workflow_id", first_text(&a, &["gen_ai.conversation.id"]))
+        .text(
+            "environment",
+            first_text(&a, &ENVIRONMENT).or_else(|| first_text(resource, &ENVIRONMENT)),
+        )
+        .text("user", first_text(&a, &["user.id", "enduser.id"]));
+    let code = span.status.as_ref().map_or(0, |s| s.code);
+    let outcome = match StatusCode::try_from(code) {
+        Ok(StatusCode::Error) => "failure",
+        Ok(StatusCode::Ok) => "success",
+        _ => "unknown",
+    };
+    n.text("outcome", Some(outcome));
+    if span.end_time_unix_nano >= span.start_time_unix_nano && span.start_time_unix_nano > 0 {
+        n.count(
+            "latency_ms",
+            (span.end_time_unix_nano - span.start_time_unix_nano) / 1_000_000,
+        );
+    }
+    for key in RESOURCE_TAGS {
+        n.tag(key, first_text(resource, &[key]));
+    }
+    for key in SPAN_TAGS {
+        n.tag(key, first_text(&a, &[key]));
+    }
+    let mut own: Vec<(&str, &Any)> = a
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("tokentally.")?, *v)))
+        .collect();
+    own.sort_by_key(|(k, _)| *k);
+    for (key, value) in own {
+        match key {
+            "api_key" => n.text("api_key", text(value)),
+            other => n.owner_or_tag(other, text(value)),
+        };
+    }
+    Ok(Some(n))
+}
+
+fn nanos(ns: u64) -> Option<DateTime<Utc>> {
+    (ns > 0).then(|| DateTime::from_timestamp_nanos(i64::try_from(ns).unwrap_or(i64::MAX)))
+}
+
+fn text(v: &Any) -> Option<String> {
+    match v {
+        Any::StringValue(s) => Some(s.clone()),
+        Any::IntValue(i) => Some(i.to_string()),
+        Any::BoolValue(b) => Some(b.to_string()),
+        Any::DoubleValue(d) => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+fn first_text(a: &Attrs<'_>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| a.get(k).and_then(|v| text(v)))
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The first of `keys` present, as a count: an int, an integral double (JavaScript SDKs send
+/// numbers as doubles) or a string of digits.
+fn first_count(a: &Attrs<'_>, keys: &[&str]) -> Result<u64, String> {
+    let Some((key, v)) = keys.iter().find_map(|k| a.get(k).map(|v| (*k, *v))) else {
+        return Ok(0);
+    };
+    let bad = |got: String| format!("`{key}` must be a whole number ≥ 0, got {}", clip(&got));
+    match v {
+        Any::IntValue(i) => u64::try_from(*i).map_err(|_| bad(i.to_string())),
+        Any::DoubleValue(d) if *d >= 0.0 && d.fract() == 0.0 && *d < 9.0e15 => Ok(*d as u64),
+        Any::StringValue(s) => s.trim().parse().map_err(|_| bad(s.clone())),
+        other => Err(bad(format!("{other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::common::v1::AnyValue;
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Status};
+    use tokentally_domain::event::Outcome;
+
+    fn kv(key: &str, value: Any) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..Default::default()
+        }
+    }
+
+    fn s(v: &str) -> Any {
+        Any::StringValue(v.into())
+    }
+
+    fn request(spans: Vec<Span>) -> ExportTraceServiceRequest {
+        ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(Resource {
+                    attributes: vec![
+                        kv("service.name", s("checkout")),
+                        kv("deployment.environment", s("prod")),
+                    ],
+                    ..Default::default()
+                }),
+                scope_spans: vec![ScopeSpans {
+                    spans,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+    }
+
+    fn span(n: u8, attrs: Vec<KeyValue>) -> Span {
+        Span {
+            trace_id: vec![n; 16],
+            span_id: vec![n; 8],
+            name: "chat".into(),
+            start_time_unix_nano: 1_772_359_200_000_000_000,
+            end_time_unix_nano: 1_772_359_201_250_000_000,
+            attributes: attrs,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn genai_spans_become_events_and_other_spans_are_ignored() {
+        let mut error = span(
+            2,
+            vec![
+                kv("gen_ai.system", s("Azure.AI.OpenAI")),
+                kv("gen_ai.request.model", s("gpt-4o")),
+                kv("gen_ai.usage.prompt_tokens", Any::DoubleValue(10.0)),
+                kv(
+                    "gen_ai.usage.completion_tokens",
+                    Any::StringValue("4".into()),
+                ),
+            ],
+        );
+        error.status = Some(Status {
+            code: 2,
+            ..Default::default()
+        });
+        let req = request(vec![
+            span(
+                1,
+                vec![
+                    kv("gen_ai.provider.name", s("openai")),
+                    kv("gen_ai.request.model", s("gpt-4o")),
+                    kv("gen_ai.response.model", s("gpt-4o-2024-08-06")),
+                    kv("gen_ai.usage.input_tokens", Any::IntValue(1000)),
+                    kv("gen_ai.usage.cache_read.input_tokens", Any::IntValue(400)),
+                    kv("gen_ai.usage.output_tokens", Any::IntValue(300)),
+                    kv("gen_ai.usage.reasoning_tokens", Any::IntValue(100)),
+                    kv("gen_ai.conversation.id", s("conv-1")),
+                    kv(
+                        "gen_ai.prompt.0.content",
+                        s("a long prompt that never becomes a tag"),
+                    ),
+                    kv("tokentally.team", s("search")),
+                    kv("tokentally.app", s("web")),
+                ],
+            ),
+            error,
+            span(3, vec![kv("http.route", s("/checkout"))]),
+        ]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        assert_eq!((b.events.len(), b.ignored), (2, Some(1)));
+        let e = &b.events[0];
+        assert_eq!(e.id, format!("{}{}", "01".repeat(16), "01".repeat(8)));
+        assert_eq!(e.model, "gpt-4o-2024-08-06");
+        assert_eq!(
+            (
+                e.tokens.input,
+                e.tokens.cached_input,
+                e.tokens.output,
+                e.tokens.reasoning
+            ),
+            (1000, 400, 300, 100)
+        );
+        assert_eq!(e.workflow_id.as_deref(), Some("conv-1"));
+        assert_eq!(e.environment.as_deref(), Some("prod"));
+        assert_eq!(e.team.as_deref(), Some("search"));
+        assert_eq!(
+            e.tags.get("service.name").map(String::as_str),
+            Some("checkout")
+        );
+        assert_eq!(e.tags.get("app").map(String::as_str), Some("web"));
+        assert_eq!(e.tags.len(), 2, "{:?}", e.tags);
+        assert_eq!(e.latency_ms, Some(1250));
+        assert_eq!(e.outcome, Outcome::Unknown);
+        assert_eq!(b.events[1].outcome, Outcome::Failure);
+        assert_eq!(b.events[1].provider, "azure_openai");
+        assert_eq!(
+            (b.events[1].tokens.input, b.events[1].tokens.output),
+            (10, 4)
+        );
+    }
+
+    #[test]
+    fn usage_spans_without_a_model_are_refused_with_a_reason() {
+        let req = request(vec![span(
+            1,
+            vec![kv("gen_ai.usage.input_tokens", Any::IntValue(5))],
+        )]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        assert_eq!(b.rejected.len(), 1);
+        assert!(b.rejected[0].error.contains("gen_ai.response.model"));
+    }
+}
