@@ -42,6 +42,25 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::get_account))
         .route("/account/password", post(pages::account::post_password))
         .route("/assets/tokentally.css", get(pages::stylesheet))
+        .route("/statements", get(pages::statements::list))
+        .route(
+            "/statements/{team}/{month}",
+            get(pages::statements::document),
+        )
+        .route(
+            "/statements/{team}/{month}/issue",
+            post(pages::statements::issue),
+        )
+        .route(
+            "/statements/{team}/{month}/void",
+            post(pages::statements::void),
+        )
+        .route("/months/{month}/close", post(pages::statements::close))
+        .route("/reconciliation", get(pages::statements::reconciliation))
+        .route(
+            "/reconciliation/invoices",
+            post(pages::statements::post_invoice),
+        )
         .route("/costs", get(pages::costs::page))
         .route("/costs/overheads", post(pages::costs::post_overhead))
         .route("/costs/overheads/copy", post(pages::costs::copy_overheads))

@@ -19,6 +19,7 @@ pub struct Viewer {
 pub enum Nav {
     Showback,
     Costs,
+    Statements,
     Transactions,
     Teams,
     Keys,
@@ -67,6 +68,7 @@ fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
             <a class="brand" href="/">"tokentally"</a>
             <nav aria-label="Main">
                 {nav_link("/", "Showback", Nav::Showback, active)}
+                {nav_link("/statements", "Statements", Nav::Statements, active)}
                 {finance}
                 {reporter}
                 {admin}

@@ -88,6 +88,10 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/admin/teams", 200, 403, 403, 403),
     ("/costs?month=2026-03", 200, 200, 403, 403),
     ("/transactions?month=2026-03", 200, 200, 200, 200),
+    ("/statements?month=2026-03", 200, 200, 200, 200),
+    ("/statements/search/2026-03", 200, 200, 200, 200),
+    ("/statements/support/2026-03", 200, 200, 200, 403),
+    ("/reconciliation?month=2026-03", 200, 200, 403, 403),
 ];
 
 /// API routes: (path, admin, finance, viewer, lead of search); ingest tokens get 403 on all.
@@ -107,6 +111,12 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/transactions?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/commitments?month=2026-03", 200, 200, 200, 403),
     ("/api/v1/discounts", 200, 200, 200, 403),
+    ("/api/v1/statements?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/statements/search/2026-03", 200, 200, 200, 200),
+    ("/api/v1/statements/support/2026-03", 200, 200, 200, 403),
+    ("/api/v1/statements/search/2026-03/export.csv", 200, 200, 200, 200),
+    ("/api/v1/export/focus?month=2026-03", 200, 200, 200, 403),
+    ("/api/v1/reconciliation?month=2026-03", 200, 200, 403, 403),
 ];
 
 storage_test!(every_route_checks_every_role, |app| {
@@ -1136,5 +1146,82 @@ storage_test!(
         )
         .await;
         assert_eq!(f["total"]["transactions"], 50);
+    }
+);
+
+storage_test!(
+    finance_issues_voids_and_closes_in_the_statements_page,
+    |app| {
+        seed(&app).await;
+        let mut b = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let page = b.get("/statements?month=2026-03").await;
+        assert!(page.body.contains("Close 2026-03"), "{}", page.body);
+        let csrf = page.csrf();
+        let r = b
+            .post_form("/statements/search/2026-03/issue", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = b.get("/statements?month=2026-03&done=issued").await;
+        assert!(page.body.contains("issued v1"), "{}", page.body);
+        assert!(
+            page.body.contains("2026-03 is closed"),
+            "issuing closed the month"
+        );
+        let doc = b.get("/statements/search/2026-03").await;
+        assert!(doc.body.contains("Issued, version 1"), "{}", doc.body);
+        let (_, api) = crate::helpers::json_of(
+            app.get("/api/v1/statements/search/2026-03", &app.finance_token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let total = money(api["total"].as_str().unwrap().parse().unwrap(), "USD");
+        assert!(
+            doc.body.contains(&total),
+            "the page shows the API's total {total}"
+        );
+        assert!(doc.body.contains(api["sha256"].as_str().unwrap()));
+        let r = b
+            .post_form(
+                "/statements/search/2026-03/void",
+                &[("csrf", &csrf), ("reason", "wrong key")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = b.get("/statements?month=2026-03").await;
+        assert!(page.body.contains(">draft"), "{}", page.body);
+        // A lead may read, not issue.
+        let mut lead = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+        let csrf = lead.get("/statements?month=2026-03").await.csrf();
+        let r = lead
+            .post_form("/statements/search/2026-03/issue", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Reconciliation: an invoice, and the identity holds.
+        let csrf = b.get("/reconciliation?month=2026-03").await.csrf();
+        let r = b
+            .post_form(
+                "/reconciliation/invoices",
+                &[
+                    ("csrf", &csrf),
+                    ("month", "2026-03"),
+                    ("provider", "openai"),
+                    ("amount", "12.34"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = b.get("/reconciliation?month=2026-03").await;
+        assert!(page.body.contains("$12.34"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("add up to the month&#x27;s total to the cent")
+                || page
+                    .body
+                    .contains("add up to the month's total to the cent"),
+            "{}",
+            page.body
+        );
     }
 );

@@ -450,3 +450,90 @@ async fn the_pages_work_with_javascript_disabled() {
     screenshot(&c, "no-javascript-team").await;
     c.close().await.unwrap();
 }
+
+/// The text of a PDF, by poppler's `pdftotext`; `None` when it is not installed (outside CI).
+fn pdf_text(pdf: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_issues_a_statement_and_prints_it_to_pdf() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    c.goto(&format!("{}/statements?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    find(
+        &c,
+        Locator::Css("form[action='/statements/support/2026-10/issue'] button"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.query().is_some_and(|q| q.contains("done=issued"))).await;
+    c.goto(&format!("{}/statements/support/{MONTH}", app.base))
+        .await
+        .unwrap();
+    let total = find(&c, Locator::Id("statement-total"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let api: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/statements/support/{MONTH}", app.base))
+        .bearer_auth(&app.finance_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["status"], "issued");
+    let expected =
+        tokentally_web::format::money(api["total"].as_str().unwrap().parse().unwrap(), "USD");
+    assert_eq!(total, expected);
+    screenshot(&c, "statement").await;
+
+    let pdf = c
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("statement.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    match pdf_text(&file) {
+        Some(text) => {
+            assert!(
+                text.contains(&expected),
+                "the PDF holds the total {expected}:\n{text}"
+            );
+            assert!(text.contains("support · 2026-10"), "{text}");
+            assert!(
+                !text.contains("Log out"),
+                "printing leaves the navigation out"
+            );
+        }
+        None if std::env::var_os("TOKENTALLY_REQUIRE_BROWSER").is_some() => {
+            panic!("pdftotext (poppler-utils) is needed to read the printed statement")
+        }
+        None => eprintln!("pdftotext missing: the PDF's text was not checked"),
+    }
+}

@@ -11,6 +11,7 @@ pub mod login_page;
 pub mod prices_page;
 pub mod rules_page;
 pub mod showback_page;
+pub mod statements_page;
 pub mod teams_page;
 pub mod tokens_page;
 pub mod transactions_page;

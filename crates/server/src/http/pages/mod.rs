@@ -5,6 +5,7 @@ pub mod admin;
 pub mod breakdowns;
 pub mod costs;
 pub mod showback;
+pub mod statements;
 pub mod transactions;
 
 use axum::http::StatusCode;

@@ -1,0 +1,295 @@
+//! `GET /statements?month=` (the month's statements; issue, void and close for finance),
+//! `GET /statements/{team}/{month}` (one statement, print-friendly) and
+//! `GET /reconciliation?month=` (finance).
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tokentally_domain::month::Month;
+use tokentally_domain::statement::Statement;
+use tokentally_web::components::form::FieldErrors;
+use tokentally_web::pages::statements_page::{
+    ProviderRow, ReconciliationPage, StatementDocument, StatementRow, StatementsPage,
+    reconciliation_page, statement_document, statements_page,
+};
+
+use super::{OrPage, PageError, reason, viewer_of};
+use crate::auth::Role;
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+use crate::http::MonthQuery;
+use crate::http::statements::{NewInvoice, record_invoice};
+use crate::startup::AppState;
+use crate::statements;
+
+fn manages(user: &PageUser) -> bool {
+    matches!(user.principal.role, Role::Admin | Role::Finance)
+}
+
+fn require_manager_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
+    if !manages(user) {
+        return Err(PageError::new(
+            user,
+            ApiError::Forbidden("only finance and admins issue, void and close".into()),
+        ));
+    }
+    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+}
+
+fn month_of(user: &PageUser, m: &Option<String>) -> Result<Month, PageError> {
+    MonthQuery {
+        month: m.clone().filter(|m| !m.is_empty()),
+    }
+    .month()
+    .or_page(user)
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub month: Option<String>,
+    pub done: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    user.principal.require_read().or_page(&user)?;
+    let month = month_of(&user, &q.month)?;
+    let (sb, all) = statements::month(&state, month).await.or_page(&user)?;
+    let close = state.store.month_close(month).await.or_page(&user)?;
+    let rows = all
+        .into_iter()
+        .filter(|(_, s)| user.principal.may_read_team(&s.team))
+        .map(|(c, s)| StatementRow {
+            team: s.team,
+            status: c.status.to_owned(),
+            version: c.version,
+            mode: c.mode.as_str().to_owned(),
+            total: c.total,
+        })
+        .collect();
+    let notice = q.done.as_deref().and_then(|d| match d {
+        "issued" => Some("Statement issued.".to_owned()),
+        "voided" => Some("Statement voided; the draft follows the data again.".to_owned()),
+        "closed" => Some("Month closed.".to_owned()),
+        _ => None,
+    });
+    let p = StatementsPage {
+        month,
+        months: state.store.list_months().await.or_page(&user)?,
+        currency: sb.currency,
+        rows,
+        closed: close.map(|c| format!("by {} on {}", c.closed_by, when(c.closed_ms))),
+        manage: manages(&user),
+        notice,
+    };
+    Ok(Html(statements_page(&viewer_of(&user), p)))
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, month)): Path<(String, String)>,
+) -> Result<Html<String>, PageError> {
+    user.principal.require_read().or_page(&user)?;
+    if !user.principal.may_read_team(&team) {
+        return Err(PageError::new(
+            &user,
+            ApiError::Forbidden(format!("you may not read team `{team}`'s statements")),
+        ));
+    }
+    let month: Month = month_of(&user, &Some(month))?;
+    let c = statements::current(&state, &team, month)
+        .await
+        .or_page(&user)?
+        .ok_or_else(|| {
+            PageError::new(
+                &user,
+                ApiError::NotFound(format!("team `{team}` has nothing in {month}")),
+            )
+        })?;
+    let statement: Statement = serde_json::from_str(&c.content)
+        .map_err(|e| PageError::new(&user, ApiError::Internal(anyhow::anyhow!("{e}"))))?;
+    let d = StatementDocument {
+        statement,
+        status: c.status.to_owned(),
+        version: c.version,
+        sha256: c.sha256.clone(),
+        issued: c.issued_ms.map(|ms| {
+            format!(
+                "{} by {}",
+                when(ms),
+                c.issued_by.clone().unwrap_or_default()
+            )
+        }),
+    };
+    Ok(Html(statement_document(&viewer_of(&user), d)))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    pub csrf: String,
+    pub reason: String,
+}
+
+fn back(month: Month, done: &str) -> Response {
+    Redirect::to(&format!("/statements?month={month}&done={done}")).into_response()
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, month)): Path<(String, String)>,
+    Form(f): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    require_manager_form(&user, &f.csrf)?;
+    let month = month_of(&user, &Some(month))?;
+    statements::issue(&state, &team, month, &user.principal.name)
+        .await
+        .or_page(&user)?;
+    Ok(back(month, "issued"))
+}
+
+pub async fn void(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, month)): Path<(String, String)>,
+    Form(f): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    require_manager_form(&user, &f.csrf)?;
+    let month = month_of(&user, &Some(month))?;
+    statements::void(&state, &team, month, &f.reason, &user.principal.name)
+        .await
+        .or_page(&user)?;
+    Ok(back(month, "voided"))
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(month): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    require_manager_form(&user, &f.csrf)?;
+    let month = month_of(&user, &Some(month))?;
+    statements::close(&state, month, &user.principal.name)
+        .await
+        .or_page(&user)?;
+    Ok(back(month, "closed"))
+}
+
+async fn reconciliation_model(
+    state: &AppState,
+    user: &PageUser,
+    month: Month,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> Result<ReconciliationPage, PageError> {
+    let r = statements::reconcile(state, month).await.or_page(user)?;
+    Ok(ReconciliationPage {
+        month,
+        months: state.store.list_months().await.or_page(user)?,
+        currency: r.currency,
+        providers: r
+            .providers
+            .into_iter()
+            .map(|p| ProviderRow {
+                provider: p.provider,
+                list_cost: p.list_cost,
+                effective_cost: p.effective_cost,
+                invoiced: p.invoiced,
+                difference: p.difference,
+            })
+            .collect(),
+        statements: r.statements,
+        unallocated: r.unallocated,
+        unpriced: r.unpriced,
+        idle: r.idle_commitment,
+        org_total: r.org_total,
+        adjustments: r.adjustments,
+        carried_forward: r.carried_forward,
+        balanced: r.balanced,
+        errors,
+        notice,
+    })
+}
+
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    if !manages(&user) {
+        return Err(PageError::new(
+            &user,
+            ApiError::Forbidden("reconciliation is for finance and admins".into()),
+        ));
+    }
+    let month = month_of(&user, &q.month)?;
+    let notice = q.done.map(|_| "Invoice saved.".to_owned());
+    let p = reconciliation_model(&state, &user, month, FieldErrors::new(), notice).await?;
+    Ok(Html(reconciliation_page(&viewer_of(&user), p)))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct InvoiceForm {
+    pub csrf: String,
+    pub month: String,
+    pub provider: String,
+    pub amount: String,
+}
+
+pub async fn post_invoice(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<InvoiceForm>,
+) -> Result<Response, PageError> {
+    require_manager_form(&user, &f.csrf)?;
+    let month = month_of(&user, &Some(f.month.clone()))?;
+    let saved = match f.amount.trim().parse() {
+        Ok(amount) => {
+            record_invoice(
+                &state,
+                &user.principal.name,
+                NewInvoice {
+                    month,
+                    provider: f.provider.clone(),
+                    amount,
+                },
+            )
+            .await
+        }
+        Err(_) => Err(ApiError::invalid(format!(
+            "`{}` is not an amount",
+            f.amount
+        ))),
+    };
+    match saved {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/reconciliation?month={month}&done=1")).into_response())
+        }
+        Err(e) if e.status().is_client_error() => {
+            let mut errors = FieldErrors::new();
+            errors.insert("form".into(), reason(&e));
+            let p = reconciliation_model(&state, &user, month, errors, None).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(reconciliation_page(&viewer_of(&user), p)),
+            )
+                .into_response())
+        }
+        Err(e) => Err(PageError::new(&user, e)),
+    }
+}
