@@ -203,6 +203,29 @@ impl Store {
         })
     }
 
+    /// Applies the migrations up to `version` only: for tests that upgrade a database written
+    /// by an older release.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        let all = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        let partial = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.migrations
+                    .iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        partial
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Config(e.to_string()))
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -123,7 +123,12 @@ impl Store {
     }
 
     pub async fn list_rollups(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM usage_rollups WHERE day >= $1 AND day < $2")
+        let rows = sqlx::query(
+            "SELECT day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, \
+             context_band, in_workflow, events, requests, input_tokens, cached_input_tokens, cache_write_tokens, \
+             output_tokens, reasoning_tokens, standalone_successes \
+             FROM usage_rollups WHERE day >= $1 AND day < $2",
+        )
             .bind(month.first_day().to_string())
             .bind(month.end_exclusive().to_string())
             .fetch_all(&self.pool)

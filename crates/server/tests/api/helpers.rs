@@ -106,6 +106,40 @@ fn postgres_url() -> Option<String> {
     }
 }
 
+/// A fresh, empty database with the migrations up to `version` only, and a guard that drops
+/// it: for upgrade tests.
+pub async fn database_at_version(db: Db, version: i64) -> Option<(Store, impl Drop)> {
+    let (url, guard) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let url = format!("sqlite://{}", dir.path().join("old.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+        Db::Postgres => {
+            let admin_url = postgres_url()?;
+            let name = format!("tt_test_{}", uuid_like());
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("PostgreSQL answers");
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .await
+                .expect("create the test database");
+            let mut url = url::Url::parse(&admin_url).expect("a URL");
+            url.set_path(&name);
+            (url.to_string(), TestDatabase::Postgres { admin_url, name })
+        }
+    };
+    let store = Store::connect_without_migrating(&url)
+        .await
+        .expect("the database opens");
+    store
+        .migrate_to(version)
+        .await
+        .expect("the old migrations apply");
+    Some((store, guard))
+}
+
 /// A fresh, migrated, empty database.
 async fn fresh_database(db: Db) -> Option<(Store, TestDatabase)> {
     match db {

@@ -16,3 +16,4 @@ mod pricing;
 mod roles;
 mod statements;
 mod unit_economics;
+mod upgrade;

@@ -1,0 +1,84 @@
+//! Upgrading a database written before unit economics: migration 0005 rebuilds the rollups
+//! from the raw events, split by workflow membership, on SQLite and PostgreSQL.
+
+use crate::helpers::{Db, database_at_version};
+
+async fn rollups_are_rebuilt_from_events(db: Db) {
+    let Some((store, _guard)) = database_at_version(db, 4).await else {
+        return;
+    };
+    // Two calls of one day and key as release 0.4 stored them: one standalone success, one in a
+    // workflow; its single rollup row merged both.
+    for (id, workflow, input) in [("a", "", 100_000i64), ("b", "wf-1", 300_000)] {
+        sqlx::query(
+            "INSERT INTO events (source, event_id, ts_ms, day, provider, model, api_key, team, feature, environment, \
+             user_id, customer, tags, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, \
+             reasoning_tokens, requests, service_tier, outcome, workflow_id, latency_ms, reported_cost, received_ms) \
+             VALUES ('api', $1, 1772791200000, '2026-03-06', 'openai', 'gpt-4o', 'k1', 'search', '', '', '', '', '', \
+             $2, 0, 0, 1000, 0, 1, 'standard', 'success', $3, NULL, NULL, 1772791200000)",
+        )
+        .bind(id)
+        .bind(input)
+        .bind(workflow)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO usage_rollups VALUES ('2026-03-06', 'openai', 'gpt-4o', 'k1', 'search', '', '', '', 'standard', \
+         'success', 0, 2, 2, 400000, 0, 0, 2000, 0, 1)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+
+    store.migrate().await.expect("migrations up to today apply");
+    let month = "2026-03".parse().unwrap();
+    let mut rows = store.list_rollups(month).await.unwrap();
+    rows.sort_by_key(|r| r.key.in_workflow);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let (alone, flow) = (&rows[0], &rows[1]);
+    assert!(!alone.key.in_workflow && flow.key.in_workflow);
+    assert_eq!(
+        (
+            alone.totals.events,
+            alone.totals.tokens.input,
+            alone.totals.standalone_successes
+        ),
+        (1, 100_000, 1)
+    );
+    // The workflow call's input is over 272k tokens per request: its own context band.
+    assert_eq!(
+        (
+            flow.totals.events,
+            flow.totals.tokens.input,
+            flow.totals.standalone_successes,
+            flow.key.context_band
+        ),
+        (1, 300_000, 0, 272_000)
+    );
+    // New writes still land on the rebuilt table.
+    let e = tokentally_domain::event::UsageEvent::from_json(
+        &serde_json::json!({"id": "c", "timestamp": "2026-03-06T10:00:00Z", "provider": "openai", "model": "gpt-4o",
+            "api_key": "k1", "team": "search", "input_tokens": 100_000, "output_tokens": 1000, "outcome": "success"}),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    store.add_events(&[e]).await.unwrap();
+    let rows = store.list_rollups(month).await.unwrap();
+    let alone = rows.iter().find(|r| !r.key.in_workflow).unwrap();
+    assert_eq!(
+        (alone.totals.events, alone.totals.standalone_successes),
+        (2, 2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_rollups_are_rebuilt_from_events() {
+    rollups_are_rebuilt_from_events(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_rollups_are_rebuilt_from_events() {
+    rollups_are_rebuilt_from_events(Db::Postgres).await;
+}
