@@ -33,6 +33,14 @@ pub struct Global {
     /// Address to listen on.
     #[arg(long, global = true, env = "TOKENTALLY_BIND", default_value = DEFAULT_BIND)]
     pub bind: SocketAddr,
+    /// Longest a request may take, a slow upload included, before it is answered 408.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_REQUEST_TIMEOUT_SECS",
+        default_value_t = 60
+    )]
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,7 +153,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let g = cli.global;
     match cli.command {
         Command::Serve => {
-            let app = Application::build(Config::new(&g.database_url, g.bind)).await?;
+            let mut config = Config::new(&g.database_url, g.bind);
+            config.request_timeout = std::time::Duration::from_secs(g.request_timeout_secs.max(1));
+            let app = Application::build(config).await?;
             println!(
                 "tokentally is serving on http://{}",
                 app_addr(g.bind, app.port())

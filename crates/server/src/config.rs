@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tokentally.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Longest a request may take, body upload included, before it is answered 408.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct Config {
@@ -12,6 +14,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Largest request body accepted (ingest and imports); larger ones get 413.
     pub body_limit: usize,
+    /// Longest a request may take (a slow upload included); then 408.
+    pub request_timeout: std::time::Duration,
     pub currency: String,
 }
 
@@ -21,6 +25,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &crate::storage::redact(&self.database_url))
             .field("bind", &self.bind)
             .field("body_limit", &self.body_limit)
+            .field("request_timeout", &self.request_timeout)
             .field("currency", &self.currency)
             .finish()
     }
@@ -32,6 +37,7 @@ impl Config {
             database_url: database_url.into(),
             bind,
             body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
         }
     }

@@ -1,10 +1,9 @@
 //! Every route in one place.
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -14,6 +13,7 @@ use crate::startup::AppState;
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
+    let timeout = state.config.request_timeout;
     Router::new()
         .route("/", get(pages::showback::page))
         .route("/showback.csv", get(pages::showback::csv))
@@ -207,8 +207,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
+            timeout,
         ))
+        // A bug must cost one request a 500, never the connection or the process.
+        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

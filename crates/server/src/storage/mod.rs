@@ -91,6 +91,14 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
+            // PostgreSQL shutting down or starting (57P0x), or the connection lost (08xxx).
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("57P0") || c.starts_with("08")) =>
+            {
+                Self::Unavailable(e.to_string())
+            }
             _ => Self::Other(e),
         }
     }
