@@ -55,6 +55,14 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Delete raw events from before a day. Rollups, and so every showback, drill-down and
+    /// statement, stay; what needs the raw events (a workflow's own cost, late-usage
+    /// adjustments, re-reading an event) is lost for those days.
+    PruneEvents {
+        /// The first day kept (YYYY-MM-DD).
+        #[arg(long)]
+        before: chrono::NaiveDate,
+    },
     /// Import usage events from a file.
     Import {
         file: PathBuf,
@@ -166,6 +174,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             connect(&g.database_url).await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::PruneEvents { before } => {
+            let store = connect(&g.database_url).await?;
+            let n = store.prune_events(before).await?;
+            store
+                .add_audit(
+                    "cli",
+                    "events.prune",
+                    &format!("events:before:{before}"),
+                    None,
+                    Some(serde_json::json!({"deleted": n})),
+                )
+                .await?;
+            println!("deleted {n} raw events from before {before}; rollups are kept");
             Ok(())
         }
         Command::Import {

@@ -435,7 +435,7 @@ impl Collector {
     pub fn event(&mut self, native: Native) {
         let value = native.into_value();
         match UsageEvent::from_json(&value, self.now) {
-            Ok(e) => self.batch.events.push(e),
+            Ok(e) => self.batch.accept(self.index, e),
             Err(err) => {
                 let id = value.get("id").and_then(Value::as_str).map(clip_id);
                 self.reject(id, err.to_string());

@@ -224,9 +224,9 @@ pub fn rows(
 /// The file as a batch to store.
 pub fn parse(file: &CsvFile, targets: &[Target], now: DateTime<Utc>) -> ParsedBatch {
     let mut batch = ParsedBatch::default();
-    for row in rows(file, targets, now) {
+    for (index, row) in rows(file, targets, now).into_iter().enumerate() {
         match row {
-            Ok(e) => batch.events.push(e),
+            Ok(e) => batch.accept(index, e),
             Err(r) => batch.rejected.push(r),
         }
     }

@@ -43,12 +43,23 @@ pub struct IngestReport {
 #[derive(Debug, Default)]
 pub struct ParsedBatch {
     pub events: Vec<UsageEvent>,
+    /// Where each of `events` stood in the request (for refusals made after parsing).
+    pub positions: Vec<usize>,
     pub rejected: Vec<Rejection>,
     pub ignored: Option<usize>,
 }
 
+impl ParsedBatch {
+    /// Keeps a valid event that stood at `index` in the request.
+    pub fn accept(&mut self, index: usize, event: UsageEvent) {
+        self.positions.push(index);
+        self.events.push(event);
+    }
+}
+
 /// Stores the valid events of a batch; the report is true once this returns.
 pub async fn ingest(store: &Store, batch: ParsedBatch) -> Result<IngestReport, StoreError> {
+    let batch = refuse_before_horizon(store, batch).await?;
     let added = if batch.events.is_empty() {
         Default::default()
     } else {
@@ -101,4 +112,36 @@ pub async fn import_csv(
         )
         .await?;
     Ok(report)
+}
+
+/// Events from before the retention horizon are refused: their raw events were pruned, so a
+/// resent event could no longer be recognised as a duplicate and would count twice.
+async fn refuse_before_horizon(
+    store: &Store,
+    batch: ParsedBatch,
+) -> Result<ParsedBatch, StoreError> {
+    let Some(horizon) = store.pruned_before().await? else {
+        return Ok(batch);
+    };
+    let mut out = ParsedBatch {
+        rejected: batch.rejected,
+        ignored: batch.ignored,
+        ..ParsedBatch::default()
+    };
+    for (i, e) in batch.events.into_iter().enumerate() {
+        let index = batch.positions.get(i).copied().unwrap_or(i);
+        if e.timestamp.date_naive() >= horizon {
+            out.accept(index, e);
+        } else {
+            out.rejected.push(Rejection {
+                index,
+                id: Some(e.id.clone()),
+                error: format!(
+                    "raw events before {horizon} were pruned; an event from then can no longer be checked for duplicates"
+                ),
+            });
+        }
+    }
+    out.rejected.sort_by_key(|r| r.index);
+    Ok(out)
 }

@@ -80,7 +80,7 @@ fn validate(items: impl Iterator<Item = Result<Value, String>>, now: DateTime<Ut
     for (index, item) in items.enumerate() {
         match item {
             Ok(value) => match UsageEvent::from_json(&value, now) {
-                Ok(e) => batch.events.push(e),
+                Ok(e) => batch.accept(index, e),
                 Err(err) => batch.rejected.push(Rejection {
                     index,
                     id: id_of(&value),

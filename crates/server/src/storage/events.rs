@@ -227,6 +227,44 @@ impl Store {
         Ok(stored.len())
     }
 
+    /// Deletes raw events from before `day` (rollups stay); answers how many.
+    pub async fn prune_events(&self, day: chrono::NaiveDate) -> Result<u64, StoreError> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM late_events WHERE EXISTS (SELECT 1 FROM events e WHERE e.source = late_events.source \
+             AND e.event_id = late_events.event_id AND e.day < $1)",
+        )
+        .bind(day.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM events WHERE day < $1")
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?;
+        // The horizon only moves forward.
+        sqlx::query(
+            "INSERT INTO retention (id, pruned_before) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET pruned_before = excluded.pruned_before \
+             WHERE retention.pruned_before < excluded.pruned_before",
+        )
+        .bind(day.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The first day whose raw events are still kept, once events have been pruned.
+    pub async fn pruned_before(&self) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        let row = sqlx::query("SELECT pruned_before FROM retention WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .and_then(|r| r.try_get::<String, _>("pruned_before").ok())
+            .and_then(|d| d.parse().ok()))
+    }
+
     pub async fn count_events(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
             .fetch_one(&self.pool)

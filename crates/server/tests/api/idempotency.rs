@@ -92,3 +92,46 @@ storage_test!(a_duplicate_inside_one_batch_counts_as_a_duplicate, |app| {
     assert_eq!(app.post_events(&json!([other])).await.1["accepted"], 1);
     assert_eq!(app.count_events().await, 2);
 });
+
+storage_test!(
+    pruned_raw_events_keep_their_rollups_and_cannot_be_sent_twice,
+    |app| {
+        let events = serde_json::json!([
+            {"id": "jan", "timestamp": "2026-01-10T00:00:00Z", "provider": "openai", "model": "gpt-4o-mini", "team": "search", "input_tokens": 1_000_000},
+            {"id": "mar", "timestamp": "2026-03-10T00:00:00Z", "provider": "openai", "model": "gpt-4o-mini", "team": "search", "input_tokens": 1_000_000},
+        ]);
+        assert_eq!(app.post_events(&events).await.0, 200);
+        let january = app.showback("2026-01").await;
+        let deleted = app
+            .store
+            .prune_events("2026-02-01".parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(deleted, 1);
+        assert_eq!(app.count_events().await, 1);
+        assert_eq!(
+            app.showback("2026-01").await["org_total"],
+            january["org_total"],
+            "rollups outlive the raw events"
+        );
+        // Resent: January's event is refused (it could no longer be recognised), March's is
+        // a duplicate.
+        let (status, report) = app.post_events(&events).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(
+            (report["accepted"].as_u64(), report["duplicates"].as_u64()),
+            (Some(0), Some(1))
+        );
+        assert_eq!(report["rejected"][0]["index"], 0);
+        assert!(
+            report["rejected"][0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("pruned")
+        );
+        assert_eq!(
+            app.showback("2026-01").await["org_total"],
+            january["org_total"]
+        );
+    }
+);
