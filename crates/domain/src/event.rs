@@ -439,7 +439,8 @@ fn reported_cost(obj: &Map<String, Value>) -> Result<Option<Decimal>, EventError
             .trim()
             .parse::<Decimal>()
             .map_err(|_| EventError::BadReportedCost)?,
-        // A JSON number keeps its written digits (serde_json's Number prints them back).
+        // A JSON number keeps its written digits: serde_json's `arbitrary_precision` holds
+        // the literal, so no float ever stands between the text and the decimal.
         Some(Value::Number(n)) => n
             .to_string()
             .parse::<Decimal>()
@@ -491,6 +492,19 @@ mod tests {
         v["workflow_id"] = json!("wf-1");
         let e = UsageEvent::from_json(&v, now()).unwrap();
         assert_eq!(UsageEvent::from_json(&e.to_json(), now()).unwrap(), e);
+    }
+
+    #[test]
+    fn a_reported_cost_written_as_a_number_keeps_every_digit() {
+        // 20 significant digits: more than an f64 holds.
+        let text = r#"{"id": "c", "timestamp": "2026-03-01T00:00:00Z", "provider": "openai",
+            "model": "gpt-4o", "reported_cost": 0.12345678901234567891}"#;
+        let v: Value = serde_json::from_str(text).unwrap();
+        let e = UsageEvent::from_json(&v, now()).unwrap();
+        assert_eq!(
+            e.reported_cost,
+            Some("0.12345678901234567891".parse().unwrap())
+        );
     }
 
     #[test]
