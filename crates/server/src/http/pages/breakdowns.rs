@@ -182,9 +182,12 @@ async fn team_model(
                 format!("{} tokens", tokens(row.tokens.total())),
             ),
             card(
-                "Overhead share",
-                money(row.overhead, &cur),
-                format!("{} of blended", share(row.overhead, row.blended_cost)),
+                "Overhead & commitments",
+                money(row.overhead + row.commitment, &cur),
+                format!(
+                    "{} of blended",
+                    share(row.overhead + row.commitment, row.blended_cost)
+                ),
             ),
             card(
                 "Requests",
@@ -202,6 +205,42 @@ async fn team_model(
                 "Waste",
                 money(row.waste, &cur),
                 "failed and retried calls".into(),
+            ),
+            card(
+                "Cost per completed workflow",
+                drill
+                    .total
+                    .cost_per_workflow_completion
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!(
+                    "{} of {} workflows; {} calls each",
+                    count(drill.total.completed_workflows),
+                    count(drill.total.workflows),
+                    drill
+                        .total
+                        .calls_per_workflow
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "–".into())
+                ),
+            ),
+            card(
+                "Cost per active user",
+                drill
+                    .total
+                    .cost_per_active_user
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!("{} distinct users", count(drill.total.active_users)),
+            ),
+            card(
+                "Cost per business transaction",
+                drill
+                    .total
+                    .cost_per_transaction
+                    .map(|c| unit_money(c, &cur))
+                    .unwrap_or_else(|| "–".into()),
+                format!("{} transactions reported", count(drill.total.transactions)),
             ),
         ],
         charts: vec![daily_chart(&drill.days, "Daily blended cost", &cur)],
