@@ -68,6 +68,22 @@ pub(super) fn dims(row: &AnyRow) -> Result<Dims, StoreError> {
     })
 }
 
+/// Raw events (`events e`) summed into the shape of rollup rows: select these columns and group
+/// by [`EVENT_ROLLUP_GROUP`] (and any column selected before them), then read with
+/// [`usage_row`]. The context band follows `price_card::context_band` per call.
+pub(super) const EVENT_ROLLUP_SELECT: &str = "e.day, e.provider, e.model, e.api_key, e.team, e.feature, \
+     e.environment, e.tags, e.service_tier, e.outcome, \
+     CASE WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
+          WHEN e.input_tokens / e.requests > 128000 THEN 128000 ELSE 0 END AS context_band, \
+     CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow, \
+     CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(e.requests) AS BIGINT) AS requests, \
+     CAST(SUM(e.input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(e.cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
+     CAST(SUM(e.cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(e.output_tokens) AS BIGINT) AS output_tokens, \
+     CAST(SUM(e.reasoning_tokens) AS BIGINT) AS reasoning_tokens, \
+     CAST(SUM(CASE WHEN e.outcome = 'success' AND e.workflow_id = '' THEN e.requests ELSE 0 END) AS BIGINT) AS standalone_successes";
+pub(super) const EVENT_ROLLUP_GROUP: &str = "e.day, e.provider, e.model, e.api_key, e.team, e.feature, \
+     e.environment, e.tags, e.service_tier, e.outcome, context_band, in_workflow";
+
 pub(super) fn usage_row(row: &AnyRow) -> Result<UsageRow, StoreError> {
     let d = dims(row)?;
     Ok(UsageRow {

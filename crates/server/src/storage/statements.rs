@@ -4,12 +4,12 @@
 use rust_decimal::Decimal;
 use sqlx::any::AnyRow;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{RollupKey, RollupTotals};
 use tokentally_domain::showback::UsageRow;
 use tokentally_domain::statement::Mode;
-use tokentally_domain::tokens::TokenCounts;
 
-use super::rows::{count, day, dims, int, opt_text, parsed, text};
+use super::rows::{
+    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, int, opt_text, parsed, text, usage_row,
+};
 use super::{Store, StoreError, now_ms};
 
 /// An issued (or voided) statement as stored: its content is the exact JSON that was issued.
@@ -107,59 +107,16 @@ impl Store {
         month: Month,
     ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
         let sql = format!(
-            "SELECT l.belongs_month, e.day, e.provider, e.model, e.api_key, e.team, e.feature, e.environment, e.tags, \
-             e.service_tier, e.outcome, \
-             CASE WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
-                  WHEN e.input_tokens / e.requests > 128000 THEN 128000 ELSE 0 END AS band, \
-             CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow, \
-             CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(e.requests) AS BIGINT) AS requests, \
-             CAST(SUM(e.input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(e.cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
-             CAST(SUM(e.cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(e.output_tokens) AS BIGINT) AS output_tokens, \
-             CAST(SUM(e.reasoning_tokens) AS BIGINT) AS reasoning_tokens \
+            "SELECT l.belongs_month, {EVENT_ROLLUP_SELECT} \
              FROM late_events l JOIN events e ON e.source = l.source AND e.event_id = l.event_id \
-             WHERE l.{column} = $1 \
-             GROUP BY l.belongs_month, e.day, e.provider, e.model, e.api_key, e.team, e.feature, e.environment, e.tags, \
-                      e.service_tier, e.outcome, band, in_workflow",
+             WHERE l.{column} = $1 GROUP BY l.belongs_month, {EVENT_ROLLUP_GROUP}",
         );
         let rows = sqlx::query(&sql)
             .bind(month.to_string())
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| {
-                let d = dims(r)?;
-                Ok((
-                    parsed(r, "belongs_month")?,
-                    UsageRow {
-                        key: RollupKey {
-                            day: day(r, "day")?,
-                            provider: d.provider,
-                            model: d.model,
-                            api_key: d.api_key,
-                            team: d.team,
-                            feature: d.feature,
-                            environment: d.environment,
-                            tags: d.tags,
-                            service_tier: parsed(r, "service_tier")?,
-                            outcome: parsed(r, "outcome")?,
-                            context_band: count(r, "band")?,
-                            in_workflow: int(r, "in_workflow")? != 0,
-                        },
-                        totals: RollupTotals {
-                            events: count(r, "events")?,
-                            requests: count(r, "requests")?,
-                            tokens: TokenCounts {
-                                input: count(r, "input_tokens")?,
-                                cached_input: count(r, "cached_input_tokens")?,
-                                cache_write: count(r, "cache_write_tokens")?,
-                                output: count(r, "output_tokens")?,
-                                reasoning: count(r, "reasoning_tokens")?,
-                            },
-                            standalone_successes: 0,
-                        },
-                    },
-                ))
-            })
+            .map(|r| Ok((parsed(r, "belongs_month")?, usage_row(r)?)))
             .collect()
     }
 

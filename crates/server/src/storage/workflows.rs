@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use tokentally_domain::event::Outcome;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{RollupKey, RollupTotals, WorkflowRow};
+use tokentally_domain::rollup::WorkflowRow;
 use tokentally_domain::showback::UsageRow;
-use tokentally_domain::tokens::TokenCounts;
 
-use super::rows::{count, day, dims, int, opt_text, parsed, text};
+use super::rows::{
+    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, count, day, dims, int, opt_text, parsed, text,
+    usage_row,
+};
 use super::{Store, StoreError};
 
 const WORKFLOW_SELECT: &str = "SELECT workflow_id, calls, requests, first_ms, last_ms, first_input, last_input, last_day, \
@@ -93,15 +95,8 @@ impl Store {
         for chunk in ids.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT workflow_id, day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, \
-                 CASE WHEN input_tokens / requests > 272000 THEN 272000 WHEN input_tokens / requests > 200000 THEN 200000 \
-                      WHEN input_tokens / requests > 128000 THEN 128000 ELSE 0 END AS band, \
-                 CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(requests) AS BIGINT) AS requests, \
-                 CAST(SUM(input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
-                 CAST(SUM(cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(output_tokens) AS BIGINT) AS output_tokens, \
-                 CAST(SUM(reasoning_tokens) AS BIGINT) AS reasoning_tokens \
-                 FROM events WHERE workflow_id IN ({}) \
-                 GROUP BY workflow_id, day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, band",
+                "SELECT e.workflow_id, {EVENT_ROLLUP_SELECT} FROM events e WHERE e.workflow_id IN ({}) \
+                 GROUP BY e.workflow_id, {EVENT_ROLLUP_GROUP}",
                 placeholders.join(", ")
             );
             let mut q = sqlx::query(&sql);
@@ -109,37 +104,7 @@ impl Store {
                 q = q.bind(id.clone());
             }
             for r in q.fetch_all(&self.pool).await? {
-                let d = dims(&r)?;
-                let tokens = TokenCounts {
-                    input: count(&r, "input_tokens")?,
-                    cached_input: count(&r, "cached_input_tokens")?,
-                    cache_write: count(&r, "cache_write_tokens")?,
-                    output: count(&r, "output_tokens")?,
-                    reasoning: count(&r, "reasoning_tokens")?,
-                };
-                let row = UsageRow {
-                    key: RollupKey {
-                        day: day(&r, "day")?,
-                        provider: d.provider,
-                        model: d.model,
-                        api_key: d.api_key,
-                        team: d.team,
-                        feature: d.feature,
-                        environment: d.environment,
-                        tags: d.tags,
-                        service_tier: parsed(&r, "service_tier")?,
-                        outcome: parsed(&r, "outcome")?,
-                        context_band: count(&r, "band")?,
-                        in_workflow: true,
-                    },
-                    totals: RollupTotals {
-                        events: count(&r, "events")?,
-                        requests: count(&r, "requests")?,
-                        tokens,
-                        standalone_successes: 0,
-                    },
-                };
-                out.push((text(&r, "workflow_id")?, row));
+                out.push((text(&r, "workflow_id")?, usage_row(&r)?));
             }
         }
         Ok(out)
