@@ -13,6 +13,8 @@ pub struct Config {
     /// Largest request body accepted (ingest and imports); larger ones get 413.
     pub body_limit: usize,
     pub currency: String,
+    /// How often the background task evaluates budget and anomaly alerts.
+    pub alert_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -33,6 +35,7 @@ impl Config {
             bind,
             body_limit: DEFAULT_BODY_LIMIT,
             currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
+            alert_interval: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -182,6 +182,32 @@ pub fn router(state: AppState) -> Router {
             post(http::statements::set_mode),
         )
         .route("/api/v1/export/focus", get(http::statements::focus))
+        .route(
+            "/api/v1/budgets",
+            get(http::budgets::list).post(http::budgets::post),
+        )
+        .route("/api/v1/alerts", get(http::alerts::list))
+        .route("/api/v1/alerts/evaluate", post(http::alerts::evaluate))
+        .route(
+            "/api/v1/alerts/{id}/acknowledge",
+            post(http::alerts::acknowledge),
+        )
+        .route(
+            "/api/v1/webhook",
+            get(http::alerts::get_webhook).post(http::alerts::post_webhook),
+        )
+        .route("/api/v1/webhook/deliveries", get(http::alerts::deliveries))
+        .route("/api/v1/scorecard", get(http::scorecard::get))
+        .route(
+            "/api/v1/scorecard/thresholds",
+            get(http::scorecard::get_thresholds).post(http::scorecard::post_thresholds),
+        )
+        .route(
+            "/api/v1/unit-targets",
+            get(http::scorecard::list_targets).post(http::scorecard::post_target),
+        )
+        .route("/api/v1/showback/publish", post(http::scorecard::publish))
+        .route("/api/v1/waste", get(http::scorecard::waste))
         .route("/api/v1/prices", get(http::prices::list))
         .route("/api/v1/prices/import", post(http::prices::import))
         .fallback(http::health::not_found)

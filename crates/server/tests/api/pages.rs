@@ -107,6 +107,14 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/transactions?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/commitments?month=2026-03", 200, 200, 200, 403),
     ("/api/v1/discounts", 200, 200, 200, 403),
+    ("/api/v1/scorecard?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/scorecard/thresholds", 200, 200, 200, 200),
+    ("/api/v1/unit-targets", 200, 200, 200, 200),
+    ("/api/v1/budgets?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/alerts", 200, 200, 200, 200),
+    ("/api/v1/waste?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/webhook", 200, 403, 403, 403),
+    ("/api/v1/webhook/deliveries", 200, 403, 403, 403),
 ];
 
 storage_test!(every_route_checks_every_role, |app| {
