@@ -42,6 +42,25 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::get_account))
         .route("/account/password", post(pages::account::post_password))
         .route("/assets/tokentally.css", get(pages::stylesheet))
+        .route("/scorecard", get(pages::scorecard::page))
+        .route("/scorecard/publish", post(pages::scorecard::post_publish))
+        .route("/scorecard/targets", post(pages::scorecard::post_target))
+        .route(
+            "/scorecard/thresholds",
+            post(pages::scorecard::post_thresholds),
+        )
+        .route("/alerts", get(pages::alerts::page))
+        .route("/alerts/evaluate", post(pages::alerts::post_evaluate))
+        .route("/alerts/webhook", post(pages::alerts::post_webhook))
+        .route(
+            "/alerts/{id}/acknowledge",
+            post(pages::alerts::post_acknowledge),
+        )
+        .route(
+            "/budgets",
+            get(pages::alerts::budgets).post(pages::alerts::post_budget),
+        )
+        .route("/waste", get(pages::alerts::waste))
         .route("/costs", get(pages::costs::page))
         .route("/costs/overheads", post(pages::costs::post_overhead))
         .route("/costs/overheads/copy", post(pages::costs::copy_overheads))
