@@ -247,7 +247,7 @@ pub async fn scorecards(
             ));
         }
     }
-    features.sort_by(|a, b| b.0.cmp(&a.0));
+    features.sort_by_key(|f| std::cmp::Reverse(f.0));
     let top = |team: Option<&str>| -> Vec<FeatureUnitCost> {
         features
             .iter()

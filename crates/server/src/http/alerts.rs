@@ -69,11 +69,11 @@ pub async fn acknowledge_as(
             Some(serde_json::json!({"kind": alert.kind, "subject": alert.subject, "period": alert.period})),
         )
         .await?;
-    Ok(state
+    state
         .store
         .get_alert(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?)
+        .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))
 }
 
 pub async fn acknowledge(

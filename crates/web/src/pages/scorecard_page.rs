@@ -11,6 +11,9 @@ use crate::components::form::csrf;
 use crate::components::month_picker;
 use crate::shell::{Nav, Viewer, document, render};
 
+/// One month of the history: the org's stage (when shown) and each team's.
+pub type StageRow = (Month, Option<u8>, Vec<(String, u8)>);
+
 #[derive(Debug, Clone)]
 pub struct ScorecardPage {
     pub month: Month,
@@ -18,7 +21,7 @@ pub struct ScorecardPage {
     pub org: Option<Scorecard>,
     pub teams: Vec<Scorecard>,
     /// Oldest first: (month, org stage if shown, stage per team shown).
-    pub history: Vec<(Month, Option<u8>, Vec<(String, u8)>)>,
+    pub history: Vec<StageRow>,
     pub published: Option<String>,
     pub thresholds: Thresholds,
     pub targets: Vec<UnitTarget>,
