@@ -4,7 +4,9 @@
 //! speak to this one through plain types.
 
 pub mod allocation;
+pub mod anomaly;
 pub mod attribution;
+pub mod budget;
 pub mod catalog;
 pub mod commitment;
 pub mod discount;
@@ -16,11 +18,13 @@ pub mod month;
 pub mod price_card;
 pub mod pricing;
 pub mod rollup;
+pub mod scorecard;
 pub mod showback;
 pub mod statement;
 pub mod tokens;
 pub mod transaction;
 pub mod unit_economics;
+pub mod waste;
 
 /// The currency every amount is kept in (one per organisation for now).
 pub const DEFAULT_CURRENCY: &str = "USD";

@@ -17,6 +17,8 @@ pub struct Config {
     /// Longest a request may take (a slow upload included); then 408.
     pub request_timeout: std::time::Duration,
     pub currency: String,
+    /// How often the background task evaluates budget and anomaly alerts.
+    pub alert_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -39,6 +41,7 @@ impl Config {
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
+            alert_interval: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -7,6 +7,7 @@ mod cli_import;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod governance;
 pub mod http;
 pub mod ingest;
 pub mod reports;

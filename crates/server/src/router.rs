@@ -61,6 +61,25 @@ pub fn router(state: AppState) -> Router {
             "/reconciliation/invoices",
             post(pages::statements::post_invoice),
         )
+        .route("/scorecard", get(pages::scorecard::page))
+        .route("/scorecard/publish", post(pages::scorecard::post_publish))
+        .route("/scorecard/targets", post(pages::scorecard::post_target))
+        .route(
+            "/scorecard/thresholds",
+            post(pages::scorecard::post_thresholds),
+        )
+        .route("/alerts", get(pages::alerts::page))
+        .route("/alerts/evaluate", post(pages::alerts::post_evaluate))
+        .route("/alerts/webhook", post(pages::alerts::post_webhook))
+        .route(
+            "/alerts/{id}/acknowledge",
+            post(pages::alerts::post_acknowledge),
+        )
+        .route(
+            "/budgets",
+            get(pages::alerts::budgets).post(pages::alerts::post_budget),
+        )
+        .route("/waste", get(pages::alerts::waste))
         .route("/costs", get(pages::costs::page))
         .route("/costs/overheads", post(pages::costs::post_overhead))
         .route("/costs/overheads/copy", post(pages::costs::copy_overheads))
@@ -201,6 +220,32 @@ pub fn router(state: AppState) -> Router {
             post(http::statements::set_mode),
         )
         .route("/api/v1/export/focus", get(http::statements::focus))
+        .route(
+            "/api/v1/budgets",
+            get(http::budgets::list).post(http::budgets::post),
+        )
+        .route("/api/v1/alerts", get(http::alerts::list))
+        .route("/api/v1/alerts/evaluate", post(http::alerts::evaluate))
+        .route(
+            "/api/v1/alerts/{id}/acknowledge",
+            post(http::alerts::acknowledge),
+        )
+        .route(
+            "/api/v1/webhook",
+            get(http::alerts::get_webhook).post(http::alerts::post_webhook),
+        )
+        .route("/api/v1/webhook/deliveries", get(http::alerts::deliveries))
+        .route("/api/v1/scorecard", get(http::scorecard::get))
+        .route(
+            "/api/v1/scorecard/thresholds",
+            get(http::scorecard::get_thresholds).post(http::scorecard::post_thresholds),
+        )
+        .route(
+            "/api/v1/unit-targets",
+            get(http::scorecard::list_targets).post(http::scorecard::post_target),
+        )
+        .route("/api/v1/showback/publish", post(http::scorecard::publish))
+        .route("/api/v1/waste", get(http::scorecard::waste))
         .route("/api/v1/prices", get(http::prices::list))
         .route("/api/v1/prices/import", post(http::prices::import))
         .fallback(http::health::not_found)

@@ -74,6 +74,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tokio::spawn(crate::governance::run_periodically(
+            self.state.clone(),
+            self.state.config.alert_interval,
+        ));
         // The peer address feeds login throttling.
         let app = crate::router::router(self.state)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -18,6 +18,8 @@ pub struct Viewer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Showback,
+    Scorecard,
+    Alerts,
     Costs,
     Statements,
     Transactions,
@@ -69,6 +71,8 @@ fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
             <nav aria-label="Main">
                 {nav_link("/", "Showback", Nav::Showback, active)}
                 {nav_link("/statements", "Statements", Nav::Statements, active)}
+                {nav_link("/scorecard", "Scorecard", Nav::Scorecard, active)}
+                {nav_link("/alerts", "Alerts", Nav::Alerts, active)}
                 {finance}
                 {reporter}
                 {admin}

@@ -39,7 +39,42 @@ pub async fn seed(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<us
     for t in &data.transactions {
         store.set_transactions(t).await?;
     }
+    seed_budgets(store, spec).await?;
     Ok(data.events.len())
+}
+
+/// Budgets for every team in the last two months: most with room, the largest team tight
+/// (90% of its previous month's spend), so the demo shows each status.
+async fn seed_budgets(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<()> {
+    use rust_decimal::Decimal;
+    let prices = crate::reports::PriceBookCache::default();
+    let last = spec.last_month;
+    for month in [last.previous(), last] {
+        let basis = crate::reports::showback(store, &prices, month.previous(), "USD").await?;
+        for (i, t) in basis
+            .teams
+            .iter()
+            .filter(|t| t.team != tokentally_domain::attribution::UNALLOCATED)
+            .enumerate()
+        {
+            let factor = if i == 0 {
+                Decimal::new(9, 1)
+            } else {
+                Decimal::new(12, 1)
+            };
+            let amount = (t.blended_cost * factor).round_dp(0).max(Decimal::ONE);
+            let b = tokentally_domain::budget::Budget {
+                month,
+                scope: tokentally_domain::budget::Scope::Team,
+                subject: t.team.clone(),
+                amount,
+                thresholds: vec![],
+            }
+            .validated()?;
+            store.set_budget(&b).await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {

@@ -2,6 +2,8 @@
 //! into domain types, call a use case and shape the answer.
 
 pub mod adapters;
+pub mod alerts;
+pub mod budgets;
 pub mod commitments;
 pub mod csv;
 pub mod events;
@@ -13,6 +15,7 @@ pub mod overheads;
 pub mod pages;
 pub mod prices;
 pub mod rules;
+pub mod scorecard;
 pub mod showback;
 pub mod statements;
 pub mod transactions;

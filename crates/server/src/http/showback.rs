@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use tokentally_domain::showback::{FeatureDrilldown, Showback, TeamDrilldown};
+use tokentally_domain::showback::{FeatureDrilldown, TeamDrilldown};
 
 use super::MonthQuery;
 use crate::auth::Principal;
@@ -11,17 +11,44 @@ use crate::error::ApiError;
 use crate::reports;
 use crate::startup::AppState;
 
+/// The month's showback; each team row carries its `budget` (amount, forecast, status) or
+/// `null`.
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
     Query(q): Query<MonthQuery>,
-) -> Result<Json<Showback>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     principal.require_read()?;
     let month = q.month()?;
     let mut sb =
         reports::showback(&state.store, &state.prices, month, &state.config.currency).await?;
     reports::restrict(&principal, &mut sb);
-    Ok(Json(sb))
+    let budgets = if state.store.list_budgets(month).await?.is_empty() {
+        Vec::new()
+    } else {
+        crate::governance::budgets(&state, month, &principal).await?
+    };
+    let mut body = serde_json::to_value(&sb).map_err(anyhow::Error::from)?;
+    if let Some(teams) = body["teams"].as_array_mut() {
+        for row in teams {
+            let team = row["team"].as_str().unwrap_or_default().to_owned();
+            let b = budgets.iter().find(|b| {
+                b.status.budget.scope == tokentally_domain::budget::Scope::Team
+                    && b.status.budget.subject == team
+            });
+            row["budget"] = match b {
+                Some(b) => serde_json::json!({
+                    "amount": b.status.budget.amount,
+                    "month_to_date": b.status.forecast.month_to_date,
+                    "forecast": b.status.forecast.month_end,
+                    "used_pct": b.status.used_pct,
+                    "status": b.status.status,
+                }),
+                None => serde_json::Value::Null,
+            };
+        }
+    }
+    Ok(Json(body))
 }
 
 pub async fn team(

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod commitments;
 mod events;
+mod governance;
 mod mappings;
 mod overheads;
 mod prices;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, Executor};
 pub use audit::AuditEntry;
 pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
 pub use events::AddedEvents;
+pub use governance::{AlertRecord, Delivery, NewAlert};
 pub use mappings::KeySeen;
 pub use sessions::SessionRecord;
 pub use statements::{MonthClose, StoredStatement};
@@ -262,4 +264,9 @@ impl Store {
 
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// The clock storage stamps rows with, for use cases that schedule against it.
+pub fn now_ms_pub() -> i64 {
+    now_ms()
 }

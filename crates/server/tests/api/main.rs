@@ -6,6 +6,7 @@ mod helpers;
 mod attribution;
 mod bad_input;
 mod demo;
+mod governance;
 mod idempotency;
 mod ingest_adapters;
 mod ingest_csv;

@@ -79,6 +79,10 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/keys/key-support?month=2026-03", 200, 200, 200, 403),
     ("/models/gpt-4o-mini?month=2026-03", 200, 200, 200, 200),
     ("/account", 200, 200, 200, 200),
+    ("/scorecard?month=2026-03", 200, 200, 200, 200),
+    ("/alerts", 200, 200, 200, 200),
+    ("/budgets?month=2026-03", 200, 200, 200, 200),
+    ("/waste?month=2026-03", 200, 200, 200, 200),
     ("/admin/keys", 200, 403, 403, 403),
     ("/admin/rules", 200, 403, 403, 403),
     ("/admin/prices", 200, 403, 403, 403),
@@ -117,6 +121,14 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/statements/search/2026-03/export.csv", 200, 200, 200, 200),
     ("/api/v1/export/focus?month=2026-03", 200, 200, 200, 403),
     ("/api/v1/reconciliation?month=2026-03", 200, 200, 403, 403),
+    ("/api/v1/scorecard?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/scorecard/thresholds", 200, 200, 200, 200),
+    ("/api/v1/unit-targets", 200, 200, 200, 200),
+    ("/api/v1/budgets?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/alerts", 200, 200, 200, 200),
+    ("/api/v1/waste?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/webhook", 200, 403, 403, 403),
+    ("/api/v1/webhook/deliveries", 200, 403, 403, 403),
 ];
 
 storage_test!(every_route_checks_every_role, |app| {

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account_page;
+pub mod alerts_page;
 pub mod audit_page;
 pub mod breakdown_page;
 pub mod costs_page;
@@ -10,6 +11,7 @@ pub mod keys_page;
 pub mod login_page;
 pub mod prices_page;
 pub mod rules_page;
+pub mod scorecard_page;
 pub mod showback_page;
 pub mod statements_page;
 pub mod teams_page;

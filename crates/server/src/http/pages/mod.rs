@@ -2,8 +2,10 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod breakdowns;
 pub mod costs;
+pub mod scorecard;
 pub mod showback;
 pub mod statements;
 pub mod transactions;

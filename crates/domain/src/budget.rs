@@ -1,0 +1,318 @@
+//! Budgets: an amount per team (or per API key) per month, alert thresholds on it, and a
+//! month-end forecast from the month to date and the trailing seven days' run rate.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::allocation::{cents, from_cents};
+use crate::month::Month;
+
+/// Alert thresholds, in percent of the budget, unless a budget sets its own.
+pub const DEFAULT_THRESHOLDS: [u32; 3] = [50, 80, 100];
+
+/// Days the run rate is averaged over.
+pub const RUN_RATE_DAYS: i64 = 7;
+
+/// What a budget limits: a team's blended cost, or one API key's token cost.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Team,
+    Key,
+}
+
+impl Scope {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Team => "team",
+            Self::Key => "key",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = BudgetError;
+    fn from_str(s: &str) -> Result<Self, BudgetError> {
+        match s {
+            "team" => Ok(Self::Team),
+            "key" => Ok(Self::Key),
+            other => Err(BudgetError::BadScope(other.to_owned())),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    pub month: Month,
+    pub scope: Scope,
+    /// The team's name, or the API key's identifier.
+    pub subject: String,
+    /// In whole cents.
+    pub amount: Decimal,
+    /// Percent of the amount at which an alert is raised, ascending.
+    pub thresholds: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BudgetError {
+    #[error("`scope` must be `team` or `key`, got `{0}`")]
+    BadScope(String),
+    #[error("name the team or key the budget is for")]
+    NoSubject,
+    #[error("`amount` must be > 0 with at most two decimal places, got {0}")]
+    BadAmount(Decimal),
+    #[error("thresholds must be between 1 and 1000 percent, got {0}")]
+    BadThreshold(u32),
+}
+
+impl Budget {
+    /// Checks the budget and puts its thresholds in order (defaults when none are given).
+    pub fn validated(mut self) -> Result<Self, BudgetError> {
+        self.subject = self.subject.trim().to_owned();
+        if self.subject.is_empty() {
+            return Err(BudgetError::NoSubject);
+        }
+        if self.amount <= Decimal::ZERO || self.amount.normalize().scale() > 2 {
+            return Err(BudgetError::BadAmount(self.amount));
+        }
+        if let Some(t) = self.thresholds.iter().find(|t| !(1..=1000).contains(*t)) {
+            return Err(BudgetError::BadThreshold(*t));
+        }
+        if self.thresholds.is_empty() {
+            self.thresholds = DEFAULT_THRESHOLDS.to_vec();
+        }
+        self.thresholds.sort_unstable();
+        self.thresholds.dedup();
+        Ok(self)
+    }
+
+    /// The thresholds that `spent` has reached.
+    pub fn crossed(&self, spent: Decimal) -> Vec<u32> {
+        self.thresholds
+            .iter()
+            .copied()
+            .filter(|t| spent * Decimal::ONE_HUNDRED >= self.amount * Decimal::from(*t))
+            .collect()
+    }
+}
+
+/// Where a month is expected to end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forecast {
+    /// Spend so far in the month.
+    pub month_to_date: Decimal,
+    /// Average daily spend over the last complete days (up to seven), exact.
+    pub run_rate: Decimal,
+    /// Days of the month after `as_of`.
+    pub days_left: u32,
+    /// Month to date + run rate × days left, rounded to the cent.
+    pub month_end: Decimal,
+}
+
+/// Forecasts the month's end from daily spend. `as_of` is today: its spend counts in the month
+/// to date, the run rate averages the up to seven complete days before it within the month,
+/// and the days after it are left. A past month is complete (nothing left); a future one has
+/// spent nothing.
+pub fn forecast(month: Month, daily: &BTreeMap<NaiveDate, Decimal>, as_of: NaiveDate) -> Forecast {
+    let month_to_date: Decimal = daily
+        .iter()
+        .filter(|(d, _)| month.contains(**d) && **d <= as_of)
+        .map(|(_, v)| *v)
+        .sum();
+    if as_of >= month.last_day() || as_of < month.first_day() {
+        return Forecast {
+            month_to_date,
+            run_rate: Decimal::ZERO,
+            days_left: 0,
+            month_end: from_cents(cents(month_to_date)),
+        };
+    }
+    let from = (as_of - chrono::Duration::days(RUN_RATE_DAYS)).max(month.first_day());
+    let complete = (as_of - from).num_days();
+    let recent: Decimal = daily
+        .iter()
+        .filter(|(d, _)| **d >= from && **d < as_of)
+        .map(|(_, v)| *v)
+        .sum();
+    let run_rate = if complete > 0 {
+        recent / Decimal::from(complete)
+    } else {
+        Decimal::ZERO
+    };
+    let days_left = (month.last_day() - as_of).num_days() as u32;
+    Forecast {
+        month_to_date,
+        run_rate,
+        days_left,
+        month_end: from_cents(cents(month_to_date + run_rate * Decimal::from(days_left))),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    OnTrack,
+    /// Under budget so far, forecast over it.
+    AtRisk,
+    /// Spent more than the budget.
+    Over,
+}
+
+impl Status {
+    pub fn of(amount: Decimal, f: &Forecast) -> Self {
+        if f.month_to_date > amount {
+            Self::Over
+        } else if f.month_end > amount {
+            Self::AtRisk
+        } else {
+            Self::OnTrack
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on track",
+            Self::AtRisk => "at risk",
+            Self::Over => "over",
+        }
+    }
+}
+
+/// A budget with where its month stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetStatus {
+    pub budget: Budget,
+    pub forecast: Forecast,
+    pub status: Status,
+    /// Spent ÷ amount, in percent (one decimal place).
+    pub used_pct: Decimal,
+    pub crossed: Vec<u32>,
+}
+
+/// Where a budget stands; `fixed` is spend the month carries whatever the days bring
+/// (overhead and commitment shares), counted in full in the month to date.
+pub fn status(
+    budget: &Budget,
+    daily: &BTreeMap<NaiveDate, Decimal>,
+    fixed: Decimal,
+    as_of: NaiveDate,
+) -> BudgetStatus {
+    let mut f = forecast(budget.month, daily, as_of);
+    f.month_to_date += fixed;
+    f.month_end += fixed;
+    BudgetStatus {
+        status: Status::of(budget.amount, &f),
+        used_pct: (f.month_to_date * Decimal::ONE_HUNDRED / budget.amount).round_dp(1),
+        crossed: budget.crossed(f.month_to_date),
+        budget: budget.clone(),
+        forecast: f,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn month() -> Month {
+        "2026-03".parse().unwrap()
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    fn series(
+        per_day: Decimal,
+        days: std::ops::RangeInclusive<u32>,
+    ) -> BTreeMap<NaiveDate, Decimal> {
+        days.map(|d| (day(d), per_day)).collect()
+    }
+
+    fn budget(amount: Decimal) -> Budget {
+        Budget {
+            month: month(),
+            scope: Scope::Team,
+            subject: "search".into(),
+            amount,
+            thresholds: vec![],
+        }
+        .validated()
+        .unwrap()
+    }
+
+    #[test]
+    fn forecast_is_month_to_date_plus_the_trailing_run_rate_for_the_days_left() {
+        // 10.00 a day on the 1st..9th, 20.00 a day on the 10th..16th, today the 17th (5.00 so
+        // far): run rate of the 10th..16th = 20.00, 14 days left after the 17th.
+        let mut s = series(dec!(10), 1..=9);
+        s.extend(series(dec!(20), 10..=16));
+        s.insert(day(17), dec!(5));
+        let f = forecast(month(), &s, day(17));
+        assert_eq!(f.month_to_date, dec!(235));
+        assert_eq!(f.run_rate, dec!(20));
+        assert_eq!(f.days_left, 14);
+        assert_eq!(f.month_end, dec!(515.00));
+    }
+
+    #[test]
+    fn early_in_the_month_the_run_rate_uses_the_days_there_are() {
+        let s = series(dec!(3), 1..=3);
+        let f = forecast(month(), &s, day(3));
+        assert_eq!(f.run_rate, dec!(3));
+        assert_eq!(f.month_end, dec!(9) + dec!(3) * dec!(28));
+        // On the first, nothing is complete: the forecast is what is spent.
+        assert_eq!(forecast(month(), &s, day(1)).month_end, dec!(3.00));
+    }
+
+    #[test]
+    fn a_past_month_forecasts_what_it_spent() {
+        let s = series(dec!(1.005), 1..=31);
+        let f = forecast(month(), &s, NaiveDate::from_ymd_opt(2026, 5, 2).unwrap());
+        assert_eq!(f.days_left, 0);
+        assert_eq!(f.month_end, dec!(31.16));
+    }
+
+    #[test]
+    fn status_is_on_track_at_risk_or_over() {
+        let s = series(dec!(10), 1..=10);
+        // 100 spent, 10 a day, 21 days left → 310.
+        assert_eq!(
+            status(&budget(dec!(400)), &s, Decimal::ZERO, day(10)).status,
+            Status::OnTrack
+        );
+        assert_eq!(
+            status(&budget(dec!(300)), &s, Decimal::ZERO, day(10)).status,
+            Status::AtRisk
+        );
+        let over = status(&budget(dec!(99.99)), &s, Decimal::ZERO, day(10));
+        assert_eq!(over.status, Status::Over);
+        assert_eq!(over.crossed, vec![50, 80, 100]);
+        assert_eq!(
+            status(&budget(dec!(180)), &s, Decimal::ZERO, day(10)).crossed,
+            vec![50]
+        );
+    }
+
+    #[test]
+    fn bad_budgets_are_refused() {
+        let b = |amount, thresholds: Vec<u32>| Budget {
+            month: month(),
+            scope: Scope::Key,
+            subject: "k".into(),
+            amount,
+            thresholds,
+        };
+        assert!(b(dec!(0), vec![]).validated().is_err());
+        assert!(b(dec!(1.001), vec![]).validated().is_err());
+        assert!(b(dec!(1), vec![0]).validated().is_err());
+        assert_eq!(
+            b(dec!(1), vec![90, 10, 90]).validated().unwrap().thresholds,
+            vec![10, 90]
+        );
+        assert!("org".parse::<Scope>().is_err());
+    }
+}

@@ -1,0 +1,334 @@
+//! Waste flags and scorecards on crafted months: each flag has a month that must raise it and
+//! one that must not; scorecards reach exactly the stage their month earns.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde_json::{Value, json};
+use tokentally_domain::attribution::{Attributor, KeyMapping};
+use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
+use tokentally_domain::month::Month;
+use tokentally_domain::scorecard::{
+    Facts, FeatureUnitCost, Scorecard, Thresholds, UsageFacts, score, usage_facts,
+};
+use tokentally_domain::showback::{Ledger, MonthData, Showback, showback};
+use tokentally_domain::waste::{
+    OwnedKey, WasteKind, WasteSettings, conflict_flags, feature_flags, org_flags, zombie_flags,
+};
+
+mod support;
+
+use support::*;
+
+const M: &str = "2026-03";
+
+fn call(
+    key: &str,
+    team: Option<&str>,
+    input: u64,
+    cached: u64,
+    output: u64,
+    outcome: &str,
+) -> Value {
+    let mut v = json!({
+        "id": format!("{key}-{input}-{cached}-{output}-{outcome}-{}", team.unwrap_or("")),
+        "timestamp": "2026-03-10T12:00:00Z",
+        "provider": "openai", "model": "gpt-4o", "api_key": key, "feature": "chat",
+        "input_tokens": input, "cached_input_tokens": cached, "output_tokens": output,
+        "outcome": outcome, "requests": 10,
+    });
+    if let Some(t) = team {
+        v["team"] = json!(t);
+    }
+    v
+}
+
+fn data(events: &[Value]) -> MonthData {
+    let evs: Vec<_> = events.iter().map(|v| ev(v.clone())).collect();
+    month_data(&evs, vec![])
+}
+
+fn attributor() -> Attributor {
+    Attributor::new(vec![mapping("k-search", "search", "2026-01-01")], vec![])
+}
+
+fn flags_of(events: &[Value], kind: WasteKind) -> usize {
+    let d = data(events);
+    let book = book();
+    let a = attributor();
+    let ledger = Ledger::of(&d, &a, &book);
+    feature_flags(&ledger, &WasteSettings::default())
+        .into_iter()
+        .chain(conflict_flags(&ledger))
+        .filter(|f| f.kind == kind)
+        .count()
+}
+
+#[test]
+fn large_uncached_prompts_are_flagged_and_cached_ones_are_not() {
+    // 10 requests of 5,000 input tokens each, nothing cached.
+    assert_eq!(
+        flags_of(
+            &[call("k-search", None, 50_000, 0, 1_000, "success")],
+            WasteKind::LowCacheHit
+        ),
+        1
+    );
+    // Half read from cache.
+    assert_eq!(
+        flags_of(
+            &[call("k-search", None, 50_000, 25_000, 1_000, "success")],
+            WasteKind::LowCacheHit
+        ),
+        0
+    );
+    // Small prompts are not worth caching.
+    assert_eq!(
+        flags_of(
+            &[call("k-search", None, 5_000, 0, 1_000, "success")],
+            WasteKind::LowCacheHit
+        ),
+        0
+    );
+}
+
+#[test]
+fn the_money_at_stake_for_caching_is_the_saving_up_to_the_floor() {
+    let d = data(&[call("k-search", None, 1_000_000, 0, 0, "success")]);
+    let (book, a) = (book(), attributor());
+    let f = feature_flags(&Ledger::of(&d, &a, &book), &WasteSettings::default());
+    // 1M uncached input at 2.50 = 2.50; reaching 20% cached saves 20% × 90% × 2.50 = 0.45.
+    assert_eq!(f[0].at_stake, Some(dec!(0.45)));
+    assert_eq!(f[0].subject, "search/chat");
+}
+
+#[test]
+fn oversized_outputs_are_flagged_and_ordinary_ones_are_not() {
+    assert_eq!(
+        flags_of(
+            &[call("k-search", None, 1_000, 0, 40_000, "success")],
+            WasteKind::OversizedOutput
+        ),
+        1
+    );
+    assert_eq!(
+        flags_of(
+            &[call("k-search", None, 1_000, 0, 4_000, "success")],
+            WasteKind::OversizedOutput
+        ),
+        0
+    );
+}
+
+#[test]
+fn failure_and_retry_waste_is_flagged_above_its_ceiling() {
+    let ok = call("k-search", None, 1_000, 0, 1_000, "success");
+    let failed = call("k-search", None, 1_000, 0, 1_000, "failure");
+    let retried = call("k-search", None, 1_000, 0, 1_000, "retry");
+    assert_eq!(
+        flags_of(&[ok.clone(), failed, retried], WasteKind::RetryWaste),
+        1
+    );
+    assert_eq!(flags_of(&[ok], WasteKind::RetryWaste), 0);
+}
+
+#[test]
+fn a_tag_naming_another_team_than_the_key_owner_is_flagged() {
+    let conflict = call("k-search", Some("support"), 1_000, 0, 1_000, "success");
+    let agrees = call("k-search", Some("search"), 1_000, 0, 1_000, "success");
+    assert_eq!(flags_of(&[conflict], WasteKind::TagConflict), 1);
+    assert_eq!(flags_of(&[agrees], WasteKind::TagConflict), 0);
+}
+
+#[test]
+fn owned_keys_unused_for_thirty_days_are_zombies() {
+    let today = day("2026-03-31");
+    let key = |last: Option<&str>| OwnedKey {
+        api_key: "k".into(),
+        team: "search".into(),
+        last_used: last.map(day),
+    };
+    let s = WasteSettings::default();
+    assert_eq!(zombie_flags(&[key(Some("2026-02-20"))], today, &s).len(), 1);
+    assert_eq!(zombie_flags(&[key(None)], today, &s).len(), 1);
+    assert!(zombie_flags(&[key(Some("2026-03-15"))], today, &s).is_empty());
+}
+
+fn month_showback(d: &MonthData, mappings: Vec<KeyMapping>) -> Showback {
+    showback(
+        month(M),
+        "USD",
+        d,
+        None,
+        &book(),
+        &Attributor::new(mappings, vec![]),
+    )
+}
+
+#[test]
+fn idle_commitments_unpriced_models_and_unallocated_spend_are_flagged_only_when_present() {
+    let mut d = data(&[
+        call("k-search", None, 1_000, 0, 1_000, "success"),
+        call("k-orphan", None, 1_000, 0, 1_000, "success"),
+        json!({"id": "u", "timestamp": "2026-03-10T12:00:00Z", "provider": "acme", "model": "mystery",
+               "api_key": "k-search", "input_tokens": 10, "output_tokens": 5}),
+    ]);
+    d.commitments.push(Commitment {
+        month: month(M),
+        provider: "openai".into(),
+        model: "gpt-4o".into(),
+        fee: dec!(100),
+        capacity_tokens: 1_000_000_000,
+        utilisation_floor: DEFAULT_UTILISATION_FLOOR,
+    });
+    let kinds: Vec<WasteKind> = org_flags(&month_showback(
+        &d,
+        vec![mapping("k-search", "search", "2026-01-01")],
+    ))
+    .into_iter()
+    .map(|f| f.kind)
+    .collect();
+    assert!(kinds.contains(&WasteKind::IdleCommitment), "{kinds:?}");
+    assert!(kinds.contains(&WasteKind::UnpricedModel), "{kinds:?}");
+    assert!(kinds.contains(&WasteKind::UnallocatedSpend), "{kinds:?}");
+
+    let clean = data(&[call("k-search", None, 1_000, 0, 1_000, "success")]);
+    assert!(
+        org_flags(&month_showback(
+            &clean,
+            vec![mapping("k-search", "search", "2026-01-01")]
+        ))
+        .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scorecards
+// ---------------------------------------------------------------------------------------------
+
+/// A month that passes everything.
+fn governed() -> Facts {
+    Facts {
+        usage: UsageFacts {
+            tokens: 1_000_000,
+            unpriced_tokens: 0,
+            token_cost: dec!(100),
+            cost_with_feature: dec!(95),
+            requests: 1_000,
+            requests_with_outcome: 900,
+            waste: dec!(2),
+            unowned_keys: vec![],
+        },
+        unallocated: Some((dec!(1), dec!(100))),
+        showback_published: true,
+        overheads_recorded: true,
+        teams_without_budget: vec![],
+        unacknowledged_over: vec![],
+        missing_statements: vec![],
+        top_features: vec![FeatureUnitCost {
+            team: "search".into(),
+            feature: "chat".into(),
+            target: Some(dec!(0.05)),
+            actual: Some(dec!(0.04)),
+        }],
+    }
+}
+
+fn stage(f: &Facts) -> Scorecard {
+    score("org", month(M), f, &Thresholds::default())
+}
+
+#[test]
+fn crafted_months_reach_exactly_stages_zero_to_three() {
+    assert_eq!(stage(&governed()).stage, 3);
+
+    let mut two = governed();
+    two.missing_statements = vec!["search".into()];
+    assert_eq!(stage(&two).stage, 2);
+
+    let mut one = governed();
+    one.showback_published = false;
+    assert_eq!(stage(&one).stage, 1);
+
+    let mut zero = governed();
+    zero.usage.unpriced_tokens = 20_000; // 2% unpriced
+    assert_eq!(stage(&zero).stage, 0);
+    assert_eq!(stage(&zero).next_step().unwrap().id, "unpriced_tokens");
+}
+
+#[test]
+fn a_failing_lower_stage_holds_back_every_stage_above() {
+    // Stage 3 all pass, stage 2 fails: stage 1.
+    let mut f = governed();
+    f.usage.unowned_keys = vec!["k-orphan".into()];
+    let card = stage(&f);
+    assert_eq!(card.stage, 1);
+    assert!(
+        card.criteria
+            .iter()
+            .filter(|c| c.stage == 3)
+            .all(|c| c.pass)
+    );
+}
+
+#[test]
+fn a_team_held_at_stage_one_by_waste_is_told_so_by_name() {
+    let mut f = governed();
+    f.unallocated = None;
+    f.usage.waste = dec!(15);
+    let card = score("search", month(M), &f, &Thresholds::default());
+    assert_eq!(card.stage, 1);
+    let failing: Vec<_> = card.criteria.iter().filter(|c| !c.pass).collect();
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert_eq!(failing[0].id, "waste");
+    assert_eq!(failing[0].measured, "15%");
+    assert!(
+        failing[0].next_step.contains("team search"),
+        "{}",
+        failing[0].next_step
+    );
+    assert!(
+        failing[0].next_step.contains("waste"),
+        "{}",
+        failing[0].next_step
+    );
+    assert!(
+        !card.criteria.iter().any(|c| c.id == "unallocated"),
+        "org-only criterion"
+    );
+}
+
+#[test]
+fn missed_and_unset_targets_fail_and_say_which_feature() {
+    let mut f = governed();
+    f.top_features[0].actual = Some(dec!(0.06));
+    let c = stage(&f);
+    assert_eq!(c.stage, 2);
+    assert!(c.next_step().unwrap().next_step.contains("search/chat"));
+    f.top_features[0].target = None;
+    assert!(
+        stage(&f)
+            .next_step()
+            .unwrap()
+            .next_step
+            .starts_with("Set cost-per-outcome targets for search/chat")
+    );
+}
+
+#[test]
+fn usage_facts_measure_features_outcomes_unpriced_and_unowned_keys() {
+    let d = data(&[
+        call("k-search", None, 1_000_000, 0, 0, "success"),
+        json!({"id": "x", "timestamp": "2026-03-10T12:00:00Z", "provider": "openai", "model": "gpt-4o",
+               "api_key": "k-tagged", "team": "search", "input_tokens": 1000000}),
+    ]);
+    let (book, a) = (book(), attributor());
+    let u = usage_facts(&Ledger::of(&d, &a, &book), Some("search"));
+    assert_eq!(u.unowned_keys, vec!["k-tagged".to_owned()]);
+    assert_eq!(u.requests, 11);
+    assert_eq!(u.requests_with_outcome, 10);
+    assert_eq!(u.token_cost, dec!(5));
+    // The tagged call has no feature.
+    assert_eq!(u.cost_with_feature, dec!(2.5));
+    let _: (Month, NaiveDate, Decimal) = (month(M), day("2026-03-01"), Decimal::ZERO);
+}

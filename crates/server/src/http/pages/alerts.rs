@@ -1,0 +1,251 @@
+//! `GET /alerts` (acknowledge, evaluate now, the webhook), `GET`/`POST /budgets` and
+//! `GET /waste`. Readers see them (a lead: their teams only); changes check roles and CSRF.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tokentally_domain::month::Month;
+use tokentally_web::pages::alerts_page::{
+    AlertRow, AlertsPage, BudgetsPage, DeliveryRow, WastePage, alerts_page, budgets_page,
+    waste_page,
+};
+
+use super::{OrPage, PageError, viewer_of};
+use crate::auth::Role;
+use crate::auth::session::PageUser;
+use crate::error::ApiError;
+use crate::governance;
+use crate::http::MonthQuery;
+use crate::http::alerts::{acknowledge_as, set_webhook_as, visible_alerts};
+use crate::http::budgets::{NewBudget, record};
+use crate::startup::AppState;
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Notice {
+    pub month: Option<String>,
+    pub saved: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<Notice>,
+) -> Result<Html<String>, PageError> {
+    let p = &user.principal;
+    let alerts = visible_alerts(&state, p).await.or_page(&user)?;
+    let may_ack = matches!(p.role, Role::Admin | Role::Finance | Role::Lead);
+    let webhook = if p.role == Role::Admin {
+        let hook = governance::webhook(&state.store).await.or_page(&user)?;
+        let deliveries = state.store.list_deliveries(50).await.or_page(&user)?;
+        Some((
+            hook.url,
+            deliveries
+                .into_iter()
+                .map(|d| DeliveryRow {
+                    alert_id: d.alert_id,
+                    status: d.status,
+                    attempts: d.attempts,
+                    last: match (d.last_code, d.last_error) {
+                        (_, Some(e)) => e,
+                        (Some(c), None) => c.to_string(),
+                        (None, None) => "–".into(),
+                    },
+                })
+                .collect(),
+        ))
+    } else {
+        None
+    };
+    let page = AlertsPage {
+        alerts: alerts
+            .into_iter()
+            .map(|a| AlertRow {
+                id: a.id,
+                kind: a.kind,
+                subject: format!("{} {}", a.scope, a.subject),
+                team: a.team,
+                period: a.period,
+                detail: a.detail,
+                first_seen: when(a.first_seen_ms),
+                acknowledged: a
+                    .ack_by
+                    .map(|by| format!("{by}, {}", when(a.ack_ms.unwrap_or_default()))),
+                may_acknowledge: may_ack,
+            })
+            .collect(),
+        may_evaluate: matches!(p.role, Role::Admin | Role::Finance),
+        webhook,
+        notice: q.saved.map(|s| format!("Done: {s}.")),
+        error: None,
+    };
+    Ok(Html(alerts_page(&viewer_of(&user), page)))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+pub async fn post_acknowledge(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf).or_page(&user)?;
+    acknowledge_as(&state, &user.principal, id)
+        .await
+        .or_page(&user)?;
+    Ok(Redirect::to("/alerts?saved=acknowledged").into_response())
+}
+
+pub async fn post_evaluate(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf).or_page(&user)?;
+    user.principal
+        .require(&[Role::Admin, Role::Finance])
+        .or_page(&user)?;
+    governance::evaluate(&state, governance::today())
+        .await
+        .map_err(ApiError::Internal)
+        .or_page(&user)?;
+    Ok(Redirect::to("/alerts?saved=evaluated").into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct WebhookPost {
+    pub csrf: String,
+    pub url: String,
+}
+
+pub async fn post_webhook(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<WebhookPost>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf).or_page(&user)?;
+    set_webhook_as(&state, &user.principal, &f.url)
+        .await
+        .or_page(&user)?;
+    Ok(Redirect::to("/alerts?saved=webhook").into_response())
+}
+
+fn month_in(user: &PageUser, m: Option<String>) -> Result<Month, PageError> {
+    MonthQuery {
+        month: m.filter(|m| !m.is_empty()),
+    }
+    .month()
+    .or_page(user)
+}
+
+pub async fn budgets(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<Notice>,
+) -> Result<Html<String>, PageError> {
+    user.principal.require_read().or_page(&user)?;
+    let month = month_in(&user, q.month)?;
+    let views = governance::budgets(&state, month, &user.principal)
+        .await
+        .or_page(&user)?;
+    let page = BudgetsPage {
+        month,
+        months: state.store.list_months().await.or_page(&user)?,
+        currency: state.config.currency.clone(),
+        budgets: views.into_iter().map(|v| v.status).collect(),
+        may_edit: matches!(user.principal.role, Role::Admin | Role::Finance),
+        notice: q.saved.map(|s| format!("Saved: {s}.")),
+        error: None,
+    };
+    Ok(Html(budgets_page(&viewer_of(&user), page)))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct BudgetPost {
+    pub csrf: String,
+    pub month: String,
+    pub scope: String,
+    pub subject: String,
+    pub amount: String,
+    pub thresholds: String,
+}
+
+pub async fn post_budget(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<BudgetPost>,
+) -> Result<Response, PageError> {
+    user.check_csrf(&f.csrf).or_page(&user)?;
+    user.principal
+        .require(&[Role::Admin, Role::Finance])
+        .or_page(&user)?;
+    let parsed = (|| {
+        let month: Month = f
+            .month
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("`{}` is not a month", f.month)))?;
+        let amount = f
+            .amount
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid(format!("`{}` is not an amount", f.amount)))?;
+        let thresholds = f
+            .thresholds
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.trim_end_matches('%').parse().map_err(|_| {
+                    ApiError::invalid(format!("threshold `{s}` is not a whole percent"))
+                })
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        let key = f.scope == "key";
+        NewBudget {
+            month,
+            scope: Some(f.scope.clone()).filter(|s| !s.is_empty()),
+            team: (!key).then(|| f.subject.clone()),
+            api_key: key.then(|| f.subject.clone()),
+            amount,
+            thresholds: Some(thresholds),
+        }
+        .into_budget()
+    })();
+    let b = parsed.or_page(&user)?;
+    record(&state, &user.principal.name, &b)
+        .await
+        .or_page(&user)?;
+    Ok(Redirect::to(&format!("/budgets?month={}&saved=budget", b.month)).into_response())
+}
+
+pub async fn waste(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<Notice>,
+) -> Result<Html<String>, PageError> {
+    user.principal.require_read().or_page(&user)?;
+    let month = month_in(&user, q.month)?;
+    let flags = governance::waste_flags(&state, month, &user.principal)
+        .await
+        .or_page(&user)?;
+    let page = WastePage {
+        month,
+        months: state.store.list_months().await.or_page(&user)?,
+        currency: state.config.currency.clone(),
+        flags,
+    };
+    Ok(Html(waste_page(&viewer_of(&user), page)))
+}

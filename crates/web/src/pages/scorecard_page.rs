@@ -1,0 +1,207 @@
+//! The maturity scorecard: the organisation's and each team's stage for a month, every
+//! criterion with its measured value, threshold, pass or fail and next step, the stage reached
+//! over the last twelve months, and (for those allowed) the publish, thresholds and targets
+//! forms.
+
+use leptos::prelude::*;
+use tokentally_domain::month::Month;
+use tokentally_domain::scorecard::{STAGE_NAMES, Scorecard, Thresholds, UnitTarget};
+
+use crate::components::form::csrf;
+use crate::components::month_picker;
+use crate::shell::{Nav, Viewer, document, render};
+
+/// One month of the history: the org's stage (when shown) and each team's.
+pub type StageRow = (Month, Option<u8>, Vec<(String, u8)>);
+
+#[derive(Debug, Clone)]
+pub struct ScorecardPage {
+    pub month: Month,
+    pub months: Vec<Month>,
+    pub org: Option<Scorecard>,
+    pub teams: Vec<Scorecard>,
+    /// Oldest first: (month, org stage if shown, stage per team shown).
+    pub history: Vec<StageRow>,
+    pub published: Option<String>,
+    pub thresholds: Thresholds,
+    pub targets: Vec<UnitTarget>,
+    pub may_publish: bool,
+    pub may_set_thresholds: bool,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+fn card_view(c: &Scorecard) -> impl IntoView + use<> {
+    let title = if c.scope == "org" {
+        "Organisation".to_owned()
+    } else {
+        format!("Team {}", c.scope)
+    };
+    let stage = format!(
+        "Stage {} of 3: {}",
+        c.stage,
+        STAGE_NAMES[usize::from(c.stage.min(3))]
+    );
+    let id = format!("card-{}", c.scope);
+    let rows = c
+        .criteria
+        .iter()
+        .map(|x| {
+            let verdict = if x.pass { "pass" } else { "fail" };
+            let class = if x.pass { "badge ok" } else { "badge warn" };
+            let link = x.link.clone();
+            view! {
+                <tr data-criterion=x.id>
+                    <td class="num">{x.stage}</td>
+                    <th scope="row">{x.name}</th>
+                    <td class="num">{x.measured.clone()}</td>
+                    <td class="num">{x.threshold.clone()}</td>
+                    <td><span class=class>{verdict}</span></td>
+                    <td><a href=link>{x.next_step.clone()}</a></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="scorecard" id=id>
+            <h2>{title}" · "<span class="stage">{stage}</span></h2>
+            <table class="data">
+                <thead><tr><th scope="col" class="num">"Stage"</th><th scope="col">"Criterion"</th><th scope="col" class="num">"Measured"</th><th scope="col" class="num">"Threshold"</th><th scope="col">"Result"</th><th scope="col">"Next step"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
+fn history_view(p: &ScorecardPage) -> impl IntoView + use<> {
+    let teams: Vec<String> = p
+        .history
+        .last()
+        .map(|(_, _, t)| t.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let org = p.org.is_some();
+    let heads = teams
+        .iter()
+        .map(|t| view! { <th scope="col" class="num">{t.clone()}</th> })
+        .collect_view();
+    let rows = p
+        .history
+        .iter()
+        .map(|(m, o, ts)| {
+            let cells = teams
+                .iter()
+                .map(|t| {
+                    let s = ts
+                        .iter()
+                        .find(|(n, _)| n == t)
+                        .map_or("–".to_owned(), |(_, s)| s.to_string());
+                    view! { <td class="num">{s}</td> }
+                })
+                .collect_view();
+            let o = org.then(
+                || view! { <td class="num">{o.map_or("–".to_owned(), |s| s.to_string())}</td> },
+            );
+            view! { <tr><th scope="row">{m.to_string()}</th>{o}{cells}</tr> }
+        })
+        .collect_view();
+    let org_head = org.then(|| view! { <th scope="col" class="num">"Organisation"</th> });
+    view! {
+        <h2>"Stage reached, last 12 months"</h2>
+        <table class="data" id="history">
+            <thead><tr><th scope="col">"Month"</th>{org_head}{heads}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
+    let month = p.month.to_string();
+    let published = p.published.clone().map_or_else(
+        || "Not published yet.".to_owned(),
+        |by| format!("Published by {by}."),
+    );
+    let publish = p.may_publish.then(|| {
+        let month = month.clone();
+        view! {
+            <form method="post" action="/scorecard/publish" class="inline" id="publish">
+                {csrf(&viewer.csrf)}
+                <input type="hidden" name="month" value=month/>
+                <button type="submit">"Publish this month's showback"</button>
+            </form>
+        }
+    });
+    let targets = p
+        .targets
+        .iter()
+        .map(|t| view! { <tr><th scope="row">{format!("{}/{}", t.team, t.feature)}</th><td class="num">{t.target.to_string()}</td></tr> })
+        .collect_view();
+    let target_form = p.may_publish.then(|| {
+        let month = month.clone();
+        view! {
+            <form method="post" action="/scorecard/targets" class="grid">
+                {csrf(&viewer.csrf)}
+                <input type="hidden" name="month" value=month/>
+                <label>"Team"<input name="team" required/></label>
+                <label>"Feature"<input name="feature" required/></label>
+                <label>"Cost per successful outcome, at most"<input name="target" required/></label>
+                <button type="submit">"Save target"</button>
+            </form>
+        }
+    });
+    let t = &p.thresholds;
+    let threshold_form = p.may_set_thresholds.then(|| {
+        let month = month.clone();
+        view! {
+            <h2>"Thresholds"</h2>
+            <form method="post" action="/scorecard/thresholds" class="grid" id="thresholds">
+                {csrf(&viewer.csrf)}
+                <input type="hidden" name="month" value=month/>
+                <label>"Unpriced tokens under (%)"<input name="max_unpriced_pct" value=t.max_unpriced_pct.to_string()/></label>
+                <label>"Cost with a feature at least (%)"<input name="min_feature_pct" value=t.min_feature_pct.to_string()/></label>
+                <label>"Requests with an outcome at least (%)"<input name="min_outcome_pct" value=t.min_outcome_pct.to_string()/></label>
+                <label>"Unallocated under (%)"<input name="max_unallocated_pct" value=t.max_unallocated_pct.to_string()/></label>
+                <label>"Waste under (%)"<input name="max_waste_pct" value=t.max_waste_pct.to_string()/></label>
+                <label>"Top features needing targets"<input name="top_features" value=t.top_features.to_string()/></label>
+                <button type="submit">"Save thresholds"</button>
+            </form>
+        }
+    });
+    view! {
+        <h2>"Showback publication"</h2>
+        <p>{published}</p>
+        {publish}
+        <h2 id="targets">"Unit-cost targets"</h2>
+        <table class="data"><thead><tr><th scope="col">"Feature"</th><th scope="col" class="num">"Target"</th></tr></thead><tbody>{targets}</tbody></table>
+        {target_form}
+        {threshold_form}
+    }
+}
+
+pub fn scorecard_page(viewer: &Viewer, p: ScorecardPage) -> String {
+    let notice = p
+        .notice
+        .clone()
+        .map(|n| view! { <p class="notice" role="status">{n}</p> });
+    let error = p
+        .error
+        .clone()
+        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
+    let picker = month_picker("/scorecard", p.month, &p.months);
+    let title = format!("Maturity scorecard · {}", p.month);
+    let cards = p
+        .org
+        .iter()
+        .chain(p.teams.iter())
+        .map(card_view)
+        .collect_view();
+    let body = render(view! {
+        <h1>{title}</h1>
+        {picker}
+        {notice}
+        {error}
+        {cards}
+        {history_view(&p)}
+        {forms(viewer, &p)}
+    });
+    document("Scorecard", Some(viewer), Nav::Scorecard, body)
+}
