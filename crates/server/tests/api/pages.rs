@@ -1237,3 +1237,35 @@ storage_test!(
         );
     }
 );
+
+storage_test!(team_budgets_show_on_the_showback_and_team_pages, |app| {
+    seed(&app).await;
+    // search spends 0.75 + 0.003 (5 days × 1M input + 1,000 output at gpt-4o-mini rates):
+    // a 0.50 budget is over; support's 100.00 is on track.
+    for (team, amount) in [("search", "0.50"), ("support", "100")] {
+        let r = app
+            .post("/api/v1/budgets", &app.finance_token)
+            .json(&json!({"month": MONTH, "team": team, "amount": amount}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    let mut b = Browser::signed_in(&app, Role::Viewer, &[]).await;
+    let page = b.get("/?month=2026-03").await;
+    assert!(page.body.contains(">Budget<"), "a budget column");
+    assert!(
+        page.body
+            .contains("$0.50 <span class=\"badge warn\">over</span>")
+            || page.body.contains(">over<"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("$100.00"), "{}", page.body);
+    let team_page = b.get("/teams/support?month=2026-03").await;
+    assert!(
+        team_page.body.contains("on track: month-end forecast"),
+        "{}",
+        team_page.body
+    );
+});

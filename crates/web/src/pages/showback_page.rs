@@ -32,6 +32,35 @@ pub struct ShowbackPage {
     pub descending: bool,
     /// Oldest first, up to 12 months ending with this one.
     pub history: Vec<MonthTotals>,
+    /// Team budgets of the month; the table shows a budget column when there is any.
+    pub budgets: std::collections::BTreeMap<String, TeamBudget>,
+}
+
+/// A team's budget for the month and where the month-end forecast puts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamBudget {
+    pub amount: Decimal,
+    pub month_end: Decimal,
+    /// "on track", "at risk" or "over".
+    pub status: String,
+}
+
+fn budget_cell(b: Option<&TeamBudget>, currency: &str) -> impl IntoView + use<> {
+    match b {
+        Some(b) => {
+            let class = if b.status == "on track" {
+                "badge"
+            } else {
+                "badge warn"
+            };
+            let title = format!("forecast {}", money(b.month_end, currency));
+            view! {
+                <td class="num" title=title>{money(b.amount, currency)}" "<span class=class>{b.status.clone()}</span></td>
+            }
+            .into_any()
+        }
+        None => view! { <td class="num muted">"–"</td> }.into_any(),
+    }
 }
 
 /// Columns the team table sorts by.
@@ -144,7 +173,9 @@ fn team_row(
     month: Month,
     currency: &str,
     palette: &Palette,
+    budget: Option<Option<&TeamBudget>>,
 ) -> impl IntoView + use<> {
+    let budget = budget.map(|b| budget_cell(b, currency));
     let href = format!("/teams/{}?month={month}", urlencode(&t.team));
     let swatch = format!("background:{}", palette.css(&t.team));
     let name = t.team.clone();
@@ -161,6 +192,7 @@ fn team_row(
         <tr class=row_class>
             <th scope="row"><span class="swatch" style=swatch aria-hidden="true"></span><a href=href>{name}</a></th>
             <td class="num strong">{money(t.blended_cost, currency)}</td>
+            {budget}
             <td class="num">{money(t.token_cost, currency)}</td>
             <td class="num">{money(t.overhead + t.commitment, currency)}</td>
             {change_cell(t, currency)}
@@ -331,11 +363,18 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
     let rows = sb
         .teams
         .iter()
-        .map(|t| team_row(t, month, &cur, &palette))
+        .map(|t| {
+            let budget = (!p.budgets.is_empty()).then(|| p.budgets.get(&t.team));
+            team_row(t, month, &cur, &palette, budget)
+        })
         .collect_view();
+    let has_budgets = !p.budgets.is_empty();
+    let budget_head = has_budgets.then(|| view! { <th scope="col" class="num">"Budget"</th> });
+    let budget_gap = || has_budgets.then(|| view! { <td></td> });
     let headers = view! {
         {sort_header("Team", SortKey::Team, &p, false)}
         {sort_header("Blended cost", SortKey::Blended, &p, true)}
+        {budget_head}
         {sort_header("Token cost", SortKey::TokenCost, &p, true)}
         {sort_header("Overhead & commitments", SortKey::Overhead, &p, true)}
         {sort_header("Change vs last month", SortKey::Change, &p, true)}
@@ -350,6 +389,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             <tr class="idle">
                 <th scope="row">"Idle commitment"</th>
                 <td class="num strong">{amount.clone()}</td>
+                {budget_gap()}
                 <td class="num">{money(Decimal::ZERO, &cur)}</td>
                 <td class="num">{amount}</td>
                 <td></td><td></td><td></td><td></td>
@@ -378,6 +418,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                 <tfoot><tr>
                     <th scope="row">"Total"</th>
                     <td class="num strong">{money(sb.org_total, &cur)}</td>
+                    {budget_gap()}
                     <td class="num">{money(sb.token_cost, &cur)}</td>
                     <td class="num">{money(sb.overhead + sb.commitment + sb.idle_commitment, &cur)}</td>
                     <td></td>

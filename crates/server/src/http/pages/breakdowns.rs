@@ -15,7 +15,7 @@ use tokentally_web::format::{count, money, share, signed_pct, tokens, unit_money
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Card, Chart, LinesTable, PlainTable, Section, breakdown_page,
 };
-use tokentally_web::pages::showback_page::urlencode;
+use tokentally_web::pages::showback_page::{TeamBudget, urlencode};
 
 use super::{OrPage, PageError, viewer_of};
 use crate::auth::session::PageUser;
@@ -46,6 +46,22 @@ fn lines_section(
         link_prefix,
         link_suffix: String::new(),
     })
+}
+
+/// The team's budget for the month and where the forecast puts it.
+fn budget_card(budget: &Option<TeamBudget>, currency: &str) -> Card {
+    match budget {
+        Some(b) => card(
+            "Budget",
+            money(b.amount, currency),
+            format!(
+                "{}: month-end forecast {}",
+                b.status,
+                money(b.month_end, currency)
+            ),
+        ),
+        None => card("Budget", "–".into(), "none set for the month".into()),
+    }
 }
 
 fn card(label: &str, value: String, sub: String) -> Card {
@@ -137,6 +153,9 @@ async fn team_model(
         )
     })?;
     let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    let budget = super::showback::team_budgets(state, user, ctx.month)
+        .await?
+        .remove(team);
     let previous = ctx.previous_showback(&cur);
     let before = previous.team(team).map(|t| {
         team_drilldown(
@@ -233,6 +252,7 @@ async fn team_model(
                     .unwrap_or_else(|| "–".into()),
                 format!("{} distinct users", count(drill.total.active_users)),
             ),
+            budget_card(&budget, &cur),
             card(
                 "Cost per business transaction",
                 drill

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tokentally_domain::month::Month;
 use tokentally_domain::showback::Showback;
 use tokentally_web::pages::showback_page::{
-    MonthTotals, ShowbackPage, SortKey, showback_page, sort_teams,
+    MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page, sort_teams,
 };
 
 use super::{OrPage, PageError, viewer_of};
@@ -114,7 +114,9 @@ pub async fn page(
     .map(|(month, by_team)| MonthTotals { month, by_team })
     .collect();
     let today = chrono::Utc::now().date_naive();
+    let budgets = team_budgets(&state, &user, sb.month).await?;
     let page = ShowbackPage {
+        budgets,
         month_to_date: sb.month.contains(today),
         forecast: forecast(&sb, today),
         showback: sb,
@@ -232,4 +234,39 @@ mod tests {
             (SortKey::Blended, true)
         );
     }
+}
+
+/// The month's team budgets with their status, when any is set (reading the days they need
+/// is skipped otherwise).
+pub async fn team_budgets(
+    state: &AppState,
+    user: &PageUser,
+    month: Month,
+) -> Result<std::collections::BTreeMap<String, TeamBudget>, PageError> {
+    if state
+        .store
+        .list_budgets(month)
+        .await
+        .or_page(user)?
+        .is_empty()
+    {
+        return Ok(Default::default());
+    }
+    let views = crate::governance::budgets(state, month, &user.principal)
+        .await
+        .or_page(user)?;
+    Ok(views
+        .into_iter()
+        .filter(|v| v.status.budget.scope == tokentally_domain::budget::Scope::Team)
+        .map(|v| {
+            (
+                v.status.budget.subject.clone(),
+                TeamBudget {
+                    amount: v.status.budget.amount,
+                    month_end: v.status.forecast.month_end,
+                    status: v.status.status.label().to_owned(),
+                },
+            )
+        })
+        .collect())
 }
