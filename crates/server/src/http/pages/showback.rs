@@ -209,33 +209,6 @@ pub async fn csv(
     Ok(csv.into_download(&format!("showback-{}.csv", sb.month)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sort_and_direction_are_checked() {
-        let q = ShowbackQuery {
-            sort: Some("requests".into()),
-            dir: Some("asc".into()),
-            ..Default::default()
-        };
-        assert_eq!(q.order().unwrap(), (SortKey::Requests, false));
-        assert!(
-            ShowbackQuery {
-                sort: Some("x".into()),
-                ..Default::default()
-            }
-            .order()
-            .is_err()
-        );
-        assert_eq!(
-            ShowbackQuery::default().order().unwrap(),
-            (SortKey::Blended, true)
-        );
-    }
-}
-
 /// The month's team budgets with their status, when any is set (reading the days they need
 /// is skipped otherwise).
 pub async fn team_budgets(
@@ -269,4 +242,31 @@ pub async fn team_budgets(
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_and_direction_are_checked() {
+        let q = ShowbackQuery {
+            sort: Some("requests".into()),
+            dir: Some("asc".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.order().unwrap(), (SortKey::Requests, false));
+        assert!(
+            ShowbackQuery {
+                sort: Some("x".into()),
+                ..Default::default()
+            }
+            .order()
+            .is_err()
+        );
+        assert_eq!(
+            ShowbackQuery::default().order().unwrap(),
+            (SortKey::Blended, true)
+        );
+    }
 }
