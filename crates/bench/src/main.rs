@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail, ensure};
 use sqlx::Connection;
 use tokentally_bench::generate::{MONTH, Workload};
+use tokentally_bench::profile::Profile;
 use tokentally_bench::reads::{self, Auth};
 use tokentally_bench::report::{self, DbResult, SizeResult};
 use tokentally_bench::server::{self, Db, FreshDb, Server};
@@ -39,11 +40,12 @@ struct Options {
     wrk_seconds: u32,
     server: Option<PathBuf>,
     postgres_url: String,
+    perf: bool,
 }
 
 const USAGE: &str = "usage: tokentally-bench [--events 1000000,10000000] [--db sqlite,postgres] \
 [--clients 4] [--quick] [--reads 20] [--connections 32] [--wrk-seconds 10] [--server PATH] \
-[--postgres-url URL]";
+[--postgres-url URL] [--perf]";
 
 impl Options {
     fn parse() -> anyhow::Result<Self> {
@@ -60,6 +62,7 @@ impl Options {
                 .ok()
                 .filter(|u| !u.is_empty())
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+            perf: false,
         };
         let mut events_given = false;
         let mut quick = false;
@@ -91,6 +94,7 @@ impl Options {
                 "--server" => o.server = Some(PathBuf::from(value()?)),
                 "--postgres-url" => o.postgres_url = value()?,
                 "--quick" => quick = true,
+                "--perf" => o.perf = true,
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -145,6 +149,7 @@ fn main() -> anyhow::Result<()> {
     }
     eprintln!("server binary: {}", setup.binary.display());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("bench-client")
         .enable_all()
         .build()?;
     let postgres_version = if options.databases.contains(&Db::Postgres) {
@@ -181,6 +186,12 @@ fn main() -> anyhow::Result<()> {
         postgres_version.as_deref(),
         duck_version.as_deref(),
     ));
+    for r in sizes.iter().flat_map(|s| &s.dbs) {
+        for p in &r.profiles {
+            out.push('\n');
+            out.push_str(p);
+        }
+    }
     println!("\n{out}");
     let path = target.join("bench-report.md");
     std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?;
@@ -265,6 +276,13 @@ async fn run_database(
         options.clients,
         srv.pid()
     );
+    let perf_dir = setup.data_dir.join("perf");
+    let perf_file = |phase: &str| perf_dir.join(format!("{}-{n}-{phase}.data", db.name()));
+    let mut profiles = Vec::new();
+    let profile = options
+        .perf
+        .then(|| Profile::start(&perf_file("ingest")))
+        .flatten();
     let run = ingest::ingest(
         &files.bodies,
         &srv.url("/api/v1/events"),
@@ -278,6 +296,10 @@ async fn run_database(
         run.per_second(),
         run.elapsed.as_secs_f64()
     );
+    if let Some(p) = profile {
+        let title = format!("{} ingest of {n} events", db.name());
+        profiles.push(p.finish(&title, srv.pid(), db == Db::Postgres));
+    }
     let rss_after_ingest = srv.peak_rss_bytes()?;
 
     let api = format!("/api/v1/showback?month={MONTH}");
@@ -308,8 +330,18 @@ async fn run_database(
         }
         Err(e) => Err(e.clone()),
     };
+    let profile = (options.perf && setup.wrk.is_ok())
+        .then(|| Profile::start(&perf_file("wrk")))
+        .flatten();
     let wrk_api = wrk_run(&api, &bearer);
     let wrk_page = wrk_run(&page, &cookie);
+    if let Some(p) = profile {
+        let title = format!(
+            "{} wrk on the showback API, then the page, at {n} events",
+            db.name()
+        );
+        profiles.push(p.finish(&title, srv.pid(), db == Db::Postgres));
+    }
     let peak_rss = srv.peak_rss_bytes()?;
     eprintln!("  peak RSS {:.0} MB", peak_rss as f64 / 1e6);
     srv.stop();
@@ -348,5 +380,6 @@ async fn run_database(
         rss_after_ingest,
         peak_rss,
         db_bytes,
+        profiles,
     })
 }

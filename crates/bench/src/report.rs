@@ -25,6 +25,8 @@ pub struct DbResult {
     pub rss_after_ingest: u64,
     pub peak_rss: u64,
     pub db_bytes: u64,
+    /// `--perf` summaries, markdown.
+    pub profiles: Vec<String>,
 }
 
 /// Everything measured at one size.
@@ -76,7 +78,7 @@ pub fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && i % 3 == s.len() % 3 {
             out.push(',');
         }
         out.push(c);
