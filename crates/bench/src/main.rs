@@ -267,7 +267,8 @@ async fn run_database(
         &["user", "add", "--email", FINANCE_EMAIL, "--role", "finance"],
         &[("TOKENTALLY_PASSWORD", FINANCE_PASSWORD)],
     )?;
-    let mut srv = Server::start(binary, &url).await?;
+    let log = setup.data_dir.join(format!("server-{}-{n}.log", db.name()));
+    let mut srv = Server::start(binary, &url, &log).await?;
     reads::map_keys(&srv.base, &admin_token).await?;
 
     eprintln!(

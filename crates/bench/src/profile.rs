@@ -50,7 +50,15 @@ impl Profile {
         let data = self.data.display().to_string();
         let report = |extra: &[&str], limit: usize| {
             let out = Command::new("perf")
-                .args(["report", "-i", &data, "--stdio", "-g", "none"])
+                .args([
+                    "report",
+                    "-i",
+                    &data,
+                    "--stdio",
+                    "-g",
+                    "none",
+                    "--no-children",
+                ])
                 .args(extra)
                 .output();
             match out {

@@ -225,7 +225,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `serve --bind 127.0.0.1:<free port>` and waits for `/healthz`.
-    pub async fn start(binary: &Path, db_url: &str) -> anyhow::Result<Server> {
+    /// Its log (warnings and errors, `RUST_LOG=warn`) goes to `log`.
+    pub async fn start(binary: &Path, db_url: &str, log: &Path) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -235,7 +236,10 @@ impl Server {
             .env("TOKENTALLY_DATABASE_URL", db_url)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::from(
+                std::fs::File::create(log)
+                    .with_context(|| format!("creating {}", log.display()))?,
+            ))
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
         let mut server = Server {
