@@ -10,6 +10,8 @@
 //! 127.0.0.1:0 (started as the API tests start it) receive N deterministic events for March 2026
 //! through `POST /api/v1/events`, in batches of 1,000 as JSON arrays serialized before the clock
 //! starts. After the last ingest run, the month's showback and one team's drill-down are timed.
+//! The events come from `tokentally_bench::generate` (crates/bench), which the benchmark
+//! command `tokentally-bench` also sends.
 //! PostgreSQL runs when `TOKENTALLY_BENCH_POSTGRES_URL` (or `TOKENTALLY_TEST_POSTGRES_URL`)
 //! names a server where databases may be created; each run creates a uniquely named database
 //! and drops it after. Results are printed as markdown tables. See docs/BENCHMARKS.md.
@@ -20,62 +22,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use chrono::{DateTime, NaiveDate, SecondsFormat};
 use reqwest::{Client, StatusCode};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::Connection;
+use tokentally_bench::generate::{BATCH, MAPPED_KEYS, MONTH, Workload, day, key_name, team_of};
 use tokentally_domain::attribution::KeyMapping;
 use tokentally_server::auth::Role;
 use tokentally_server::config::Config;
 use tokentally_server::startup::{Application, ensure_default_catalog};
 use tokentally_server::storage::Store;
 
-/// Events per request body.
-const BATCH: usize = 1_000;
-/// The month the events fall in, and that showback reads.
-const MONTH: &str = "2026-03";
 /// Untimed requests before each read measurement.
 const WARM_UP: usize = 3;
 /// The team whose drill-down is timed.
 const DRILLDOWN_TEAM: &str = "search";
-
-const TEAMS: [&str; 8] = [
-    "search", "support", "growth", "platform", "data", "sales", "legal", "research",
-];
-const FEATURES: [&str; 20] = [
-    "chat",
-    "summarize",
-    "classify",
-    "extract",
-    "translate",
-    "rerank",
-    "autocomplete",
-    "triage",
-    "draft-reply",
-    "sql-assist",
-    "code-review",
-    "contract-scan",
-    "lead-score",
-    "faq",
-    "onboarding",
-    "digest",
-    "moderation",
-    "tagging",
-    "agent",
-    "eval",
-];
-/// (provider, model), all in the shipped catalog.
-const MODELS: [(&str, &str); 4] = [
-    ("openai", "gpt-4o"),
-    ("openai", "gpt-4o-mini"),
-    ("anthropic", "claude-3-5-sonnet-20241022"),
-    ("anthropic", "claude-3-5-haiku-20241022"),
-];
-const KEYS: u64 = 30;
-/// Keys below this are mapped to their team (attribution by key mapping) and send no team tag.
-const MAPPED_KEYS: u64 = 10;
-/// Keys from this one on send no team at all (Unallocated).
-const UNOWNED_KEYS_FROM: u64 = 27;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -171,172 +131,6 @@ fn parse_count(s: &str) -> anyhow::Result<usize> {
         .with_context(|| format!("`{s}` is not a count"))?;
     ensure!(n > 0, "`{s}` must be at least 1");
     Ok(n)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic events
-
-/// SplitMix64: small, fast, and the same sequence on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True `per_mille` times in a thousand.
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-}
-
-/// The key's name; its team, environment, features and models follow from its number.
-fn key_name(key: u64) -> String {
-    format!("key-{key:02}")
-}
-
-fn team_of(key: u64) -> &'static str {
-    TEAMS[(key % TEAMS.len() as u64) as usize]
-}
-
-/// What the events look like: how many, over which month, with how many users.
-struct Workload {
-    events: usize,
-    users: u64,
-    start_ms: i64,
-    month_ms: i64,
-}
-
-impl Workload {
-    fn new(events: usize, users: u64) -> Self {
-        let start_ms = day("2026-03-01").and_hms_opt(0, 0, 0).unwrap();
-        let end_ms = day("2026-04-01").and_hms_opt(0, 0, 0).unwrap();
-        let start_ms = start_ms.and_utc().timestamp_millis();
-        Workload {
-            events,
-            users,
-            start_ms,
-            month_ms: end_ms.and_utc().timestamp_millis() - start_ms,
-        }
-    }
-
-    /// The request bodies: the events as JSON arrays of [`BATCH`], serialized up front.
-    fn request_bodies(&self) -> Vec<Vec<u8>> {
-        let n = self.events;
-        (0..n)
-            .step_by(BATCH)
-            .map(|first| {
-                let batch: Vec<Value> = (first..(first + BATCH).min(n))
-                    .map(|i| self.event(i))
-                    .collect();
-                serde_json::to_vec(&batch).expect("events serialize")
-            })
-            .collect()
-    }
-
-    /// Event `i`, spread evenly over the month in order (as a gateway would send them).
-    ///
-    /// Cardinality: 30 keys × 3 features × 2 models × 4 outcomes (+ a few batch-tier and
-    /// long-context calls) per day, so the month's rollups stay in the tens of thousands
-    /// however many events there are. One block of ten consecutive calls in five is an agent
-    /// run (one workflow, one key). Each call's user is drawn from one pool shared by all keys.
-    fn event(&self, i: usize) -> Value {
-        let mut rng = Rng(0x7045_11E7_A11E ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
-        let block = (i / 10) as u64;
-        let mut block_rng = Rng(block.wrapping_mul(0x9E37_79B9));
-        let workflow = block_rng.chance(200);
-        let key = if workflow {
-            block_rng.below(KEYS)
-        } else {
-            rng.below(KEYS)
-        };
-        let (provider, model) = MODELS[((key + u64::from(rng.chance(300))) % 4) as usize];
-        let feature = FEATURES[((key + 7 * rng.below(3)) % FEATURES.len() as u64) as usize];
-        let offset = (i as i64) * self.month_ms / self.events as i64 + rng.below(60_000) as i64;
-        let ts = self.start_ms + offset.min(self.month_ms - 1);
-
-        let mut e = Map::new();
-        e.insert("id".into(), format!("bench-{i:09}").into());
-        e.insert("timestamp".into(), rfc3339(ts).into());
-        e.insert("provider".into(), provider.into());
-        e.insert("model".into(), model.into());
-        e.insert("api_key".into(), key_name(key).into());
-        if (MAPPED_KEYS..UNOWNED_KEYS_FROM).contains(&key) {
-            e.insert("team".into(), team_of(key).into());
-        }
-        e.insert("feature".into(), feature.into());
-        let env = if key % 5 == 0 {
-            "staging"
-        } else {
-            "production"
-        };
-        e.insert("environment".into(), env.into());
-        let user = rng.below(self.users.max(1));
-        if self.users > 0 {
-            e.insert("user".into(), format!("user-{user}").into());
-        }
-        insert_tokens(&mut e, &mut rng);
-        if rng.chance(50) {
-            e.insert("service_tier".into(), "batch".into());
-        }
-        e.insert("outcome".into(), outcome(&mut rng).into());
-        if workflow {
-            e.insert("workflow_id".into(), format!("wf-{block:08}").into());
-        }
-        e.insert("latency_ms".into(), rng.between(200, 20_000).into());
-        Value::Object(e)
-    }
-}
-
-/// Input, cached input and output tokens; two calls in a thousand exceed 128k input.
-fn insert_tokens(e: &mut Map<String, Value>, rng: &mut Rng) {
-    let input = if rng.chance(2) {
-        rng.between(130_000, 190_000)
-    } else {
-        rng.between(200, 8_000)
-    };
-    let cached = if rng.chance(400) {
-        rng.below(input / 2)
-    } else {
-        0
-    };
-    e.insert("input_tokens".into(), input.into());
-    e.insert("cached_input_tokens".into(), cached.into());
-    e.insert("output_tokens".into(), rng.between(20, 1_500).into());
-}
-
-/// 85 % success, 7 % failure, 5 % retry, 3 % unknown.
-fn outcome(rng: &mut Rng) -> &'static str {
-    match rng.below(100) {
-        0..85 => "success",
-        85..92 => "failure",
-        92..97 => "retry",
-        _ => "unknown",
-    }
-}
-
-fn rfc3339(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .expect("a time in range")
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().expect("a valid date")
 }
 
 // ---------------------------------------------------------------------------------------------
