@@ -162,7 +162,7 @@ impl Current {
         .to_string();
         format!(
             "{},\"statement\":{}}}",
-            envelope.trim_end_matches('}'),
+            envelope.strip_suffix('}').unwrap_or(&envelope),
             self.content
         )
     }
