@@ -496,7 +496,7 @@ mod tests {
 
     #[test]
     fn a_reported_cost_written_as_a_number_keeps_every_digit() {
-        // 20 significant digits: more than an f64 holds.
+        // 20 significant digits: more than a binary double keeps.
         let text = r#"{"id": "c", "timestamp": "2026-03-01T00:00:00Z", "provider": "openai",
             "model": "gpt-4o", "reported_cost": 0.12345678901234567891}"#;
         let v: Value = serde_json::from_str(text).unwrap();

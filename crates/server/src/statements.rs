@@ -111,24 +111,20 @@ async fn late_by_team(
     if late.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let (belongs, rows): (Vec<Month>, Vec<_>) = late.into_iter().unzip();
-    let ledger = Ledger::new(&rows, &ctx.data.discounts, &ctx.attributor, &ctx.book);
-    // Each ledger row keeps its input's position, so the month it belongs to is at hand.
-    let index: std::collections::HashMap<*const _, Month> = rows
-        .iter()
-        .zip(&belongs)
-        .map(|(r, m)| (r as *const _, *m))
-        .collect();
-    let sums = ledger.summarize(|r| {
-        let m = index.get(&(r.row as *const _)).copied()?;
-        Some((r.owner.team.clone(), m))
-    });
+    // Priced per month they belong to (rarely more than one), then per team.
+    let mut by_month: BTreeMap<Month, Vec<_>> = BTreeMap::new();
+    for (belongs_to, row) in late {
+        by_month.entry(belongs_to).or_default().push(row);
+    }
     let mut out: BTreeMap<String, Vec<LateUsage>> = BTreeMap::new();
-    for ((team, belongs_to), s) in sums {
-        out.entry(team).or_default().push(LateUsage {
-            belongs_to,
-            token_cost: s.token_cost(),
-        });
+    for (belongs_to, rows) in &by_month {
+        let ledger = Ledger::new(rows, &ctx.data.discounts, &ctx.attributor, &ctx.book);
+        for (team, s) in ledger.summarize(|r| Some(r.owner.team.clone())) {
+            out.entry(team).or_default().push(LateUsage {
+                belongs_to: *belongs_to,
+                token_cost: s.token_cost(),
+            });
+        }
     }
     Ok(out)
 }

@@ -69,18 +69,24 @@ pub async fn post(
 ) -> Result<(StatusCode, Json<Overhead>), ApiError> {
     principal.require(&[Role::Admin, Role::Finance])?;
     let o = body.into_overhead()?;
-    let before = state.store.set_overhead(&o).await?;
+    record(&state, &principal.name, &o).await?;
+    Ok((StatusCode::CREATED, Json(o)))
+}
+
+/// Stores a month's overhead (replacing the category's earlier amount) and audits it.
+pub async fn record(state: &AppState, actor: &str, o: &Overhead) -> Result<(), ApiError> {
+    let before = state.store.set_overhead(o).await?;
     state
         .store
         .add_audit(
-            &principal.name,
+            actor,
             "overhead.set",
             &format!("overhead:{}:{}", o.month, o.category),
             before.map(|b| serde_json::to_value(b).unwrap_or_default()),
-            Some(serde_json::to_value(&o).unwrap_or_default()),
+            Some(serde_json::to_value(o).unwrap_or_default()),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(o)))
+    Ok(())
 }
 
 pub async fn list(

@@ -90,39 +90,13 @@ fn cache_creation(v: Option<&Value>, at: &str) -> Result<u64, String> {
 
 /// Usage report pages: one page, an array of pages, or pages as JSON lines.
 pub fn parse_usage_report(body: &[u8], now: DateTime<Utc>) -> Result<ParsedBatch, BodyError> {
-    let mut c = Collector::new(now);
-    for item in json_items(body)? {
-        let page = match item.and_then(|raw| object(&raw)) {
-            Ok(p) => p,
-            Err(e) => {
-                c.reject(None, e);
-                continue;
-            }
-        };
-        let Some(Value::Array(buckets)) = page.get("data") else {
-            c.reject(
-                None,
-                "expected a usage report page: {\"data\": [{\"starting_at\", \"ending_at\", \"results\"}]}",
-            );
-            continue;
-        };
-        for bucket in buckets {
-            let Some(Value::Array(results)) = bucket.get("results") else {
-                c.reject(None, "a bucket needs `starting_at` and a `results` array");
-                continue;
-            };
-            for result in results {
-                match result.as_object() {
-                    Some(row) => {
-                        // Mapping failures have no id yet; the collector names invalid events.
-                        c.row(None, report_row(bucket, row));
-                    }
-                    None => c.reject(None, "a result must be an object"),
-                }
-            }
-        }
-    }
-    Ok(c.finish())
+    common::usage_pages(
+        body,
+        now,
+        "expected a usage report page: {\"data\": [{\"starting_at\", \"ending_at\", \"results\"}]}",
+        "a bucket needs `starting_at` and a `results` array",
+        report_row,
+    )
 }
 
 /// Token counts of a report row; every other field is a grouping dimension.

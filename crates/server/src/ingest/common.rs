@@ -480,6 +480,47 @@ fn clip_id(s: &str) -> String {
     s.chars().take(128).collect()
 }
 
+/// Pages of a provider's usage export (one page, an array of pages, or pages as JSON lines),
+/// each `{"data": [bucket, ...]}` with a bucket's rows in `results`: every row is mapped by
+/// `row` with its bucket; what does not have that shape is refused with `expected` or
+/// `bucket_shape`.
+pub fn usage_pages(
+    body: &[u8],
+    now: DateTime<Utc>,
+    expected: &str,
+    bucket_shape: &str,
+    row: impl Fn(&Value, &Map<String, Value>) -> Result<Option<Native>, String>,
+) -> Result<ParsedBatch, BodyError> {
+    let mut c = Collector::new(now);
+    for item in json_items(body)? {
+        let page = match item.and_then(|raw| object(&raw)) {
+            Ok(p) => p,
+            Err(e) => {
+                c.reject(None, e);
+                continue;
+            }
+        };
+        let Some(Value::Array(buckets)) = page.get("data") else {
+            c.reject(None, expected);
+            continue;
+        };
+        for bucket in buckets {
+            let Some(Value::Array(results)) = bucket.get("results") else {
+                c.reject(None, bucket_shape);
+                continue;
+            };
+            for result in results {
+                match result.as_object() {
+                    // Mapping failures have no id yet; the collector names invalid events.
+                    Some(r) => c.row(None, row(bucket, r)),
+                    None => c.reject(None, "a result must be an object"),
+                }
+            }
+        }
+    }
+    Ok(c.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,42 +115,13 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
 
 /// Usage API pages: one page, an array of pages, or pages as JSON lines.
 pub fn parse_usage_pages(body: &[u8], now: DateTime<Utc>) -> Result<ParsedBatch, BodyError> {
-    let mut c = Collector::new(now);
-    for item in json_items(body)? {
-        let page = match item.and_then(|raw| object(&raw)) {
-            Ok(p) => p,
-            Err(e) => {
-                c.reject(None, e);
-                continue;
-            }
-        };
-        let Some(Value::Array(buckets)) = page.get("data") else {
-            c.reject(
-                None,
-                "expected a Usage API page: {\"object\": \"page\", \"data\": [buckets]}",
-            );
-            continue;
-        };
-        for bucket in buckets {
-            let results = match bucket.get("results") {
-                Some(Value::Array(r)) => r.as_slice(),
-                _ => {
-                    c.reject(None, "a bucket needs `start_time` and a `results` array");
-                    continue;
-                }
-            };
-            for result in results {
-                match result.as_object() {
-                    Some(row) => {
-                        // Mapping failures have no id yet; the collector names invalid events.
-                        c.row(None, usage_row(bucket, row));
-                    }
-                    None => c.reject(None, "a result must be an object"),
-                }
-            }
-        }
-    }
-    Ok(c.finish())
+    common::usage_pages(
+        body,
+        now,
+        "expected a Usage API page: {\"object\": \"page\", \"data\": [buckets]}",
+        "a bucket needs `start_time` and a `results` array",
+        usage_row,
+    )
 }
 
 /// The token and request counts of a usage row; every other field is a grouping dimension.

@@ -22,7 +22,7 @@ use crate::auth::session::PageUser;
 use crate::error::ApiError;
 use crate::http::MonthQuery;
 use crate::http::commitments::{NewCommitment, NewDiscount, record_commitment, record_discount};
-use crate::http::overheads::NewOverhead;
+use crate::http::overheads::{NewOverhead, record};
 use crate::reports::MonthContext;
 use crate::startup::AppState;
 
@@ -275,25 +275,10 @@ pub async fn post_overhead(
         Ok(o) => o,
         Err(e) => return invalid(&state, &user, month, forms, &e).await,
     };
-    record_overhead(&state, &user.principal.name, &o)
+    record(&state, &user.principal.name, &o)
         .await
         .or_page(&user)?;
     Ok(saved(month, "overhead"))
-}
-
-async fn record_overhead(state: &AppState, actor: &str, o: &Overhead) -> Result<(), ApiError> {
-    let before = state.store.set_overhead(o).await?;
-    state
-        .store
-        .add_audit(
-            actor,
-            "overhead.set",
-            &format!("overhead:{}:{}", o.month, o.category),
-            before.map(|b| serde_json::to_value(b).unwrap_or_default()),
-            Some(serde_json::to_value(o).unwrap_or_default()),
-        )
-        .await?;
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -322,7 +307,7 @@ pub async fn copy_overheads(
             continue;
         }
         let copy = Overhead { month, ..o };
-        record_overhead(&state, &user.principal.name, &copy)
+        record(&state, &user.principal.name, &copy)
             .await
             .or_page(&user)?;
     }
