@@ -94,9 +94,12 @@ impl Timed {
 }
 
 /// `warm_up` untimed GETs of `url`, then `reads` timed ones, one at a time; each must be 200.
+/// `fresh` sends `Cache-Control: no-cache`, so the server computes each answer anew instead
+/// of answering with the one it kept.
 pub async fn time_gets(
     url: &str,
     auth: &Auth,
+    fresh: bool,
     warm_up: usize,
     reads: usize,
 ) -> anyhow::Result<Timed> {
@@ -110,6 +113,11 @@ pub async fn time_gets(
         let request = match auth {
             Auth::Bearer(t) => request.bearer_auth(t),
             Auth::Cookie(c) => request.header(header::COOKIE, c),
+        };
+        let request = if fresh {
+            request.header(header::CACHE_CONTROL, "no-cache")
+        } else {
+            request
         };
         let started = Instant::now();
         let response = request.send().await?;

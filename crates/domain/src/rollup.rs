@@ -298,6 +298,51 @@ impl WorkflowRow {
     }
 }
 
+/// Workflows that end alike: the same day of their final call, final-call dimensions and
+/// outcome. Showback and drill-downs count workflows, and need no more than these sums, which
+/// storage keeps up to date as calls arrive; so a month's reads do not grow with its workflows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkflowGroup {
+    /// The day of the final calls (or the first day of a stretch of days, as rollups).
+    pub day: NaiveDate,
+    #[serde(skip)]
+    pub dims: Dims,
+    /// The workflows' outcome: explicit if one was set, else the final call's.
+    pub outcome: Outcome,
+    pub workflows: u64,
+    pub calls: u64,
+    /// Input tokens of the first and of the final call, summed over the group's workflows of
+    /// two calls or more (how far their context grew).
+    pub first_input: u64,
+    pub last_input: u64,
+}
+
+impl WorkflowGroup {
+    /// A group of one workflow.
+    pub fn of(w: &WorkflowRow) -> Self {
+        let multi_call = w.calls > 1;
+        WorkflowGroup {
+            day: w.day,
+            dims: w.dims.clone(),
+            outcome: w.outcome(),
+            workflows: 1,
+            calls: w.calls,
+            first_input: if multi_call { w.first_input } else { 0 },
+            last_input: if multi_call { w.last_input } else { 0 },
+        }
+    }
+
+    /// How many of the group's workflows completed: all of them when their outcome is
+    /// success, none otherwise.
+    pub fn completed(&self) -> u64 {
+        if self.outcome == Outcome::Success {
+            self.workflows
+        } else {
+            0
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use crate::discount::{self, Discount};
 use crate::event::{Outcome, ServiceTier};
 use crate::month::Month;
 use crate::pricing::{Cost, price};
-use crate::rollup::{RollupKey, RollupTotals, UserDay, WorkflowRow};
+use crate::rollup::{RollupKey, RollupTotals, UserDay, WorkflowGroup};
 use crate::tokens::TokenCounts;
 use crate::transaction::BusinessTransactions;
 use crate::unit_economics::{unit_cost, workflow_stats};
@@ -41,7 +41,8 @@ pub struct UsageRow {
 #[derive(Debug, Clone, Default)]
 pub struct MonthData {
     pub rows: Vec<UsageRow>,
-    pub workflows: Vec<WorkflowRow>,
+    /// The month's workflows, grouped by how they ended.
+    pub workflows: Vec<WorkflowGroup>,
     pub overheads: Vec<Overhead>,
     pub users: Vec<UserDay>,
     pub commitments: Vec<Commitment>,
@@ -221,7 +222,7 @@ impl<'a> Ledger<'a> {
 /// outcome (explicit, else their final call's) is success, attributed as their final call.
 pub fn successes<K: Ord + Clone + std::hash::Hash>(
     summaries: &BTreeMap<K, Summary>,
-    workflows: &[WorkflowRow],
+    workflows: &[WorkflowGroup],
     attributor: &Attributor,
     key: impl Fn(&Point<'_>) -> Option<K>,
 ) -> BTreeMap<K, u64> {

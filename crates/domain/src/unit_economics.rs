@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::attribution::{Attribution, Attributor, Basis};
 use crate::event::Outcome;
 use crate::month::Month;
-use crate::rollup::WorkflowRow;
+use crate::rollup::{WorkflowGroup, WorkflowRow};
 use crate::showback::Point;
 use crate::transaction::BusinessTransactions;
 
@@ -53,14 +53,12 @@ pub struct WorkflowStats {
 }
 
 impl WorkflowStats {
-    fn add(&mut self, w: &WorkflowRow) {
-        self.workflows += 1;
-        self.completed += u64::from(w.completed());
-        self.calls += w.calls;
-        if w.calls > 1 {
-            self.first_input += w.first_input;
-            self.last_input += w.last_input;
-        }
+    fn add(&mut self, g: &WorkflowGroup) {
+        self.workflows += g.workflows;
+        self.completed += g.completed();
+        self.calls += g.calls;
+        self.first_input += g.first_input;
+        self.last_input += g.last_input;
     }
 
     /// Agent loop factor: calls per workflow, two decimal places.
@@ -85,7 +83,7 @@ impl WorkflowStats {
 
 /// Workflow statistics per group; `key` sees each workflow's owner and its final call.
 pub fn workflow_stats<K: Ord>(
-    workflows: &[WorkflowRow],
+    workflows: &[WorkflowGroup],
     attributor: &Attributor,
     key: impl Fn(&Point<'_>) -> Option<K>,
 ) -> BTreeMap<K, WorkflowStats> {
@@ -100,7 +98,7 @@ pub fn workflow_stats<K: Ord>(
             model: &d.model,
             api_key: &d.api_key,
             day: w.day,
-            outcome: w.outcome(),
+            outcome: w.outcome,
         };
         if let Some(k) = key(&p) {
             out.entry(k).or_default().add(w);

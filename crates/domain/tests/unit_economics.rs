@@ -75,13 +75,15 @@ fn an_explicit_workflow_outcome_overrides_its_final_call() {
     assert_eq!(march(&data).successful_outcomes, 1, "only w-ok succeeded");
 
     // The client knows better: w-fail was recovered, w-ok's answer was wrong.
-    for w in &mut data.workflows {
+    let mut workflows = workflow_rows(&events);
+    for w in &mut workflows {
         w.explicit_outcome = Some(if w.workflow_id == "w-fail" {
             Outcome::Success
         } else {
             Outcome::Failure
         });
     }
+    data.workflows = workflow_groups(&workflows);
     let sb = march(&data);
     assert_eq!(sb.successful_outcomes, 1);
     let d = drill(&data);
@@ -91,9 +93,10 @@ fn an_explicit_workflow_outcome_overrides_its_final_call() {
     assert_eq!(d.total.cost_per_workflow_completion, Some(dec!(2.10)));
 
     // Both failed: nothing succeeded, the cost stays.
-    for w in &mut data.workflows {
+    for w in &mut workflows {
         w.explicit_outcome = Some(Outcome::Failure);
     }
+    data.workflows = workflow_groups(&workflows);
     let a = team(&march(&data), "agents").clone();
     assert_eq!((a.successful_outcomes, a.token_cost), (0, dec!(2.10)));
     assert_eq!(a.cost_per_successful_outcome, None);

@@ -12,6 +12,7 @@ pub mod http;
 pub mod ingest;
 pub mod reports;
 pub mod router;
+pub mod showback_cache;
 pub mod startup;
 pub mod statements;
 pub mod storage;

@@ -9,6 +9,7 @@ use tokentally_domain::showback::{self, FeatureDrilldown, Showback, TeamDrilldow
 use tokio::sync::RwLock;
 
 use crate::auth::Principal;
+pub use crate::showback_cache::ShowbackCache;
 use crate::storage::{Store, StoreError};
 
 /// The price book, rebuilt only when the stored cards change (several servers may share a
@@ -44,7 +45,43 @@ pub async fn attributor(store: &Store) -> Result<Attributor, StoreError> {
     Ok(Attributor::new(mappings, rules).with_aliases(aliases))
 }
 
+/// The month's showback for everyone (narrow it with [`restrict`]). It is computed once per
+/// data version and kept (see [`ShowbackCache`]); `fresh` computes it anew, past the cache.
 pub async fn showback(
+    store: &Store,
+    prices: &PriceBookCache,
+    showbacks: &ShowbackCache,
+    month: Month,
+    currency: &str,
+    fresh: bool,
+) -> Result<Showback, StoreError> {
+    if fresh {
+        return compute_showback(store, prices, month, currency).await;
+    }
+    let version = store.data_version().await?;
+    showback_at(store, prices, showbacks, version, month, currency).await
+}
+
+/// The month's showback as kept at `version`, computed when it is not.
+async fn showback_at(
+    store: &Store,
+    prices: &PriceBookCache,
+    showbacks: &ShowbackCache,
+    version: i64,
+    month: Month,
+    currency: &str,
+) -> Result<Showback, StoreError> {
+    let kept = showbacks
+        .get_or_compute(
+            version,
+            month,
+            compute_showback(store, prices, month, currency),
+        )
+        .await?;
+    Ok(Showback::clone(&kept))
+}
+
+async fn compute_showback(
     store: &Store,
     prices: &PriceBookCache,
     month: Month,
@@ -219,17 +256,18 @@ pub fn restrict(principal: &Principal, sb: &mut Showback) {
     sb.previous_org_total = None;
 }
 
-/// Blended cost per team for each of the `n` months ending with `last`, oldest first.
+/// Blended cost per team for each of the `n` months ending with `last`, oldest first: each
+/// month's showback, so kept ones are reused.
 pub async fn history(
     store: &Store,
     prices: &PriceBookCache,
+    showbacks: &ShowbackCache,
     last: Month,
     n: usize,
     currency: &str,
     principal: &Principal,
 ) -> Result<Vec<(Month, Vec<(String, rust_decimal::Decimal)>)>, StoreError> {
-    let book = prices.get(store).await?;
-    let attributor = attributor(store).await?;
+    let version = store.data_version().await?;
     let mut months = vec![last];
     while months.len() < n {
         let m = months.last().copied().unwrap_or(last).previous();
@@ -238,8 +276,7 @@ pub async fn history(
     months.reverse();
     let mut out = Vec::with_capacity(n);
     for m in months {
-        let data = store.month_costs(m).await?;
-        let mut sb = showback::showback(m, currency, &data, None, &book, &attributor);
+        let mut sb = showback_at(store, prices, showbacks, version, m, currency).await?;
         restrict(principal, &mut sb);
         out.push((
             m,

@@ -256,6 +256,12 @@ pub fn router(state: AppState) -> Router {
         ))
         // A bug must cost one request a 500, never the connection or the process.
         .layer(CatchPanicLayer::new())
+        // Outside the timeout and the panic guard: a change committed by a handler that then
+        // timed out or panicked still moves the version.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::data_version::bump_after_changes,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::http::metrics::Metrics;
-use crate::reports::PriceBookCache;
+use crate::reports::{PriceBookCache, ShowbackCache};
 use crate::storage::Store;
 
 /// The LiteLLM price file shipped as the default catalog.
@@ -19,6 +19,7 @@ pub const DEFAULT_CATALOG: &[u8] = include_bytes!("../../../assets/litellm-model
 pub struct AppState {
     pub store: Store,
     pub prices: PriceBookCache,
+    pub showbacks: ShowbackCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
 }
@@ -28,6 +29,7 @@ impl AppState {
         Self {
             store,
             prices: PriceBookCache::default(),
+            showbacks: ShowbackCache::default(),
             config: Arc::new(config),
             metrics: Arc::default(),
         }

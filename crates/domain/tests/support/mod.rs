@@ -14,7 +14,7 @@ use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::event::{ServiceTier, UsageEvent};
 use tokentally_domain::month::Month;
 use tokentally_domain::price_card::{PriceCard, Rates};
-use tokentally_domain::rollup::{WorkflowRow, fold, fold_workflows};
+use tokentally_domain::rollup::{WorkflowGroup, WorkflowRow, fold, fold_workflows};
 use tokentally_domain::showback::{MonthData, Showback, TeamShowback, UsageRow};
 use tokentally_domain::tokens::TokenCounts;
 
@@ -44,10 +44,7 @@ pub fn month_data(events: &[UsageEvent], overheads: Vec<Overhead>) -> MonthData 
         .into_iter()
         .map(|(key, totals)| UsageRow { key, totals })
         .collect();
-    let workflows = fold_workflows(events)
-        .into_iter()
-        .map(|(workflow_id, d)| WorkflowRow::of(workflow_id, d))
-        .collect();
+    let workflows = workflow_groups(&workflow_rows(events));
     MonthData {
         rows,
         workflows,
@@ -57,6 +54,20 @@ pub fn month_data(events: &[UsageEvent], overheads: Vec<Overhead>) -> MonthData 
             .collect(),
         ..MonthData::default()
     }
+}
+
+/// The workflows storage would hold for these events, before any explicit outcome.
+pub fn workflow_rows(events: &[UsageEvent]) -> Vec<WorkflowRow> {
+    fold_workflows(events)
+        .into_iter()
+        .map(|(workflow_id, d)| WorkflowRow::of(workflow_id, d))
+        .collect()
+}
+
+/// Workflows as showback reads them: one group each (storage sums alike ones, which counts
+/// the same).
+pub fn workflow_groups(rows: &[WorkflowRow]) -> Vec<WorkflowGroup> {
+    rows.iter().map(WorkflowGroup::of).collect()
 }
 
 pub fn card(provider: &str, model: &str, from: &str, rates: Rates) -> PriceCard {

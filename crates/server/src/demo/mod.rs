@@ -50,7 +50,15 @@ async fn seed_budgets(store: &Store, spec: &generate::DemoSpec) -> anyhow::Resul
     let prices = crate::reports::PriceBookCache::default();
     let last = spec.last_month;
     for month in [last.previous(), last] {
-        let basis = crate::reports::showback(store, &prices, month.previous(), "USD").await?;
+        let basis = crate::reports::showback(
+            store,
+            &prices,
+            &crate::reports::ShowbackCache::default(),
+            month.previous(),
+            "USD",
+            true,
+        )
+        .await?;
         for (i, t) in basis
             .teams
             .iter()

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod budgets;
 pub mod commitments;
 pub mod csv;
+pub mod data_version;
 pub mod events;
 pub mod health;
 pub mod key_mappings;

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
 use tokentally_domain::showback::{FeatureDrilldown, TeamDrilldown};
 
 use super::MonthQuery;
@@ -12,16 +13,25 @@ use crate::reports;
 use crate::startup::AppState;
 
 /// The month's showback; each team row carries its `budget` (amount, forecast, status) or
-/// `null`.
+/// `null`. It is kept until the data changes; a request with `Cache-Control: no-cache` has it
+/// computed anew.
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     principal.require_read()?;
     let month = q.month()?;
-    let mut sb =
-        reports::showback(&state.store, &state.prices, month, &state.config.currency).await?;
+    let mut sb = reports::showback(
+        &state.store,
+        &state.prices,
+        &state.showbacks,
+        month,
+        &state.config.currency,
+        asks_for_fresh(&headers),
+    )
+    .await?;
     reports::restrict(&principal, &mut sb);
     let budgets = if state.store.list_budgets(month).await?.is_empty() {
         Vec::new()
@@ -106,4 +116,20 @@ pub async fn feature(
             "feature `{feature}` of team `{team}` has no usage in {month}"
         ))
     })
+}
+
+/// Whether the request says `Cache-Control: no-cache` (or `no-store`): answer from the data,
+/// not from what was kept.
+pub(crate) fn asks_for_fresh(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| {
+            matches!(
+                d.trim().to_ascii_lowercase().as_str(),
+                "no-cache" | "no-store"
+            )
+        })
 }

@@ -223,6 +223,9 @@ impl Store {
         if !closed.is_empty() {
             note_late_events(&mut tx, &stored, &closed).await?;
         }
+        if !stored.is_empty() {
+            super::data_version::bump_in(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(stored.len())
     }

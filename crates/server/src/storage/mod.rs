@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod commitments;
+mod data_version;
 mod events;
 mod governance;
 mod mappings;
@@ -132,6 +133,9 @@ pub struct Store {
     /// SQLite takes one writer at a time; queueing writers here instead of in SQLite's busy
     /// handler keeps ingest fair and free of `SQLITE_BUSY`.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Month reads in flight at once. Each materialises a month of rows; past the cores more
+    /// at once only add memory and hold pool connections (see [`Store::month_read`]).
+    month_reads: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -199,6 +203,9 @@ impl Store {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            month_reads: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            )),
         })
     }
 
@@ -251,6 +258,15 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// A turn to read a month: held for the whole of one month read and never while asking
+    /// for another, so reads in one request cannot wait on each other.
+    async fn month_read(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.month_reads
+            .acquire()
+            .await
+            .expect("the month-read semaphore is never closed")
     }
 
     /// Holds the single-writer lock on SQLite; a no-op guard on PostgreSQL.

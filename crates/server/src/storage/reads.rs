@@ -1,8 +1,10 @@
-//! What showback reads: a month's rollups, workflows and overheads.
+//! What showback reads: a month's rollups, workflow groups and overheads.
 
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::UserDay;
 use tokentally_domain::showback::{MonthData, UsageRow};
+
+use sqlx::any::AnyRow;
 
 use super::rows::{day, dims, opt_text, text, usage_row};
 use super::{Store, StoreError};
@@ -21,10 +23,11 @@ const ROLLUP_SUMS: &[&str] = &[
 impl Store {
     /// Everything stored for the month, its daily rows and users included: for drill-downs.
     pub async fn month_data(&self, month: Month) -> Result<MonthData, StoreError> {
+        let _turn = self.month_read().await;
         Ok(MonthData {
             rows: self.list_rollups(month).await?,
             users: self.list_user_days(month).await?,
-            workflows: self.list_workflows(month).await?,
+            workflows: self.list_workflow_groups(month).await?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -33,9 +36,10 @@ impl Store {
     /// Everything but the users: for showback and the pages that show no active-user counts
     /// (users are many; counting them belongs to the drill-downs).
     pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
+        let _turn = self.month_read().await;
         Ok(MonthData {
             rows: self.list_rollups_by_stretch(month).await?,
-            workflows: self.list_workflows(month).await?,
+            workflows: self.list_workflow_groups_by_stretch(month).await?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -45,6 +49,7 @@ impl Store {
     /// (no workflows or users, so no outcomes or active users). For trends and changes
     /// against an earlier month.
     pub async fn month_costs(&self, month: Month) -> Result<MonthData, StoreError> {
+        let _turn = self.month_read().await;
         Ok(MonthData {
             rows: self.list_rollups_by_stretch(month).await?,
             ..self.month_terms(month).await?
@@ -67,8 +72,33 @@ impl Store {
     /// the daily ones, from about a thirtieth of the rows. Each row's `day` is the first day of
     /// its stretch; views by day must read [`Store::list_rollups`].
     pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
+        let sums: Vec<String> = ROLLUP_SUMS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        let rows = self
+            .by_stretch(
+                month,
+                "provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow",
+                &sums.join(", "),
+                "usage_rollups",
+                "",
+            )
+            .await?;
+        rows.iter().map(usage_row).collect()
+    }
+
+    /// `SELECT stretch AS day, {keys}, {sums} FROM {table}` over the month's rows, grouped by
+    /// stretch (see [`Store::list_rollups_by_stretch`]) and keys; `having` filters groups.
+    pub(super) async fn by_stretch(
+        &self,
+        month: Month,
+        keys: &str,
+        sums: &str,
+        table: &str,
+        having: &str,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let starts = self.change_days(month).await?;
-        let first = month.first_day().to_string();
         // CASE WHEN day < start1 THEN first WHEN day < start2 THEN start1 ... ELSE last END
         let mut stretch = String::from("CASE");
         let mut previous = "$1".to_owned();
@@ -82,23 +112,17 @@ impl Store {
         } else {
             format!("{stretch} ELSE CAST({previous} AS TEXT) END")
         };
-        let sums: Vec<String> = ROLLUP_SUMS
-            .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect();
         let sql = format!(
-            "SELECT {stretch} AS day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow, {} \
-             FROM usage_rollups WHERE day >= $1 AND day < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
-            sums.join(", ")
+            "SELECT {stretch} AS day, {keys}, {sums} FROM {table} WHERE day >= $1 AND day < $2 \
+             GROUP BY 1, {keys} {having}"
         );
         let mut query = sqlx::query(&sql)
-            .bind(first)
+            .bind(month.first_day().to_string())
             .bind(month.end_exclusive().to_string());
         for d in &starts {
             query = query.bind(d.to_string());
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(usage_row).collect()
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     /// Days inside the month (after its first) on which a key mapping or a price card takes

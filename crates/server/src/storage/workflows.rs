@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use tokentally_domain::event::Outcome;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::WorkflowRow;
+use tokentally_domain::rollup::{WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
 
 use super::rows::{
@@ -44,6 +44,21 @@ fn workflow_row(r: &AnyRow) -> Result<WorkflowRow, StoreError> {
     })
 }
 
+const GROUP_KEYS: &str = "provider, model, api_key, team, feature, environment, tags, outcome";
+const GROUP_SUMS: &str = "workflows, calls, first_input, last_input";
+
+fn workflow_group(r: &AnyRow) -> Result<WorkflowGroup, StoreError> {
+    Ok(WorkflowGroup {
+        day: day(r, "day")?,
+        dims: dims(r)?,
+        outcome: parsed(r, "outcome")?,
+        workflows: count(r, "workflows")?,
+        calls: count(r, "calls")?,
+        first_input: count(r, "first_input")?,
+        last_input: count(r, "last_input")?,
+    })
+}
+
 impl Store {
     /// Workflows whose final call falls in the month.
     pub async fn list_workflows(&self, month: Month) -> Result<Vec<WorkflowRow>, StoreError> {
@@ -55,6 +70,42 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(workflow_row).collect()
+    }
+
+    /// The month's workflows summed by day, final-call dimensions and outcome.
+    pub async fn list_workflow_groups(
+        &self,
+        month: Month,
+    ) -> Result<Vec<WorkflowGroup>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT day, {GROUP_KEYS}, {GROUP_SUMS} FROM workflow_groups \
+             WHERE day >= $1 AND day < $2 AND workflows <> 0"
+        ))
+        .bind(month.first_day().to_string())
+        .bind(month.end_exclusive().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(workflow_group).collect()
+    }
+
+    /// The month's workflow groups summed over stretches of days, as
+    /// [`Store::list_rollups_by_stretch`] sums rollups: for month-level views.
+    pub async fn list_workflow_groups_by_stretch(
+        &self,
+        month: Month,
+    ) -> Result<Vec<WorkflowGroup>, StoreError> {
+        let sums = "CAST(SUM(workflows) AS BIGINT) AS workflows, CAST(SUM(calls) AS BIGINT) AS calls, \
+             CAST(SUM(first_input) AS BIGINT) AS first_input, CAST(SUM(last_input) AS BIGINT) AS last_input";
+        let rows = self
+            .by_stretch(
+                month,
+                GROUP_KEYS,
+                sums,
+                "workflow_groups",
+                "HAVING SUM(workflows) <> 0",
+            )
+            .await?;
+        rows.iter().map(workflow_group).collect()
     }
 
     pub async fn workflow(&self, id: &str) -> Result<Option<WorkflowRow>, StoreError> {

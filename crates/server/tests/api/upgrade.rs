@@ -1,5 +1,6 @@
-//! Upgrading a database written before unit economics: migration 0005 rebuilds the rollups
-//! from the raw events, split by workflow membership, on SQLite and PostgreSQL.
+//! Upgrading databases written by earlier releases, on SQLite and PostgreSQL: migration 0005
+//! rebuilds the rollups from the raw events, split by workflow membership; migration 0009
+//! sums the stored workflows into groups.
 
 use crate::helpers::{Db, database_at_version};
 
@@ -81,4 +82,71 @@ async fn sqlite_rollups_are_rebuilt_from_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_rollups_are_rebuilt_from_events() {
     rollups_are_rebuilt_from_events(Db::Postgres).await;
+}
+
+/// Migration 0009 sums the workflows stored before it into workflow groups, and the groups
+/// follow later writes.
+async fn workflow_groups_are_built_from_stored_workflows(db: Db) {
+    let Some((store, _guard)) = database_at_version(db, 8).await else {
+        return;
+    };
+    // Two workflows ending on one day and owner: a 3-call success and a single failed call,
+    // the second with an explicit success set by its client.
+    for (id, calls, last_outcome, explicit) in [
+        ("wf-a", 3i64, "success", None),
+        ("wf-b", 1, "failure", Some("success")),
+    ] {
+        sqlx::query(
+            "INSERT INTO workflows (workflow_id, calls, requests, input_tokens, first_ms, first_input, last_ms, \
+             last_event_id, last_outcome, last_input, last_day, provider, model, api_key, team, feature, environment, \
+             tags, explicit_outcome) VALUES ($1, $2, $2, 600, 1772791200000, 100, 1772791300000, 'e', $3, 300, \
+             '2026-03-06', 'openai', 'gpt-4o', 'k1', 'search', '', '', '', $4)",
+        )
+        .bind(id)
+        .bind(calls)
+        .bind(last_outcome)
+        .bind(explicit)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    store.migrate().await.expect("migrations up to today apply");
+    let month = "2026-03".parse().unwrap();
+    let groups = store.list_workflow_groups(month).await.unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let g = &groups[0];
+    // Both succeeded; only the 3-call one counts towards context growth.
+    assert_eq!(
+        (
+            g.workflows,
+            g.calls,
+            g.first_input,
+            g.last_input,
+            g.completed()
+        ),
+        (2, 4, 100, 300, 2)
+    );
+    assert_eq!(store.data_version().await.unwrap(), 0);
+
+    store
+        .set_workflow_outcome("wf-a", Some(tokentally_domain::event::Outcome::Failure))
+        .await
+        .unwrap();
+    let mut groups = store.list_workflow_groups(month).await.unwrap();
+    groups.sort_by_key(|g| g.outcome.as_str());
+    let counts: Vec<(&str, u64)> = groups
+        .iter()
+        .map(|g| (g.outcome.as_str(), g.workflows))
+        .collect();
+    assert_eq!(counts, [("failure", 1), ("success", 1)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_workflow_groups_are_built_from_stored_workflows() {
+    workflow_groups_are_built_from_stored_workflows(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_workflow_groups_are_built_from_stored_workflows() {
+    workflow_groups_are_built_from_stored_workflows(Db::Postgres).await;
 }

@@ -16,7 +16,7 @@ use crate::auth::session::PageUser;
 use crate::error::ApiError;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::http::last_full_month;
-use crate::reports::{self, MonthContext};
+use crate::reports;
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, Default)]
@@ -68,10 +68,16 @@ async fn load(
 ) -> Result<(Showback, SortKey, bool), PageError> {
     let month = q.month().or_page(user)?;
     let (key, descending) = q.order().or_page(user)?;
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
-    let mut sb = ctx.showback(&state.config.currency);
+    let mut sb = reports::showback(
+        &state.store,
+        &state.prices,
+        &state.showbacks,
+        month,
+        &state.config.currency,
+        false,
+    )
+    .await
+    .or_page(user)?;
     reports::restrict(&user.principal, &mut sb);
     sort_teams(&mut sb.teams, key, descending);
     Ok((sb, key, descending))
@@ -103,6 +109,7 @@ pub async fn page(
     let history = reports::history(
         &state.store,
         &state.prices,
+        &state.showbacks,
         sb.month,
         12,
         &state.config.currency,

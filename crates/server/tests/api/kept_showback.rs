@@ -1,0 +1,157 @@
+//! The showback is kept between requests until the data changes: every kind of change shows
+//! on the next read, on this server and on a second one sharing the database.
+
+use std::net::SocketAddr;
+
+use rust_decimal_macros::dec;
+use serde_json::{Value, json};
+use tokentally_server::config::Config;
+use tokentally_server::startup::Application;
+
+use crate::helpers::{money, team};
+use crate::storage_test;
+
+/// A gpt-4o-mini call of 1M input and 100k output tokens: 0.15 + 0.06 = 0.21.
+fn call(id: &str, team: Option<&str>, key: &str, outcome: &str, workflow: Option<&str>) -> Value {
+    let mut v = json!({"id": id, "timestamp": "2026-03-10T10:00:00Z", "provider": "openai",
+        "model": "gpt-4o-mini", "api_key": key, "input_tokens": 1_000_000,
+        "output_tokens": 100_000, "outcome": outcome});
+    if let Some(t) = team {
+        v["team"] = json!(t);
+    }
+    if let Some(w) = workflow {
+        v["workflow_id"] = json!(w);
+    }
+    v
+}
+
+storage_test!(every_change_shows_on_the_next_read, |app| {
+    let (status, _) = app
+        .post_events(&json!([
+            call("a", Some("search"), "k-search", "success", None),
+            call("b", None, "k-new", "success", None),
+            call("w1", Some("search"), "k-search", "failure", Some("wf")),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+    let first = app.showback("2026-03").await;
+    assert_eq!(first, app.showback("2026-03").await, "kept between reads");
+    assert_eq!(money(&team(&first, "search")["token_cost"]), dec!(0.42));
+    assert_eq!(team(&first, "search")["successful_outcomes"], 1);
+    assert_eq!(
+        money(&team(&first, "Unallocated")["token_cost"]),
+        dec!(0.21)
+    );
+
+    // Ingest.
+    app.post_events(&json!([call(
+        "c",
+        Some("search"),
+        "k-search",
+        "success",
+        None
+    )]))
+    .await;
+    let sb = app.showback("2026-03").await;
+    assert_eq!(money(&team(&sb, "search")["token_cost"]), dec!(0.63));
+
+    // A key mapping moves the unowned key's call to its team.
+    let (status, b) = app
+        .admin_post(
+            "/api/v1/key-mappings",
+            &json!({"api_key": "k-new", "team": "growth", "valid_from": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{b}");
+    let sb = app.showback("2026-03").await;
+    assert_eq!(money(&team(&sb, "growth")["token_cost"]), dec!(0.21));
+    assert_eq!(money(&team(&sb, "Unallocated")["token_cost"]), dec!(0));
+
+    // An overhead.
+    let (status, b) = app
+        .admin_post(
+            "/api/v1/overheads",
+            &json!({"month": "2026-03", "category": "review", "amount": "10", "allocation": "direct", "team": "growth"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{b}");
+    let sb = app.showback("2026-03").await;
+    assert_eq!(money(&team(&sb, "growth")["overhead"]), dec!(10));
+
+    // A workflow's outcome set by the client.
+    assert_eq!(team(&sb, "search")["successful_outcomes"], 2);
+    let r = app
+        .post("/api/v1/workflows/wf/outcome", &app.ingest_token)
+        .json(&json!({"outcome": "success"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let sb = app.showback("2026-03").await;
+    assert_eq!(team(&sb, "search")["successful_outcomes"], 3);
+
+    // A discount.
+    let (status, b) = app
+        .admin_post(
+            "/api/v1/discounts",
+            &json!({"provider": "openai", "percent": "50", "effective_from": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{b}");
+    let sb = app.showback("2026-03").await;
+    assert_eq!(money(&team(&sb, "growth")["token_cost_exact"]), dec!(0.105));
+});
+
+storage_test!(a_second_server_on_the_database_sees_the_changes, |app| {
+    // Another server process: its own kept reports, the same database.
+    let other = Application::with_store(
+        app.store.clone(),
+        Config::new("unused://", SocketAddr::from(([127, 0, 0, 1], 0))),
+    )
+    .await
+    .unwrap();
+    let other_address = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    let read_other = || async {
+        let r = app
+            .client
+            .get(format!("{other_address}/api/v1/showback?month=2026-03"))
+            .bearer_auth(&app.finance_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()
+    };
+
+    app.post_events(&json!([call("a", Some("search"), "k", "success", None)]))
+        .await;
+    let before = read_other().await;
+    assert_eq!(money(&team(&before, "search")["token_cost"]), dec!(0.21));
+    app.post_events(&json!([call("b", Some("search"), "k", "success", None)]))
+        .await;
+    let after = read_other().await;
+    assert_eq!(money(&team(&after, "search")["token_cost"]), dec!(0.42));
+});
+
+storage_test!(no_cache_asks_for_a_fresh_showback, |app| {
+    app.post_events(&json!([call("a", Some("search"), "k", "success", None)]))
+        .await;
+    let kept = app.showback("2026-03").await;
+    // A change written past the server (as by a migration or a restore) does not move the
+    // version; a request with `Cache-Control: no-cache` still sees it.
+    sqlx::query("UPDATE usage_rollups SET input_tokens = input_tokens * 2")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(app.showback("2026-03").await, kept);
+    let r = app
+        .get("/api/v1/showback?month=2026-03", &app.finance_token)
+        .header("Cache-Control", "no-cache")
+        .send()
+        .await
+        .unwrap();
+    let fresh: Value = r.json().await.unwrap();
+    assert_eq!(money(&team(&fresh, "search")["token_cost"]), dec!(0.36));
+    assert_eq!(money(&team(&kept, "search")["token_cost"]), dec!(0.21));
+});

@@ -1,0 +1,86 @@
+-- Workflows summed by how they ended: the day of their final call, its owner dimensions and
+-- the workflow's outcome (explicit, else the final call's). Showback counts completed
+-- workflows from these sums, so a month's read does not grow with its workflows.
+--
+-- Triggers keep the sums: every change to a workflow row takes its old contribution out of
+-- its old group and adds the new one to its (possibly new) group, in the same transaction.
+-- A group whose workflows all moved away keeps a row of zeros, which reads skip.
+CREATE TABLE workflow_groups (
+    day          TEXT    NOT NULL,
+    provider     TEXT    NOT NULL,
+    model        TEXT    NOT NULL,
+    api_key      TEXT    NOT NULL,
+    team         TEXT    NOT NULL,
+    feature      TEXT    NOT NULL,
+    environment  TEXT    NOT NULL,
+    tags         TEXT    NOT NULL,
+    outcome      TEXT    NOT NULL,
+    workflows    INTEGER NOT NULL,
+    calls        INTEGER NOT NULL,
+    -- Over workflows of two calls or more: input tokens of their first and final call.
+    first_input  INTEGER NOT NULL,
+    last_input   INTEGER NOT NULL,
+    PRIMARY KEY (day, provider, model, api_key, team, feature, environment, tags, outcome)
+);
+
+INSERT INTO workflow_groups
+SELECT last_day, provider, model, api_key, team, feature, environment, tags,
+       COALESCE(explicit_outcome, last_outcome),
+       COUNT(*), SUM(calls),
+       SUM(CASE WHEN calls > 1 THEN first_input ELSE 0 END),
+       SUM(CASE WHEN calls > 1 THEN last_input ELSE 0 END)
+FROM workflows
+GROUP BY last_day, provider, model, api_key, team, feature, environment, tags,
+         COALESCE(explicit_outcome, last_outcome);
+
+CREATE TRIGGER workflow_groups_insert AFTER INSERT ON workflows
+BEGIN
+    INSERT INTO workflow_groups VALUES (
+        NEW.last_day, NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
+        NEW.environment, NEW.tags, COALESCE(NEW.explicit_outcome, NEW.last_outcome),
+        1, NEW.calls,
+        CASE WHEN NEW.calls > 1 THEN NEW.first_input ELSE 0 END,
+        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END)
+    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+END;
+
+CREATE TRIGGER workflow_groups_update AFTER UPDATE ON workflows
+BEGIN
+    INSERT INTO workflow_groups VALUES (
+        OLD.last_day, OLD.provider, OLD.model, OLD.api_key, OLD.team, OLD.feature,
+        OLD.environment, OLD.tags, COALESCE(OLD.explicit_outcome, OLD.last_outcome),
+        -1, -OLD.calls,
+        CASE WHEN OLD.calls > 1 THEN -OLD.first_input ELSE 0 END,
+        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END)
+    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+    INSERT INTO workflow_groups VALUES (
+        NEW.last_day, NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
+        NEW.environment, NEW.tags, COALESCE(NEW.explicit_outcome, NEW.last_outcome),
+        1, NEW.calls,
+        CASE WHEN NEW.calls > 1 THEN NEW.first_input ELSE 0 END,
+        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END)
+    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+END;
+
+CREATE TRIGGER workflow_groups_delete AFTER DELETE ON workflows
+BEGIN
+    INSERT INTO workflow_groups VALUES (
+        OLD.last_day, OLD.provider, OLD.model, OLD.api_key, OLD.team, OLD.feature,
+        OLD.environment, OLD.tags, COALESCE(OLD.explicit_outcome, OLD.last_outcome),
+        -1, -OLD.calls,
+        CASE WHEN OLD.calls > 1 THEN -OLD.first_input ELSE 0 END,
+        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END)
+    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+END;
