@@ -143,7 +143,9 @@ impl RollupKey {
 
 /// Folds events into rollup deltas, sorted by key (so that storage touches rows in one order
 /// and concurrent writers cannot deadlock).
-pub fn fold(events: &[UsageEvent]) -> BTreeMap<RollupKey, RollupTotals> {
+pub fn fold<'a>(
+    events: impl IntoIterator<Item = &'a UsageEvent>,
+) -> BTreeMap<RollupKey, RollupTotals> {
     let mut out: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
     for e in events {
         let t = out.entry(RollupKey::of(e)).or_default();
@@ -198,7 +200,9 @@ impl WorkflowDelta {
     }
 }
 
-pub fn fold_workflows(events: &[UsageEvent]) -> BTreeMap<String, WorkflowDelta> {
+pub fn fold_workflows<'a>(
+    events: impl IntoIterator<Item = &'a UsageEvent>,
+) -> BTreeMap<String, WorkflowDelta> {
     let mut out: BTreeMap<String, WorkflowDelta> = BTreeMap::new();
     for e in events {
         let Some(wf) = &e.workflow_id else { continue };
@@ -234,9 +238,11 @@ pub struct UserDay {
 }
 
 /// The distinct (day, dimensions, user) of a batch, sorted.
-pub fn fold_users(events: &[UsageEvent]) -> std::collections::BTreeSet<UserDay> {
+pub fn fold_users<'a>(
+    events: impl IntoIterator<Item = &'a UsageEvent>,
+) -> std::collections::BTreeSet<UserDay> {
     events
-        .iter()
+        .into_iter()
         .filter_map(|e| {
             e.user.as_ref().map(|u| UserDay {
                 day: e.timestamp.date_naive(),

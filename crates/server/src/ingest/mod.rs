@@ -63,7 +63,7 @@ pub async fn ingest(store: &Store, batch: ParsedBatch) -> Result<IngestReport, S
     let added = if batch.events.is_empty() {
         Default::default()
     } else {
-        store.add_events(&batch.events).await?
+        store.add_events(batch.events).await?
     };
     Ok(IngestReport {
         accepted: added.accepted,

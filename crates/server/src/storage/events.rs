@@ -19,6 +19,10 @@ pub struct AddedEvents {
 }
 
 /// Rows per statement: under both databases' limits on bound parameters.
+///
+/// Only statements of a full chunk are prepared once and kept: each other row count is a
+/// statement of its own, and keeping those (thousands of parameters each, per connection)
+/// held hundreds of megabytes.
 const EVENT_CHUNK: usize = 500;
 const ROLLUP_CHUNK: usize = 800;
 
@@ -149,38 +153,118 @@ fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// A batch waiting for SQLite's writer, and where its count of stored events goes.
+pub(super) struct PendingBatch {
+    events: Vec<UsageEvent>,
+    reply: tokio::sync::oneshot::Sender<Result<usize, StoreError>>,
+}
+
+/// First occurrence wins within a batch; sorted so that concurrent writers lock rows in one
+/// order. Answers the unique events and how many repeated an earlier one.
+fn unique_sorted(events: Vec<UsageEvent>) -> (Vec<UsageEvent>, usize) {
+    let total = events.len();
+    let mut seen = HashSet::with_capacity(total);
+    let mut unique: Vec<UsageEvent> = Vec::with_capacity(total);
+    for e in events {
+        if seen.insert((e.source.clone(), e.id.clone())) {
+            unique.push(e);
+        }
+    }
+    unique.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+    let repeated = total - unique.len();
+    (unique, repeated)
+}
+
 impl Store {
     /// Stores a batch. An event whose (source, id) is already stored, or repeated within the
     /// batch, is a duplicate: counted, not added again. Returns after the commit.
-    pub async fn add_events(&self, events: &[UsageEvent]) -> Result<AddedEvents, StoreError> {
-        // First occurrence wins within a batch; sorted so that concurrent writers lock rows in
-        // one order.
-        let mut seen = HashSet::with_capacity(events.len());
-        let mut unique: Vec<&UsageEvent> = events
-            .iter()
-            .filter(|e| seen.insert((e.source.as_str(), e.id.as_str())))
-            .collect();
-        unique.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
-        let in_batch_duplicates = events.len() - unique.len();
+    pub async fn add_events(
+        &self,
+        events: impl Into<Vec<UsageEvent>>,
+    ) -> Result<AddedEvents, StoreError> {
+        let (unique, in_batch_duplicates) = unique_sorted(events.into());
+        let offered = unique.len();
+        let stored = match self.backend {
+            Backend::Sqlite => self.add_in_group(unique).await?,
+            Backend::Postgres => self.add_batches_retrying(&[&unique]).await?[0],
+        };
+        Ok(AddedEvents {
+            accepted: stored,
+            duplicates: in_batch_duplicates + offered - stored,
+        })
+    }
 
-        let _guard = self.write_guard().await;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.add_events_once(&unique).await {
-                Ok(stored) => {
-                    return Ok(AddedEvents {
-                        accepted: stored,
-                        duplicates: in_batch_duplicates + unique.len() - stored,
-                    });
+    /// Group commit for SQLite, which takes one writer at a time: the batch joins the queue,
+    /// and whoever gets the writer next stores every queued batch in one transaction, so
+    /// batches that arrive while one commits share the next commit (one durable write instead
+    /// of one each, and one upsert of the rollups they share). The write runs in a task of its
+    /// own, so a client that hangs up cannot cut short the others' batches.
+    async fn add_in_group(&self, events: Vec<UsageEvent>) -> Result<usize, StoreError> {
+        let (reply, stored) = tokio::sync::oneshot::channel();
+        self.queue().push(PendingBatch { events, reply });
+        let writer = self.writer.clone().lock_owned().await;
+        let batches = std::mem::take(&mut *self.queue());
+        if batches.is_empty() {
+            // An earlier writer took this batch; its answer is on the way.
+            drop(writer);
+        } else {
+            let store = self.clone();
+            tokio::spawn(async move {
+                store.add_queued(batches).await;
+                drop(writer);
+            });
+        }
+        stored.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the write of this batch was abandoned".into(),
+            ))
+        })
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<PendingBatch>> {
+        // Pushing and taking cannot leave the queue half-changed, so a poisoned lock is fine.
+        self.queued.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores queued batches together and answers each; when that fails, each on its own, so
+    /// one batch's error is not the others'.
+    async fn add_queued(&self, batches: Vec<PendingBatch>) {
+        let events: Vec<&[UsageEvent]> = batches.iter().map(|b| b.events.as_slice()).collect();
+        match self.add_batches_retrying(&events).await {
+            Ok(counts) => {
+                for (b, n) in batches.into_iter().zip(counts) {
+                    let _ = b.reply.send(Ok(n));
                 }
-                Err(e) if e.is_retryable() && attempt < 5 => continue,
-                Err(e) => return Err(e),
+            }
+            Err(e) if batches.len() == 1 => {
+                let _ = batches.into_iter().next().map(|b| b.reply.send(Err(e)));
+            }
+            Err(_) => {
+                for b in batches {
+                    let result = self.add_batches_retrying(&[&b.events]).await;
+                    let _ = b.reply.send(result.map(|counts| counts[0]));
+                }
             }
         }
     }
 
-    async fn add_events_once(&self, events: &[&UsageEvent]) -> Result<usize, StoreError> {
+    /// [`Store::add_batches_once`], again after a serialization failure or deadlock.
+    async fn add_batches_retrying(
+        &self,
+        batches: &[&[UsageEvent]],
+    ) -> Result<Vec<usize>, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.add_batches_once(batches).await {
+                Err(e) if e.is_retryable() && attempt < 5 => continue,
+                result => return result,
+            }
+        }
+    }
+
+    /// Stores batches in one transaction; answers how many events of each were new.
+    async fn add_batches_once(&self, batches: &[&[UsageEvent]]) -> Result<Vec<usize>, StoreError> {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             // Closing a month waits for batches in flight, and batches wait for a close in
@@ -197,26 +281,37 @@ impl Store {
                 .filter_map(|r| r.try_get::<String, _>("month").ok()?.parse().ok())
                 .collect();
         let received = now_ms();
-        let mut stored: Vec<UsageEvent> = Vec::with_capacity(events.len());
-        for chunk in events.chunks(EVENT_CHUNK) {
-            let inserted = insert_events(&mut tx, self.backend, chunk, received).await?;
-            stored.extend(
-                chunk
-                    .iter()
-                    .filter(|e| inserted.contains(&(e.source.clone(), e.id.clone())))
-                    .map(|e| (*e).clone()),
-            );
+        let mut stored: Vec<&UsageEvent> = Vec::new();
+        let mut counts = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let before = stored.len();
+            for chunk in batch.chunks(EVENT_CHUNK) {
+                let inserted = insert_events(&mut tx, self.backend, chunk, received).await?;
+                stored.extend(chunk.iter().filter(|e| {
+                    inserted
+                        .binary_search_by(|(source, id)| {
+                            (source.as_str(), id.as_str()).cmp(&(e.source.as_str(), e.id.as_str()))
+                        })
+                        .is_ok()
+                }));
+            }
+            counts.push(stored.len() - before);
         }
-        let rollups: Vec<(RollupKey, RollupTotals)> = rollup::fold(&stored).into_iter().collect();
+        let rollups: Vec<(RollupKey, RollupTotals)> =
+            rollup::fold(stored.iter().copied()).into_iter().collect();
         for chunk in rollups.chunks(ROLLUP_CHUNK) {
             upsert_rollups(&mut tx, self.backend, chunk).await?;
         }
         let workflows: Vec<(String, WorkflowDelta)> =
-            rollup::fold_workflows(&stored).into_iter().collect();
+            rollup::fold_workflows(stored.iter().copied())
+                .into_iter()
+                .collect();
         for chunk in workflows.chunks(ROLLUP_CHUNK) {
             upsert_workflows(&mut tx, self.backend, chunk).await?;
         }
-        let users: Vec<UserDay> = rollup::fold_users(&stored).into_iter().collect();
+        let users: Vec<UserDay> = rollup::fold_users(stored.iter().copied())
+            .into_iter()
+            .collect();
         for chunk in users.chunks(ROLLUP_CHUNK) {
             insert_user_days(&mut tx, self.backend, chunk).await?;
         }
@@ -227,7 +322,7 @@ impl Store {
             super::data_version::bump_in(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(stored.len())
+        Ok(counts)
     }
 
     /// Deletes raw events from before `day` (rollups stay); answers how many.
@@ -276,12 +371,14 @@ impl Store {
     }
 }
 
+/// Inserts the events that are not stored yet; answers the (source, id) of those it stored,
+/// sorted.
 async fn insert_events(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    chunk: &[&UsageEvent],
+    chunk: &[UsageEvent],
     received: i64,
-) -> Result<HashSet<(String, String)>, StoreError> {
+) -> Result<Vec<(String, String)>, StoreError> {
     let sql = format!(
         "{} ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id",
         insert_sql(backend, "events", EVENT_COLUMNS, chunk.len())
@@ -322,16 +419,21 @@ async fn insert_events(
         add(&mut args, e.reported_cost.map(|c| c.to_string()));
         add(&mut args, received);
     }
-    let rows = sqlx::query_with(&sql, args).fetch_all(&mut **tx).await?;
-    rows.iter()
+    let rows = sqlx::query_with(&sql, args)
+        .persistent(chunk.len() == EVENT_CHUNK)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut inserted = rows
+        .iter()
         .map(|r| {
             Ok((
                 r.try_get::<String, _>("source")?,
                 r.try_get::<String, _>("event_id")?,
             ))
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::from)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    inserted.sort_unstable();
+    Ok(inserted)
 }
 
 async fn upsert_rollups(
@@ -377,7 +479,10 @@ async fn upsert_rollups(
         add(&mut args, count(t.tokens.reasoning));
         add(&mut args, count(t.standalone_successes));
     }
-    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    sqlx::query_with(&sql, args)
+        .persistent(chunk.len() == ROLLUP_CHUNK)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -443,7 +548,10 @@ async fn upsert_workflows(
             add(&mut args, v.clone());
         }
     }
-    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    sqlx::query_with(&sql, args)
+        .persistent(chunk.len() == ROLLUP_CHUNK)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -473,7 +581,10 @@ async fn insert_user_days(
             add(&mut args, v.clone());
         }
     }
-    sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+    sqlx::query_with(&sql, args)
+        .persistent(chunk.len() == ROLLUP_CHUNK)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -481,7 +592,7 @@ async fn insert_user_days(
 /// statements carry them as an adjustment.
 async fn note_late_events(
     tx: &mut Transaction<'static, Any>,
-    stored: &[UsageEvent],
+    stored: &[&UsageEvent],
     closed: &std::collections::BTreeSet<Month>,
 ) -> Result<(), StoreError> {
     for e in stored {

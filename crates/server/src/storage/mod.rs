@@ -133,6 +133,8 @@ pub struct Store {
     /// SQLite takes one writer at a time; queueing writers here instead of in SQLite's busy
     /// handler keeps ingest fair and free of `SQLITE_BUSY`.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Ingest batches waiting for the writer (SQLite), stored together by the next one.
+    queued: Arc<std::sync::Mutex<Vec<events::PendingBatch>>>,
     /// Month reads in flight at once. Each materialises a month of rows; past the cores more
     /// at once only add memory and hold pool connections (see [`Store::month_read`]).
     month_reads: Arc<tokio::sync::Semaphore>,
@@ -203,6 +205,7 @@ impl Store {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            queued: Arc::default(),
             month_reads: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             )),

@@ -180,10 +180,15 @@ impl Store {
 
     /// The months that hold usage, newest first.
     pub async fn list_months(&self) -> Result<Vec<Month>, StoreError> {
-        let row = sqlx::query("SELECT MIN(day) AS first, MAX(day) AS last FROM usage_rollups")
+        // Two queries, because SQLite answers a lone MIN or MAX from the key's index but scans
+        // the whole table for both at once.
+        let first = sqlx::query("SELECT MIN(day) AS d FROM usage_rollups")
             .fetch_one(&self.pool)
             .await?;
-        let (Some(first), Some(last)) = (opt_text(&row, "first")?, opt_text(&row, "last")?) else {
+        let last = sqlx::query("SELECT MAX(day) AS d FROM usage_rollups")
+            .fetch_one(&self.pool)
+            .await?;
+        let (Some(first), Some(last)) = (opt_text(&first, "d")?, opt_text(&last, "d")?) else {
             return Ok(Vec::new());
         };
         let parse = |s: &str| {

@@ -135,3 +135,41 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    many_overlapping_batches_at_once_are_each_answered_exactly,
+    |app| {
+        // Twelve batches of 300 sent at once, each overlapping the next by 100: on SQLite the
+        // ones that queue behind a commit are stored together, and each still gets its own
+        // count.
+        let all = batch(2500);
+        let events: Vec<tokentally_domain::event::UsageEvent> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                tokentally_domain::event::UsageEvent::from_json(v, chrono::Utc::now()).unwrap()
+            })
+            .collect();
+        let sends = (0..12).map(|i| {
+            let store = app.store.clone();
+            let part = events[i * 200..i * 200 + 300].to_vec();
+            tokio::spawn(async move { store.add_events(part).await })
+        });
+        let mut accepted = 0;
+        for send in sends.collect::<Vec<_>>() {
+            let added = send.await.unwrap().unwrap();
+            assert_eq!(added.accepted + added.duplicates, 300);
+            accepted += added.accepted;
+        }
+        // Events 0..2500, each stored once whichever batch got it first.
+        assert_eq!(accepted, 2500);
+        assert_eq!(app.count_events().await, 2500);
+        let rows = app
+            .store
+            .list_rollups("2026-03".parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(rows.iter().map(|r| r.totals.events).sum::<u64>(), 2500);
+    }
+);
