@@ -4,7 +4,8 @@
 --
 -- Triggers keep the sums: every change to a workflow row takes its old contribution out of
 -- its old group and adds the new one to its (possibly new) group, in the same transaction.
--- A group whose workflows all moved away keeps a row of zeros, which reads skip.
+-- A group whose workflows all moved away keeps a row of zeros, which reads skip. The key is
+-- the table (WITHOUT ROWID): one B-tree to search and write, not a table and its key's index.
 CREATE TABLE workflow_groups (
     day          TEXT    NOT NULL,
     provider     TEXT    NOT NULL,
@@ -21,7 +22,7 @@ CREATE TABLE workflow_groups (
     first_input  INTEGER NOT NULL,
     last_input   INTEGER NOT NULL,
     PRIMARY KEY (day, provider, model, api_key, team, feature, environment, tags, outcome)
-);
+) WITHOUT ROWID;
 
 INSERT INTO workflow_groups
 SELECT last_day, provider, model, api_key, team, feature, environment, tags,

@@ -1,7 +1,7 @@
 //! The write path of ingest: raw events stored idempotently, and their rollup and workflow
 //! deltas added in the same transaction.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Row, Transaction};
@@ -153,6 +153,13 @@ fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// Which rollups an upsert adds to: per day, or per month (see `list_rollups_by_stretch`).
+#[derive(Debug, Clone, Copy)]
+enum Period {
+    Day,
+    Month,
+}
+
 /// A batch waiting for SQLite's writer, and where its count of stored events goes.
 pub(super) struct PendingBatch {
     events: Vec<UsageEvent>,
@@ -297,10 +304,20 @@ impl Store {
             }
             counts.push(stored.len() - before);
         }
-        let rollups: Vec<(RollupKey, RollupTotals)> =
-            rollup::fold(stored.iter().copied()).into_iter().collect();
-        for chunk in rollups.chunks(ROLLUP_CHUNK) {
-            upsert_rollups(&mut tx, self.backend, chunk).await?;
+        let daily = rollup::fold(stored.iter().copied());
+        let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+        for (k, t) in &daily {
+            let key = RollupKey {
+                day: Month::of(k.day).first_day(),
+                ..k.clone()
+            };
+            monthly.entry(key).or_default().add(t);
+        }
+        for (period, rollups) in [(Period::Day, daily), (Period::Month, monthly)] {
+            let rollups: Vec<(RollupKey, RollupTotals)> = rollups.into_iter().collect();
+            for chunk in rollups.chunks(ROLLUP_CHUNK) {
+                upsert_rollups(&mut tx, self.backend, period, chunk).await?;
+            }
         }
         let workflows: Vec<(String, WorkflowDelta)> =
             rollup::fold_workflows(stored.iter().copied())
@@ -439,26 +456,36 @@ async fn insert_events(
 async fn upsert_rollups(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
+    period: Period,
     chunk: &[(RollupKey, RollupTotals)],
 ) -> Result<(), StoreError> {
-    let columns: Vec<&str> = ROLLUP_KEY_COLUMNS
-        .iter()
-        .chain(ROLLUP_SUM_COLUMNS)
-        .copied()
+    let (table, period_column) = match period {
+        Period::Day => ("usage_rollups", "day"),
+        Period::Month => ("usage_rollups_monthly", "month"),
+    };
+    let keys: Vec<&str> = std::iter::once(period_column)
+        .chain(ROLLUP_KEY_COLUMNS.iter().skip(1).copied())
         .collect();
+    let columns: Vec<&str> = keys.iter().chain(ROLLUP_SUM_COLUMNS).copied().collect();
     let updates: Vec<String> = ROLLUP_SUM_COLUMNS
         .iter()
-        .map(|c| format!("{c} = usage_rollups.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();
     let sql = format!(
         "{} ON CONFLICT ({}) DO UPDATE SET {}",
-        insert_sql(backend, "usage_rollups", &columns, chunk.len()),
-        ROLLUP_KEY_COLUMNS.join(", "),
+        insert_sql(backend, table, &columns, chunk.len()),
+        keys.join(", "),
         updates.join(", ")
     );
     let mut args = AnyArguments::default();
     for (k, t) in chunk {
-        add(&mut args, k.day.to_string());
+        add(
+            &mut args,
+            match period {
+                Period::Day => k.day.to_string(),
+                Period::Month => Month::of(k.day).to_string(),
+            },
+        );
         add(&mut args, k.provider.clone());
         add(&mut args, k.model.clone());
         add(&mut args, k.api_key.clone());

@@ -9,6 +9,9 @@ use sqlx::any::AnyRow;
 use super::rows::{day, dims, opt_text, text, usage_row};
 use super::{Store, StoreError};
 
+/// A rollup's key but its day.
+const ROLLUP_KEYS: &str = "provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow";
+
 const ROLLUP_SUMS: &[&str] = &[
     "events",
     "requests",
@@ -71,19 +74,27 @@ impl Store {
     /// dates, so month-level views (showback, trends) price these rows exactly as they would
     /// the daily ones, from about a thirtieth of the rows. Each row's `day` is the first day of
     /// its stretch; views by day must read [`Store::list_rollups`].
+    ///
+    /// A month without such a day is one stretch: its rows are the monthly rollups, read as
+    /// they are kept.
     pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
+        if self.change_days(month).await?.is_empty() {
+            let rows = sqlx::query(&format!(
+                "SELECT CAST($1 AS TEXT) AS day, {ROLLUP_KEYS}, {} FROM usage_rollups_monthly WHERE month = $2",
+                ROLLUP_SUMS.join(", ")
+            ))
+            .bind(month.first_day().to_string())
+            .bind(month.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            return rows.iter().map(usage_row).collect();
+        }
         let sums: Vec<String> = ROLLUP_SUMS
             .iter()
             .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect();
         let rows = self
-            .by_stretch(
-                month,
-                "provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow",
-                &sums.join(", "),
-                "usage_rollups",
-                "",
-            )
+            .by_stretch(month, ROLLUP_KEYS, &sums.join(", "), "usage_rollups", "")
             .await?;
         rows.iter().map(usage_row).collect()
     }

@@ -140,10 +140,14 @@ storage_test!(no_cache_asks_for_a_fresh_showback, |app| {
     let kept = app.showback("2026-03").await;
     // A change written past the server (as by a migration or a restore) does not move the
     // version; a request with `Cache-Control: no-cache` still sees it.
-    sqlx::query("UPDATE usage_rollups SET input_tokens = input_tokens * 2")
+    for table in ["usage_rollups", "usage_rollups_monthly"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET input_tokens = input_tokens * 2"
+        ))
         .execute(app.store.pool())
         .await
         .unwrap();
+    }
     assert_eq!(app.showback("2026-03").await, kept);
     let r = app
         .get("/api/v1/showback?month=2026-03", &app.finance_token)

@@ -13,6 +13,7 @@ mod ingest_csv;
 mod ingest_garbage;
 mod ingest_otlp;
 mod kept_showback;
+mod monthly_rollups;
 mod pages;
 mod pricing;
 mod roles;

@@ -1,0 +1,36 @@
+-- Rollups summed per month as well as per day. A month's showback reads these (a few thousand
+-- rows) instead of grouping the month's daily rows (tens of thousands) on every read, unless a
+-- key mapping, price card or discount takes effect inside the month: then it reads the daily
+-- rows by stretch, as before. Ingest adds to both in the same transaction.
+CREATE TABLE usage_rollups_monthly (
+    month                TEXT    NOT NULL,
+    provider             TEXT    NOT NULL,
+    model                TEXT    NOT NULL,
+    api_key              TEXT    NOT NULL,
+    team                 TEXT    NOT NULL,
+    feature              TEXT    NOT NULL,
+    environment          TEXT    NOT NULL,
+    tags                 TEXT    NOT NULL,
+    service_tier         TEXT    NOT NULL,
+    outcome              TEXT    NOT NULL,
+    context_band         BIGINT NOT NULL,
+    in_workflow          BIGINT NOT NULL,
+    events               BIGINT NOT NULL,
+    requests             BIGINT NOT NULL,
+    input_tokens         BIGINT NOT NULL,
+    cached_input_tokens  BIGINT NOT NULL,
+    cache_write_tokens   BIGINT NOT NULL,
+    output_tokens        BIGINT NOT NULL,
+    reasoning_tokens     BIGINT NOT NULL,
+    standalone_successes BIGINT NOT NULL,
+    PRIMARY KEY (month, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow)
+);
+
+INSERT INTO usage_rollups_monthly
+SELECT substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags,
+       service_tier, outcome, context_band, in_workflow,
+       SUM(events), SUM(requests), SUM(input_tokens), SUM(cached_input_tokens),
+       SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(standalone_successes)
+FROM usage_rollups
+GROUP BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags,
+         service_tier, outcome, context_band, in_workflow;
