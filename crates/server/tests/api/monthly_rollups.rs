@@ -50,7 +50,7 @@ fn events(n: usize, salt: usize) -> Value {
                     "provider": "openai", "model": model,
                     "team": teams[j % 3], "input_tokens": 100 + j, "output_tokens": 10,
                     "outcome": outcome,
-                    "workflow_id": if j % 5 == 0 { Value::from(format!("w{}", j % 9)) } else { Value::Null }})
+                    "workflow_id": if j.is_multiple_of(5) { Value::from(format!("w{}", j % 9)) } else { Value::Null }})
             })
             .collect(),
     )
