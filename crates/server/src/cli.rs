@@ -215,6 +215,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::http::prices::import_litellm(&store, &body, day)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}: {}", describe(&e)))?;
+            // A server on this database keeps computed showbacks until the version moves.
+            store.bump_data_version().await?;
             println!(
                 "imported {} cards, {} unchanged, {} entries skipped",
                 report.imported, report.unchanged, report.skipped

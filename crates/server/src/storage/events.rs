@@ -304,21 +304,6 @@ impl Store {
             }
             counts.push(stored.len() - before);
         }
-        let daily = rollup::fold(stored.iter().copied());
-        let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
-        for (k, t) in &daily {
-            let key = RollupKey {
-                day: Month::of(k.day).first_day(),
-                ..k.clone()
-            };
-            monthly.entry(key).or_default().add(t);
-        }
-        for (period, rollups) in [(Period::Day, daily), (Period::Month, monthly)] {
-            let rollups: Vec<(RollupKey, RollupTotals)> = rollups.into_iter().collect();
-            for chunk in rollups.chunks(ROLLUP_CHUNK) {
-                upsert_rollups(&mut tx, self.backend, period, chunk).await?;
-            }
-        }
         let workflows: Vec<(String, WorkflowDelta)> =
             rollup::fold_workflows(stored.iter().copied())
                 .into_iter()
@@ -334,6 +319,24 @@ impl Store {
         }
         if !closed.is_empty() {
             note_late_events(&mut tx, &stored, &closed).await?;
+        }
+        // Rollups last: concurrent batches (on PostgreSQL) share their rows, above all the
+        // month's, and each holds the rows it upserted until it commits, so the shorter that
+        // is, the less the batches wait on each other. The version is bumped after them.
+        let daily = rollup::fold(stored.iter().copied());
+        let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+        for (k, t) in &daily {
+            let key = RollupKey {
+                day: Month::of(k.day).first_day(),
+                ..k.clone()
+            };
+            monthly.entry(key).or_default().add(t);
+        }
+        for (period, rollups) in [(Period::Day, daily), (Period::Month, monthly)] {
+            let rollups: Vec<(RollupKey, RollupTotals)> = rollups.into_iter().collect();
+            for chunk in rollups.chunks(ROLLUP_CHUNK) {
+                upsert_rollups(&mut tx, self.backend, period, chunk).await?;
+            }
         }
         if !stored.is_empty() {
             super::data_version::bump_in(&mut tx).await?;
