@@ -34,6 +34,30 @@ FROM workflows
 GROUP BY last_day, provider, model, api_key, team, feature, environment, tags,
          COALESCE(explicit_outcome, last_outcome);
 
+-- The same sums per month, for a month's showback (see usage_rollups_monthly in 0012).
+CREATE TABLE workflow_groups_monthly (
+    month        TEXT   NOT NULL,
+    provider     TEXT   NOT NULL,
+    model        TEXT   NOT NULL,
+    api_key      TEXT   NOT NULL,
+    team         TEXT   NOT NULL,
+    feature      TEXT   NOT NULL,
+    environment  TEXT   NOT NULL,
+    tags         TEXT   NOT NULL,
+    outcome      TEXT   NOT NULL,
+    workflows    BIGINT NOT NULL,
+    calls        BIGINT NOT NULL,
+    first_input  BIGINT NOT NULL,
+    last_input   BIGINT NOT NULL,
+    PRIMARY KEY (month, provider, model, api_key, team, feature, environment, tags, outcome)
+);
+
+INSERT INTO workflow_groups_monthly
+SELECT substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome,
+       SUM(workflows), SUM(calls), SUM(first_input), SUM(last_input)
+FROM workflow_groups
+GROUP BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome;
+
 -- One workflow row's contribution to its group, times `sign`.
 CREATE FUNCTION workflow_group_part(w workflows, sign BIGINT) RETURNS workflow_groups
 LANGUAGE sql IMMUTABLE AS $$
@@ -43,9 +67,20 @@ LANGUAGE sql IMMUTABLE AS $$
                CASE WHEN w.calls > 1 THEN sign * w.last_input ELSE 0 END)::workflow_groups
 $$;
 
--- Adds contributions to their groups: one upsert, in key order.
+-- Adds contributions to their groups, daily and monthly: one upsert each, in key order.
 CREATE FUNCTION workflow_groups_add(parts workflow_groups[]) RETURNS void
 LANGUAGE sql AS $$
+    INSERT INTO workflow_groups_monthly
+    SELECT substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome,
+           SUM(workflows), SUM(calls), SUM(first_input), SUM(last_input)
+    FROM unnest(parts)
+    GROUP BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome
+    ORDER BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome
+    ON CONFLICT (month, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflow_groups_monthly.workflows + excluded.workflows,
+        calls = workflow_groups_monthly.calls + excluded.calls,
+        first_input = workflow_groups_monthly.first_input + excluded.first_input,
+        last_input = workflow_groups_monthly.last_input + excluded.last_input;
     INSERT INTO workflow_groups
     SELECT day, provider, model, api_key, team, feature, environment, tags, outcome,
            SUM(workflows), SUM(calls), SUM(first_input), SUM(last_input)

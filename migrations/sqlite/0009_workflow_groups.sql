@@ -34,6 +34,56 @@ FROM workflows
 GROUP BY last_day, provider, model, api_key, team, feature, environment, tags,
          COALESCE(explicit_outcome, last_outcome);
 
+-- The same sums per month, for a month's showback (see usage_rollups_monthly in 0012): kept
+-- from the daily groups' own changes, whose keys never change (only their sums do).
+CREATE TABLE workflow_groups_monthly (
+    month        TEXT    NOT NULL,
+    provider     TEXT    NOT NULL,
+    model        TEXT    NOT NULL,
+    api_key      TEXT    NOT NULL,
+    team         TEXT    NOT NULL,
+    feature      TEXT    NOT NULL,
+    environment  TEXT    NOT NULL,
+    tags         TEXT    NOT NULL,
+    outcome      TEXT    NOT NULL,
+    workflows    INTEGER NOT NULL,
+    calls        INTEGER NOT NULL,
+    first_input  INTEGER NOT NULL,
+    last_input   INTEGER NOT NULL,
+    PRIMARY KEY (month, provider, model, api_key, team, feature, environment, tags, outcome)
+) WITHOUT ROWID;
+
+INSERT INTO workflow_groups_monthly
+SELECT substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome,
+       SUM(workflows), SUM(calls), SUM(first_input), SUM(last_input)
+FROM workflow_groups
+GROUP BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome;
+
+CREATE TRIGGER workflow_groups_monthly_insert AFTER INSERT ON workflow_groups
+BEGIN
+    INSERT INTO workflow_groups_monthly VALUES (
+        substr(NEW.day, 1, 7), NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
+        NEW.environment, NEW.tags, NEW.outcome,
+        NEW.workflows, NEW.calls, NEW.first_input, NEW.last_input)
+    ON CONFLICT (month, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+END;
+
+CREATE TRIGGER workflow_groups_monthly_update AFTER UPDATE ON workflow_groups
+BEGIN
+    INSERT INTO workflow_groups_monthly VALUES (
+        substr(NEW.day, 1, 7), NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
+        NEW.environment, NEW.tags, NEW.outcome,
+        NEW.workflows - OLD.workflows, NEW.calls - OLD.calls,
+        NEW.first_input - OLD.first_input, NEW.last_input - OLD.last_input)
+    ON CONFLICT (month, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
+END;
+
 CREATE TRIGGER workflow_groups_insert AFTER INSERT ON workflows
 BEGIN
     INSERT INTO workflow_groups VALUES (

@@ -89,11 +89,23 @@ impl Store {
     }
 
     /// The month's workflow groups summed over stretches of days, as
-    /// [`Store::list_rollups_by_stretch`] sums rollups: for month-level views.
+    /// [`Store::list_rollups_by_stretch`] sums rollups: for month-level views. A month that is
+    /// one stretch reads the monthly groups as they are kept.
     pub async fn list_workflow_groups_by_stretch(
         &self,
         month: Month,
     ) -> Result<Vec<WorkflowGroup>, StoreError> {
+        if self.change_days(month).await?.is_empty() {
+            let rows = sqlx::query(&format!(
+                "SELECT CAST($1 AS TEXT) AS day, {GROUP_KEYS}, {GROUP_SUMS} FROM workflow_groups_monthly \
+                 WHERE month = $2 AND workflows <> 0"
+            ))
+            .bind(month.first_day().to_string())
+            .bind(month.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            return rows.iter().map(workflow_group).collect();
+        }
         let sums = "CAST(SUM(workflows) AS BIGINT) AS workflows, CAST(SUM(calls) AS BIGINT) AS calls, \
              CAST(SUM(first_input) AS BIGINT) AS first_input, CAST(SUM(last_input) AS BIGINT) AS last_input";
         let rows = self

@@ -127,6 +127,14 @@ async fn workflow_groups_are_built_from_stored_workflows(db: Db) {
         (2, 4, 100, 300, 2)
     );
     assert_eq!(store.data_version().await.unwrap(), 0);
+    let monthly = store.list_workflow_groups_by_stretch(month).await.unwrap();
+    assert_eq!(
+        monthly
+            .iter()
+            .map(|g| (g.workflows, g.completed()))
+            .collect::<Vec<_>>(),
+        [(2, 2)]
+    );
 
     store
         .set_workflow_outcome("wf-a", Some(tokentally_domain::event::Outcome::Failure))

@@ -1,5 +1,5 @@
-//! The workflow groups storage keeps (what showback counts completed workflows from) always
-//! equal the stored workflows summed: as calls arrive out of order across batches, as final
+//! The workflow groups storage keeps (what showback counts completed workflows from), per day
+//! and per month, always equal the stored workflows summed: as calls arrive out of order across batches, as final
 //! calls move to another day, owner or outcome, and as clients set and clear outcomes.
 
 use std::collections::BTreeMap;
@@ -36,6 +36,19 @@ async fn assert_groups_match(store: &Store, month: Month, step: &str) {
     let kept = summed(store.list_workflow_groups(month).await.unwrap());
     assert_eq!(kept, expected, "after {step}");
     assert!(!expected.is_empty());
+    // The month is one stretch, so this reads the monthly groups.
+    assert!(store.change_days(month).await.unwrap().is_empty());
+    let in_month = |groups: Vec<WorkflowGroup>| {
+        summed(groups.into_iter().map(|g| WorkflowGroup {
+            day: month.first_day(),
+            ..g
+        }))
+    };
+    assert_eq!(
+        in_month(store.list_workflow_groups_by_stretch(month).await.unwrap()),
+        in_month(rows.iter().map(WorkflowGroup::of).collect()),
+        "monthly groups after {step}"
+    );
 }
 
 /// SplitMix64, so the calls are the same on every run.
