@@ -34,8 +34,7 @@ FROM workflows
 GROUP BY last_day, provider, model, api_key, team, feature, environment, tags,
          COALESCE(explicit_outcome, last_outcome);
 
--- The same sums per month, for a month's showback (see usage_rollups_monthly in 0012): kept
--- from the daily groups' own changes, whose keys never change (only their sums do).
+-- The same sums per month, for a month's showback (see usage_rollups_monthly in 0012).
 CREATE TABLE workflow_groups_monthly (
     month        TEXT    NOT NULL,
     provider     TEXT    NOT NULL,
@@ -59,8 +58,19 @@ SELECT substr(day, 1, 7), provider, model, api_key, team, feature, environment, 
 FROM workflow_groups
 GROUP BY substr(day, 1, 7), provider, model, api_key, team, feature, environment, tags, outcome;
 
-CREATE TRIGGER workflow_groups_monthly_insert AFTER INSERT ON workflow_groups
+-- Contributions go through this view: its trigger adds each to its daily and its monthly
+-- group, as PostgreSQL's workflow_groups_add does (SQLite has no functions to share code).
+CREATE VIEW workflow_group_parts AS SELECT * FROM workflow_groups WHERE 0;
+
+CREATE TRIGGER workflow_group_parts_add INSTEAD OF INSERT ON workflow_group_parts
 BEGIN
+    INSERT INTO workflow_groups VALUES (
+        NEW.day, NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature, NEW.environment,
+        NEW.tags, NEW.outcome, NEW.workflows, NEW.calls, NEW.first_input, NEW.last_input)
+    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
+    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
+        first_input = first_input + excluded.first_input,
+        last_input = last_input + excluded.last_input;
     INSERT INTO workflow_groups_monthly VALUES (
         substr(NEW.day, 1, 7), NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
         NEW.environment, NEW.tags, NEW.outcome,
@@ -71,67 +81,40 @@ BEGIN
         last_input = last_input + excluded.last_input;
 END;
 
-CREATE TRIGGER workflow_groups_monthly_update AFTER UPDATE ON workflow_groups
-BEGIN
-    INSERT INTO workflow_groups_monthly VALUES (
-        substr(NEW.day, 1, 7), NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
-        NEW.environment, NEW.tags, NEW.outcome,
-        NEW.workflows - OLD.workflows, NEW.calls - OLD.calls,
-        NEW.first_input - OLD.first_input, NEW.last_input - OLD.last_input)
-    ON CONFLICT (month, provider, model, api_key, team, feature, environment, tags, outcome)
-    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
-        first_input = first_input + excluded.first_input,
-        last_input = last_input + excluded.last_input;
-END;
-
+-- A workflow row's contribution is its final day, dims and outcome, one workflow, its calls,
+-- and its first and final input when it has two calls or more; an old row's, the same negated.
 CREATE TRIGGER workflow_groups_insert AFTER INSERT ON workflows
 BEGIN
-    INSERT INTO workflow_groups VALUES (
+    INSERT INTO workflow_group_parts VALUES (
         NEW.last_day, NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
         NEW.environment, NEW.tags, COALESCE(NEW.explicit_outcome, NEW.last_outcome),
         1, NEW.calls,
         CASE WHEN NEW.calls > 1 THEN NEW.first_input ELSE 0 END,
-        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END)
-    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
-    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
-        first_input = first_input + excluded.first_input,
-        last_input = last_input + excluded.last_input;
+        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END);
 END;
 
 CREATE TRIGGER workflow_groups_update AFTER UPDATE ON workflows
 BEGIN
-    INSERT INTO workflow_groups VALUES (
+    INSERT INTO workflow_group_parts VALUES (
         OLD.last_day, OLD.provider, OLD.model, OLD.api_key, OLD.team, OLD.feature,
         OLD.environment, OLD.tags, COALESCE(OLD.explicit_outcome, OLD.last_outcome),
         -1, -OLD.calls,
         CASE WHEN OLD.calls > 1 THEN -OLD.first_input ELSE 0 END,
-        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END)
-    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
-    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
-        first_input = first_input + excluded.first_input,
-        last_input = last_input + excluded.last_input;
-    INSERT INTO workflow_groups VALUES (
+        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END);
+    INSERT INTO workflow_group_parts VALUES (
         NEW.last_day, NEW.provider, NEW.model, NEW.api_key, NEW.team, NEW.feature,
         NEW.environment, NEW.tags, COALESCE(NEW.explicit_outcome, NEW.last_outcome),
         1, NEW.calls,
         CASE WHEN NEW.calls > 1 THEN NEW.first_input ELSE 0 END,
-        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END)
-    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
-    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
-        first_input = first_input + excluded.first_input,
-        last_input = last_input + excluded.last_input;
+        CASE WHEN NEW.calls > 1 THEN NEW.last_input ELSE 0 END);
 END;
 
 CREATE TRIGGER workflow_groups_delete AFTER DELETE ON workflows
 BEGIN
-    INSERT INTO workflow_groups VALUES (
+    INSERT INTO workflow_group_parts VALUES (
         OLD.last_day, OLD.provider, OLD.model, OLD.api_key, OLD.team, OLD.feature,
         OLD.environment, OLD.tags, COALESCE(OLD.explicit_outcome, OLD.last_outcome),
         -1, -OLD.calls,
         CASE WHEN OLD.calls > 1 THEN -OLD.first_input ELSE 0 END,
-        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END)
-    ON CONFLICT (day, provider, model, api_key, team, feature, environment, tags, outcome)
-    DO UPDATE SET workflows = workflows + excluded.workflows, calls = calls + excluded.calls,
-        first_input = first_input + excluded.first_input,
-        last_input = last_input + excluded.last_input;
+        CASE WHEN OLD.calls > 1 THEN -OLD.last_input ELSE 0 END);
 END;

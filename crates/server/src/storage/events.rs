@@ -9,6 +9,7 @@ use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
 
+use super::rows::ROLLUPS;
 use super::{Backend, Store, StoreError, now_ms};
 
 /// Which events of a batch were stored now, and which were already there.
@@ -52,31 +53,6 @@ const EVENT_COLUMNS: &[&str] = &[
     "latency_ms",
     "reported_cost",
     "received_ms",
-];
-
-const ROLLUP_KEY_COLUMNS: &[&str] = &[
-    "day",
-    "provider",
-    "model",
-    "api_key",
-    "team",
-    "feature",
-    "environment",
-    "tags",
-    "service_tier",
-    "outcome",
-    "context_band",
-    "in_workflow",
-];
-const ROLLUP_SUM_COLUMNS: &[&str] = &[
-    "events",
-    "requests",
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "standalone_successes",
 ];
 
 const WORKFLOW_COLUMNS: &[&str] = &[
@@ -463,14 +439,15 @@ async fn upsert_rollups(
     chunk: &[(RollupKey, RollupTotals)],
 ) -> Result<(), StoreError> {
     let (table, period_column) = match period {
-        Period::Day => ("usage_rollups", "day"),
-        Period::Month => ("usage_rollups_monthly", "month"),
+        Period::Day => (ROLLUPS.daily, "day"),
+        Period::Month => (ROLLUPS.monthly, "month"),
     };
     let keys: Vec<&str> = std::iter::once(period_column)
-        .chain(ROLLUP_KEY_COLUMNS.iter().skip(1).copied())
+        .chain(ROLLUPS.keys.iter().copied())
         .collect();
-    let columns: Vec<&str> = keys.iter().chain(ROLLUP_SUM_COLUMNS).copied().collect();
-    let updates: Vec<String> = ROLLUP_SUM_COLUMNS
+    let columns: Vec<&str> = keys.iter().chain(ROLLUPS.sums).copied().collect();
+    let updates: Vec<String> = ROLLUPS
+        .sums
         .iter()
         .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();

@@ -6,22 +6,10 @@ use tokentally_domain::showback::{MonthData, UsageRow};
 
 use sqlx::any::AnyRow;
 
-use super::rows::{day, dims, opt_text, text, usage_row};
+use super::rows::{
+    DailyAndMonthly, ROLLUPS, WORKFLOW_GROUPS, day, dims, opt_text, text, usage_row, workflow_group,
+};
 use super::{Store, StoreError};
-
-/// A rollup's key but its day.
-const ROLLUP_KEYS: &str = "provider, model, api_key, team, feature, environment, tags, service_tier, outcome, context_band, in_workflow";
-
-const ROLLUP_SUMS: &[&str] = &[
-    "events",
-    "requests",
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "standalone_successes",
-];
 
 impl Store {
     /// Everything stored for the month, its daily rows and users included: for drill-downs.
@@ -40,9 +28,15 @@ impl Store {
     /// (users are many; counting them belongs to the drill-downs).
     pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
         let _turn = self.month_read().await;
+        let starts = self.change_days(month).await?;
+        let rollups = self.by_stretch(month, &starts, &ROLLUPS).await?;
+        let workflows = self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?;
         Ok(MonthData {
-            rows: self.list_rollups_by_stretch(month).await?,
-            workflows: self.list_workflow_groups_by_stretch(month).await?,
+            rows: rollups.iter().map(usage_row).collect::<Result<_, _>>()?,
+            workflows: workflows
+                .iter()
+                .map(workflow_group)
+                .collect::<Result<_, _>>()?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -74,42 +68,36 @@ impl Store {
     /// dates, so month-level views (showback, trends) price these rows exactly as they would
     /// the daily ones, from about a thirtieth of the rows. Each row's `day` is the first day of
     /// its stretch; views by day must read [`Store::list_rollups`].
-    ///
-    /// A month without such a day is one stretch: its rows are the monthly rollups, read as
-    /// they are kept.
     pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
-        if self.change_days(month).await?.is_empty() {
-            let rows = sqlx::query(&format!(
-                "SELECT CAST($1 AS TEXT) AS day, {ROLLUP_KEYS}, {} FROM usage_rollups_monthly WHERE month = $2",
-                ROLLUP_SUMS.join(", ")
-            ))
-            .bind(month.first_day().to_string())
-            .bind(month.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-            return rows.iter().map(usage_row).collect();
-        }
-        let sums: Vec<String> = ROLLUP_SUMS
-            .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect();
-        let rows = self
-            .by_stretch(month, ROLLUP_KEYS, &sums.join(", "), "usage_rollups", "")
-            .await?;
+        let starts = self.change_days(month).await?;
+        let rows = self.by_stretch(month, &starts, &ROLLUPS).await?;
         rows.iter().map(usage_row).collect()
     }
 
-    /// `SELECT stretch AS day, {keys}, {sums} FROM {table}` over the month's rows, grouped by
-    /// stretch (see [`Store::list_rollups_by_stretch`]) and keys; `having` filters groups.
+    /// The month's rows of `kept` summed over the stretches that begin on `starts` (the
+    /// month's [`Store::change_days`]), with the stretch's first day as `day`. A month without
+    /// change days is one stretch, which is what the monthly table keeps: its rows are read as
+    /// they are. Groups that hold nothing are left out.
     pub(super) async fn by_stretch(
         &self,
         month: Month,
-        keys: &str,
-        sums: &str,
-        table: &str,
-        having: &str,
+        starts: &[chrono::NaiveDate],
+        kept: &DailyAndMonthly,
     ) -> Result<Vec<AnyRow>, StoreError> {
-        let starts = self.change_days(month).await?;
+        let keys = kept.keys.join(", ");
+        let counted = kept.counted;
+        if starts.is_empty() {
+            let sql = format!(
+                "SELECT CAST($1 AS TEXT) AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
+                kept.sums.join(", "),
+                kept.monthly
+            );
+            return Ok(sqlx::query(&sql)
+                .bind(month.first_day().to_string())
+                .bind(month.to_string())
+                .fetch_all(&self.pool)
+                .await?);
+        }
         // CASE WHEN day < start1 THEN first WHEN day < start2 THEN start1 ... ELSE last END
         let mut stretch = String::from("CASE");
         let mut previous = "$1".to_owned();
@@ -118,19 +106,22 @@ impl Store {
             stretch.push_str(&format!(" WHEN day < {p} THEN CAST({previous} AS TEXT)"));
             previous = p;
         }
-        let stretch = if starts.is_empty() {
-            "CAST($1 AS TEXT)".to_owned()
-        } else {
-            format!("{stretch} ELSE CAST({previous} AS TEXT) END")
-        };
+        stretch.push_str(&format!(" ELSE CAST({previous} AS TEXT) END"));
+        let sums: Vec<String> = kept
+            .sums
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
         let sql = format!(
-            "SELECT {stretch} AS day, {keys}, {sums} FROM {table} WHERE day >= $1 AND day < $2 \
-             GROUP BY 1, {keys} {having}"
+            "SELECT {stretch} AS day, {keys}, {} FROM {} WHERE day >= $1 AND day < $2 \
+             GROUP BY 1, {keys} HAVING SUM({counted}) <> 0",
+            sums.join(", "),
+            kept.daily
         );
         let mut query = sqlx::query(&sql)
             .bind(month.first_day().to_string())
             .bind(month.end_exclusive().to_string());
-        for d in &starts {
+        for d in starts {
             query = query.bind(d.to_string());
         }
         Ok(query.fetch_all(&self.pool).await?)

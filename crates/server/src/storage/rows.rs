@@ -3,11 +3,69 @@
 use chrono::NaiveDate;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use tokentally_domain::rollup::{Dims, RollupKey, RollupTotals};
+use tokentally_domain::rollup::{Dims, RollupKey, RollupTotals, WorkflowGroup};
 use tokentally_domain::showback::UsageRow;
 use tokentally_domain::tokens::TokenCounts;
 
 use super::StoreError;
+
+/// A sum kept per day and per month: its two tables, its key after the day (or month), its
+/// summed columns, and the column whose zero marks a group that holds nothing.
+pub(super) struct DailyAndMonthly {
+    pub daily: &'static str,
+    pub monthly: &'static str,
+    pub keys: &'static [&'static str],
+    pub sums: &'static [&'static str],
+    pub counted: &'static str,
+}
+
+/// `usage_rollups` and `usage_rollups_monthly`.
+pub(super) const ROLLUPS: DailyAndMonthly = DailyAndMonthly {
+    daily: "usage_rollups",
+    monthly: "usage_rollups_monthly",
+    keys: &[
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "service_tier",
+        "outcome",
+        "context_band",
+        "in_workflow",
+    ],
+    sums: &[
+        "events",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "standalone_successes",
+    ],
+    counted: "events",
+};
+
+/// `workflow_groups` and `workflow_groups_monthly`.
+pub(super) const WORKFLOW_GROUPS: DailyAndMonthly = DailyAndMonthly {
+    daily: "workflow_groups",
+    monthly: "workflow_groups_monthly",
+    keys: &[
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "outcome",
+    ],
+    sums: &["workflows", "calls", "first_input", "last_input"],
+    counted: "workflows",
+};
 
 pub(super) fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
     Ok(row.try_get::<String, _>(col)?)
@@ -107,5 +165,17 @@ pub(super) fn usage_row(row: &AnyRow) -> Result<UsageRow, StoreError> {
             tokens: tokens(row)?,
             standalone_successes: count(row, "standalone_successes")?,
         },
+    })
+}
+
+pub(super) fn workflow_group(r: &AnyRow) -> Result<WorkflowGroup, StoreError> {
+    Ok(WorkflowGroup {
+        day: day(r, "day")?,
+        dims: dims(r)?,
+        outcome: parsed(r, "outcome")?,
+        workflows: count(r, "workflows")?,
+        calls: count(r, "calls")?,
+        first_input: count(r, "first_input")?,
+        last_input: count(r, "last_input")?,
     })
 }

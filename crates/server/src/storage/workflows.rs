@@ -9,8 +9,8 @@ use tokentally_domain::rollup::{WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
 
 use super::rows::{
-    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, count, day, dims, int, opt_text, parsed, text,
-    usage_row,
+    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, WORKFLOW_GROUPS, count, day, dims, int, opt_text,
+    parsed, text, usage_row, workflow_group,
 };
 use super::{Store, StoreError};
 
@@ -44,21 +44,6 @@ fn workflow_row(r: &AnyRow) -> Result<WorkflowRow, StoreError> {
     })
 }
 
-const GROUP_KEYS: &str = "provider, model, api_key, team, feature, environment, tags, outcome";
-const GROUP_SUMS: &str = "workflows, calls, first_input, last_input";
-
-fn workflow_group(r: &AnyRow) -> Result<WorkflowGroup, StoreError> {
-    Ok(WorkflowGroup {
-        day: day(r, "day")?,
-        dims: dims(r)?,
-        outcome: parsed(r, "outcome")?,
-        workflows: count(r, "workflows")?,
-        calls: count(r, "calls")?,
-        first_input: count(r, "first_input")?,
-        last_input: count(r, "last_input")?,
-    })
-}
-
 impl Store {
     /// Workflows whose final call falls in the month.
     pub async fn list_workflows(&self, month: Month) -> Result<Vec<WorkflowRow>, StoreError> {
@@ -78,8 +63,9 @@ impl Store {
         month: Month,
     ) -> Result<Vec<WorkflowGroup>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT day, {GROUP_KEYS}, {GROUP_SUMS} FROM workflow_groups \
-             WHERE day >= $1 AND day < $2 AND workflows <> 0"
+            "SELECT day, {}, {} FROM workflow_groups WHERE day >= $1 AND day < $2 AND workflows <> 0",
+            WORKFLOW_GROUPS.keys.join(", "),
+            WORKFLOW_GROUPS.sums.join(", ")
         ))
         .bind(month.first_day().to_string())
         .bind(month.end_exclusive().to_string())
@@ -89,34 +75,13 @@ impl Store {
     }
 
     /// The month's workflow groups summed over stretches of days, as
-    /// [`Store::list_rollups_by_stretch`] sums rollups: for month-level views. A month that is
-    /// one stretch reads the monthly groups as they are kept.
+    /// [`Store::list_rollups_by_stretch`] sums rollups: for month-level views.
     pub async fn list_workflow_groups_by_stretch(
         &self,
         month: Month,
     ) -> Result<Vec<WorkflowGroup>, StoreError> {
-        if self.change_days(month).await?.is_empty() {
-            let rows = sqlx::query(&format!(
-                "SELECT CAST($1 AS TEXT) AS day, {GROUP_KEYS}, {GROUP_SUMS} FROM workflow_groups_monthly \
-                 WHERE month = $2 AND workflows <> 0"
-            ))
-            .bind(month.first_day().to_string())
-            .bind(month.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-            return rows.iter().map(workflow_group).collect();
-        }
-        let sums = "CAST(SUM(workflows) AS BIGINT) AS workflows, CAST(SUM(calls) AS BIGINT) AS calls, \
-             CAST(SUM(first_input) AS BIGINT) AS first_input, CAST(SUM(last_input) AS BIGINT) AS last_input";
-        let rows = self
-            .by_stretch(
-                month,
-                GROUP_KEYS,
-                sums,
-                "workflow_groups",
-                "HAVING SUM(workflows) <> 0",
-            )
-            .await?;
+        let starts = self.change_days(month).await?;
+        let rows = self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?;
         rows.iter().map(workflow_group).collect()
     }
 
