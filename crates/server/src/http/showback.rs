@@ -120,7 +120,7 @@ pub async fn feature(
 
 /// Whether the request says `Cache-Control: no-cache` (or `no-store`): answer from the data,
 /// not from what was kept.
-pub(crate) fn asks_for_fresh(headers: &HeaderMap) -> bool {
+fn asks_for_fresh(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::CACHE_CONTROL)
         .iter()

@@ -494,36 +494,33 @@ storage_test!(finance_issues_and_leads_read_only_their_own, |app| {
         let (s, _) = post(&app, "/api/v1/months/2026-03/close", token, json!({})).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
-    assert_eq!(
-        get_text(&app, "/api/v1/statements/search/2026-03", &lead)
-            .await
-            .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        get_text(&app, "/api/v1/statements/support/2026-03", &lead)
-            .await
-            .0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        get_text(&app, "/api/v1/statements/search/2026-03/export.csv", &lead)
-            .await
-            .0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        get_text(&app, "/api/v1/export/focus?month=2026-03", &lead)
-            .await
-            .0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        get_text(&app, "/api/v1/reconciliation?month=2026-03", &viewer)
-            .await
-            .0,
-        StatusCode::FORBIDDEN
-    );
+    // A lead reads their team's statement and its CSV, not another team's nor the FOCUS
+    // export; a viewer does not read the reconciliation.
+    for (path, token, expected) in [
+        ("/api/v1/statements/search/2026-03", &lead, StatusCode::OK),
+        (
+            "/api/v1/statements/support/2026-03",
+            &lead,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/statements/search/2026-03/export.csv",
+            &lead,
+            StatusCode::OK,
+        ),
+        (
+            "/api/v1/export/focus?month=2026-03",
+            &lead,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/reconciliation?month=2026-03",
+            &viewer,
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        assert_eq!(get_text(&app, path, token).await.0, expected, "{path}");
+    }
     let (_, list) = json_of(
         app.get("/api/v1/statements?month=2026-03", &lead)
             .send()
