@@ -4,10 +4,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::auth::{Role, passwords, tokens};
+use crate::app::{accounts, prices};
+use crate::auth::Role;
 use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use crate::startup::{Application, ensure_default_catalog};
 use crate::storage::Store;
@@ -212,9 +213,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let body =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let day = effective_from.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            let report = crate::http::prices::import_litellm(&store, &body, day)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}: {}", describe(&e)))?;
+            let report = prices::import_litellm(&store, &body, day).await?;
             // A server on this database keeps computed showbacks until the version moves.
             store.bump_data_version().await?;
             println!(
@@ -236,8 +235,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let store = connect(&g.database_url).await?;
-            let role = user_role(&role)?;
-            add_user(&store, &email, &password, role, &teams).await?;
+            let role = accounts::user_role(&role)?;
+            accounts::add_user(&store, &email, &password, role, &teams)
+                .await
+                .with_context(|| format!("creating user {email}"))?;
             println!("created {role} {email}");
             Ok(())
         }
@@ -246,7 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = connect(&g.database_url).await?;
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let token = create_token(&store, &name, role, &teams).await?;
+            let token = accounts::create_token(&store, &name, role, &teams).await?;
             eprintln!("created {role} token `{name}`; it is shown once:");
             println!("{token}");
             Ok(())
@@ -264,56 +265,4 @@ pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {
 
 fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
     SocketAddr::new(bind.ip(), port)
-}
-
-fn describe(e: &crate::error::ApiError) -> String {
-    match e {
-        crate::error::ApiError::Unprocessable(v) => v.to_string(),
-        other => other.to_string(),
-    }
-}
-
-pub fn user_role(role: &str) -> anyhow::Result<Role> {
-    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-    if role == Role::Ingest {
-        bail!("`ingest` is a token role, not a user role");
-    }
-    Ok(role)
-}
-
-pub async fn add_user(
-    store: &Store,
-    email: &str,
-    password: &str,
-    role: Role,
-    teams: &[String],
-) -> anyhow::Result<i64> {
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
-    if role == Role::Lead && teams.is_empty() {
-        bail!("a lead needs at least one --team");
-    }
-    let hash = passwords::hash(password)?;
-    store
-        .add_user(&email.trim().to_lowercase(), &hash, role.as_str(), teams)
-        .await
-        .with_context(|| format!("creating user {email}"))
-}
-
-/// Creates a token and returns it; only its digest is stored.
-pub async fn create_token(
-    store: &Store,
-    name: &str,
-    role: Role,
-    teams: &[String],
-) -> anyhow::Result<String> {
-    if role == Role::Lead && teams.is_empty() {
-        bail!("a lead token needs at least one --team");
-    }
-    let token = tokens::generate();
-    store
-        .add_api_token(name, &tokens::digest(&token), role.as_str(), teams)
-        .await?;
-    Ok(token)
 }

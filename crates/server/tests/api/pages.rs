@@ -355,7 +355,7 @@ storage_test!(a_form_without_the_right_csrf_token_is_refused, |app| {
 });
 
 storage_test!(repeated_wrong_passwords_are_throttled, |app| {
-    tokentally_server::cli::add_user(
+    tokentally_server::app::accounts::add_user(
         &app.store,
         "fin@example.test",
         "the right password",
@@ -378,7 +378,7 @@ storage_test!(repeated_wrong_passwords_are_throttled, |app| {
 });
 
 storage_test!(passwords_are_argon2id_and_tokens_are_stored_hashed, |app| {
-    tokentally_server::cli::add_user(
+    tokentally_server::app::accounts::add_user(
         &app.store,
         "a@example.test",
         "a long password",
@@ -673,7 +673,7 @@ storage_test!(
     teams_and_features_are_created_renamed_and_archived_everywhere,
     |app| {
         seed(&app).await;
-        tokentally_server::cli::add_user(
+        tokentally_server::app::accounts::add_user(
             &app.store,
             "lead@example.test",
             "a long password",

@@ -122,11 +122,11 @@ async fn app() -> App {
         ("admin@example.test", Role::Admin),
         ("finance@example.test", Role::Finance),
     ] {
-        tokentally_server::cli::add_user(&store, email, PASSWORD, role, &[])
+        tokentally_server::app::accounts::add_user(&store, email, PASSWORD, role, &[])
             .await
             .unwrap();
     }
-    let finance_token = tokentally_server::cli::create_token(&store, "browser", Role::Finance, &[])
+    let finance_token = tokentally_server::app::accounts::create_token(&store, "browser", Role::Finance, &[])
         .await
         .unwrap();
     let application = Application::with_store(
