@@ -10,7 +10,6 @@ pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod cli;
-mod cli_import;
 pub mod config;
 pub mod demo;
 pub mod http;

@@ -55,9 +55,15 @@ async fn the_scorecard_page_shows_stages_and_next_steps_on_the_demo() {
     let mut spec = DemoSpec::ending("2026-11-20T12:00:00Z".parse().unwrap());
     spec.events_per_month = 1_500;
     seed(&store, &spec).await.unwrap();
-    tokentally_server::app::accounts::add_user(&store, "finance@example.test", PASSWORD, Role::Finance, &[])
-        .await
-        .unwrap();
+    tokentally_server::app::accounts::add_user(
+        &store,
+        "finance@example.test",
+        PASSWORD,
+        Role::Finance,
+        &[],
+    )
+    .await
+    .unwrap();
     let app = Application::with_store(
         store.clone(),
         Config::new(url, SocketAddr::from(([127, 0, 0, 1], 0))),

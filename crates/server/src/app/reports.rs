@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use tokentally_domain::attribution::Attributor;
 use tokentally_domain::catalog::PriceBook;
+use tokentally_domain::drilldown::{self, FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::{self, FeatureDrilldown, Showback, TeamDrilldown};
+use tokentally_domain::showback::{self, Showback};
 
 use crate::auth::Principal;
 use crate::cache::{PriceBookCache, ShowbackCache};
@@ -100,7 +101,7 @@ pub async fn team(
     );
     Ok(sb
         .team(team)
-        .map(|t| showback::team_drilldown(t, month, currency, &current, &book, &attributor)))
+        .map(|t| drilldown::team_drilldown(t, month, currency, &current, &book, &attributor)))
 }
 
 /// One feature of a team; `None` when the team has no usage under that feature.
@@ -116,8 +117,8 @@ pub async fn feature(
     let sb = ctx.showback(currency);
     Ok(sb.team(team).and_then(|t| {
         let drill =
-            showback::team_drilldown(t, month, currency, &ctx.data, &ctx.book, &ctx.attributor);
-        showback::feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
+            drilldown::team_drilldown(t, month, currency, &ctx.data, &ctx.book, &ctx.attributor);
+        drilldown::feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
     }))
 }
 
@@ -201,8 +202,8 @@ impl MonthContext {
         showback::Ledger::of(&self.data, &self.attributor, &self.book)
     }
 
-    pub fn views(&self) -> showback::Views<'_> {
-        showback::Views::new(self.month, &self.data, &self.attributor, &self.book)
+    pub fn views(&self) -> drilldown::Views<'_> {
+        drilldown::Views::new(self.month, &self.data, &self.attributor, &self.book)
     }
 }
 

@@ -126,9 +126,10 @@ async fn app() -> App {
             .await
             .unwrap();
     }
-    let finance_token = tokentally_server::app::accounts::create_token(&store, "browser", Role::Finance, &[])
-        .await
-        .unwrap();
+    let finance_token =
+        tokentally_server::app::accounts::create_token(&store, "browser", Role::Finance, &[])
+            .await
+            .unwrap();
     let application = Application::with_store(
         store.clone(),
         Config::new(url, SocketAddr::from(([127, 0, 0, 1], 0))),

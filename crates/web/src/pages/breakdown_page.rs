@@ -2,8 +2,8 @@
 //! each with a CSV download of exactly what it shows.
 
 use leptos::prelude::*;
+use tokentally_domain::drilldown::Line;
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::Line;
 
 use super::showback_page::urlencode;
 use crate::components::month_picker;

@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 use tokentally_domain::anomaly::{self, AnomalySettings};
 use tokentally_domain::attribution::{UNALLOCATED, UNASSIGNED};
 use tokentally_domain::budget::{self, BudgetStatus, Scope, Status};
+use tokentally_domain::drilldown::Shares;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{self, Facts, FeatureUnitCost, Scorecard, Thresholds};
-use tokentally_domain::showback::{Ledger, Shares, Showback};
+use tokentally_domain::showback::{Ledger, Showback};
 use tokentally_domain::waste::{self, OwnedKey, WasteFlag, WasteSettings};
 
 use crate::app::reports::MonthContext;
@@ -236,7 +237,7 @@ pub async fn scorecards(
         );
         for l in lines
             .into_iter()
-            .filter(|l| l.name != UNASSIGNED && l.name != tokentally_domain::showback::NO_USAGE)
+            .filter(|l| l.name != UNASSIGNED && l.name != tokentally_domain::drilldown::NO_USAGE)
         {
             features.push((
                 l.blended_cost,

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use tokentally_domain::showback::{FeatureDrilldown, TeamDrilldown};
+use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 
 use crate::app::reports;
 use crate::auth::{Capability, Principal};

@@ -7,9 +7,10 @@ use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::drilldown::{Line, feature_drilldown, team_drilldown};
 use tokentally_domain::event::Outcome;
 use tokentally_domain::pricing::TokenClass;
-use tokentally_domain::showback::{Line, Point, TeamShowback, feature_drilldown, team_drilldown};
+use tokentally_domain::showback::{Point, TeamShowback};
 use tokentally_web::components::charts::{Bar, Palette, stacked_bars};
 use tokentally_web::format::{count, money, share, signed_pct, tokens, unit_money};
 use tokentally_web::pages::breakdown_page::{

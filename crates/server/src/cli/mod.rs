@@ -1,6 +1,8 @@
 //! The command line: `serve`, `demo`, `migrate`, `import`, `prices import`, `user add`,
 //! `token create`.
 
+mod import;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -200,7 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let body =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            crate::cli_import::run(&g.database_url, &file, &body, format, &map, dry_run).await
+            import::run(&g.database_url, &file, &body, format, &map, dry_run).await
         }
         Command::Prices {
             command:

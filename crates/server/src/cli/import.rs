@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use chrono::Utc;
 
-use crate::cli::{ImportFormat, connect};
+use super::{ImportFormat, connect};
 use crate::ingest::common::{gunzip, is_gzip};
 use crate::ingest::csv::{self, CsvFile, Target};
 use crate::ingest::{
