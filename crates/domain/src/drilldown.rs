@@ -51,8 +51,8 @@ impl Shares {
     }
 }
 
-/// One line of a drill-down table (a feature, model, key, day or outcome), with DESIGN.md's
-/// unit economics.
+/// One line of a drill-down table (a feature, model, key, day or outcome), with the unit
+/// economics of docs/ARCHITECTURE.md.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Line {
     pub name: String,

@@ -155,7 +155,7 @@ async fn the_scorecard_page_shows_stages_and_next_steps_on_the_demo() {
         "{budgets}"
     );
 
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let height = c
         .execute("return document.body.scrollHeight", vec![])

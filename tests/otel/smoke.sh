@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real OpenTelemetry SDK exporter (Python) against the built tokentally binary: a temp SQLite
 # database, an ingest token from `tokentally token create`, the server on a free port, then
-# .ci/otel_smoke.py sends GenAI spans and checks the showback API. Fails on any difference.
+# tests/otel/smoke.py sends GenAI spans and checks the showback API. Fails on any difference.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 work="$(mktemp -d)"
 server_pid=""
@@ -41,4 +41,4 @@ OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
 OTEL_EXPORTER_OTLP_TIMEOUT=10 \
 TOKENTALLY_URL="$address" \
 TOKENTALLY_VIEWER_TOKEN="$viewer_token" \
-  "$work/venv/bin/python" .ci/otel_smoke.py || { echo "--- server log" >&2; tail -n 50 "$work/server.err" >&2; exit 1; }
+  "$work/venv/bin/python" tests/otel/smoke.py || { echo "--- server log" >&2; tail -n 50 "$work/server.err" >&2; exit 1; }

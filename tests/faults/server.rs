@@ -123,7 +123,7 @@ pub struct Counts {
 }
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tokentally"))
+    Command::new(env!("CARGO_BIN_EXE_tokentally-under-test"))
 }
 
 fn free_port() -> u16 {

@@ -213,7 +213,7 @@ async fn wait_for_url(c: &Client, ok: impl Fn(&url::Url) -> bool) -> url::Url {
 }
 
 async fn screenshot(c: &Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     // Tall enough for the whole page.
     let height: i64 = c
@@ -516,7 +516,7 @@ async fn finance_issues_a_statement_and_prints_it_to_pdf() {
         .await
         .unwrap();
     assert!(pdf.starts_with(b"%PDF"), "a PDF");
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("statement.pdf");
     std::fs::write(&file, &pdf).unwrap();
