@@ -13,5 +13,6 @@ pub mod prices;
 pub mod reports;
 pub mod statements;
 pub mod transactions;
+pub mod workflows;
 
 pub use error::{AppError, AppResult};

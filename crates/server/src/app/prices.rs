@@ -72,3 +72,22 @@ pub async fn import_as(
     .await?;
     Ok(report)
 }
+
+/// Adds one card typed by a person; audited. `false` when the same card is stored already.
+pub async fn add_card(store: &Store, actor: &str, card: &PriceCard) -> AppResult<bool> {
+    let stored = store.add_price_cards(std::slice::from_ref(card)).await?;
+    if stored.added == 0 {
+        return Ok(false);
+    }
+    let subject = format!("price:{}/{}", card.provider, card.model);
+    audit::record(
+        store,
+        actor,
+        "price_card.add",
+        &subject,
+        None::<()>,
+        Some(card),
+    )
+    .await?;
+    Ok(true)
+}

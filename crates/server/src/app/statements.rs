@@ -14,7 +14,7 @@ use tokentally_domain::showback::{Ledger, Showback, TeamShowback};
 use tokentally_domain::statement::{LateUsage, Mode, Statement, statement};
 
 use crate::app::reports::MonthContext;
-use crate::app::{AppError, audit};
+use crate::app::{AppError, AppResult, audit};
 use crate::state::AppState;
 use crate::storage::StoredStatement;
 
@@ -502,4 +502,24 @@ pub async fn record_invoice(state: &AppState, actor: &str, i: NewInvoice) -> Res
     )
     .await?;
     Ok(())
+}
+
+/// Sets how a team's statements charge (showback or chargeback); audited.
+pub async fn set_mode(state: &AppState, actor: &str, team: &str, mode: &str) -> AppResult<Mode> {
+    if team == UNALLOCATED {
+        return Err(AppError::invalid("Unallocated has no statement mode"));
+    }
+    let mode: Mode = mode.parse().map_err(AppError::Invalid)?;
+    state.store.set_statement_mode(team, mode).await?;
+    let after = serde_json::json!({"mode": mode});
+    audit::record(
+        &state.store,
+        actor,
+        "statement.mode",
+        &format!("team:{team}"),
+        None::<()>,
+        Some(after),
+    )
+    .await?;
+    Ok(mode)
 }

@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tokentally_domain::attribution::UNALLOCATED;
 use tokentally_domain::focus;
 use tokentally_domain::month::Month;
 use tokentally_domain::statement::{Mode, Statement};
@@ -251,21 +250,7 @@ pub async fn set_mode(
     JsonBody(body): JsonBody<ModeBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     principal.ensure(Capability::IssueStatements)?;
-    if team == UNALLOCATED {
-        return Err(ApiError::invalid("Unallocated has no statement mode"));
-    }
-    let mode: Mode = body.mode.parse().map_err(ApiError::invalid)?;
-    state.store.set_statement_mode(&team, mode).await?;
-    state
-        .store
-        .add_audit(
-            &principal.name,
-            "statement.mode",
-            &format!("team:{team}"),
-            None,
-            Some(serde_json::json!({"mode": mode})),
-        )
-        .await?;
+    let mode = statements::set_mode(&state, &principal.name, &team, &body.mode).await?;
     Ok(Json(serde_json::json!({"team": team, "mode": mode})))
 }
 

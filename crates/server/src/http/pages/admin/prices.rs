@@ -194,21 +194,7 @@ pub async fn add(
     require_admin(&user)?;
     match f.parse() {
         Ok(card) => {
-            let stored = state
-                .store
-                .add_price_cards(std::slice::from_ref(&card))
-                .await?;
-            let notice = if stored.added == 1 {
-                state
-                    .store
-                    .add_audit(
-                        &user.principal.name,
-                        "price_card.add",
-                        &format!("price:{}/{}", card.provider, card.model),
-                        None,
-                        serde_json::to_value(&card).ok(),
-                    )
-                    .await?;
+            let notice = if prices::add_card(&state.store, &user.principal.name, &card).await? {
                 format!(
                     "Added {} / {} from {}.",
                     card.provider, card.model, card.effective_from
