@@ -102,15 +102,7 @@ fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> S
             if c > 0 {
                 sql.push_str(", ");
             }
-            // SQLite looks a named parameter up by a linear scan, so binding thousands of
-            // `$n` costs quadratic time; plain `?` binds in order. PostgreSQL needs `$n`.
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
+            backend.push_param(&mut sql, n);
         }
         sql.push(')');
     }
@@ -167,9 +159,10 @@ impl Store {
     ) -> Result<AddedEvents, StoreError> {
         let (unique, in_batch_duplicates) = unique_sorted(events.into());
         let offered = unique.len();
-        let stored = match self.backend {
-            Backend::Sqlite => self.add_in_group(unique).await?,
-            Backend::Postgres => self.add_batches_retrying(&[&unique]).await?[0],
+        let stored = if self.backend.single_writer() {
+            self.add_in_group(unique).await?
+        } else {
+            self.add_batches_retrying(&[&unique]).await?[0]
         };
         Ok(AddedEvents {
             accepted: stored,
@@ -249,12 +242,10 @@ impl Store {
     /// Stores batches in one transaction; answers how many events of each were new.
     async fn add_batches_once(&self, batches: &[&[UsageEvent]]) -> Result<Vec<usize>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
+        if let Some(lock) = self.backend.ingest_lock() {
             // Closing a month waits for batches in flight, and batches wait for a close in
             // flight, so every event is either in its month before the close or noted late.
-            sqlx::query("LOCK TABLE month_closes IN SHARE MODE")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(lock).execute(&mut *tx).await?;
         }
         let closed: std::collections::BTreeSet<Month> =
             sqlx::query("SELECT month FROM month_closes")
@@ -501,14 +492,11 @@ async fn upsert_workflows(
     // A call is later than the stored final call when it is later in time, or at the same
     // instant with a larger event id; then it replaces the final call's fields.
     // Byte order, as in Rust: PostgreSQL's locale collation would order ids differently.
-    let later = match backend {
-        Backend::Sqlite => {
-            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id > workflows.last_event_id))"
-        }
-        Backend::Postgres => {
-            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id COLLATE \"C\" > workflows.last_event_id COLLATE \"C\"))"
-        }
-    };
+    let later = format!(
+        "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND {} > {}))",
+        backend.byte_order("excluded.last_event_id"),
+        backend.byte_order("workflows.last_event_id"),
+    );
     let earlier = "excluded.first_ms < workflows.first_ms";
     let mut sets: Vec<String> = ["calls", "requests", "input_tokens"]
         .iter()

@@ -6,6 +6,7 @@ use tokentally_domain::showback::{MonthData, UsageRow};
 
 use sqlx::any::AnyRow;
 
+use super::dialect::{bigint, text as text_param};
 use super::rows::{
     DailyAndMonthly, ROLLUPS, WORKFLOW_GROUPS, day, dims, opt_text, text, usage_row, workflow_group,
 };
@@ -88,7 +89,8 @@ impl Store {
         let counted = kept.counted;
         if starts.is_empty() {
             let sql = format!(
-                "SELECT CAST($1 AS TEXT) AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
+                "SELECT {} AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
+                text_param("$1"),
                 kept.sums.join(", "),
                 kept.monthly
             );
@@ -103,14 +105,14 @@ impl Store {
         let mut previous = "$1".to_owned();
         for i in 0..starts.len() {
             let p = format!("${}", i + 3);
-            stretch.push_str(&format!(" WHEN day < {p} THEN CAST({previous} AS TEXT)"));
+            stretch.push_str(&format!(" WHEN day < {p} THEN {}", text_param(&previous)));
             previous = p;
         }
-        stretch.push_str(&format!(" ELSE CAST({previous} AS TEXT) END"));
+        stretch.push_str(&format!(" ELSE {} END", text_param(&previous)));
         let sums: Vec<String> = kept
             .sums
             .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .map(|c| format!("{} AS {c}", bigint(&format!("SUM({c})"))))
             .collect();
         let sql = format!(
             "SELECT {stretch} AS day, {keys}, {} FROM {} WHERE day >= $1 AND day < $2 \

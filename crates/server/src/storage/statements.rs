@@ -8,7 +8,7 @@ use tokentally_domain::showback::UsageRow;
 use tokentally_domain::statement::Mode;
 
 use super::rows::{
-    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, int, opt_text, parsed, text, usage_row,
+    EVENT_ROLLUP_GROUP, event_rollup_select, int, opt_text, parsed, text, usage_row,
 };
 use super::{Store, StoreError, now_ms};
 
@@ -107,9 +107,10 @@ impl Store {
         month: Month,
     ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
         let sql = format!(
-            "SELECT l.belongs_month, {EVENT_ROLLUP_SELECT} \
+            "SELECT l.belongs_month, {} \
              FROM late_events l JOIN events e ON e.source = l.source AND e.event_id = l.event_id \
              WHERE l.{column} = $1 GROUP BY l.belongs_month, {EVENT_ROLLUP_GROUP}",
+            event_rollup_select(),
         );
         let rows = sqlx::query(&sql)
             .bind(month.to_string())

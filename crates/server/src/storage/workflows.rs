@@ -9,7 +9,7 @@ use tokentally_domain::rollup::{WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
 
 use super::rows::{
-    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, WORKFLOW_GROUPS, count, day, dims, int, opt_text,
+    EVENT_ROLLUP_GROUP, WORKFLOW_GROUPS, count, day, dims, event_rollup_select, int, opt_text,
     parsed, text, usage_row, workflow_group,
 };
 use super::{Store, StoreError};
@@ -123,8 +123,9 @@ impl Store {
         for chunk in ids.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT e.workflow_id, {EVENT_ROLLUP_SELECT} FROM events e WHERE e.workflow_id IN ({}) \
+                "SELECT e.workflow_id, {} FROM events e WHERE e.workflow_id IN ({}) \
                  GROUP BY e.workflow_id, {EVENT_ROLLUP_GROUP}",
+                event_rollup_select(),
                 placeholders.join(", ")
             );
             let mut q = sqlx::query(&sql);
