@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, Row, Transaction};
+use sqlx::{Any, Arguments, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
@@ -248,11 +248,11 @@ impl Store {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
         let closed: std::collections::BTreeSet<Month> =
-            sqlx::query("SELECT month FROM month_closes")
+            sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .filter_map(|r| r.try_get::<String, _>("month").ok()?.parse().ok())
+                .filter_map(|m| m.parse().ok())
                 .collect();
         let received = now_ms();
         let mut stored: Vec<&UsageEvent> = Vec::new();
@@ -342,19 +342,19 @@ impl Store {
 
     /// The first day whose raw events are still kept, once events have been pruned.
     pub async fn pruned_before(&self) -> Result<Option<chrono::NaiveDate>, StoreError> {
-        let row = sqlx::query("SELECT pruned_before FROM retention WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .and_then(|r| r.try_get::<String, _>("pruned_before").ok())
-            .and_then(|d| d.parse().ok()))
+        let day: Option<String> =
+            sqlx::query_scalar("SELECT pruned_before FROM retention WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(day.and_then(|d| d.parse().ok()))
     }
 
     pub async fn count_events(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
+        Ok(
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }
 
@@ -406,19 +406,10 @@ async fn insert_events(
         add(&mut args, e.reported_cost.map(|c| c.to_string()));
         add(&mut args, received);
     }
-    let rows = sqlx::query_with(&sql, args)
+    let mut inserted: Vec<(String, String)> = sqlx::query_as_with(&sql, args)
         .persistent(chunk.len() == EVENT_CHUNK)
         .fetch_all(&mut **tx)
         .await?;
-    let mut inserted = rows
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("source")?,
-                r.try_get::<String, _>("event_id")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     inserted.sort_unstable();
     Ok(inserted)
 }
