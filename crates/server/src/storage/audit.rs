@@ -1,6 +1,6 @@
 //! The audit log: append-only; there is no update or delete path.
 
-use super::rows::{int, opt_text, text};
+use super::rows::{decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 /// One entry of the audit log.
@@ -43,26 +43,14 @@ impl Store {
         subject_prefix: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, at_ms, actor, action, subject, before, after FROM audit_log \
-             WHERE ($1 = '' OR subject = $1) ORDER BY id DESC LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM audit_log WHERE ($1 = '' OR subject = $1) ORDER BY id DESC LIMIT $2",
+            select::<AuditEntry>()
+        ))
         .bind(subject_prefix.unwrap_or("").to_owned())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: int(r, "id")?,
-                    at_ms: int(r, "at_ms")?,
-                    actor: text(r, "actor")?,
-                    action: text(r, "action")?,
-                    subject: text(r, "subject")?,
-                    before: opt_text(r, "before")?,
-                    after: opt_text(r, "after")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 }

@@ -1,9 +1,7 @@
 //! Users and API tokens. Secrets are never stored: passwords as argon2id PHC strings, tokens
 //! as SHA-256 digests.
 
-use sqlx::Row;
-
-use super::rows::{int, json, text};
+use super::rows::{decode, decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,17 +25,6 @@ pub struct ApiTokenListing {
     pub revoked_ms: Option<i64>,
 }
 
-/// A user from a row holding `id`, `email`, `password_hash`, `role` and `teams`.
-pub(super) fn user_record(r: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
-    Ok(UserRecord {
-        id: int(r, "id")?,
-        email: text(r, "email")?,
-        password_hash: text(r, "password_hash")?,
-        role: text(r, "role")?,
-        teams: json(r, "teams")?,
-    })
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
     pub id: i64,
@@ -57,24 +44,25 @@ impl Store {
         teams: &[String],
     ) -> Result<i64, StoreError> {
         let _guard = self.write_guard().await;
-        let row = sqlx::query("INSERT INTO users (email, password_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO users (email, password_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(email.to_owned())
             .bind(password_hash.to_owned())
             .bind(role.to_owned())
             .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
             .bind(now_ms())
             .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("id")?)
+            .await?)
     }
 
     pub async fn get_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, email, password_hash, role, teams FROM users WHERE email = $1")
-                .bind(email.to_owned())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| user_record(&r)).transpose()
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM users WHERE email = $1",
+            select::<UserRecord>()
+        ))
+        .bind(email.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
     }
 
     pub async fn add_api_token(
@@ -85,38 +73,28 @@ impl Store {
         teams: &[String],
     ) -> Result<i64, StoreError> {
         let _guard = self.write_guard().await;
-        let row = sqlx::query("INSERT INTO api_tokens (name, token_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        Ok(sqlx::query_scalar("INSERT INTO api_tokens (name, token_hash, role, teams, created_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name.to_owned())
             .bind(token_hash.to_owned())
             .bind(role.to_owned())
             .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
             .bind(now_ms())
             .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("id")?)
+            .await?)
     }
 
     pub async fn get_api_token(
         &self,
         token_hash: &str,
     ) -> Result<Option<ApiTokenRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, name, role, teams, revoked_ms, last_used_ms FROM api_tokens WHERE token_hash = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM api_tokens WHERE token_hash = $1",
+            select::<ApiTokenRecord>()
+        ))
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(ApiTokenRecord {
-                id: int(&r, "id")?,
-                name: text(&r, "name")?,
-                role: text(&r, "role")?,
-                teams: json(&r, "teams")?,
-                revoked: r.try_get::<Option<i64>, _>("revoked_ms")?.is_some(),
-                last_used_ms: r.try_get("last_used_ms")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     /// Records when a token was last used (at most once a minute, to spare writes).
@@ -148,36 +126,30 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(r.try_get("n")?)
+        Ok(
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, email, password_hash, role, teams FROM users ORDER BY email")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(user_record).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM users ORDER BY email",
+            select::<UserRecord>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenListing>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, role, teams, created_ms, last_used_ms, revoked_ms FROM api_tokens ORDER BY id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiTokenListing {
-                    id: int(r, "id")?,
-                    name: text(r, "name")?,
-                    role: text(r, "role")?,
-                    teams: json(r, "teams")?,
-                    created_ms: int(r, "created_ms")?,
-                    last_used_ms: r.try_get("last_used_ms")?,
-                    revoked_ms: r.try_get("revoked_ms")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM api_tokens ORDER BY id DESC",
+            select::<ApiTokenListing>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 }

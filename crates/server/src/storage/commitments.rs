@@ -1,37 +1,22 @@
 //! Commitments (capacity bought per model and month) and negotiated discounts per provider.
 
-use rust_decimal::Decimal;
-use sqlx::any::AnyRow;
 use tokentally_domain::commitment::Commitment;
 use tokentally_domain::discount::Discount;
 use tokentally_domain::month::Month;
 
-use super::rows::{count, day, parsed, text};
+use super::rows::{decode_all, select};
 use super::{Store, StoreError, now_ms};
-
-fn decimal(r: &AnyRow, col: &str) -> Result<Decimal, StoreError> {
-    parsed(r, col)
-}
-
-fn commitment(r: &AnyRow) -> Result<Commitment, StoreError> {
-    Ok(Commitment {
-        month: parsed(r, "month")?,
-        provider: text(r, "provider")?,
-        model: text(r, "model")?,
-        fee: decimal(r, "fee")?,
-        capacity_tokens: count(r, "capacity_tokens")?,
-        utilisation_floor: decimal(r, "utilisation_floor")?,
-    })
-}
 
 impl Store {
     pub async fn list_commitments(&self, month: Month) -> Result<Vec<Commitment>, StoreError> {
-        let rows =
-            sqlx::query("SELECT * FROM commitments WHERE month = $1 ORDER BY provider, model")
-                .bind(month.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(commitment).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM commitments WHERE month = $1 ORDER BY provider, model",
+            select::<Commitment>()
+        ))
+        .bind(month.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Records a month's commitment for a model, replacing an earlier one; answers the
@@ -85,20 +70,13 @@ impl Store {
 
     /// Every discount, oldest first.
     pub async fn list_discounts(&self) -> Result<Vec<Discount>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT provider, effective_from, percent FROM discounts ORDER BY effective_from, provider",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM discounts ORDER BY effective_from, provider",
+            select::<Discount>()
+        ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Discount {
-                    provider: text(r, "provider")?,
-                    percent: decimal(r, "percent")?,
-                    effective_from: day(r, "effective_from")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 
     /// Records a provider's discount from a day, replacing one from the same day; answers

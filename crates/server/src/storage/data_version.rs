@@ -7,16 +7,17 @@
 //! a cached report is never older than its version says. Servers sharing one database see
 //! each other's changes through the row.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{Store, StoreError};
 
 impl Store {
     pub async fn data_version(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT version FROM data_version WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("version")?)
+        Ok(
+            sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Bumps the version after changes committed on their own.

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, Row, Transaction};
+use sqlx::{Any, Arguments, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
@@ -102,15 +102,7 @@ fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> S
             if c > 0 {
                 sql.push_str(", ");
             }
-            // SQLite looks a named parameter up by a linear scan, so binding thousands of
-            // `$n` costs quadratic time; plain `?` binds in order. PostgreSQL needs `$n`.
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
+            backend.push_param(&mut sql, n);
         }
         sql.push(')');
     }
@@ -167,9 +159,10 @@ impl Store {
     ) -> Result<AddedEvents, StoreError> {
         let (unique, in_batch_duplicates) = unique_sorted(events.into());
         let offered = unique.len();
-        let stored = match self.backend {
-            Backend::Sqlite => self.add_in_group(unique).await?,
-            Backend::Postgres => self.add_batches_retrying(&[&unique]).await?[0],
+        let stored = if self.backend.single_writer() {
+            self.add_in_group(unique).await?
+        } else {
+            self.add_batches_retrying(&[&unique]).await?[0]
         };
         Ok(AddedEvents {
             accepted: stored,
@@ -249,19 +242,17 @@ impl Store {
     /// Stores batches in one transaction; answers how many events of each were new.
     async fn add_batches_once(&self, batches: &[&[UsageEvent]]) -> Result<Vec<usize>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
+        if let Some(lock) = self.backend.ingest_lock() {
             // Closing a month waits for batches in flight, and batches wait for a close in
             // flight, so every event is either in its month before the close or noted late.
-            sqlx::query("LOCK TABLE month_closes IN SHARE MODE")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(lock).execute(&mut *tx).await?;
         }
         let closed: std::collections::BTreeSet<Month> =
-            sqlx::query("SELECT month FROM month_closes")
+            sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .filter_map(|r| r.try_get::<String, _>("month").ok()?.parse().ok())
+                .filter_map(|m| m.parse().ok())
                 .collect();
         let received = now_ms();
         let mut stored: Vec<&UsageEvent> = Vec::new();
@@ -351,19 +342,19 @@ impl Store {
 
     /// The first day whose raw events are still kept, once events have been pruned.
     pub async fn pruned_before(&self) -> Result<Option<chrono::NaiveDate>, StoreError> {
-        let row = sqlx::query("SELECT pruned_before FROM retention WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .and_then(|r| r.try_get::<String, _>("pruned_before").ok())
-            .and_then(|d| d.parse().ok()))
+        let day: Option<String> =
+            sqlx::query_scalar("SELECT pruned_before FROM retention WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(day.and_then(|d| d.parse().ok()))
     }
 
     pub async fn count_events(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
+        Ok(
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }
 
@@ -415,19 +406,10 @@ async fn insert_events(
         add(&mut args, e.reported_cost.map(|c| c.to_string()));
         add(&mut args, received);
     }
-    let rows = sqlx::query_with(&sql, args)
+    let mut inserted: Vec<(String, String)> = sqlx::query_as_with(&sql, args)
         .persistent(chunk.len() == EVENT_CHUNK)
         .fetch_all(&mut **tx)
         .await?;
-    let mut inserted = rows
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<String, _>("source")?,
-                r.try_get::<String, _>("event_id")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     inserted.sort_unstable();
     Ok(inserted)
 }
@@ -501,14 +483,11 @@ async fn upsert_workflows(
     // A call is later than the stored final call when it is later in time, or at the same
     // instant with a larger event id; then it replaces the final call's fields.
     // Byte order, as in Rust: PostgreSQL's locale collation would order ids differently.
-    let later = match backend {
-        Backend::Sqlite => {
-            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id > workflows.last_event_id))"
-        }
-        Backend::Postgres => {
-            "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND excluded.last_event_id COLLATE \"C\" > workflows.last_event_id COLLATE \"C\"))"
-        }
-    };
+    let later = format!(
+        "(excluded.last_ms > workflows.last_ms OR (excluded.last_ms = workflows.last_ms AND {} > {}))",
+        backend.byte_order("excluded.last_event_id"),
+        backend.byte_order("workflows.last_event_id"),
+    );
     let earlier = "excluded.first_ms < workflows.first_ms";
     let mut sets: Vec<String> = ["calls", "requests", "input_tokens"]
         .iter()

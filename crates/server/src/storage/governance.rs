@@ -3,13 +3,11 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use tokentally_domain::budget::Budget;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::UnitTarget;
 
-use super::rows::{int, json, opt_text, parsed, text};
+use super::rows::{decode, decode_all, json_of, select};
 use super::{Store, StoreError, now_ms};
 
 /// An alert as stored.
@@ -63,65 +61,19 @@ pub struct Delivery {
     pub delivered_ms: Option<i64>,
 }
 
-fn money(r: &AnyRow, col: &str) -> Result<Decimal, StoreError> {
-    parsed(r, col)
-}
-
-fn alert(r: &AnyRow) -> Result<AlertRecord, StoreError> {
-    Ok(AlertRecord {
-        id: int(r, "id")?,
-        kind: text(r, "kind")?,
-        scope: text(r, "scope")?,
-        subject: text(r, "subject")?,
-        team: text(r, "team")?,
-        period: text(r, "period")?,
-        level: int(r, "level")?,
-        detail: text(r, "detail")?,
-        amount: money(r, "amount")?,
-        first_seen_ms: int(r, "first_seen_ms")?,
-        ack_by: opt_text(r, "ack_by")?,
-        ack_ms: r.try_get::<Option<i64>, _>("ack_ms")?,
-    })
-}
-
-fn delivery(r: &AnyRow) -> Result<Delivery, StoreError> {
-    Ok(Delivery {
-        id: int(r, "id")?,
-        alert_id: int(r, "alert_id")?,
-        url: text(r, "url")?,
-        body: text(r, "body")?,
-        status: text(r, "status")?,
-        attempts: int(r, "attempts")?,
-        last_code: r.try_get::<Option<i64>, _>("last_code")?,
-        last_error: opt_text(r, "last_error")?,
-        next_attempt_ms: int(r, "next_attempt_ms")?,
-        created_ms: int(r, "created_ms")?,
-        delivered_ms: r.try_get::<Option<i64>, _>("delivered_ms")?,
-    })
-}
-
 /// A sending claim older than this is taken to have died with its server.
 const STALE_CLAIM_MS: i64 = 5 * 60 * 1000;
 
 impl Store {
     pub async fn list_budgets(&self, month: Month) -> Result<Vec<Budget>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT month, scope, subject, amount, thresholds FROM budgets WHERE month = $1 ORDER BY scope DESC, subject",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM budgets WHERE month = $1 ORDER BY scope DESC, subject",
+            select::<Budget>()
+        ))
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Budget {
-                    month: parsed(r, "month")?,
-                    scope: parsed(r, "scope")?,
-                    subject: text(r, "subject")?,
-                    amount: money(r, "amount")?,
-                    thresholds: json(r, "thresholds")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 
     /// Sets a budget, replacing the month's earlier one for the same team or key; answers
@@ -153,11 +105,12 @@ impl Store {
         &self,
         name: &str,
     ) -> Result<Option<T>, StoreError> {
-        let row = sqlx::query("SELECT value FROM governance_settings WHERE name = $1")
-            .bind(name.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(|r| json(r, "value")).transpose()
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM governance_settings WHERE name = $1")
+                .bind(name.to_owned())
+                .fetch_optional(&self.pool)
+                .await?;
+        value.map(|v| json_of("value", &v)).transpose()
     }
 
     pub async fn set_setting<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
@@ -176,19 +129,13 @@ impl Store {
     }
 
     pub async fn list_unit_targets(&self) -> Result<Vec<UnitTarget>, StoreError> {
-        let rows =
-            sqlx::query("SELECT team, feature, target FROM unit_targets ORDER BY team, feature")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UnitTarget {
-                    team: text(r, "team")?,
-                    feature: text(r, "feature")?,
-                    target: money(r, "target")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM unit_targets ORDER BY team, feature",
+            select::<UnitTarget>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     pub async fn set_unit_target(&self, t: &UnitTarget) -> Result<Option<UnitTarget>, StoreError> {
@@ -230,20 +177,18 @@ impl Store {
         &self,
         month: Month,
     ) -> Result<Option<(String, i64)>, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT published_by, published_ms FROM showback_publications WHERE month = $1",
         )
         .bind(month.to_string())
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Ok((text(&r, "published_by")?, int(&r, "published_ms")?)))
-            .transpose()
+        .await?)
     }
 
     /// Records an alert unless the same crossing is recorded already; answers the new id.
     pub async fn add_alert(&self, a: &NewAlert) -> Result<Option<i64>, StoreError> {
         let _guard = self.write_guard().await;
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO alerts (kind, scope, subject, team, period, level, detail, amount, first_seen_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (kind, scope, subject, period, level) DO NOTHING RETURNING id",
@@ -258,25 +203,30 @@ impl Store {
         .bind(a.amount.to_string())
         .bind(now_ms())
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| int(&r, "id")).transpose()
+        .await?)
     }
 
     /// The newest alerts first.
     pub async fn list_alerts(&self, limit: i64) -> Result<Vec<AlertRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM alerts ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(alert).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM alerts ORDER BY id DESC LIMIT $1",
+            select::<AlertRecord>()
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     pub async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM alerts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(alert).transpose()
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM alerts WHERE id = $1",
+            select::<AlertRecord>()
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
     }
 
     /// Acknowledges an alert; false when it was acknowledged already.
@@ -318,15 +268,16 @@ impl Store {
     /// Deliveries due now, oldest first.
     pub async fn due_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
         let now = now_ms();
-        let rows = sqlx::query(
-            "SELECT * FROM webhook_deliveries WHERE (status = 'pending' AND next_attempt_ms <= $1) \
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM webhook_deliveries WHERE (status = 'pending' AND next_attempt_ms <= $1) \
              OR (status = 'sending' AND next_attempt_ms <= $2) ORDER BY id LIMIT 100",
-        )
+            select::<Delivery>()
+        ))
         .bind(now)
         .bind(now - STALE_CLAIM_MS)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(delivery).collect()
+        decode_all(&rows)
     }
 
     /// Takes a due delivery for this server; false when another took it first.
@@ -378,10 +329,13 @@ impl Store {
 
     /// The newest deliveries first.
     pub async fn list_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM webhook_deliveries ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(delivery).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM webhook_deliveries ORDER BY id DESC LIMIT $1",
+            select::<Delivery>()
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 }

@@ -1,10 +1,9 @@
 //! Key mappings and virtual-tag rules: what attribution reads.
 
 use chrono::NaiveDate;
-use sqlx::Row;
 use tokentally_domain::attribution::{KeyMapping, Rule};
 
-use super::rows::{day, int, opt_text, text};
+use super::rows::{decode, decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 /// An API key seen in usage.
@@ -18,20 +17,13 @@ pub struct KeySeen {
 
 impl Store {
     pub async fn list_key_mappings(&self) -> Result<Vec<KeyMapping>, StoreError> {
-        let rows = sqlx::query("SELECT api_key, team, feature, environment, valid_from FROM key_mappings ORDER BY valid_from, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(KeyMapping {
-                    api_key: text(r, "api_key")?,
-                    team: text(r, "team")?,
-                    feature: opt_text(r, "feature")?,
-                    environment: opt_text(r, "environment")?,
-                    valid_from: day(r, "valid_from")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM key_mappings ORDER BY valid_from, id",
+            select::<KeyMapping>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Records a mapping; one from the same day for the same key replaces it. Returns the
@@ -43,21 +35,17 @@ impl Store {
     ) -> Result<Option<KeyMapping>, StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let before = sqlx::query("SELECT api_key, team, feature, environment, valid_from FROM key_mappings WHERE api_key = $1 AND valid_from = $2")
-            .bind(m.api_key.clone())
-            .bind(m.valid_from.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| -> Result<KeyMapping, StoreError> {
-                Ok(KeyMapping {
-                    api_key: text(&r, "api_key")?,
-                    team: text(&r, "team")?,
-                    feature: opt_text(&r, "feature")?,
-                    environment: opt_text(&r, "environment")?,
-                    valid_from: day(&r, "valid_from")?,
-                })
-            })
-            .transpose()?;
+        let before = sqlx::query(&format!(
+            "SELECT {} FROM key_mappings WHERE api_key = $1 AND valid_from = $2",
+            select::<KeyMapping>()
+        ))
+        .bind(m.api_key.clone())
+        .bind(m.valid_from.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(decode)
+        .transpose()?;
         sqlx::query(
             "INSERT INTO key_mappings (api_key, team, feature, environment, valid_from, created_ms, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -78,34 +66,20 @@ impl Store {
     }
 
     pub async fn list_rules(&self) -> Result<Vec<Rule>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM rules ORDER BY priority, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let tag = match (opt_text(r, "tag_key")?, opt_text(r, "tag_value")?) {
-                    (Some(k), Some(v)) => Some((k, v)),
-                    _ => None,
-                };
-                Ok(Rule {
-                    id: int(r, "id")?,
-                    priority: int(r, "priority")?,
-                    provider: opt_text(r, "provider")?,
-                    model: opt_text(r, "model")?,
-                    key_prefix: opt_text(r, "key_prefix")?,
-                    tag,
-                    team: opt_text(r, "team")?,
-                    feature: opt_text(r, "feature")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM rules ORDER BY priority, id",
+            select::<Rule>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Stores a rule and answers its id.
     pub async fn add_rule(&self, rule: &Rule) -> Result<i64, StoreError> {
         let _guard = self.write_guard().await;
         let (tag_key, tag_value) = rule.tag.clone().unzip();
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO rules (priority, provider, model, key_prefix, tag_key, tag_value, team, feature, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
@@ -119,8 +93,7 @@ impl Store {
         .bind(rule.feature.clone())
         .bind(now_ms())
         .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("id")?)
+        .await?)
     }
 
     /// Every API key seen in usage, with its first and last day.
@@ -131,15 +104,6 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(KeySeen {
-                    api_key: text(r, "api_key")?,
-                    first_day: day(r, "first_day")?,
-                    last_day: day(r, "last_day")?,
-                    requests: super::rows::count(r, "requests")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 }

@@ -3,13 +3,15 @@
 //! One implementation serves both databases: every query is written in the SQL the two share
 //! (`$n` parameters, `ON CONFLICT`, `RETURNING`, `CAST(SUM(..) AS BIGINT)`) and runs on
 //! sqlx's `Any` driver, so no query is written twice. What differs lives in the migrations
-//! (one folder per database) and in [`Backend`]. Queries are built at run time, so a fresh
-//! clone builds without a database.
+//! (one folder per database, kept alike by the `schema_parity` test) and in [`dialect`],
+//! which the other modules ask instead of matching on the backend. Queries are built at run
+//! time, so a fresh clone builds without a database.
 
 mod audit;
 mod auth;
 mod commitments;
 mod data_version;
+mod dialect;
 mod events;
 mod governance;
 mod mappings;
@@ -25,47 +27,19 @@ mod workflows;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::AnyPool;
+use sqlx::any::AnyConnectOptions;
 
 pub use audit::AuditEntry;
 pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
+pub use dialect::Backend;
 pub use events::AddedEvents;
 pub use governance::{AlertRecord, Delivery, NewAlert};
 pub use mappings::KeySeen;
 pub use sessions::SessionRecord;
 pub use statements::{MonthClose, StoredStatement};
 pub use teams::{FeatureRecord, TeamRecord};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn of_url(url: &str) -> Result<Self, StoreError> {
-        if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Self::Postgres)
-        } else {
-            Err(StoreError::Config(format!(
-                "unsupported database URL `{}`: use sqlite://FILE or postgres://...",
-                redact(url)
-            )))
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -148,9 +122,6 @@ impl std::fmt::Debug for Store {
     }
 }
 
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
-
 impl Store {
     /// Connects, creating a SQLite file when it is missing, and applies migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -162,45 +133,10 @@ impl Store {
     pub async fn connect_without_migrating(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
-            }
-            _ => url.to_owned(),
-        };
+        let url = backend.connect_url(url);
         let options =
             AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
-        let pool = match backend {
-            Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets pages read while ingest writes; FULL makes a commit
-                            // durable before the 2xx that reports it.
-                            for pragma in [
-                                "PRAGMA journal_mode = WAL",
-                                "PRAGMA synchronous = FULL",
-                                "PRAGMA busy_timeout = 10000",
-                                "PRAGMA foreign_keys = ON",
-                            ] {
-                                conn.execute(pragma).await?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
-            }
-            Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(5))
-                    .connect_with(options)
-                    .await?
-            }
-        };
+        let pool = backend.pool(options).await?;
         Ok(Self {
             pool,
             backend,
@@ -213,23 +149,20 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
-        migrator.run(&self.pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(e) => StoreError::from(e),
-            other => StoreError::Config(other.to_string()),
-        })
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(|e| match e {
+                sqlx::migrate::MigrateError::Execute(e) => StoreError::from(e),
+                other => StoreError::Config(other.to_string()),
+            })
     }
 
     /// Applies the migrations up to `version` only: for tests that upgrade a database written
     /// by an older release.
     pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
-        let all = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
+        let all = self.backend.migrator();
         let partial = sqlx::migrate::Migrator {
             migrations: std::borrow::Cow::Owned(
                 all.migrations
@@ -274,9 +207,10 @@ impl Store {
 
     /// Holds the single-writer lock on SQLite; a no-op guard on PostgreSQL.
     async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().await),
-            Backend::Postgres => None,
+        if self.backend.single_writer() {
+            Some(self.writer.lock().await)
+        } else {
+            None
         }
     }
 }

@@ -1,31 +1,21 @@
 //! Overheads: monthly costs beyond tokens.
 
-use rust_decimal::Decimal;
 use tokentally_domain::allocation::Overhead;
 use tokentally_domain::month::Month;
 
-use super::rows::{json, text};
+use super::rows::{decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 impl Store {
     pub async fn list_overheads(&self, month: Month) -> Result<Vec<Overhead>, StoreError> {
-        let rows = sqlx::query("SELECT month, category, amount, allocation FROM overheads WHERE month = $1 ORDER BY category")
-            .bind(month.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let amount = text(r, "amount")?;
-                Ok(Overhead {
-                    month,
-                    category: text(r, "category")?,
-                    amount: amount
-                        .parse::<Decimal>()
-                        .map_err(|_| StoreError::Corrupt(format!("amount `{amount}`")))?,
-                    allocation: json(r, "allocation")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM overheads WHERE month = $1 ORDER BY category",
+            select::<Overhead>()
+        ))
+        .bind(month.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Records the month's amount for a category, replacing an earlier one; answers the

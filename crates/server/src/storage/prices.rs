@@ -2,10 +2,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
 use tokentally_domain::price_card::PriceCard;
 
-use super::rows::{day, json, text};
+use super::rows::{decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 /// What an import did.
@@ -19,46 +18,33 @@ pub struct PriceImport {
 
 /// The stored part of a card besides its key columns.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct CardBody {
-    rates: tokentally_domain::price_card::Rates,
+pub(super) struct CardBody {
+    pub rates: tokentally_domain::price_card::Rates,
     #[serde(default)]
-    tiers: std::collections::BTreeMap<
+    pub tiers: std::collections::BTreeMap<
         tokentally_domain::event::ServiceTier,
         tokentally_domain::price_card::Rates,
     >,
     #[serde(default)]
-    long_context: Option<tokentally_domain::price_card::LongContext>,
+    pub long_context: Option<tokentally_domain::price_card::LongContext>,
 }
 
 impl Store {
     pub async fn list_price_cards(&self) -> Result<Vec<PriceCard>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT provider, model, effective_from, card, origin FROM price_cards ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM price_cards ORDER BY id",
+            select::<PriceCard>()
+        ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let body: CardBody = json(r, "card")?;
-                Ok(PriceCard {
-                    provider: text(r, "provider")?,
-                    model: text(r, "model")?,
-                    effective_from: day(r, "effective_from")?,
-                    rates: body.rates,
-                    tiers: body.tiers,
-                    long_context: body.long_context,
-                    origin: text(r, "origin")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 
     /// Changes whenever a card is added: cheap to ask before reusing a cached price book.
     pub async fn price_cards_version(&self) -> Result<(i64, i64), StoreError> {
-        let r = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM price_cards")
+        Ok(sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM price_cards")
             .fetch_one(&self.pool)
-            .await?;
-        Ok((r.try_get("n")?, r.try_get("last")?))
+            .await?)
     }
 
     /// Adds cards that change something: a model without a card, or rates that differ from

@@ -6,9 +6,8 @@ use tokentally_domain::showback::{MonthData, UsageRow};
 
 use sqlx::any::AnyRow;
 
-use super::rows::{
-    DailyAndMonthly, ROLLUPS, WORKFLOW_GROUPS, day, dims, opt_text, text, usage_row, workflow_group,
-};
+use super::dialect::{bigint, text as text_param};
+use super::rows::{DailyAndMonthly, ROLLUPS, WORKFLOW_GROUPS, decode_all, select};
 use super::{Store, StoreError};
 
 impl Store {
@@ -32,11 +31,8 @@ impl Store {
         let rollups = self.by_stretch(month, &starts, &ROLLUPS).await?;
         let workflows = self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?;
         Ok(MonthData {
-            rows: rollups.iter().map(usage_row).collect::<Result<_, _>>()?,
-            workflows: workflows
-                .iter()
-                .map(workflow_group)
-                .collect::<Result<_, _>>()?,
+            rows: decode_all(&rollups)?,
+            workflows: decode_all(&workflows)?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -71,7 +67,7 @@ impl Store {
     pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
         let starts = self.change_days(month).await?;
         let rows = self.by_stretch(month, &starts, &ROLLUPS).await?;
-        rows.iter().map(usage_row).collect()
+        decode_all(&rows)
     }
 
     /// The month's rows of `kept` summed over the stretches that begin on `starts` (the
@@ -88,7 +84,8 @@ impl Store {
         let counted = kept.counted;
         if starts.is_empty() {
             let sql = format!(
-                "SELECT CAST($1 AS TEXT) AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
+                "SELECT {} AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
+                text_param("$1"),
                 kept.sums.join(", "),
                 kept.monthly
             );
@@ -103,14 +100,14 @@ impl Store {
         let mut previous = "$1".to_owned();
         for i in 0..starts.len() {
             let p = format!("${}", i + 3);
-            stretch.push_str(&format!(" WHEN day < {p} THEN CAST({previous} AS TEXT)"));
+            stretch.push_str(&format!(" WHEN day < {p} THEN {}", text_param(&previous)));
             previous = p;
         }
-        stretch.push_str(&format!(" ELSE CAST({previous} AS TEXT) END"));
+        stretch.push_str(&format!(" ELSE {} END", text_param(&previous)));
         let sums: Vec<String> = kept
             .sums
             .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .map(|c| format!("{} AS {c}", bigint(&format!("SUM({c})"))))
             .collect();
         let sql = format!(
             "SELECT {stretch} AS day, {keys}, {} FROM {} WHERE day >= $1 AND day < $2 \
@@ -130,7 +127,7 @@ impl Store {
     /// Days inside the month (after its first) on which a key mapping or a price card takes
     /// effect, in order.
     pub async fn change_days(&self, month: Month) -> Result<Vec<chrono::NaiveDate>, StoreError> {
-        let rows = sqlx::query(
+        let days: Vec<String> = sqlx::query_scalar(
             "SELECT valid_from AS d FROM key_mappings WHERE valid_from > $1 AND valid_from < $2 \
              UNION SELECT effective_from AS d FROM price_cards WHERE effective_from > $1 AND effective_from < $2 \
              UNION SELECT effective_from AS d FROM discounts WHERE effective_from > $1 AND effective_from < $2",
@@ -139,58 +136,54 @@ impl Store {
         .bind(month.end_exclusive().to_string())
         .fetch_all(&self.pool)
         .await?;
-        let mut days = rows
+        let mut days = days
             .iter()
-            .map(|r| day(r, "d"))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|d| {
+                d.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("d `{d}` is not a date")))
+            })
+            .collect::<Result<Vec<chrono::NaiveDate>, _>>()?;
         days.sort();
         days.dedup();
         Ok(days)
     }
 
     pub async fn list_rollups(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT day, provider, model, api_key, team, feature, environment, tags, service_tier, outcome, \
-             context_band, in_workflow, events, requests, input_tokens, cached_input_tokens, cache_write_tokens, \
-             output_tokens, reasoning_tokens, standalone_successes \
-             FROM usage_rollups WHERE day >= $1 AND day < $2",
-        )
-            .bind(month.first_day().to_string())
-            .bind(month.end_exclusive().to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(usage_row).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM usage_rollups WHERE day >= $1 AND day < $2",
+            select::<UsageRow>()
+        ))
+        .bind(month.first_day().to_string())
+        .bind(month.end_exclusive().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Users seen in the month, per day and owner dimensions.
     pub async fn list_user_days(&self, month: Month) -> Result<Vec<UserDay>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM usage_users WHERE day >= $1 AND day < $2")
-            .bind(month.first_day().to_string())
-            .bind(month.end_exclusive().to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UserDay {
-                    day: day(r, "day")?,
-                    dims: dims(r)?,
-                    user: text(r, "user_id")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM usage_users WHERE day >= $1 AND day < $2",
+            select::<UserDay>()
+        ))
+        .bind(month.first_day().to_string())
+        .bind(month.end_exclusive().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// The months that hold usage, newest first.
     pub async fn list_months(&self) -> Result<Vec<Month>, StoreError> {
         // Two queries, because SQLite answers a lone MIN or MAX from the key's index but scans
         // the whole table for both at once.
-        let first = sqlx::query("SELECT MIN(day) AS d FROM usage_rollups")
+        let first: Option<String> = sqlx::query_scalar("SELECT MIN(day) AS d FROM usage_rollups")
             .fetch_one(&self.pool)
             .await?;
-        let last = sqlx::query("SELECT MAX(day) AS d FROM usage_rollups")
+        let last: Option<String> = sqlx::query_scalar("SELECT MAX(day) AS d FROM usage_rollups")
             .fetch_one(&self.pool)
             .await?;
-        let (Some(first), Some(last)) = (opt_text(&first, "d")?, opt_text(&last, "d")?) else {
+        let (Some(first), Some(last)) = (first, last) else {
             return Ok(Vec::new());
         };
         let parse = |s: &str| {

@@ -1,9 +1,7 @@
 //! Browser sessions and the record of failed logins that throttles guessing.
 
-use sqlx::Row;
-
-use super::auth::{UserRecord, user_record};
-use super::rows::{int, text};
+use super::auth::UserRecord;
+use super::rows::decode;
 use super::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,16 +43,7 @@ impl Store {
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionRecord {
-                id: int(&r, "session_id")?,
-                csrf: text(&r, "csrf")?,
-                last_seen_ms: int(&r, "last_seen_ms")?,
-                expires_ms: int(&r, "expires_ms")?,
-                user: user_record(&r)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     /// Marks a session as used now (at most once a minute, to spare writes).
@@ -108,7 +97,7 @@ impl Store {
         address: &str,
         since_ms: i64,
     ) -> Result<(i64, i64), StoreError> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_email, \
              CAST(COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_address \
              FROM login_failures WHERE at_ms >= $3 AND (email = $1 OR address = $2)",
@@ -117,8 +106,7 @@ impl Store {
         .bind(address.to_owned())
         .bind(since_ms)
         .fetch_one(&self.pool)
-        .await?;
-        Ok((r.try_get("by_email")?, r.try_get("by_address")?))
+        .await?)
     }
 
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {

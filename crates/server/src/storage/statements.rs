@@ -2,13 +2,13 @@
 //! provider invoices.
 
 use rust_decimal::Decimal;
-use sqlx::any::AnyRow;
 use tokentally_domain::month::Month;
 use tokentally_domain::showback::UsageRow;
 use tokentally_domain::statement::Mode;
 
 use super::rows::{
-    EVENT_ROLLUP_GROUP, EVENT_ROLLUP_SELECT, int, opt_text, parsed, text, usage_row,
+    Cols, EVENT_ROLLUP_GROUP, Invoice, StatementMode, decode, decode_all, event_rollup_select,
+    select,
 };
 use super::{Store, StoreError, now_ms};
 
@@ -35,24 +35,6 @@ pub struct MonthClose {
     pub closed_by: String,
 }
 
-fn stored(r: &AnyRow) -> Result<StoredStatement, StoreError> {
-    Ok(StoredStatement {
-        team: text(r, "team")?,
-        month: parsed(r, "month")?,
-        version: int(r, "version")?,
-        status: text(r, "status")?,
-        content: text(r, "content")?,
-        sha256: text(r, "sha256")?,
-        issued_ms: int(r, "issued_ms")?,
-        issued_by: text(r, "issued_by")?,
-        void_ms: r.try_get::<Option<i64>, _>("void_ms")?,
-        void_by: opt_text(r, "void_by")?,
-        void_reason: opt_text(r, "void_reason")?,
-    })
-}
-
-use sqlx::Row;
-
 impl Store {
     /// Closes a month; answers false when it was closed already. On PostgreSQL the insert
     /// waits for ingest batches in flight (they hold a share lock on `month_closes`).
@@ -70,19 +52,14 @@ impl Store {
     }
 
     pub async fn month_close(&self, month: Month) -> Result<Option<MonthClose>, StoreError> {
-        let row =
-            sqlx::query("SELECT month, closed_ms, closed_by FROM month_closes WHERE month = $1")
-                .bind(month.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| {
-            Ok(MonthClose {
-                month: parsed(&r, "month")?,
-                closed_ms: int(&r, "closed_ms")?,
-                closed_by: text(&r, "closed_by")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM month_closes WHERE month = $1",
+            select::<MonthClose>()
+        ))
+        .bind(month.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
     }
 
     /// Usage that arrived after its month closed and lands on `target`'s statements, summed
@@ -107,26 +84,34 @@ impl Store {
         month: Month,
     ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
         let sql = format!(
-            "SELECT l.belongs_month, {EVENT_ROLLUP_SELECT} \
+            "SELECT {}, l.belongs_month \
              FROM late_events l JOIN events e ON e.source = l.source AND e.event_id = l.event_id \
              WHERE l.{column} = $1 GROUP BY l.belongs_month, {EVENT_ROLLUP_GROUP}",
+            event_rollup_select(),
         );
         let rows = sqlx::query(&sql)
             .bind(month.to_string())
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok((parsed(r, "belongs_month")?, usage_row(r)?)))
+            .map(|r| {
+                let mut c = Cols::new(r);
+                let usage: UsageRow = c.read()?;
+                Ok((c.parsed()?, usage))
+            })
             .collect()
     }
 
     /// The month's statements that are issued or voided, every version.
     pub async fn list_statements(&self, month: Month) -> Result<Vec<StoredStatement>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM statements WHERE month = $1 ORDER BY team, version")
-            .bind(month.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(stored).collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM statements WHERE month = $1 ORDER BY team, version",
+            select::<StoredStatement>()
+        ))
+        .bind(month.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// The team's issued statement for the month, if one stands.
@@ -135,14 +120,15 @@ impl Store {
         team: &str,
         month: Month,
     ) -> Result<Option<StoredStatement>, StoreError> {
-        let row = sqlx::query(
-            "SELECT * FROM statements WHERE team = $1 AND month = $2 AND status = 'issued'",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM statements WHERE team = $1 AND month = $2 AND status = 'issued'",
+            select::<StoredStatement>()
+        ))
         .bind(team.to_owned())
         .bind(month.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(stored).transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     /// Stores an issued statement as the next version; `None` when one is issued already.
@@ -156,24 +142,16 @@ impl Store {
     ) -> Result<Option<StoredStatement>, StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let rows =
-            sqlx::query("SELECT version, status FROM statements WHERE team = $1 AND month = $2")
+        let versions: Vec<(i64, String)> =
+            sqlx::query_as("SELECT version, status FROM statements WHERE team = $1 AND month = $2")
                 .bind(team.to_owned())
                 .bind(month.to_string())
                 .fetch_all(&mut *tx)
                 .await?;
-        if rows.iter().any(|r| {
-            r.try_get::<String, _>("status")
-                .is_ok_and(|s| s == "issued")
-        }) {
+        if versions.iter().any(|(_, status)| status == "issued") {
             return Ok(None);
         }
-        let version = rows
-            .iter()
-            .filter_map(|r| r.try_get::<i64, _>("version").ok())
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let version = versions.iter().map(|(v, _)| *v).max().unwrap_or(0) + 1;
         // Two issuers at once: the primary key lets one version in; the other fails here.
         sqlx::query(
             "INSERT INTO statements (team, month, version, status, content, sha256, issued_ms, issued_by) \
@@ -220,12 +198,16 @@ impl Store {
     }
 
     pub async fn statement_modes(&self) -> Result<Vec<(String, Mode)>, StoreError> {
-        let rows = sqlx::query("SELECT team, mode FROM statement_modes")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((text(r, "team")?, parsed(r, "mode")?)))
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM statement_modes",
+            select::<StatementMode>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(decode_all::<StatementMode>(&rows)?
+            .into_iter()
+            .map(|m| (m.team, m.mode))
+            .collect())
     }
 
     pub async fn set_statement_mode(&self, team: &str, mode: Mode) -> Result<(), StoreError> {
@@ -241,15 +223,17 @@ impl Store {
     }
 
     pub async fn list_invoices(&self, month: Month) -> Result<Vec<(String, Decimal)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT provider, amount FROM provider_invoices WHERE month = $1 ORDER BY provider",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM provider_invoices WHERE month = $1 ORDER BY provider",
+            select::<Invoice>()
+        ))
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((text(r, "provider")?, parsed(r, "amount")?)))
-            .collect()
+        Ok(decode_all::<Invoice>(&rows)?
+            .into_iter()
+            .map(|i| (i.provider, i.amount))
+            .collect())
     }
 
     pub async fn set_invoice(

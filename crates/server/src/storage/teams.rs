@@ -1,11 +1,11 @@
 //! Teams and features as admins manage them: create, rename (everywhere the name is used),
 //! archive. A rename leaves an alias, so usage tagged with the old name follows.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use tokentally_domain::allocation::Allocation;
 use tokentally_domain::attribution::Aliases;
 
-use super::rows::{opt_text, text};
+use super::rows::{Alias, decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,32 +23,23 @@ pub struct FeatureRecord {
 
 impl Store {
     pub async fn list_teams(&self) -> Result<Vec<TeamRecord>, StoreError> {
-        let rows = sqlx::query("SELECT name, archived_ms FROM teams ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TeamRecord {
-                    name: text(r, "name")?,
-                    archived: r.try_get::<Option<i64>, _>("archived_ms")?.is_some(),
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM teams ORDER BY name",
+            select::<TeamRecord>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     pub async fn list_features(&self) -> Result<Vec<FeatureRecord>, StoreError> {
-        let rows = sqlx::query("SELECT team, name, archived_ms FROM features ORDER BY team, name")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FeatureRecord {
-                    team: text(r, "team")?,
-                    name: text(r, "name")?,
-                    archived: r.try_get::<Option<i64>, _>("archived_ms")?.is_some(),
-                })
-            })
-            .collect()
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM features ORDER BY team, name",
+            select::<FeatureRecord>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
     }
 
     /// Registers a team; a name already registered is a conflict.
@@ -127,18 +118,14 @@ impl Store {
     }
 
     pub async fn list_aliases(&self) -> Result<Aliases, StoreError> {
-        let rows = sqlx::query("SELECT kind, team, old_name, new_name FROM owner_aliases")
+        let rows = sqlx::query(&format!("SELECT {} FROM owner_aliases", select::<Alias>()))
             .fetch_all(&self.pool)
             .await?;
         let mut aliases = Aliases::default();
-        for r in &rows {
-            match text(r, "kind")?.as_str() {
-                "team" => aliases.add_team(&text(r, "old_name")?, &text(r, "new_name")?),
-                _ => aliases.add_feature(
-                    &text(r, "team")?,
-                    &text(r, "old_name")?,
-                    &text(r, "new_name")?,
-                ),
+        for a in decode_all::<Alias>(&rows)? {
+            match a.kind.as_str() {
+                "team" => aliases.add_team(&a.old_name, &a.new_name),
+                _ => aliases.add_feature(&a.team, &a.old_name, &a.new_name),
             }
         }
         Ok(aliases)
@@ -149,7 +136,7 @@ impl Store {
     pub async fn rename_team(&self, old: &str, new: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let taken = sqlx::query("SELECT name FROM teams WHERE name = $1")
+        let taken: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = $1")
             .bind(new.to_owned())
             .fetch_optional(&mut *tx)
             .await?;
@@ -195,11 +182,12 @@ impl Store {
     pub async fn rename_feature(&self, team: &str, old: &str, new: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let taken = sqlx::query("SELECT name FROM features WHERE team = $1 AND name = $2")
-            .bind(team.to_owned())
-            .bind(new.to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT name FROM features WHERE team = $1 AND name = $2")
+                .bind(team.to_owned())
+                .bind(new.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
         if taken.is_some() {
             return Err(StoreError::Conflict(format!(
                 "team `{team}` has a feature named `{new}`"
@@ -267,12 +255,11 @@ async fn rename_in_json_columns(
         serde_json::to_string(&teams).ok()
     };
     for (table, key) in [("users", "id"), ("api_tokens", "id")] {
-        let rows = sqlx::query(&format!("SELECT {key}, teams FROM {table}"))
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT {key}, teams FROM {table}"))
             .fetch_all(&mut **tx)
             .await?;
-        for r in &rows {
-            if let Some(renamed) = rename_list(&text(r, "teams")?) {
-                let id: i64 = r.try_get(key)?;
+        for (id, teams) in rows {
+            if let Some(renamed) = rename_list(&teams) {
                 sqlx::query(&format!("UPDATE {table} SET teams = $1 WHERE {key} = $2"))
                     .bind(renamed)
                     .bind(id)
@@ -281,11 +268,11 @@ async fn rename_in_json_columns(
             }
         }
     }
-    let rows = sqlx::query("SELECT id, allocation FROM overheads")
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT id, allocation FROM overheads")
         .fetch_all(&mut **tx)
         .await?;
-    for r in &rows {
-        let Some(json) = opt_text(r, "allocation")? else {
+    for (id, json) in rows {
+        let Some(json) = json else {
             continue;
         };
         let Ok(mut allocation) = serde_json::from_str::<Allocation>(&json) else {
@@ -304,7 +291,6 @@ async fn rename_in_json_columns(
             _ => false,
         };
         if changed {
-            let id: i64 = r.try_get("id")?;
             let json = serde_json::to_string(&allocation)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query("UPDATE overheads SET allocation = $1 WHERE id = $2")

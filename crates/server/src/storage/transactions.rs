@@ -3,7 +3,7 @@
 use tokentally_domain::month::Month;
 use tokentally_domain::transaction::BusinessTransactions;
 
-use super::rows::{count, parsed, text};
+use super::rows::{decode_all, select};
 use super::{Store, StoreError, now_ms};
 
 impl Store {
@@ -12,24 +12,15 @@ impl Store {
         &self,
         month: Month,
     ) -> Result<Vec<BusinessTransactions>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT period, team, feature, name, count FROM business_transactions WHERE month = $1 \
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM business_transactions WHERE month = $1 \
              ORDER BY period, team, feature, name",
-        )
+            select::<BusinessTransactions>()
+        ))
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BusinessTransactions {
-                    period: parsed(r, "period")?,
-                    team: text(r, "team")?,
-                    feature: text(r, "feature")?,
-                    name: text(r, "name")?,
-                    count: count(r, "count")?,
-                })
-            })
-            .collect()
+        decode_all(&rows)
     }
 
     /// Records a count, replacing one reported for the same period, team, feature and name

@@ -17,6 +17,7 @@ mod monthly_rollups;
 mod pages;
 mod pricing;
 mod roles;
+mod schema_parity;
 mod statements;
 mod unit_economics;
 mod upgrade;
