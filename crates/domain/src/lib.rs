@@ -16,6 +16,7 @@ pub mod focus;
 pub mod ledger;
 pub mod litellm;
 pub mod month;
+pub mod movement;
 pub mod price_card;
 pub mod pricing;
 pub mod rollup;
