@@ -6,3 +6,4 @@ pub mod format;
 pub mod money;
 pub mod pages;
 pub mod shell;
+pub mod stamp;

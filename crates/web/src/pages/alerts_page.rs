@@ -1,6 +1,7 @@
 //! Governance pages: alerts (with acknowledgement, evaluation and the webhook), budgets (with
 //! their forecasts and the form), and waste flags.
 
+use chrono::{DateTime, Utc};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -9,8 +10,9 @@ use tokentally_domain::month::Month;
 use tokentally_domain::waste::WasteFlag;
 
 use crate::components::{Alert, Column, Csrf, DataTable, MonthPicker, Notice};
-use crate::format::money;
+use crate::format::{money, when_utc};
 use crate::shell::{Nav, Shell, Viewer, render};
+use crate::stamp::Stamp;
 
 #[derive(Debug, Clone)]
 pub struct AlertRow {
@@ -21,8 +23,8 @@ pub struct AlertRow {
     pub team: String,
     pub period: String,
     pub detail: String,
-    pub first_seen: String,
-    pub acknowledged: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub acknowledged: Option<Stamp>,
     pub may_acknowledge: bool,
 }
 
@@ -47,7 +49,9 @@ pub struct AlertsPage {
 #[component]
 fn AlertEntry(alert: AlertRow, csrf: String) -> impl IntoView {
     let ack = match (alert.acknowledged, alert.may_acknowledge) {
-        (Some(by), _) => EitherOf3::A(view! { <span>{by}</span> }),
+        (Some(ack), _) => {
+            EitherOf3::A(view! { <span>{format!("{}, {}", ack.by, when_utc(ack.at))}</span> })
+        }
         (None, true) => EitherOf3::B(view! {
             <form method="post" action=format!("/alerts/{}/acknowledge", alert.id) class="inline">
                 <Csrf token=csrf/>
@@ -63,7 +67,7 @@ fn AlertEntry(alert: AlertRow, csrf: String) -> impl IntoView {
             <td>{alert.team}</td>
             <td>{alert.period}</td>
             <td>{alert.detail}</td>
-            <td>{alert.first_seen}</td>
+            <td>{when_utc(alert.first_seen)}</td>
             <td>{ack}</td>
         </tr>
     }

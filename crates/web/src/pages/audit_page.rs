@@ -1,13 +1,15 @@
 //! Admin: the audit log, newest first. There is no way to change or delete an entry.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::components::{Column, DataTable};
+use crate::format::when;
 use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {
-    pub at: String,
+    pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
     pub subject: String,
@@ -25,7 +27,7 @@ fn columns() -> Vec<Column> {
 fn AuditEntry(row: AuditRow) -> impl IntoView {
     view! {
         <tr>
-            <th scope="row">{row.at}</th>
+            <th scope="row">{when(row.at)}</th>
             <td>{row.actor}</td>
             <td><code>{row.action}</code></td>
             <td><code>{row.subject}</code></td>

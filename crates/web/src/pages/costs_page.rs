@@ -2,6 +2,7 @@
 //! each overhead category, commitments), and the forms that set overheads (with a copy of
 //! last month's), commitments and negotiated discounts.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
@@ -46,7 +47,7 @@ pub struct CommitmentRow {
 pub struct DiscountRow {
     pub provider: String,
     pub percent: Decimal,
-    pub effective_from: String,
+    pub effective_from: NaiveDate,
 }
 
 /// What the forms held when they came back invalid.
@@ -243,7 +244,7 @@ fn discounts_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
     let rows = p
         .discounts
         .iter()
-        .map(|d| view! { <tr><th scope="row">{d.provider.clone()}</th><td class="num">{format!("{}%", d.percent)}</td><td>{d.effective_from.clone()}</td></tr> })
+        .map(|d| view! { <tr><th scope="row">{d.provider.clone()}</th><td class="num">{format!("{}%", d.percent)}</td><td>{d.effective_from.to_string()}</td></tr> })
         .collect_view();
     let f = p.forms.clone();
     let error = error_of(&p.errors);

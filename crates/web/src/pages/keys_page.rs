@@ -1,5 +1,6 @@
 //! Admin: every API key seen in usage, unmapped first, and the form that maps a key.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
@@ -19,7 +20,7 @@ pub struct KeyRow {
     pub cost: Decimal,
     pub unallocated: Decimal,
     pub requests: u64,
-    pub last_day: String,
+    pub last_day: NaiveDate,
 }
 
 /// What the map form holds (after a failed post, what was typed).
@@ -102,7 +103,7 @@ fn KeyEntry(key: KeyRow, month: Month, currency: String, csrf: String) -> impl I
             <td class="num">{money(key.unallocated, &currency)}</td>
             <td class="num">{money(key.cost, &currency)}</td>
             <td class="num">{count(key.requests)}</td>
-            <td>{key.last_day}</td>
+            <td>{key.last_day.to_string()}</td>
             <td>{quick}</td>
         </tr>
     }

@@ -1,22 +1,45 @@
 //! Admin: price cards; add a card, or upload a LiteLLM price file.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, Notice};
+use crate::money::Money;
 use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct CardRow {
     pub provider: String,
     pub model: String,
-    pub effective_from: String,
-    /// Per 1M tokens, formatted.
-    pub input: String,
-    pub cached_input: String,
-    pub cache_write: String,
-    pub output: String,
-    pub extras: String,
+    pub effective_from: NaiveDate,
+    /// Per 1,000,000 tokens; `None` where the card leaves the rate empty.
+    pub input: Option<Money>,
+    pub cached_input: Option<Money>,
+    pub cache_write: Option<Money>,
+    pub output: Option<Money>,
+    /// Service tiers the card prices (`batch`, `flex`).
+    pub tiers: Vec<String>,
+    /// Input tokens above which long-context rates apply.
+    pub long_context_above: Option<u64>,
     pub origin: String,
+}
+
+/// A rate, or a dash where the card has none.
+fn rate(r: Option<Money>) -> String {
+    r.map_or_else(|| "–".to_owned(), |m| m.to_string())
+}
+
+/// Tiers and the long-context threshold: `batch, above 128k`.
+fn extras(card: &CardRow) -> String {
+    card.tiers
+        .iter()
+        .cloned()
+        .chain(
+            card.long_context_above
+                .map(|t| format!("above {}k", t / 1000)),
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,15 +66,16 @@ pub struct PricesPage {
 
 #[component]
 fn PriceCardEntry(card: CardRow) -> impl IntoView {
+    let extras = extras(&card);
     view! {
         <tr>
             <th scope="row">{format!("{} / {}", card.provider, card.model)}</th>
-            <td>{card.effective_from}</td>
-            <td class="num">{card.input}</td>
-            <td class="num">{card.cached_input}</td>
-            <td class="num">{card.cache_write}</td>
-            <td class="num">{card.output}</td>
-            <td>{card.extras}</td>
+            <td>{card.effective_from.to_string()}</td>
+            <td class="num">{rate(card.input)}</td>
+            <td class="num">{rate(card.cached_input)}</td>
+            <td class="num">{rate(card.cache_write)}</td>
+            <td class="num">{rate(card.output)}</td>
+            <td>{extras}</td>
             <td>{card.origin}</td>
         </tr>
     }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use tokentally_domain::month::Month;
 
 use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, Notice};
 use crate::format::money;
@@ -31,7 +32,7 @@ pub struct RuleForm {
 
 #[derive(Debug, Clone)]
 pub struct RulesPage {
-    pub month: String,
+    pub month: Month,
     pub currency: String,
     pub rules: Vec<RuleRow>,
     pub form: RuleForm,

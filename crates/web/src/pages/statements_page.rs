@@ -10,8 +10,9 @@ use tokentally_domain::statement::{LineKind, Statement};
 use crate::components::{
     Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice,
 };
-use crate::format::{count, money};
+use crate::format::{count, money, when_utc};
 use crate::shell::{Nav, Shell, Viewer, render};
+use crate::stamp::Stamp;
 
 #[derive(Debug, Clone)]
 pub struct StatementRow {
@@ -28,7 +29,8 @@ pub struct StatementsPage {
     pub months: Vec<Month>,
     pub currency: String,
     pub rows: Vec<StatementRow>,
-    pub closed: Option<String>,
+    /// Who closed the month, and when.
+    pub closed: Option<Stamp>,
     /// Finance and admins see the issue, void and close forms.
     pub manage: bool,
     pub notice: Option<String>,
@@ -86,9 +88,14 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
         })
         .collect_view();
     let close = match (&p.closed, p.manage) {
-        (Some(c), _) => EitherOf3::A(
-            view! { <p class="muted">{format!("{month} is closed ({c}): usage arriving now for it goes on the next open month's statements as an adjustment.")}</p> },
-        ),
+        (Some(c), _) => {
+            let text = format!(
+                "{month} is closed (by {} on {}): usage arriving now for it goes on the next open month's statements as an adjustment.",
+                c.by,
+                when_utc(c.at)
+            );
+            EitherOf3::A(view! { <p class="muted">{text}</p> })
+        }
         (None, true) => {
             let to = format!("/months/{month}/close");
             EitherOf3::B(view! {
@@ -139,7 +146,8 @@ pub struct StatementDocument {
     pub status: String,
     pub version: Option<i64>,
     pub sha256: String,
-    pub issued: Option<String>,
+    /// Who issued it, and when.
+    pub issued: Option<Stamp>,
 }
 
 fn kind_label(k: LineKind) -> &'static str {
@@ -197,7 +205,11 @@ pub fn statement_document(viewer: &Viewer, d: StatementDocument) -> String {
         .map(|b| view! { <tr><td>{b.basis.clone()}</td><td>{if b.api_key.is_empty() { "(no key)".to_owned() } else { b.api_key.clone() }}</td><td class="num">{count(b.requests)}</td><td class="num">{money(b.token_cost, &cur)}</td></tr> })
         .collect_view();
     let status = match (&d.status[..], d.version, &d.issued) {
-        ("issued", Some(v), Some(when)) => format!("Issued, version {v}, {when}"),
+        ("issued", Some(v), Some(issued)) => format!(
+            "Issued, version {v}, {} by {}",
+            when_utc(issued.at),
+            issued.by
+        ),
         _ => "Draft: follows the data until issued".to_owned(),
     };
     let kind = match s.mode {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use tokentally_domain::month::Month;
 
 use super::showback_page::urlencode;
 use crate::components::{Alert, Column, Csrf, DataTable, FieldErrors, Hidden, Notice};
@@ -28,7 +29,7 @@ pub struct FeatureRow {
 
 #[derive(Debug, Clone)]
 pub struct TeamsPage {
-    pub month: String,
+    pub month: Month,
     pub currency: String,
     pub teams: Vec<TeamRow>,
     pub errors: FieldErrors,
@@ -89,7 +90,7 @@ fn FeatureEntry(
 }
 
 #[component]
-fn TeamEntry(team: TeamRow, month: String, csrf: String, currency: String) -> impl IntoView {
+fn TeamEntry(team: TeamRow, month: Month, csrf: String, currency: String) -> impl IntoView {
     let href = format!("/teams/{}?month={month}", urlencode(&team.name));
     let leads = if team.leads.is_empty() {
         "no lead".to_owned()
@@ -169,7 +170,7 @@ pub fn teams_page(viewer: &Viewer, p: TeamsPage) -> String {
     let rows = teams
         .into_iter()
         .map(|team| {
-            view! { <TeamEntry team month=month.clone() csrf=viewer.csrf.clone() currency=currency.clone()/> }
+            view! { <TeamEntry team month csrf=viewer.csrf.clone() currency=currency.clone()/> }
         })
         .collect_view();
     let error = errors.values().next().cloned();

@@ -1,10 +1,12 @@
 //! Admin: API tokens. A new token is shown once; only its digest is kept.
 
+use chrono::{DateTime, Utc};
 use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::users_page::{UserForm, role_options};
 use crate::components::{Column, Csrf, DataTable, Field, FieldErrors, Select};
+use crate::format::when;
 use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
@@ -13,15 +15,18 @@ pub struct TokenRow {
     pub name: String,
     pub role: String,
     pub teams: String,
-    pub created: String,
-    pub last_used: String,
-    pub revoked: Option<String>,
+    pub created: DateTime<Utc>,
+    /// `None` until the token is first used.
+    pub last_used: Option<DateTime<Utc>>,
+    pub revoked: Option<DateTime<Utc>>,
 }
 
 #[component]
 fn TokenEntry(token: TokenRow, csrf: String) -> impl IntoView {
     let state = match token.revoked {
-        Some(at) => Either::Left(view! { <span class="muted">{format!("revoked {at}")}</span> }),
+        Some(at) => {
+            Either::Left(view! { <span class="muted">{format!("revoked {}", when(at))}</span> })
+        }
         None => Either::Right(view! {
             <form method="post" action=format!("/admin/tokens/{}/revoke", token.id) class="inline">
                 <Csrf token=csrf/>
@@ -34,8 +39,8 @@ fn TokenEntry(token: TokenRow, csrf: String) -> impl IntoView {
             <th scope="row">{token.name}</th>
             <td>{token.role}</td>
             <td>{token.teams}</td>
-            <td>{token.created}</td>
-            <td>{token.last_used}</td>
+            <td>{when(token.created)}</td>
+            <td>{token.last_used.map_or_else(|| "never".to_owned(), when)}</td>
             <td>{state}</td>
         </tr>
     }

@@ -11,13 +11,15 @@ use tokentally_web::pages::teams_page::{FeatureRow, TeamRow, TeamsPage, teams_pa
 use tokentally_web::pages::tokens_page::{TokenRow, tokens_page};
 use tokentally_web::pages::users_page::{UserForm, UserRow, users_page};
 
-use crate::fixtures::{admin, errors, month};
+use tokentally_web::money::Money;
+
+use crate::fixtures::{admin, at, day, errors, month};
 use crate::snapshot;
 
 #[test]
 fn audit_page_filtered() {
     let rows = vec![AuditRow {
-        at: "2026-03-14 09:30".into(),
+        at: at(14, 9, 30),
         actor: "ada@example.test".into(),
         action: "key.map".into(),
         subject: "key:key-search-prod-01".into(),
@@ -113,7 +115,7 @@ fn keys_page_with_mapped_and_unmapped_keys() {
                 cost: dec!(12.5),
                 unallocated: dec!(12.5),
                 requests: 1_000,
-                last_day: "2026-03-14".into(),
+                last_day: day(14),
             },
             KeyRow {
                 api_key: "key-search-prod-01".into(),
@@ -122,7 +124,7 @@ fn keys_page_with_mapped_and_unmapped_keys() {
                 cost: dec!(1200),
                 unallocated: dec!(0),
                 requests: 123_456,
-                last_day: "2026-03-15".into(),
+                last_day: day(15),
             },
         ],
         form: MapForm {
@@ -144,12 +146,13 @@ fn prices_page_with_cards() {
         cards: vec![CardRow {
             provider: "openai".into(),
             model: "gpt-4o".into(),
-            effective_from: "2026-01-01".into(),
-            input: "$2.50".into(),
-            cached_input: "$1.25".into(),
-            cache_write: "–".into(),
-            output: "$10.00".into(),
-            extras: "batch, above 128k".into(),
+            effective_from: day(1),
+            input: Some(Money::new(dec!(2.5), "USD")),
+            cached_input: Some(Money::new(dec!(1.25), "USD")),
+            cache_write: None,
+            output: Some(Money::new(dec!(10), "USD")),
+            tiers: vec!["batch".into()],
+            long_context_above: Some(128_000),
             origin: "litellm".into(),
         }],
         form: CardForm::default(),
@@ -162,7 +165,7 @@ fn prices_page_with_cards() {
 #[test]
 fn rules_page_with_a_preview() {
     let page = RulesPage {
-        month: "2026-03".into(),
+        month: month(),
         currency: "USD".into(),
         rules: vec![RuleRow {
             priority: 10,
@@ -186,7 +189,7 @@ fn rules_page_with_a_preview() {
 #[test]
 fn teams_page_with_features_and_leads() {
     let page = TeamsPage {
-        month: "2026-03".into(),
+        month: month(),
         currency: "USD".into(),
         teams: vec![
             TeamRow {
@@ -231,8 +234,8 @@ fn tokens_page_with_a_new_token() {
             name: "collector".into(),
             role: "ingest".into(),
             teams: String::new(),
-            created: "2026-03-01 08:00".into(),
-            last_used: "never".into(),
+            created: at(1, 8, 0),
+            last_used: None,
             revoked: None,
         },
         TokenRow {
@@ -240,9 +243,9 @@ fn tokens_page_with_a_new_token() {
             name: "old".into(),
             role: "viewer".into(),
             teams: "search".into(),
-            created: "2026-01-01 08:00".into(),
-            last_used: "2026-02-01 08:00".into(),
-            revoked: Some("2026-02-02 08:00".into()),
+            created: at(1, 8, 0),
+            last_used: Some(at(2, 8, 0)),
+            revoked: Some(at(3, 8, 0)),
         },
     ];
     let html = tokens_page(

@@ -3,7 +3,7 @@ use tokentally_web::pages::costs_page::{
     BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
 };
 
-use crate::fixtures::{admin, errors, month, months};
+use crate::fixtures::{admin, day, errors, month, months};
 use crate::snapshot;
 
 #[test]
@@ -40,7 +40,7 @@ fn costs_page_with_every_section_and_an_invalid_form() {
         discounts: vec![DiscountRow {
             provider: "openai".into(),
             percent: dec!(12.5),
-            effective_from: "2026-03-01".into(),
+            effective_from: day(1),
         }],
         forms: CostForms {
             category: "support staff".into(),

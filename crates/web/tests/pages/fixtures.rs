@@ -1,5 +1,6 @@
 //! The small, fixed view models the snapshots are rendered from.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use tokentally_domain::month::Month;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::shell::Viewer;
@@ -30,6 +31,19 @@ pub fn month() -> Month {
 
 pub fn months() -> Vec<Month> {
     vec![month(), Month::new(2026, 2).expect("a month")]
+}
+
+/// A day of March 2026.
+pub fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, d).expect("a day")
+}
+
+/// A moment on a day of March 2026, to the minute.
+pub fn at(d: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    day(d)
+        .and_hms_opt(hour, minute, 0)
+        .expect("a time")
+        .and_utc()
 }
 
 /// One field marked invalid, to show how errors render.

@@ -6,10 +6,12 @@ use tokentally_web::pages::alerts_page::{
     waste_page,
 };
 
-use crate::fixtures::{admin, lead, month, months};
+use tokentally_web::stamp::Stamp;
+
+use crate::fixtures::{admin, at, lead, month, months};
 use crate::snapshot;
 
-fn alert(id: i64, acknowledged: Option<&str>, may_acknowledge: bool) -> AlertRow {
+fn alert(id: i64, acknowledged: Option<Stamp>, may_acknowledge: bool) -> AlertRow {
     AlertRow {
         id,
         kind: "budget".into(),
@@ -17,8 +19,8 @@ fn alert(id: i64, acknowledged: Option<&str>, may_acknowledge: bool) -> AlertRow
         team: "search".into(),
         period: "2026-03".into(),
         detail: "80% of $1,000.00 used".into(),
-        first_seen: "2026-03-14 09:30".into(),
-        acknowledged: acknowledged.map(str::to_owned),
+        first_seen: at(14, 9, 30),
+        acknowledged,
         may_acknowledge,
     }
 }
@@ -27,7 +29,14 @@ fn alert(id: i64, acknowledged: Option<&str>, may_acknowledge: bool) -> AlertRow
 fn alerts_page_of_an_admin_with_the_webhook() {
     let page = AlertsPage {
         alerts: vec![
-            alert(1, Some("ada@example.test, 2026-03-14 10:00"), true),
+            alert(
+                1,
+                Some(Stamp {
+                    by: "ada@example.test".into(),
+                    at: at(14, 10, 0),
+                }),
+                true,
+            ),
             alert(2, None, true),
         ],
         may_evaluate: true,

@@ -6,7 +6,9 @@ use tokentally_web::pages::statements_page::{
     reconciliation_page, statement_document, statements_page,
 };
 
-use crate::fixtures::{admin, errors, lead, month, months};
+use tokentally_web::stamp::Stamp;
+
+use crate::fixtures::{admin, at, errors, lead, month, months};
 use crate::snapshot;
 
 fn rows() -> Vec<StatementRow> {
@@ -56,7 +58,10 @@ fn statements_page_of_a_closed_month_for_a_lead() {
         months: months(),
         currency: "USD".into(),
         rows: rows(),
-        closed: Some("by ada@example.test on 2026-04-02".into()),
+        closed: Some(Stamp {
+            by: "ada@example.test".into(),
+            at: at(31, 23, 0),
+        }),
         manage: false,
         notice: None,
     };
@@ -137,7 +142,10 @@ fn statement_document_issued() {
         status: "issued".into(),
         version: Some(2),
         sha256: "ab12cd34".into(),
-        issued: Some("2026-04-01 09:00 by ada@example.test".into()),
+        issued: Some(Stamp {
+            by: "ada@example.test".into(),
+            at: at(31, 9, 0),
+        }),
     };
     snapshot!("statement_document", statement_document(&admin(), doc));
 }

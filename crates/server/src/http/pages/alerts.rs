@@ -10,6 +10,7 @@ use tokentally_web::pages::alerts_page::{
     AlertRow, AlertsPage, BudgetsPage, DeliveryRow, WastePage, alerts_page, budgets_page,
     waste_page,
 };
+use tokentally_web::stamp::Stamp;
 
 use super::{OrPage, PageError, viewer_of};
 use crate::auth::Role;
@@ -21,10 +22,8 @@ use crate::http::alerts::{acknowledge_as, set_webhook_as, visible_alerts};
 use crate::http::budgets::{NewBudget, record};
 use crate::startup::AppState;
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -74,9 +73,10 @@ pub async fn page(
                 period: a.period,
                 detail: a.detail,
                 first_seen: when(a.first_seen_ms),
-                acknowledged: a
-                    .ack_by
-                    .map(|by| format!("{by}, {}", when(a.ack_ms.unwrap_or_default()))),
+                acknowledged: a.ack_by.map(|by| Stamp {
+                    by,
+                    at: when(a.ack_ms.unwrap_or_default()),
+                }),
                 may_acknowledge: may_ack,
             })
             .collect(),
