@@ -10,18 +10,19 @@ use super::showback_page::TeamBudget;
 use crate::components::Card;
 use crate::format::{count, money, pct, share, signed_pct, tokens, unit_money};
 
-/// What the cards of a drill-down page sum up.
+/// What the cards of a drill-down page sum up. The large figures are boxed so that the
+/// variants stay small.
 #[derive(Debug, Clone)]
 pub enum Summary {
     /// A team: its showback row, its drill-down total (workflows, users, transactions) and
     /// its budget for the month.
     Team {
-        row: TeamShowback,
-        total: Line,
+        row: Box<TeamShowback>,
+        total: Box<Line>,
         budget: Option<TeamBudget>,
     },
     /// A feature of a team, as one line.
-    Feature { line: Line },
+    Feature { line: Box<Line> },
     /// An API key: its token cost, requests and who owns it at the month's end.
     Key {
         token_cost: Decimal,

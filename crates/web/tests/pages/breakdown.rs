@@ -77,8 +77,8 @@ fn team_page_with_cards_lines_and_a_plain_table() {
         ..TeamShowback::default()
     };
     let summary = Summary::Team {
-        row,
-        total: line("search & co"),
+        row: Box::new(row),
+        total: Box::new(line("search & co")),
         budget: Some(TeamBudget {
             amount: dec!(200),
             month_end: dec!(180.5),
@@ -148,7 +148,9 @@ fn feature_page_with_outcomes() {
         )],
         empty: "No calls.".into(),
     })];
-    let summary = Summary::Feature { line: line("chat") };
+    let summary = Summary::Feature {
+        line: Box::new(line("chat")),
+    };
     let html = breakdown_page(
         &admin(),
         page("Feature chat", summary, Some(vec![]), sections),

@@ -134,8 +134,8 @@ async fn team_model(
         currency: cur.clone(),
         daily: Some(drill.days.clone()),
         summary: Summary::Team {
-            row,
-            total: drill.total,
+            row: Box::new(row),
+            total: Box::new(drill.total),
             budget,
         },
         sections: vec![
@@ -304,7 +304,9 @@ async fn feature_model(
         path: format!("/teams/{t}/features/{}", urlencode(feature)),
         currency: cur.clone(),
         daily: Some(days.clone()),
-        summary: Summary::Feature { line },
+        summary: Summary::Feature {
+            line: Box::new(line),
+        },
         sections: vec![
             lines_section(
                 "models",
