@@ -1,4 +1,4 @@
-//! Attribution: who owns a token. Resolved at read time, in DESIGN.md's order:
+//! Attribution: who owns a token. Resolved at read time, in the order docs/ARCHITECTURE.md sets:
 //! 1. the API key's mapping in force on the day; 2. the event's own tags;
 //! 3. virtual-tag rules in priority order; 4. Unallocated / Unassigned.
 //!

@@ -11,13 +11,14 @@ use crate::allocation::{cents, from_cents, largest_remainder, round_to_cents_pre
 use crate::attribution::Attributor;
 use crate::catalog::PriceBook;
 use crate::event::Outcome;
+use crate::ledger::{Ledger, MonthData, Point, Summary};
 use crate::month::Month;
 use crate::rollup::{Dims, UserDay};
-use crate::showback::{
-    Ledger, MonthData, Point, Summary, TeamShowback, commitment_tokens, successes,
-};
+use crate::showback::{TeamShowback, commitment_tokens};
 use crate::tokens::TokenCounts;
-use crate::unit_economics::{cost_per_million, percent, transactions, unit_cost, workflow_stats};
+use crate::unit_economics::{
+    cost_per_million, percent, successes, transactions, unit_cost, workflow_stats,
+};
 
 /// The line that carries a team's shared costs when it had no usage in the month.
 pub const NO_USAGE: &str = "(no usage)";
@@ -50,8 +51,8 @@ impl Shares {
     }
 }
 
-/// One line of a drill-down table (a feature, model, key, day or outcome), with DESIGN.md's
-/// unit economics.
+/// One line of a drill-down table (a feature, model, key, day or outcome), with the unit
+/// economics of docs/ARCHITECTURE.md.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Line {
     pub name: String,

@@ -1,7 +1,7 @@
 //! The usage event: one metered LLM call (or a pre-aggregated row of calls), validated.
 //!
-//! [`UsageEvent::from_json`] reads DESIGN.md's native format from one JSON object and answers
-//! either a valid event or a reason a person can act on.
+//! [`UsageEvent::from_json`] reads the native format (docs/ARCHITECTURE.md) from one JSON object
+//! and answers either a valid event or a reason a person can act on.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -13,6 +13,7 @@ pub mod discount;
 pub mod drilldown;
 pub mod event;
 pub mod focus;
+pub mod ledger;
 pub mod litellm;
 pub mod month;
 pub mod price_card;

@@ -11,7 +11,8 @@ use crate::event::Outcome;
 use crate::month::Month;
 use crate::showback::Ledger;
 
-/// The thresholds, editable by an admin; DESIGN.md's defaults.
+/// The thresholds, editable by an admin; the defaults are those of docs/ARCHITECTURE.md
+/// ("Maturity scorecard defaults").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TOKENS_PER_EVENT: u64 = 1_000_000_000_000;
 
 /// Token counts of one call or of an aggregate. `input` includes cached and cache-write
-/// tokens; `output` includes reasoning tokens (DESIGN.md's event format).
+/// tokens; `output` includes reasoning tokens (the event contract in docs/ARCHITECTURE.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TokenCounts {
     pub input: u64,

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::attribution::{Attribution, Attributor, Basis};
 use crate::event::Outcome;
+use crate::ledger::{Point, Summary};
 use crate::month::Month;
 use crate::rollup::{WorkflowGroup, WorkflowRow};
-use crate::showback::Point;
 use crate::transaction::BusinessTransactions;
 
 /// Cost ÷ count, to a tenth of a cent's hundredth (6 places); none when the count is zero.
@@ -170,12 +170,12 @@ pub struct WorkflowCost {
 /// call.
 pub fn workflow_cost(
     w: &WorkflowRow,
-    calls: &[crate::showback::UsageRow],
+    calls: &[crate::ledger::UsageRow],
     discounts: &[crate::discount::Discount],
     attributor: &Attributor,
     book: &crate::catalog::PriceBook,
 ) -> WorkflowCost {
-    let ledger = crate::showback::Ledger::new(calls, discounts, attributor, book);
+    let ledger = crate::ledger::Ledger::new(calls, discounts, attributor, book);
     let s = ledger
         .summarize(|_| Some(()))
         .remove(&())
@@ -206,6 +206,24 @@ pub fn workflow_cost(
             .normalize()
         }),
     }
+}
+
+/// Successful outcomes per group: successful calls outside workflows plus workflows whose
+/// outcome (explicit, else their final call's) is success, attributed as their final call.
+pub fn successes<K: Ord + Clone + std::hash::Hash>(
+    summaries: &BTreeMap<K, Summary>,
+    workflows: &[WorkflowGroup],
+    attributor: &Attributor,
+    key: impl Fn(&Point<'_>) -> Option<K>,
+) -> BTreeMap<K, u64> {
+    let mut out: BTreeMap<K, u64> = summaries
+        .iter()
+        .map(|(k, s)| (k.clone(), s.standalone_successes))
+        .collect();
+    for (k, stats) in workflow_stats(workflows, attributor, key) {
+        *out.entry(k).or_default() += stats.completed;
+    }
+    out
 }
 
 #[cfg(test)]

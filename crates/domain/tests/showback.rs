@@ -15,13 +15,12 @@ use tokentally_domain::attribution::{Attributor, KeyMapping, UNALLOCATED, UNASSI
 use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
 use tokentally_domain::discount::Discount;
+use tokentally_domain::drilldown::{Line, TeamDrilldown, team_drilldown};
 use tokentally_domain::event::{ServiceTier, UsageEvent};
 use tokentally_domain::price_card::{LongContext, Rates, context_band};
 use tokentally_domain::pricing::price;
 use tokentally_domain::rollup::Dims;
-use tokentally_domain::showback::{
-    Line, MonthData, Showback, TeamDrilldown, TeamShowback, UnpricedModel, showback, team_drilldown,
-};
+use tokentally_domain::showback::{MonthData, Showback, TeamShowback, UnpricedModel, showback};
 use tokentally_domain::tokens::TokenCounts;
 
 mod support;

@@ -12,10 +12,9 @@ use tokentally_domain::attribution::Attributor;
 use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
 use tokentally_domain::discount::Discount;
+use tokentally_domain::drilldown::{Line, TeamDrilldown, feature_drilldown, team_drilldown};
 use tokentally_domain::event::{Outcome, UsageEvent};
-use tokentally_domain::showback::{
-    Line, MonthData, Showback, TeamDrilldown, feature_drilldown, showback, team_drilldown,
-};
+use tokentally_domain::showback::{MonthData, Showback, showback};
 use tokentally_domain::transaction::BusinessTransactions;
 
 /// A gpt-4o call (2.50 input, 10 output) of `input` input and 10,000 output tokens.

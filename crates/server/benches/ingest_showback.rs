@@ -234,7 +234,8 @@ impl Bench {
         let app = Application::with_store(store.clone(), config).await?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let server = tokio::spawn(app.run_until_stopped());
-        let token = |name, role| tokentally_server::cli::create_token(&store, name, role, &[]);
+        let token =
+            |name, role| tokentally_server::app::accounts::create_token(&store, name, role, &[]);
         Ok(Bench {
             address,
             client: Client::new(),

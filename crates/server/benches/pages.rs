@@ -47,7 +47,7 @@ async fn main() {
         "seeded {n} events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    tokentally_server::cli::add_user(
+    tokentally_server::app::accounts::add_user(
         &store,
         "bench@example.test",
         "bench password",

@@ -1,40 +1,16 @@
 //! Building the application: state, router, listener. Tests bind port 0 and ask for the port.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use chrono::NaiveDate;
 use tokentally_domain::litellm;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::http::metrics::Metrics;
-use crate::reports::{PriceBookCache, ShowbackCache};
+use crate::state::AppState;
 use crate::storage::Store;
 
 /// The LiteLLM price file shipped as the default catalog.
 pub const DEFAULT_CATALOG: &[u8] = include_bytes!("../../../assets/litellm-model-prices.json");
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub prices: PriceBookCache,
-    pub showbacks: ShowbackCache,
-    pub config: Arc<Config>,
-    pub metrics: Arc<Metrics>,
-}
-
-impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
-        Self {
-            store,
-            prices: PriceBookCache::default(),
-            showbacks: ShowbackCache::default(),
-            config: Arc::new(config),
-            metrics: Arc::default(),
-        }
-    }
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -76,7 +52,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tokio::spawn(crate::governance::run_periodically(
+        tokio::spawn(crate::app::governance::run_periodically(
             self.state.clone(),
             self.state.config.alert_interval,
         ));
@@ -118,16 +94,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-}
-
-/// Logs go to stderr, filtered by `RUST_LOG` (default `info`; tests stay quiet unless
-/// `TEST_LOG` is set).
-pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -47,13 +47,13 @@ pub async fn seed(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<us
 /// (90% of its previous month's spend), so the demo shows each status.
 async fn seed_budgets(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<()> {
     use rust_decimal::Decimal;
-    let prices = crate::reports::PriceBookCache::default();
+    let prices = crate::cache::PriceBookCache::default();
     let last = spec.last_month;
     for month in [last.previous(), last] {
-        let basis = crate::reports::showback(
+        let basis = crate::app::reports::showback(
             store,
             &prices,
-            &crate::reports::ShowbackCache::default(),
+            &crate::cache::ShowbackCache::default(),
             month.previous(),
             "USD",
             true,
@@ -94,7 +94,8 @@ pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     if store.count_events().await? == 0 {
         println!("seeding the demo into {} ...", file.display());
         let n = seed(&store, &generate::DemoSpec::ending(chrono::Utc::now())).await?;
-        crate::cli::add_user(&store, ADMIN_EMAIL, ADMIN_PASSWORD, Role::Admin, &[]).await?;
+        crate::app::accounts::add_user(&store, ADMIN_EMAIL, ADMIN_PASSWORD, Role::Admin, &[])
+            .await?;
         println!("seeded {n} usage events over 6 months");
     } else {
         println!(
@@ -102,10 +103,10 @@ pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
             file.display()
         );
     }
-    let token = crate::cli::create_token(&store, "demo", Role::Finance, &[]).await?;
+    let token = crate::app::accounts::create_token(&store, "demo", Role::Finance, &[]).await?;
     let app = Application::with_store(store, Config::new(url, bind)).await?;
     let base = format!("http://{}:{}", bind.ip(), app.port());
-    let month = crate::http::last_full_month();
+    let month = crate::app::reports::last_full_month();
     println!();
     println!("tokentally demo is running at {base}/");
     println!("  log in as {ADMIN_EMAIL} with password {ADMIN_PASSWORD}");

@@ -263,7 +263,7 @@ pub fn clip(s: &str) -> String {
     out
 }
 
-/// A native event under construction (DESIGN.md's flat JSON).
+/// A native event under construction (the flat JSON of docs/ARCHITECTURE.md).
 #[derive(Debug, Clone, Default)]
 pub struct Native {
     fields: Map<String, Value>,

@@ -27,7 +27,7 @@ pub struct Rejection {
     pub error: String,
 }
 
-/// The answer to an ingest request (DESIGN.md's contract).
+/// The answer to an ingest request (the event contract in docs/ARCHITECTURE.md).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IngestReport {
     pub accepted: usize,

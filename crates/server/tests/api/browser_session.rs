@@ -52,9 +52,15 @@ impl<'a> Browser<'a> {
     pub async fn signed_in(app: &'a TestApp, role: Role, teams: &[&str]) -> Browser<'a> {
         let email = format!("{}-{}@example.test", role, teams.join("-"));
         let teams: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
-        tokentally_server::cli::add_user(&app.store, &email, "a long password", role, &teams)
-            .await
-            .unwrap();
+        tokentally_server::app::accounts::add_user(
+            &app.store,
+            &email,
+            "a long password",
+            role,
+            &teams,
+        )
+        .await
+        .unwrap();
         let mut b = Browser::new(app);
         let page = b.login(&email, "a long password").await;
         assert_eq!(

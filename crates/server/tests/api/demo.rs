@@ -72,7 +72,7 @@ storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
     );
     let book =
         tokentally_domain::catalog::PriceBook::new(app.store.list_price_cards().await.unwrap());
-    let attributor = tokentally_server::reports::attributor(&app.store)
+    let attributor = tokentally_server::app::reports::attributor(&app.store)
         .await
         .unwrap();
     let data = |rows| tokentally_domain::showback::MonthData {

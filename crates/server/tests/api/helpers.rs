@@ -186,7 +186,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 
 pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     if std::env::var("TEST_LOG").is_ok() {
-        tokentally_server::startup::init_tracing();
+        tokentally_server::telemetry::init_tracing();
     }
     let (store, guard) = fresh_database(db).await?;
     ensure_default_catalog(&store)
@@ -202,7 +202,7 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Opti
     let token = |name: &'static str, role: Role| {
         let store = store.clone();
         async move {
-            tokentally_server::cli::create_token(&store, name, role, &[])
+            tokentally_server::app::accounts::create_token(&store, name, role, &[])
                 .await
                 .expect("token")
         }
@@ -233,7 +233,7 @@ impl TestApp {
 
     pub async fn token_for(&self, role: Role, teams: &[&str]) -> String {
         let teams: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
-        tokentally_server::cli::create_token(&self.store, "extra", role, &teams)
+        tokentally_server::app::accounts::create_token(&self.store, "extra", role, &teams)
             .await
             .expect("token")
     }

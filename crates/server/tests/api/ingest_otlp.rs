@@ -286,7 +286,7 @@ storage_test!(ingest_otlp_refusals_and_failures_follow_the_spec, |app| {
     let r = post_otlp(&app, &app.ingest_token, PROTOBUF, vec![0xff; 7], false).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let status =
-        tokentally_server::http::otlp::RpcStatus::decode(r.bytes().await.unwrap()).unwrap();
+        tokentally_server::http::ingest::otlp::RpcStatus::decode(r.bytes().await.unwrap()).unwrap();
     assert_eq!(status.code, 3);
     assert!(status.message.contains("protobuf"), "{}", status.message);
     let r = post_otlp(

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use tokentally_domain::drilldown::Line;
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::Line;
 
 use super::breakdown_summary::SummaryCards;
 pub use super::breakdown_summary::{Rates, Summary};

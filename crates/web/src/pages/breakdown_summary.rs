@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use tokentally_domain::drilldown::Line;
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::{Line, TeamShowback};
+use tokentally_domain::showback::TeamShowback;
 
 use super::showback_page::TeamBudget;
 use crate::components::Card;

@@ -1,6 +1,7 @@
 use chrono::{DateTime, NaiveDate};
 use rust_decimal_macros::dec;
-use tokentally_domain::showback::{Line, TeamShowback};
+use tokentally_domain::drilldown::Line;
+use tokentally_domain::showback::TeamShowback;
 use tokentally_domain::tokens::TokenCounts;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{

@@ -9,11 +9,13 @@ use std::net::SocketAddr;
 use tokentally_web::pages::account_page::{AccountPage, account_page};
 use tokentally_web::pages::login_page::{LoginPage, login_page};
 
-use super::{OrPage, PageError, viewer_of};
+use super::{PageError, viewer_of};
+use crate::app::accounts::{self, SignIn};
 use crate::auth::passwords;
-use crate::auth::session::{self, PageUser};
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::http::cookies;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, NoFields, PageUser};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct NextQuery {
@@ -62,70 +64,34 @@ pub async fn post_login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, Response> {
-    let fail = |e: ApiError| super::error_response(&state, None, e);
-    if !session::same_origin(&headers) {
+) -> Result<Response, PageError> {
+    if !cookies::same_origin(&headers) {
         return Ok(login_again(
             StatusCode::FORBIDDEN,
             &form,
             "This form must be sent from this site.",
         ));
     }
-    let email = form.email.trim().to_lowercase();
     let address = peer.ip().to_string();
-    let since = chrono::Utc::now().timestamp_millis() - session::THROTTLE_WINDOW_MS;
-    let (by_email, by_address) = state
-        .store
-        .count_login_failures(&email, &address, since)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    if by_email >= session::MAX_FAILURES_PER_ACCOUNT
-        || by_address >= session::MAX_FAILURES_PER_ADDRESS
-    {
-        return Ok(login_again(
+    match accounts::sign_in(&state.store, &form.email, &form.password, &address).await? {
+        SignIn::Throttled => Ok(login_again(
             StatusCode::TOO_MANY_REQUESTS,
             &form,
             "Too many failed attempts. Wait 15 minutes and try again.",
-        ));
-    }
-    let user = state
-        .store
-        .get_user_by_email(&email)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    // Verify against a dummy hash for unknown accounts too, so timing does not tell them apart.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.as_str())
-        .unwrap_or(DUMMY_HASH);
-    let ok = passwords::verify(&form.password, hash) && user.is_some();
-    let Some(user) = user.filter(|_| ok) else {
-        state
-            .store
-            .add_login_failure(&email, &address)
-            .await
-            .map_err(|e| fail(e.into()))?;
-        return Ok(login_again(
+        )),
+        SignIn::Refused => Ok(login_again(
             StatusCode::UNAUTHORIZED,
             &form,
             "That email and password do not match.",
-        ));
-    };
-    state
-        .store
-        .clear_login_failures(&email)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let cookie = session::start(&state.store, user.id, session::is_https(&headers))
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let mut r = Redirect::to(&safe_next(&form.next)).into_response();
-    r.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(r)
+        )),
+        SignIn::Started { session_token } => {
+            let cookie = cookies::session_cookie_for(&session_token, cookies::is_https(&headers));
+            let mut r = Redirect::to(&safe_next(&form.next)).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(r)
+        }
+    }
 }
-
-/// A valid argon2id hash of a random password, checked when the account does not exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W0Vb2uo0aVvvJjS0ZbUAkT0fA2CkcpOtNsmmvkXQj0o";
 
 #[cfg(test)]
 mod tests {
@@ -154,26 +120,14 @@ mod tests {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn post_logout(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { user, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).or_page(&user)?;
-    state
-        .store
-        .delete_session(&user.session_token_hash)
-        .await
-        .or_page(&user)?;
+    state.store.delete_session(&user.session_token_hash).await?;
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
-        .insert(header::SET_COOKIE, session::clear_cookie());
+        .insert(header::SET_COOKIE, cookies::clear_cookie());
     Ok(r)
 }
 
@@ -189,8 +143,6 @@ pub async fn get_account(user: PageUser) -> Html<String> {
 
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    pub csrf: String,
     pub current: String,
     pub new: String,
     pub confirm: String,
@@ -198,10 +150,8 @@ pub struct PasswordForm {
 
 pub async fn post_password(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<PasswordForm>,
+    CsrfForm { user, form }: CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&form.csrf).or_page(&user)?;
     let viewer = viewer_of(&user);
     let again = |error: &str| {
         let page = AccountPage {
@@ -215,11 +165,7 @@ pub async fn post_password(
         )
             .into_response()
     };
-    let record = state
-        .store
-        .get_user_by_email(&user.principal.name)
-        .await
-        .or_page(&user)?;
+    let record = state.store.get_user_by_email(&user.principal.name).await?;
     let Some(record) = record.filter(|r| passwords::verify(&form.current, &r.password_hash)) else {
         return Ok(again("The current password is not right."));
     };
@@ -229,20 +175,13 @@ pub async fn post_password(
     if form.new != form.confirm {
         return Ok(again("The two new passwords differ."));
     }
-    let hash = passwords::hash(&form.new)
-        .map_err(ApiError::Internal)
-        .or_page(&user)?;
-    state
-        .store
-        .set_password_hash(record.id, &hash)
-        .await
-        .or_page(&user)?;
+    let hash = passwords::hash(&form.new).map_err(ApiError::Internal)?;
+    state.store.set_password_hash(record.id, &hash).await?;
     // Other browsers signed in with the old password are signed out.
     state
         .store
         .delete_other_sessions(record.id, user.session_id)
-        .await
-        .or_page(&user)?;
+        .await?;
     state
         .store
         .add_audit(
@@ -252,8 +191,7 @@ pub async fn post_password(
             None,
             None,
         )
-        .await
-        .or_page(&user)?;
+        .await?;
     let page = AccountPage {
         teams: user.principal.teams.clone(),
         notice: Some("Password changed. Other sessions were signed out.".into()),

@@ -1,7 +1,6 @@
 //! `GET /alerts` (acknowledge, evaluate now, the webhook), `GET`/`POST /budgets` and
 //! `GET /waste`. Readers see them (a lead: their teams only); changes check roles and CSRF.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,15 +11,17 @@ use tokentally_web::pages::alerts_page::{
 };
 use tokentally_web::stamp::Stamp;
 
-use super::{OrPage, PageError, viewer_of};
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::governance;
+use super::{PageError, viewer_of};
+use crate::app::AppError;
+use crate::app::governance;
+use crate::app::governance::alerts::{acknowledge_as, visible_alerts};
+use crate::app::governance::budgets::{NewBudget, record};
+use crate::app::governance::settings::set_webhook_as;
+use crate::auth::Capability;
 use crate::http::MonthQuery;
-use crate::http::alerts::{acknowledge_as, set_webhook_as, visible_alerts};
-use crate::http::budgets::{NewBudget, record};
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, NoFields, PageUser};
+use crate::state::AppState;
 
 fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
@@ -38,11 +39,11 @@ pub async fn page(
     Query(q): Query<Notice>,
 ) -> Result<Html<String>, PageError> {
     let p = &user.principal;
-    let alerts = visible_alerts(&state, p).await.or_page(&user)?;
-    let may_ack = matches!(p.role, Role::Admin | Role::Finance | Role::Lead);
-    let webhook = if p.role == Role::Admin {
-        let hook = governance::webhook(&state.store).await.or_page(&user)?;
-        let deliveries = state.store.list_deliveries(50).await.or_page(&user)?;
+    let alerts = visible_alerts(&state, p).await?;
+    let may_ack = p.may(Capability::AcknowledgeAlerts);
+    let webhook = if p.may(Capability::Administer) {
+        let hook = governance::webhook(&state.store).await?;
+        let deliveries = state.store.list_deliveries(50).await?;
         Some((
             hook.url,
             deliveries
@@ -80,7 +81,7 @@ pub async fn page(
                 may_acknowledge: may_ack,
             })
             .collect(),
-        may_evaluate: matches!(p.role, Role::Admin | Role::Finance),
+        may_evaluate: p.may(Capability::Govern),
         webhook,
         notice: q.saved.map(|s| format!("Done: {s}.")),
         error: None,
@@ -88,66 +89,46 @@ pub async fn page(
     Ok(Html(alerts_page(&viewer_of(&user), page)))
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfOnly {
-    pub csrf: String,
-}
-
 pub async fn post_acknowledge(
     State(state): State<AppState>,
-    user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm { user, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    acknowledge_as(&state, &user.principal, id)
-        .await
-        .or_page(&user)?;
+    acknowledge_as(&state, &user.principal, id).await?;
     Ok(Redirect::to("/alerts?saved=acknowledged").into_response())
 }
 
 pub async fn post_evaluate(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm { user, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    user.principal
-        .require(&[Role::Admin, Role::Finance])
-        .or_page(&user)?;
+    user.principal.ensure(Capability::Govern)?;
     governance::evaluate(&state, governance::today())
         .await
-        .map_err(ApiError::Internal)
-        .or_page(&user)?;
+        .map_err(ApiError::Internal)?;
     Ok(Redirect::to("/alerts?saved=evaluated").into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct WebhookPost {
-    pub csrf: String,
     pub url: String,
 }
 
 pub async fn post_webhook(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<WebhookPost>,
+    CsrfForm { user, form: f }: CsrfForm<WebhookPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    set_webhook_as(&state, &user.principal, &f.url)
-        .await
-        .or_page(&user)?;
+    set_webhook_as(&state, &user.principal, &f.url).await?;
     Ok(Redirect::to("/alerts?saved=webhook").into_response())
 }
 
-fn month_in(user: &PageUser, m: Option<String>) -> Result<Month, PageError> {
+fn month_in(m: Option<String>) -> Result<Month, PageError> {
     MonthQuery {
         month: m.filter(|m| !m.is_empty()),
     }
     .month()
-    .or_page(user)
+    .map_err(PageError::from)
 }
 
 pub async fn budgets(
@@ -155,17 +136,15 @@ pub async fn budgets(
     user: PageUser,
     Query(q): Query<Notice>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
-    let month = month_in(&user, q.month)?;
-    let views = governance::budgets(&state, month, &user.principal)
-        .await
-        .or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
+    let month = month_in(q.month)?;
+    let views = governance::budgets(&state, month, &user.principal).await?;
     let page = BudgetsPage {
         month,
-        months: state.store.list_months().await.or_page(&user)?,
+        months: state.store.list_months().await?,
         currency: state.config.currency.clone(),
         budgets: views.into_iter().map(|v| v.status).collect(),
-        may_edit: matches!(user.principal.role, Role::Admin | Role::Finance),
+        may_edit: user.principal.may(Capability::ManageCosts),
         notice: q.saved.map(|s| format!("Saved: {s}.")),
         error: None,
     };
@@ -175,7 +154,6 @@ pub async fn budgets(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct BudgetPost {
-    pub csrf: String,
     pub month: String,
     pub scope: String,
     pub subject: String,
@@ -185,23 +163,19 @@ pub struct BudgetPost {
 
 pub async fn post_budget(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<BudgetPost>,
+    CsrfForm { user, form: f }: CsrfForm<BudgetPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    user.principal
-        .require(&[Role::Admin, Role::Finance])
-        .or_page(&user)?;
+    user.principal.ensure(Capability::ManageCosts)?;
     let parsed = (|| {
         let month: Month = f
             .month
             .parse()
-            .map_err(|_| ApiError::invalid(format!("`{}` is not a month", f.month)))?;
+            .map_err(|_| AppError::invalid(format!("`{}` is not a month", f.month)))?;
         let amount = f
             .amount
             .trim()
             .parse()
-            .map_err(|_| ApiError::invalid(format!("`{}` is not an amount", f.amount)))?;
+            .map_err(|_| AppError::invalid(format!("`{}` is not an amount", f.amount)))?;
         let thresholds = f
             .thresholds
             .split(',')
@@ -209,7 +183,7 @@ pub async fn post_budget(
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.trim_end_matches('%').parse().map_err(|_| {
-                    ApiError::invalid(format!("threshold `{s}` is not a whole percent"))
+                    AppError::invalid(format!("threshold `{s}` is not a whole percent"))
                 })
             })
             .collect::<Result<Vec<u32>, _>>()?;
@@ -224,10 +198,8 @@ pub async fn post_budget(
         }
         .into_budget()
     })();
-    let b = parsed.or_page(&user)?;
-    record(&state, &user.principal.name, &b)
-        .await
-        .or_page(&user)?;
+    let b = parsed?;
+    record(&state, &user.principal.name, &b).await?;
     Ok(Redirect::to(&format!("/budgets?month={}&saved=budget", b.month)).into_response())
 }
 
@@ -236,14 +208,12 @@ pub async fn waste(
     user: PageUser,
     Query(q): Query<Notice>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
-    let month = month_in(&user, q.month)?;
-    let flags = governance::waste_flags(&state, month, &user.principal)
-        .await
-        .or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
+    let month = month_in(q.month)?;
+    let flags = governance::waste_flags(&state, month, &user.principal).await?;
     let page = WastePage {
         month,
-        months: state.store.list_months().await.or_page(&user)?,
+        months: state.store.list_months().await?,
         currency: state.config.currency.clone(),
         flags,
     };

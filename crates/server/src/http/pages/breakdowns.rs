@@ -7,22 +7,23 @@ use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::drilldown::{Line, feature_drilldown, team_drilldown};
 use tokentally_domain::event::Outcome;
 use tokentally_domain::pricing::TokenClass;
-use tokentally_domain::showback::{Line, Point, TeamShowback, feature_drilldown, team_drilldown};
+use tokentally_domain::showback::{Point, TeamShowback};
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, LinesTable, PlainTable, Rates, Section, Summary, breakdown_page,
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{OrPage, PageError, viewer_of};
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use super::{PageError, viewer_of};
+use crate::app::reports::MonthContext;
 use crate::http::MonthQuery;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
-use crate::reports::MonthContext;
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::PageUser;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
@@ -54,18 +55,14 @@ fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
 
 async fn context(
     state: &AppState,
-    user: &PageUser,
     month: &Option<String>,
 ) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
     let month = MonthQuery {
         month: month.clone().filter(|m| !m.is_empty()),
     }
-    .month()
-    .or_page(user)?;
-    let ctx = MonthContext::load_with_users(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
-    let months = state.store.list_months().await.or_page(user)?;
+    .month()?;
+    let ctx = MonthContext::load_with_users(&state.store, &state.prices, month).await?;
+    let months = state.store.list_months().await?;
     Ok((ctx, months))
 }
 
@@ -73,10 +70,9 @@ fn forbid_team(user: &PageUser, team: &str) -> Result<(), PageError> {
     if user.principal.may_read_team(team) {
         Ok(())
     } else {
-        Err(PageError::new(
-            user,
-            ApiError::Forbidden(format!("you may not see team `{team}`")),
-        ))
+        Err(PageError::from(ApiError::Forbidden(format!(
+            "you may not see team `{team}`"
+        ))))
     }
 }
 
@@ -89,17 +85,14 @@ async fn team_model(
     month: &Option<String>,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, user, month).await?;
+    let (ctx, months) = context(state, month).await?;
     let cur = state.config.currency.clone();
     let sb = ctx.showback(&cur);
     let row: TeamShowback = sb.team(team).cloned().ok_or_else(|| {
-        PageError::new(
-            user,
-            ApiError::NotFound(format!(
-                "team `{team}` has no usage or overhead in {}",
-                ctx.month
-            )),
-        )
+        PageError::from(ApiError::NotFound(format!(
+            "team `{team}` has no usage or overhead in {}",
+            ctx.month
+        )))
     })?;
     let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
     let budget = super::showback::team_budgets(state, user, ctx.month)
@@ -224,7 +217,7 @@ pub async fn team_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let page = team_model(&state, &user, &team, &q.month).await?;
-    export(&user, page, &q.table, &format!("team-{team}"))
+    export(page, &q.table, &format!("team-{team}"))
 }
 
 // ---------------------------------------------------------------- feature
@@ -237,17 +230,14 @@ async fn feature_model(
     month: &Option<String>,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, user, month).await?;
+    let (ctx, months) = context(state, month).await?;
     let cur = state.config.currency.clone();
     let sb = ctx.showback(&cur);
     let not_found = || {
-        PageError::new(
-            user,
-            ApiError::NotFound(format!(
-                "feature `{feature}` of team `{team}` has no usage in {}",
-                ctx.month
-            )),
-        )
+        PageError::from(ApiError::NotFound(format!(
+            "feature `{feature}` of team `{team}` has no usage in {}",
+            ctx.month
+        )))
     };
     let row = sb.team(team).cloned().ok_or_else(not_found)?;
     let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
@@ -367,7 +357,7 @@ pub async fn feature_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
-    export(&user, page, &q.table, &format!("feature-{team}-{feature}"))
+    export(page, &q.table, &format!("feature-{team}-{feature}"))
 }
 
 // ---------------------------------------------------------------- key and model
@@ -383,7 +373,7 @@ async fn key_model(
     key: &str,
     month: &Option<String>,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, user, month).await?;
+    let (ctx, months) = context(state, month).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
@@ -392,8 +382,7 @@ async fn key_model(
     let mappings: Vec<_> = state
         .store
         .list_key_mappings()
-        .await
-        .or_page(user)?
+        .await?
         .into_iter()
         .filter(|m| m.api_key == key)
         .collect();
@@ -406,17 +395,15 @@ async fn key_model(
         .filter(|m| user.principal.may_read_team(&m.team))
         .collect();
     if teams.is_empty() && !(user.principal.sees_everything() || owns) {
-        return Err(PageError::new(
-            user,
-            ApiError::Forbidden(format!("key `{key}` is not one of your teams' keys")),
-        ));
+        return Err(PageError::from(ApiError::Forbidden(format!(
+            "key `{key}` is not one of your teams' keys"
+        ))));
     }
     let audit = if user.principal.sees_everything() {
         state
             .store
             .list_audit(Some(&format!("key:{key}")), 50)
-            .await
-            .or_page(user)?
+            .await?
     } else {
         Vec::new()
     };
@@ -526,7 +513,7 @@ pub async fn key_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let page = key_model(&state, &user, &key, &q.month).await?;
-    export(&user, page, &q.table, &format!("key-{key}"))
+    export(page, &q.table, &format!("key-{key}"))
 }
 
 async fn model_model(
@@ -535,7 +522,7 @@ async fn model_model(
     model: &str,
     month: &Option<String>,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, user, month).await?;
+    let (ctx, months) = context(state, month).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let ledger = &views.ledger;
@@ -607,18 +594,13 @@ pub async fn model_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let page = model_model(&state, &user, &model, &q.month).await?;
-    export(&user, page, &q.table, &format!("model-{model}"))
+    export(page, &q.table, &format!("model-{model}"))
 }
 
 // ---------------------------------------------------------------- CSV
 
 /// One table of a page as CSV.
-fn export(
-    user: &PageUser,
-    page: BreakdownPage,
-    table: &str,
-    name: &str,
-) -> Result<Response, PageError> {
+fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Response, PageError> {
     let section = page.sections.into_iter().find(|s| match s {
         Section::Lines(t) => t.id == table,
         Section::Plain(t) => t.id == table,
@@ -641,10 +623,9 @@ fn export(
             Section::Plain(_) => None,
         })
         .ok_or_else(|| {
-            PageError::new(
-                user,
-                ApiError::NotFound(format!("this page has no table `{table}`")),
-            )
+            PageError::from(ApiError::NotFound(format!(
+                "this page has no table `{table}`"
+            )))
         })?;
     let headers: Vec<&str> = [
         "month",

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,30 +15,24 @@ use tokentally_web::pages::costs_page::{
     BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
 };
 
-use super::{OrPage, PageError, reason, viewer_of};
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use super::{PageError, reason, require, viewer_of};
+use crate::app::AppError;
+use crate::app::costs::{
+    NewCommitment, NewDiscount, NewOverhead, record_commitment, record_discount, record_overhead,
+};
+use crate::app::reports::MonthContext;
+use crate::auth::Capability;
 use crate::http::MonthQuery;
-use crate::http::commitments::{NewCommitment, NewDiscount, record_commitment, record_discount};
-use crate::http::overheads::{NewOverhead, record};
-use crate::reports::MonthContext;
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::state::AppState;
 
 fn require_finance(user: &PageUser) -> Result<(), PageError> {
-    if matches!(user.principal.role, Role::Admin | Role::Finance) {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            user,
-            ApiError::Forbidden("only finance and admins manage costs beyond tokens".into()),
-        ))
-    }
-}
-
-fn require_finance_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
-    require_finance(user)?;
-    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+    require(
+        user,
+        Capability::ManageCosts,
+        "only finance and admins manage costs beyond tokens",
+    )
 }
 
 fn describe(a: &Allocation) -> String {
@@ -60,15 +53,12 @@ fn describe(a: &Allocation) -> String {
 
 async fn model(
     state: &AppState,
-    user: &PageUser,
     month: Month,
     forms: CostForms,
     errors: FieldErrors,
     notice: Option<String>,
 ) -> Result<CostsPage, PageError> {
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
     let sb = ctx.showback(&state.config.currency);
     let categories: Vec<String> = ctx
         .data
@@ -97,10 +87,10 @@ async fn model(
         .iter()
         .filter(|p| !ctx.data.overheads.iter().any(|o| o.category == p.category))
         .count();
-    let discounts = state.store.list_discounts().await.or_page(user)?;
+    let discounts = state.store.list_discounts().await?;
     Ok(CostsPage {
         month,
-        months: state.store.list_months().await.or_page(user)?,
+        months: state.store.list_months().await?,
         currency: state.config.currency.clone(),
         categories,
         teams,
@@ -159,8 +149,7 @@ pub async fn page(
     let month = MonthQuery {
         month: q.month.filter(|m| !m.is_empty()),
     }
-    .month()
-    .or_page(&user)?;
+    .month()?;
     let notice = q.saved.as_deref().and_then(|s| match s {
         "overhead" => Some("Overhead saved.".to_owned()),
         "copied" => Some("Last month's overheads copied.".to_owned()),
@@ -170,7 +159,6 @@ pub async fn page(
     });
     let p = model(
         &state,
-        &user,
         month,
         CostForms::default(),
         FieldErrors::new(),
@@ -189,11 +177,11 @@ async fn invalid(
     user: &PageUser,
     month: Month,
     forms: CostForms,
-    error: &ApiError,
+    error: &AppError,
 ) -> Result<Response, PageError> {
     let mut errors = FieldErrors::new();
     errors.insert("form".into(), reason(error));
-    let p = model(state, user, month, forms, errors, None).await?;
+    let p = model(state, month, forms, errors, None).await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         Html(costs_page(&viewer_of(user), p)),
@@ -201,24 +189,24 @@ async fn invalid(
         .into_response())
 }
 
-fn month_of(user: &PageUser, s: &str) -> Result<Month, PageError> {
+fn month_of(s: &str) -> Result<Month, PageError> {
     s.parse()
-        .map_err(|_| PageError::new(user, ApiError::BadRequest(format!("`{s}` is not a month"))))
+        .map_err(|_| PageError::from(ApiError::BadRequest(format!("`{s}` is not a month"))))
 }
 
 /// `search 2, support 1` → {search: 2, support: 1}.
-fn parse_shares(s: &str) -> Result<BTreeMap<String, Decimal>, ApiError> {
+fn parse_shares(s: &str) -> Result<BTreeMap<String, Decimal>, AppError> {
     s.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|part| {
             let (team, share) = part.rsplit_once(' ').ok_or_else(|| {
-                ApiError::invalid(format!("`{part}`: write each share as `team weight`"))
+                AppError::invalid(format!("`{part}`: write each share as `team weight`"))
             })?;
             let share: Decimal = share
                 .trim()
                 .parse()
-                .map_err(|_| ApiError::invalid(format!("`{share}` is not a number")))?;
+                .map_err(|_| AppError::invalid(format!("`{share}` is not a number")))?;
             Ok((team.trim().to_owned(), share))
         })
         .collect()
@@ -227,7 +215,6 @@ fn parse_shares(s: &str) -> Result<BTreeMap<String, Decimal>, ApiError> {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct OverheadPost {
-    pub csrf: String,
     pub month: String,
     pub category: String,
     pub amount: String,
@@ -238,11 +225,10 @@ pub struct OverheadPost {
 
 pub async fn post_overhead(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<OverheadPost>,
+    CsrfForm { user, form: f }: CsrfForm<OverheadPost>,
 ) -> Result<Response, PageError> {
-    require_finance_form(&user, &f.csrf)?;
-    let month = month_of(&user, &f.month)?;
+    require_finance(&user)?;
+    let month = month_of(&f.month)?;
     let forms = CostForms {
         category: f.category.clone(),
         amount: f.amount.clone(),
@@ -256,7 +242,7 @@ pub async fn post_overhead(
             .amount
             .trim()
             .parse()
-            .map_err(|_| ApiError::invalid(format!("`{}` is not an amount", f.amount)))?;
+            .map_err(|_| AppError::invalid(format!("`{}` is not an amount", f.amount)))?;
         let shares = match f.allocation.as_str() {
             "fixed" => Some(parse_shares(&f.shares)?),
             _ => None,
@@ -275,41 +261,30 @@ pub async fn post_overhead(
         Ok(o) => o,
         Err(e) => return invalid(&state, &user, month, forms, &e).await,
     };
-    record(&state, &user.principal.name, &o)
-        .await
-        .or_page(&user)?;
+    record_overhead(&state, &user.principal.name, &o).await?;
     Ok(saved(month, "overhead"))
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct CopyPost {
-    pub csrf: String,
     pub month: String,
 }
 
 /// Copies last month's overheads into this month, leaving categories already set alone.
 pub async fn copy_overheads(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<CopyPost>,
+    CsrfForm { user, form: f }: CsrfForm<CopyPost>,
 ) -> Result<Response, PageError> {
-    require_finance_form(&user, &f.csrf)?;
-    let month = month_of(&user, &f.month)?;
-    let existing = state.store.list_overheads(month).await.or_page(&user)?;
-    for o in state
-        .store
-        .list_overheads(month.previous())
-        .await
-        .or_page(&user)?
-    {
+    require_finance(&user)?;
+    let month = month_of(&f.month)?;
+    let existing = state.store.list_overheads(month).await?;
+    for o in state.store.list_overheads(month.previous()).await? {
         if existing.iter().any(|e| e.category == o.category) {
             continue;
         }
         let copy = Overhead { month, ..o };
-        record(&state, &user.principal.name, &copy)
-            .await
-            .or_page(&user)?;
+        record_overhead(&state, &user.principal.name, &copy).await?;
     }
     Ok(saved(month, "copied"))
 }
@@ -317,7 +292,6 @@ pub async fn copy_overheads(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct CommitmentPost {
-    pub csrf: String,
     pub month: String,
     pub provider: String,
     pub model: String,
@@ -328,11 +302,10 @@ pub struct CommitmentPost {
 
 pub async fn post_commitment(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<CommitmentPost>,
+    CsrfForm { user, form: f }: CsrfForm<CommitmentPost>,
 ) -> Result<Response, PageError> {
-    require_finance_form(&user, &f.csrf)?;
-    let month = month_of(&user, &f.month)?;
+    require_finance(&user)?;
+    let month = month_of(&f.month)?;
     let forms = CostForms {
         provider: f.provider.clone(),
         model: f.model.clone(),
@@ -345,7 +318,7 @@ pub async fn post_commitment(
         let number = |s: &str, what: &str| {
             s.trim()
                 .parse::<Decimal>()
-                .map_err(|_| ApiError::invalid(format!("{what} `{s}` is not a number")))
+                .map_err(|_| AppError::invalid(format!("{what} `{s}` is not a number")))
         };
         NewCommitment {
             month,
@@ -353,7 +326,7 @@ pub async fn post_commitment(
             model: f.model.clone(),
             fee: number(&f.fee, "fee")?,
             capacity_tokens: f.capacity_tokens.trim().parse().map_err(|_| {
-                ApiError::invalid(format!(
+                AppError::invalid(format!(
                     "capacity `{}` is not a whole number of tokens",
                     f.capacity_tokens
                 ))
@@ -367,9 +340,7 @@ pub async fn post_commitment(
     })();
     match parsed {
         Ok(c) => {
-            record_commitment(&state, &user.principal.name, &c)
-                .await
-                .or_page(&user)?;
+            record_commitment(&state, &user.principal.name, &c).await?;
             Ok(saved(month, "commitment"))
         }
         Err(e) => invalid(&state, &user, month, forms, &e).await,
@@ -379,7 +350,6 @@ pub async fn post_commitment(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct DiscountPost {
-    pub csrf: String,
     pub month: String,
     pub discount_provider: String,
     pub percent: String,
@@ -388,11 +358,10 @@ pub struct DiscountPost {
 
 pub async fn post_discount(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<DiscountPost>,
+    CsrfForm { user, form: f }: CsrfForm<DiscountPost>,
 ) -> Result<Response, PageError> {
-    require_finance_form(&user, &f.csrf)?;
-    let month = month_of(&user, &f.month)?;
+    require_finance(&user)?;
+    let month = month_of(&f.month)?;
     let forms = CostForms {
         discount_provider: f.discount_provider.clone(),
         percent: f.percent.clone(),
@@ -404,19 +373,17 @@ pub async fn post_discount(
             NewDiscount {
                 provider: f.discount_provider.clone(),
                 percent: f.percent.trim().parse().map_err(|_| {
-                    ApiError::invalid(format!("`{}` is not a percentage", f.percent))
+                    AppError::invalid(format!("`{}` is not a percentage", f.percent))
                 })?,
                 effective_from: f.effective_from.trim().parse().map_err(|_| {
-                    ApiError::invalid(format!("`{}` is not a day (YYYY-MM-DD)", f.effective_from))
+                    AppError::invalid(format!("`{}` is not a day (YYYY-MM-DD)", f.effective_from))
                 })?,
             }
             .into_domain()
         })();
     match parsed {
         Ok(d) => {
-            record_discount(&state, &user.principal.name, &d)
-                .await
-                .or_page(&user)?;
+            record_discount(&state, &user.principal.name, &d).await?;
             Ok(saved(month, "discount"))
         }
         Err(e) => invalid(&state, &user, month, forms, &e).await,

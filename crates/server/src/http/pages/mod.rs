@@ -1,71 +1,126 @@
 //! Server-rendered pages: load data, build a view model, render with `tokentally_web`.
+//!
+//! A page handler returns `Result<_, PageError>` and uses `?` on any failure; the
+//! [`render_errors`] layer turns the failure into an HTML page with the signed-in user's
+//! navigation, so no handler renders errors itself.
 
 pub mod account;
 pub mod admin;
 pub mod alerts;
 pub mod breakdowns;
 pub mod costs;
+mod routes;
 pub mod scorecard;
 pub mod showback;
 pub mod statements;
 pub mod transactions;
 
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use tokentally_web::pages::error_page::error_page;
 use tokentally_web::shell::Viewer;
 
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::startup::AppState;
+pub use routes::routes;
+
+use super::error::ApiError;
+use super::extract::{PageUser, SignedIn};
+use crate::app::AppError;
+use crate::auth::{Capability, Denied};
+use crate::storage::StoreError;
 
 pub fn viewer_of(u: &PageUser) -> Viewer {
     Viewer {
         email: u.principal.name.clone(),
         role: u.principal.role.to_string(),
-        is_admin: u.principal.role == Role::Admin,
+        is_admin: u.principal.may(Capability::Administer),
         sees_everything: u.principal.sees_everything(),
         csrf: u.csrf.clone(),
     }
 }
 
-/// An error as an HTML page with the same status the API would answer.
-pub fn error_response(_state: &AppState, viewer: Option<&Viewer>, error: ApiError) -> Response {
-    PageError {
-        viewer: viewer.cloned(),
-        error,
-    }
-    .into_response()
+/// An error that can say what went wrong in a sentence for a person.
+pub trait Reason {
+    fn reason(&self) -> String;
 }
 
-/// The sentence for a person in an error.
-pub fn reason(e: &ApiError) -> String {
-    match e {
-        ApiError::Unprocessable(v) => v["error"].as_str().unwrap_or("invalid request").to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// A page handler's failure, rendered as an HTML error page.
-pub struct PageError {
-    pub viewer: Option<Viewer>,
-    pub error: ApiError,
-}
-
-impl PageError {
-    pub fn new(user: &PageUser, error: impl Into<ApiError>) -> Self {
-        Self {
-            viewer: Some(viewer_of(user)),
-            error: error.into(),
+impl Reason for ApiError {
+    fn reason(&self) -> String {
+        match self {
+            ApiError::Unprocessable(v) => {
+                v["error"].as_str().unwrap_or("invalid request").to_owned()
+            }
+            other => other.to_string(),
         }
     }
 }
 
+impl Reason for AppError {
+    fn reason(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The sentence for a person in an error.
+pub fn reason(e: &impl Reason) -> String {
+    e.reason()
+}
+
+/// Refuses a page user without `capability`, saying `why` in the page's own words.
+pub fn require(user: &PageUser, capability: Capability, why: &str) -> Result<(), PageError> {
+    if user.principal.may(capability) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(why.to_owned()).into())
+    }
+}
+
+/// A page handler's failure. Its response carries the failure for [`render_errors`], which
+/// renders the page.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<Denied> for PageError {
+    fn from(e: Denied) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        Self(ApiError::Internal(e))
+    }
+}
+
+/// What [`render_errors`] needs of a failed page: its status and the sentence to show.
+#[derive(Clone)]
+struct Failure {
+    reason: String,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let status = self.error.status();
-        let reason = match &self.error {
+        let status = self.0.status();
+        let reason = match &self.0 {
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "page failed");
                 "Something went wrong on our side; the cause is in the server log.".to_owned()
@@ -75,17 +130,8 @@ impl IntoResponse for PageError {
             }
             other => reason(other),
         };
-        let title = status.canonical_reason().unwrap_or("Error");
-        let mut r = (
-            status,
-            Html(error_page(
-                self.viewer.as_ref(),
-                status.as_u16(),
-                title,
-                &reason,
-            )),
-        )
-            .into_response();
+        let mut r = status.into_response();
+        r.extensions_mut().insert(Failure { reason });
         if status == StatusCode::SERVICE_UNAVAILABLE {
             r.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -96,15 +142,22 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Attaches the page user to an error.
-pub trait OrPage<T> {
-    fn or_page(self, user: &PageUser) -> Result<T, PageError>;
-}
-
-impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
-    fn or_page(self, user: &PageUser) -> Result<T, PageError> {
-        self.map_err(|e| PageError::new(user, e))
-    }
+/// The one place page errors become HTML: a failed page keeps its status and gets the error
+/// page, with navigation when someone was signed in.
+pub async fn render_errors(mut request: Request, next: Next) -> Response {
+    let signed_in = SignedIn::default();
+    request.extensions_mut().insert(signed_in.clone());
+    let mut response = next.run(request).await;
+    let Some(Failure { reason }) = response.extensions_mut().remove::<Failure>() else {
+        return response;
+    };
+    let status = response.status();
+    let viewer = signed_in.0.get().map(viewer_of);
+    let title = status.canonical_reason().unwrap_or("Error");
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let page = Html(error_page(viewer.as_ref(), status.as_u16(), title, &reason));
+    (parts, page).into_response()
 }
 
 /// The stylesheet, served as written: plain CSS needs no build step.

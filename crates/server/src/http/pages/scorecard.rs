@@ -2,7 +2,6 @@
 //! targets (admin, finance), thresholds (admin). Readers see the page; a lead sees their
 //! teams only.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -10,14 +9,15 @@ use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::Thresholds;
 use tokentally_web::pages::scorecard_page::{ScorecardPage, scorecard_page};
 
-use super::{OrPage, PageError, reason, viewer_of};
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::governance;
+use super::{PageError, reason, viewer_of};
+use crate::app::AppError;
+use crate::app::governance;
+use crate::app::governance::settings::{NewTarget, publish_as, set_target_as, set_thresholds_as};
+use crate::auth::Capability;
 use crate::http::MonthQuery;
-use crate::http::scorecard::{NewTarget, publish_as, set_target_as, set_thresholds_as};
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct PageQuery {
@@ -30,16 +30,13 @@ pub async fn page(
     user: PageUser,
     Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
     let month = MonthQuery {
         month: q.month.filter(|m| !m.is_empty()),
     }
-    .month()
-    .or_page(&user)?;
+    .month()?;
     let p = &user.principal;
-    let (org, teams) = governance::scorecards(&state, month, p)
-        .await
-        .or_page(&user)?;
+    let (org, teams) = governance::scorecards(&state, month, p).await?;
     let mut history = Vec::new();
     let mut m = month;
     for _ in 0..12 {
@@ -50,7 +47,7 @@ pub async fn page(
         let (o, ts) = if m == month {
             (org.clone(), teams.clone())
         } else {
-            governance::scorecards(&state, m, p).await.or_page(&user)?
+            governance::scorecards(&state, m, p).await?
         };
         history.push((
             m,
@@ -60,36 +57,34 @@ pub async fn page(
     }
     let page = ScorecardPage {
         month,
-        months: state.store.list_months().await.or_page(&user)?,
+        months: state.store.list_months().await?,
         org,
         teams,
         history,
         published: state
             .store
             .showback_publication(month)
-            .await
-            .or_page(&user)?
+            .await?
             .map(|(by, _)| by),
-        thresholds: governance::thresholds(&state.store).await.or_page(&user)?,
+        thresholds: governance::thresholds(&state.store).await?,
         targets: state
             .store
             .list_unit_targets()
-            .await
-            .or_page(&user)?
+            .await?
             .into_iter()
             .filter(|t| p.may_read_team(&t.team))
             .collect(),
-        may_publish: matches!(p.role, Role::Admin | Role::Finance),
-        may_set_thresholds: p.role == Role::Admin,
+        may_publish: p.may(Capability::Govern),
+        may_set_thresholds: p.may(Capability::Administer),
         notice: q.saved.map(|s| format!("Saved: {s}.")),
         error: None,
     };
     Ok(Html(scorecard_page(&viewer_of(&user), page)))
 }
 
-fn month_of(user: &PageUser, s: &str) -> Result<Month, PageError> {
+fn month_of(s: &str) -> Result<Month, PageError> {
     s.parse()
-        .map_err(|_| PageError::new(user, ApiError::BadRequest(format!("`{s}` is not a month"))))
+        .map_err(|_| PageError::from(ApiError::BadRequest(format!("`{s}` is not a month"))))
 }
 
 fn back(month: Month, what: &str) -> Response {
@@ -99,27 +94,21 @@ fn back(month: Month, what: &str) -> Response {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct PublishPost {
-    pub csrf: String,
     pub month: String,
 }
 
 pub async fn post_publish(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<PublishPost>,
+    CsrfForm { user, form: f }: CsrfForm<PublishPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    let month = month_of(&user, &f.month)?;
-    publish_as(&state, &user.principal, month)
-        .await
-        .or_page(&user)?;
+    let month = month_of(&f.month)?;
+    publish_as(&state, &user.principal, month).await?;
     Ok(back(month, "published"))
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct TargetPost {
-    pub csrf: String,
     pub month: String,
     pub team: String,
     pub feature: String,
@@ -128,16 +117,14 @@ pub struct TargetPost {
 
 pub async fn post_target(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TargetPost>,
+    CsrfForm { user, form: f }: CsrfForm<TargetPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    let month = month_of(&user, &f.month)?;
+    let month = month_of(&f.month)?;
     let target = f.target.trim().parse().map_err(|_| {
-        PageError::new(
-            &user,
-            ApiError::invalid(format!("`{}` is not an amount", f.target)),
-        )
+        PageError::from(AppError::invalid(format!(
+            "`{}` is not an amount",
+            f.target
+        )))
     })?;
     set_target_as(
         &state,
@@ -148,15 +135,13 @@ pub async fn post_target(
             target,
         },
     )
-    .await
-    .or_page(&user)?;
+    .await?;
     Ok(back(month, "target"))
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ThresholdsPost {
-    pub csrf: String,
     pub month: String,
     pub max_unpriced_pct: String,
     pub min_feature_pct: String,
@@ -168,15 +153,13 @@ pub struct ThresholdsPost {
 
 pub async fn post_thresholds(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<ThresholdsPost>,
+    CsrfForm { user, form: f }: CsrfForm<ThresholdsPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
-    let month = month_of(&user, &f.month)?;
+    let month = month_of(&f.month)?;
     let pct = |s: &str, name: &str| {
         s.trim()
             .parse()
-            .map_err(|_| ApiError::invalid(format!("{name} `{s}` is not a number")))
+            .map_err(|_| AppError::invalid(format!("{name} `{s}` is not a number")))
     };
     let parsed = (|| {
         Ok::<_, ApiError>(Thresholds {
@@ -186,16 +169,14 @@ pub async fn post_thresholds(
             max_unallocated_pct: pct(&f.max_unallocated_pct, "unallocated")?,
             max_waste_pct: pct(&f.max_waste_pct, "waste")?,
             top_features: f.top_features.trim().parse().map_err(|_| {
-                ApiError::invalid(format!("top features `{}` is not a number", f.top_features))
+                AppError::invalid(format!("top features `{}` is not a number", f.top_features))
             })?,
         })
     })();
     let t = parsed.map_err(|e| {
         let r = reason(&e);
-        PageError::new(&user, ApiError::invalid(r))
+        PageError::from(AppError::invalid(r))
     })?;
-    set_thresholds_as(&state, &user.principal, t)
-        .await
-        .or_page(&user)?;
+    set_thresholds_as(&state, &user.principal, t).await?;
     Ok(back(month, "thresholds"))
 }

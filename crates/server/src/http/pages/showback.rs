@@ -11,13 +11,13 @@ use tokentally_web::pages::showback_page::{
     MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page, sort_teams,
 };
 
-use super::{OrPage, PageError, viewer_of};
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use super::{PageError, viewer_of};
+use crate::app::reports;
+use crate::app::reports::last_full_month;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
-use crate::http::last_full_month;
-use crate::reports;
-use crate::startup::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::PageUser;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ShowbackQuery {
@@ -66,8 +66,8 @@ async fn load(
     user: &PageUser,
     q: &ShowbackQuery,
 ) -> Result<(Showback, SortKey, bool), PageError> {
-    let month = q.month().or_page(user)?;
-    let (key, descending) = q.order().or_page(user)?;
+    let month = q.month()?;
+    let (key, descending) = q.order()?;
     let mut sb = reports::showback(
         &state.store,
         &state.prices,
@@ -76,8 +76,7 @@ async fn load(
         &state.config.currency,
         false,
     )
-    .await
-    .or_page(user)?;
+    .await?;
     reports::restrict(&user.principal, &mut sb);
     sort_teams(&mut sb.teams, key, descending);
     Ok((sb, key, descending))
@@ -105,7 +104,7 @@ pub async fn page(
     Query(q): Query<ShowbackQuery>,
 ) -> Result<Html<String>, PageError> {
     let (sb, sort, descending) = load(&state, &user, &q).await?;
-    let months = state.store.list_months().await.or_page(&user)?;
+    let months = state.store.list_months().await?;
     let history = reports::history(
         &state.store,
         &state.prices,
@@ -115,8 +114,7 @@ pub async fn page(
         &state.config.currency,
         &user.principal,
     )
-    .await
-    .or_page(&user)?
+    .await?
     .into_iter()
     .map(|(month, by_team)| MonthTotals { month, by_team })
     .collect();
@@ -223,18 +221,10 @@ pub async fn team_budgets(
     user: &PageUser,
     month: Month,
 ) -> Result<std::collections::BTreeMap<String, TeamBudget>, PageError> {
-    if state
-        .store
-        .list_budgets(month)
-        .await
-        .or_page(user)?
-        .is_empty()
-    {
+    if state.store.list_budgets(month).await?.is_empty() {
         return Ok(Default::default());
     }
-    let views = crate::governance::budgets(state, month, &user.principal)
-        .await
-        .or_page(user)?;
+    let views = crate::app::governance::budgets(state, month, &user.principal).await?;
     Ok(views
         .into_iter()
         .filter(|v| v.status.budget.scope == tokentally_domain::budget::Scope::Team)

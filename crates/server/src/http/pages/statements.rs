@@ -2,7 +2,6 @@
 //! `GET /statements/{team}/{month}` (one statement, print-friendly) and
 //! `GET /reconciliation?month=` (finance).
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,35 +15,34 @@ use tokentally_web::pages::statements_page::{
 };
 use tokentally_web::stamp::Stamp;
 
-use super::{OrPage, PageError, reason, viewer_of};
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use super::{PageError, reason, require, viewer_of};
+use crate::app::AppError;
+use crate::app::statements;
+use crate::app::statements::{NewInvoice, record_invoice};
+use crate::auth::Capability;
 use crate::http::MonthQuery;
-use crate::http::statements::{NewInvoice, record_invoice};
-use crate::startup::AppState;
-use crate::statements;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::state::AppState;
 
 fn manages(user: &PageUser) -> bool {
-    matches!(user.principal.role, Role::Admin | Role::Finance)
+    user.principal.may(Capability::IssueStatements)
 }
 
-fn require_manager_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
-    if !manages(user) {
-        return Err(PageError::new(
-            user,
-            ApiError::Forbidden("only finance and admins issue, void and close".into()),
-        ));
-    }
-    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+fn require_manager(user: &PageUser) -> Result<(), PageError> {
+    require(
+        user,
+        Capability::IssueStatements,
+        "only finance and admins issue, void and close",
+    )
 }
 
-fn month_of(user: &PageUser, m: &Option<String>) -> Result<Month, PageError> {
+fn month_of(m: &Option<String>) -> Result<Month, PageError> {
     MonthQuery {
         month: m.clone().filter(|m| !m.is_empty()),
     }
     .month()
-    .or_page(user)
+    .map_err(PageError::from)
 }
 
 fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
@@ -62,10 +60,10 @@ pub async fn list(
     user: PageUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
-    let month = month_of(&user, &q.month)?;
-    let (sb, all) = statements::month(&state, month).await.or_page(&user)?;
-    let close = state.store.month_close(month).await.or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
+    let month = month_of(&q.month)?;
+    let (sb, all) = statements::month(&state, month).await?;
+    let close = state.store.month_close(month).await?;
     let rows = all
         .into_iter()
         .filter(|(_, s)| user.principal.may_read_team(&s.team))
@@ -85,7 +83,7 @@ pub async fn list(
     });
     let p = StatementsPage {
         month,
-        months: state.store.list_months().await.or_page(&user)?,
+        months: state.store.list_months().await?,
         currency: sb.currency,
         rows,
         closed: close.map(|c| Stamp {
@@ -103,25 +101,22 @@ pub async fn document(
     user: PageUser,
     Path((team, month)): Path<(String, String)>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
     if !user.principal.may_read_team(&team) {
-        return Err(PageError::new(
-            &user,
-            ApiError::Forbidden(format!("you may not read team `{team}`'s statements")),
-        ));
+        return Err(PageError::from(ApiError::Forbidden(format!(
+            "you may not read team `{team}`'s statements"
+        ))));
     }
-    let month: Month = month_of(&user, &Some(month))?;
+    let month: Month = month_of(&Some(month))?;
     let c = statements::current(&state, &team, month)
-        .await
-        .or_page(&user)?
+        .await?
         .ok_or_else(|| {
-            PageError::new(
-                &user,
-                ApiError::NotFound(format!("team `{team}` has nothing in {month}")),
-            )
+            PageError::from(ApiError::NotFound(format!(
+                "team `{team}` has nothing in {month}"
+            )))
         })?;
     let statement: Statement = serde_json::from_str(&c.content)
-        .map_err(|e| PageError::new(&user, ApiError::Internal(anyhow::anyhow!("{e}"))))?;
+        .map_err(|e| PageError::from(ApiError::Internal(anyhow::anyhow!("{e}"))))?;
     let d = StatementDocument {
         statement,
         status: c.status.to_owned(),
@@ -138,7 +133,6 @@ pub async fn document(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ActionForm {
-    pub csrf: String,
     pub reason: String,
 }
 
@@ -148,57 +142,47 @@ fn back(month: Month, done: &str) -> Response {
 
 pub async fn issue(
     State(state): State<AppState>,
-    user: PageUser,
     Path((team, month)): Path<(String, String)>,
-    Form(f): Form<ActionForm>,
+    CsrfForm { user, .. }: CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    require_manager_form(&user, &f.csrf)?;
-    let month = month_of(&user, &Some(month))?;
-    statements::issue(&state, &team, month, &user.principal.name)
-        .await
-        .or_page(&user)?;
+    require_manager(&user)?;
+    let month = month_of(&Some(month))?;
+    statements::issue(&state, &team, month, &user.principal.name).await?;
     Ok(back(month, "issued"))
 }
 
 pub async fn void(
     State(state): State<AppState>,
-    user: PageUser,
     Path((team, month)): Path<(String, String)>,
-    Form(f): Form<ActionForm>,
+    CsrfForm { user, form: f }: CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    require_manager_form(&user, &f.csrf)?;
-    let month = month_of(&user, &Some(month))?;
-    statements::void(&state, &team, month, &f.reason, &user.principal.name)
-        .await
-        .or_page(&user)?;
+    require_manager(&user)?;
+    let month = month_of(&Some(month))?;
+    statements::void(&state, &team, month, &f.reason, &user.principal.name).await?;
     Ok(back(month, "voided"))
 }
 
 pub async fn close(
     State(state): State<AppState>,
-    user: PageUser,
     Path(month): Path<String>,
-    Form(f): Form<ActionForm>,
+    CsrfForm { user, .. }: CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
-    require_manager_form(&user, &f.csrf)?;
-    let month = month_of(&user, &Some(month))?;
-    statements::close(&state, month, &user.principal.name)
-        .await
-        .or_page(&user)?;
+    require_manager(&user)?;
+    let month = month_of(&Some(month))?;
+    statements::close(&state, month, &user.principal.name).await?;
     Ok(back(month, "closed"))
 }
 
 async fn reconciliation_model(
     state: &AppState,
-    user: &PageUser,
     month: Month,
     errors: FieldErrors,
     notice: Option<String>,
 ) -> Result<ReconciliationPage, PageError> {
-    let r = statements::reconcile(state, month).await.or_page(user)?;
+    let r = statements::reconcile(state, month).await?;
     Ok(ReconciliationPage {
         month,
-        months: state.store.list_months().await.or_page(user)?,
+        months: state.store.list_months().await?,
         currency: r.currency,
         providers: r
             .providers
@@ -230,21 +214,19 @@ pub async fn reconciliation(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     if !manages(&user) {
-        return Err(PageError::new(
-            &user,
-            ApiError::Forbidden("reconciliation is for finance and admins".into()),
-        ));
+        return Err(PageError::from(ApiError::Forbidden(
+            "reconciliation is for finance and admins".into(),
+        )));
     }
-    let month = month_of(&user, &q.month)?;
+    let month = month_of(&q.month)?;
     let notice = q.done.map(|_| "Invoice saved.".to_owned());
-    let p = reconciliation_model(&state, &user, month, FieldErrors::new(), notice).await?;
+    let p = reconciliation_model(&state, month, FieldErrors::new(), notice).await?;
     Ok(Html(reconciliation_page(&viewer_of(&user), p)))
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct InvoiceForm {
-    pub csrf: String,
     pub month: String,
     pub provider: String,
     pub amount: String,
@@ -252,11 +234,10 @@ pub struct InvoiceForm {
 
 pub async fn post_invoice(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<InvoiceForm>,
+    CsrfForm { user, form: f }: CsrfForm<InvoiceForm>,
 ) -> Result<Response, PageError> {
-    require_manager_form(&user, &f.csrf)?;
-    let month = month_of(&user, &Some(f.month.clone()))?;
+    require_manager(&user)?;
+    let month = month_of(&Some(f.month.clone()))?;
     let saved = match f.amount.trim().parse() {
         Ok(amount) => {
             record_invoice(
@@ -270,7 +251,7 @@ pub async fn post_invoice(
             )
             .await
         }
-        Err(_) => Err(ApiError::invalid(format!(
+        Err(_) => Err(AppError::invalid(format!(
             "`{}` is not an amount",
             f.amount
         ))),
@@ -279,16 +260,16 @@ pub async fn post_invoice(
         Ok(()) => {
             Ok(Redirect::to(&format!("/reconciliation?month={month}&done=1")).into_response())
         }
-        Err(e) if e.status().is_client_error() => {
+        Err(e) if e.is_callers_fault() => {
             let mut errors = FieldErrors::new();
             errors.insert("form".into(), reason(&e));
-            let p = reconciliation_model(&state, &user, month, errors, None).await?;
+            let p = reconciliation_model(&state, month, errors, None).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Html(reconciliation_page(&viewer_of(&user), p)),
             )
                 .into_response())
         }
-        Err(e) => Err(PageError::new(&user, e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }

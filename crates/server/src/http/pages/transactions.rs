@@ -1,7 +1,6 @@
 //! `GET /transactions` and `POST /transactions`: business transactions per team and feature.
 //! Admin and finance report for any team, a lead for theirs; viewers only read.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -12,12 +11,13 @@ use tokentally_web::pages::transactions_page::{
     TransactionForm, TransactionRow, TransactionsPage, transactions_page,
 };
 
-use super::{OrPage, PageError, reason, viewer_of};
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use super::{PageError, reason, viewer_of};
+use crate::app::AppError;
+use crate::app::transactions::{NewTransactions, may_report, record};
+use crate::auth::Capability;
 use crate::http::MonthQuery;
-use crate::http::transactions::{NewTransactions, may_report, record};
-use crate::startup::AppState;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::state::AppState;
 
 async fn model(
     state: &AppState,
@@ -30,8 +30,7 @@ async fn model(
     let rows = state
         .store
         .list_transactions(month)
-        .await
-        .or_page(user)?
+        .await?
         .into_iter()
         .filter(|t| user.principal.may_read_team(&t.team))
         .map(|t| TransactionRow {
@@ -44,7 +43,7 @@ async fn model(
         .collect();
     Ok(TransactionsPage {
         month,
-        months: state.store.list_months().await.or_page(user)?,
+        months: state.store.list_months().await?,
         rows,
         form,
         errors,
@@ -63,12 +62,11 @@ pub async fn page(
     user: PageUser,
     Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
-    user.principal.require_read().or_page(&user)?;
+    user.principal.ensure(Capability::ReadReports)?;
     let month = MonthQuery {
         month: q.month.filter(|m| !m.is_empty()),
     }
-    .month()
-    .or_page(&user)?;
+    .month()?;
     let notice = q.saved.map(|_| "Count saved.".to_owned());
     let form = TransactionForm {
         period: month.to_string(),
@@ -81,7 +79,6 @@ pub async fn page(
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct TransactionPost {
-    pub csrf: String,
     pub period: String,
     pub team: String,
     pub feature: String,
@@ -91,10 +88,8 @@ pub struct TransactionPost {
 
 pub async fn post(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TransactionPost>,
+    CsrfForm { user, form: f }: CsrfForm<TransactionPost>,
 ) -> Result<Response, PageError> {
-    user.check_csrf(&f.csrf).or_page(&user)?;
     let form = TransactionForm {
         period: f.period.clone(),
         team: f.team.clone(),
@@ -104,7 +99,7 @@ pub async fn post(
     };
     let parsed = (|| {
         let count = f.count.trim().parse::<u64>().map_err(|_| {
-            ApiError::invalid(format!("count `{}` is not a whole number ≥ 0", f.count))
+            AppError::invalid(format!("count `{}` is not a whole number ≥ 0", f.count))
         })?;
         NewTransactions {
             period: Some(f.period.clone()),
@@ -124,7 +119,7 @@ pub async fn post(
                 .period
                 .parse::<tokentally_domain::transaction::Period>()
                 .map(|p| p.month())
-                .unwrap_or_else(|_| crate::http::last_full_month());
+                .unwrap_or_else(|_| crate::app::reports::last_full_month());
             let mut errors = FieldErrors::new();
             errors.insert("form".into(), reason(&e));
             let p = model(&state, &user, month, form, errors, None).await?;
@@ -135,9 +130,7 @@ pub async fn post(
                 .into_response());
         }
     };
-    may_report(&user.principal, &t.team).or_page(&user)?;
-    record(&state, &user.principal.name, &t)
-        .await
-        .or_page(&user)?;
+    may_report(&user.principal, &t.team)?;
+    record(&state, &user.principal.name, &t).await?;
     Ok(Redirect::to(&format!("/transactions?month={}&saved=1", t.period.month())).into_response())
 }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use tokentally_web::pages::audit_page::{AuditRow, audit_page};
 
 use super::{require_admin, when};
-use crate::auth::session::PageUser;
-use crate::http::pages::{OrPage, PageError, viewer_of};
-use crate::startup::AppState;
+use crate::http::extract::PageUser;
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct AuditQuery {
@@ -26,8 +26,7 @@ pub async fn page(
     let entries = state
         .store
         .list_audit(Some(subject).filter(|s| !s.is_empty()), 500)
-        .await
-        .or_page(&user)?;
+        .await?;
     let rows = entries
         .into_iter()
         .map(|e| AuditRow {

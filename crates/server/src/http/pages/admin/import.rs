@@ -13,13 +13,13 @@ use tokentally_web::pages::import_page::{
     ColumnMap, ImportPage, Imported, Preview, PreviewRow, import_page,
 };
 
-use super::{require_admin, require_admin_form};
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::http::pages::{OrPage, PageError, viewer_of};
+use super::require_admin;
+use crate::http::error::ApiError;
+use crate::http::extract::PageUser;
+use crate::http::pages::{PageError, viewer_of};
 use crate::ingest::csv::{self, CsvFile, Target};
 use crate::ingest::{self, Rejection};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Rows shown in the preview, and refused rows listed.
 const PREVIEW_ROWS: usize = 10;
@@ -44,9 +44,9 @@ struct Upload {
     map: HashMap<usize, String>,
 }
 
-async fn read_form(user: &PageUser, mut parts: Multipart) -> Result<Upload, PageError> {
+async fn read_form(mut parts: Multipart) -> Result<Upload, PageError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        PageError::new(user, ApiError::BadRequest(e.body_text()))
+        PageError::from(ApiError::BadRequest(e.body_text()))
     };
     let mut u = Upload::default();
     while let Some(field) = parts.next_field().await.map_err(bad)? {
@@ -80,8 +80,9 @@ pub async fn post(
     user: PageUser,
     parts: Multipart,
 ) -> Result<Response, PageError> {
-    let form = read_form(&user, parts).await?;
-    require_admin_form(&user, &form.csrf)?;
+    let form = read_form(parts).await?;
+    require_admin(&user)?;
+    user.check_csrf(&form.csrf)?;
     let viewer = viewer_of(&user);
     let refuse = |message: String| {
         let p = ImportPage {
@@ -131,8 +132,7 @@ pub async fn post(
             &targets,
             now,
         )
-        .await
-        .or_page(&user)?;
+        .await?;
         let imported = Imported {
             file_name,
             accepted: report.accepted,

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -11,13 +10,14 @@ use tokentally_domain::attribution::{AttributionError, Basis, KeyMapping, UNALLO
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::keys_page::{KeyRow, KeysPage, MapForm, keys_page};
 
-use super::{require_admin, require_admin_form};
-use crate::auth::session::PageUser;
-use crate::http::key_mappings::set_mapping;
-use crate::http::last_full_month;
-use crate::http::pages::{OrPage, PageError, viewer_of};
-use crate::reports::MonthContext;
-use crate::startup::AppState;
+use super::require_admin;
+use crate::app::AppError;
+use crate::app::mappings::set_mapping;
+use crate::app::reports::MonthContext;
+use crate::app::reports::last_full_month;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct KeysQuery {
@@ -37,13 +37,10 @@ fn basis_label(b: Basis) -> String {
 /// Every key seen, with this month's spend: unmapped first, then by unallocated spend.
 async fn rows(
     state: &AppState,
-    user: &PageUser,
     month: tokentally_domain::month::Month,
 ) -> Result<Vec<KeyRow>, PageError> {
-    let seen = state.store.list_keys_seen().await.or_page(user)?;
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
+    let seen = state.store.list_keys_seen().await?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
     let ledger = ctx.ledger();
     let sums = ledger.summarize(|r| Some(r.row.key.api_key.clone()));
     let unallocated =
@@ -114,7 +111,7 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
     let month = page_month(&q.month);
-    let keys = rows(&state, &user, month).await?;
+    let keys = rows(&state, month).await?;
     let notice = q.mapped.map(|k| {
         format!("Mapped {k}. Showback re-attributes its spend from the mapping's day on.")
     });
@@ -135,8 +132,6 @@ pub async fn page(
 
 #[derive(Debug, Deserialize)]
 pub struct MapKeyForm {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub api_key: String,
     #[serde(default)]
@@ -193,20 +188,19 @@ impl MapKeyForm {
 
 pub async fn post(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(form): Form<MapKeyForm>,
+    CsrfForm { user, form }: CsrfForm<MapKeyForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &form.csrf)?;
+    require_admin(&user)?;
     match form.parse() {
         Ok(m) => {
             match set_mapping(&state, &user.principal.name, &m).await {
                 Ok(()) => {}
-                Err(e @ crate::error::ApiError::Unprocessable(_)) => {
+                Err(e @ AppError::Invalid(_)) => {
                     let errors =
                         FieldErrors::from([("team".to_owned(), crate::http::pages::reason(&e))]);
                     return invalid(&state, &user, &form, errors).await;
                 }
-                Err(e) => return Err(PageError::new(&user, e)),
+                Err(e) => return Err(PageError::from(e)),
             }
             let key =
                 url::form_urlencoded::byte_serialize(m.api_key.as_bytes()).collect::<String>();
@@ -224,7 +218,7 @@ async fn invalid(
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
     let month = last_full_month();
-    let keys = rows(state, user, month).await?;
+    let keys = rows(state, month).await?;
     let f = MapForm {
         api_key: form.api_key.clone(),
         team: form.team.clone(),
@@ -253,7 +247,6 @@ mod tests {
 
     fn form(team: &str, from: &str) -> MapKeyForm {
         MapKeyForm {
-            csrf: String::new(),
             api_key: "k".into(),
             team: team.into(),
             feature: String::new(),

@@ -1,5 +1,5 @@
 //! The admin's pages: keys, rules, prices, users, tokens, audit log. Every handler checks the
-//! admin role and every form its CSRF token; every change is audited.
+//! admin capability (forms their CSRF token through `CsrfForm`); every change is audited.
 
 pub mod audit;
 pub mod import;
@@ -9,26 +9,16 @@ pub mod prices;
 pub mod rules;
 pub mod teams;
 
-use super::PageError;
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
+use crate::auth::Capability;
+use crate::http::extract::PageUser;
+use crate::http::pages::{PageError, require};
 
 pub fn require_admin(user: &PageUser) -> Result<(), PageError> {
-    if user.principal.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            user,
-            ApiError::Forbidden("only admins may open the admin pages".into()),
-        ))
-    }
-}
-
-/// Admin access and a valid CSRF token, for every form post.
-pub fn require_admin_form(user: &PageUser, csrf: &str) -> Result<(), PageError> {
-    require_admin(user)?;
-    user.check_csrf(csrf).map_err(|e| PageError::new(user, e))
+    require(
+        user,
+        Capability::Administer,
+        "only admins may open the admin pages",
+    )
 }
 
 /// Epoch milliseconds as a time for the view models (crates/web formats it).

@@ -1,6 +1,5 @@
 //! `GET/POST /admin/users` and `GET/POST /admin/tokens`, `POST /admin/tokens/{id}/revoke`.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -9,19 +8,18 @@ use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::tokens_page::{TokenRow, tokens_page};
 use tokentally_web::pages::users_page::{UserForm, UserRow, users_page};
 
-use super::{list, require_admin, require_admin_form, when};
+use super::{list, require_admin, when};
+use crate::app::{AppError, accounts, audit};
 use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::cli;
-use crate::http::pages::{OrPage, PageError, viewer_of};
-use crate::startup::AppState;
+use crate::http::extract::{CsrfForm, NoFields, PageUser};
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
-async fn user_rows(state: &AppState, user: &PageUser) -> Result<Vec<UserRow>, PageError> {
+async fn user_rows(state: &AppState) -> Result<Vec<UserRow>, PageError> {
     Ok(state
         .store
         .list_users()
-        .await
-        .or_page(user)?
+        .await?
         .into_iter()
         .map(|u| UserRow {
             email: u.email,
@@ -36,7 +34,7 @@ pub async fn users(
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let rows = user_rows(&state, &user).await?;
+    let rows = user_rows(&state).await?;
     Ok(Html(users_page(
         &viewer_of(&user),
         rows,
@@ -49,8 +47,6 @@ pub async fn users(
 #[derive(Debug, Deserialize)]
 pub struct NewUserForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub email: String,
     #[serde(default)]
     pub password: String,
@@ -62,10 +58,9 @@ pub struct NewUserForm {
 
 pub async fn add_user(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<NewUserForm>,
+    CsrfForm { user, form: f }: CsrfForm<NewUserForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
+    require_admin(&user)?;
     let mut errors = FieldErrors::new();
     let email = f.email.trim().to_lowercase();
     if !email.contains('@') {
@@ -74,7 +69,7 @@ pub async fn add_user(
     if f.password.chars().count() < 8 {
         errors.insert("password".into(), "At least 8 characters.".into());
     }
-    let role = cli::user_role(&f.role);
+    let role = accounts::user_role(&f.role);
     if let Err(e) = &role {
         errors.insert("role".into(), e.to_string());
     }
@@ -85,21 +80,21 @@ pub async fn add_user(
     if errors.is_empty()
         && let Ok(role) = role
     {
-        match cli::add_user(&state.store, &email, &f.password, role, &teams).await {
+        match accounts::add_user(&state.store, &email, &f.password, role, &teams).await {
             Ok(_) => {
                 let after = serde_json::json!({"email": email, "role": role, "teams": teams});
-                state
-                    .store
-                    .add_audit(
-                        &user.principal.name,
-                        "user.add",
-                        &format!("user:{email}"),
-                        None,
-                        Some(after),
-                    )
-                    .await
-                    .or_page(&user)?;
-                let rows = user_rows(&state, &user).await?;
+                let subject = format!("user:{email}");
+                let actor = &user.principal.name;
+                audit::record(
+                    &state.store,
+                    actor,
+                    "user.add",
+                    &subject,
+                    None::<()>,
+                    Some(after),
+                )
+                .await?;
+                let rows = user_rows(&state).await?;
                 let notice = Some(format!("Added {email}."));
                 return Ok(Html(users_page(
                     &viewer_of(&user),
@@ -110,13 +105,13 @@ pub async fn add_user(
                 ))
                 .into_response());
             }
-            Err(e) if format!("{e:#}").contains("conflict") => {
+            Err(AppError::Conflict(_)) => {
                 errors.insert("email".into(), "A user with this email exists.".into());
             }
-            Err(e) => return Err(PageError::new(&user, crate::error::ApiError::Internal(e))),
+            Err(e) => return Err(e.into()),
         }
     }
-    let rows = user_rows(&state, &user).await?;
+    let rows = user_rows(&state).await?;
     let form = UserForm {
         email: f.email,
         role: f.role,
@@ -129,12 +124,11 @@ pub async fn add_user(
         .into_response())
 }
 
-async fn token_rows(state: &AppState, user: &PageUser) -> Result<Vec<TokenRow>, PageError> {
+async fn token_rows(state: &AppState) -> Result<Vec<TokenRow>, PageError> {
     Ok(state
         .store
         .list_api_tokens()
-        .await
-        .or_page(user)?
+        .await?
         .into_iter()
         .map(|t| TokenRow {
             id: t.id,
@@ -153,7 +147,7 @@ pub async fn tokens(
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let rows = token_rows(&state, &user).await?;
+    let rows = token_rows(&state).await?;
     Ok(Html(tokens_page(
         &viewer_of(&user),
         rows,
@@ -166,8 +160,6 @@ pub async fn tokens(
 #[derive(Debug, Deserialize)]
 pub struct NewTokenForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub role: String,
@@ -177,10 +169,9 @@ pub struct NewTokenForm {
 
 pub async fn add_token(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<NewTokenForm>,
+    CsrfForm { user, form: f }: CsrfForm<NewTokenForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
+    require_admin(&user)?;
     let mut errors = FieldErrors::new();
     if f.name.trim().is_empty() {
         errors.insert(
@@ -201,27 +192,24 @@ pub async fn add_token(
     }
     let (status, shown) = match role {
         Ok(role) if errors.is_empty() => {
-            let token = cli::create_token(&state.store, f.name.trim(), role, &teams)
-                .await
-                .map_err(crate::error::ApiError::Internal)
-                .or_page(&user)?;
+            let token = accounts::create_token(&state.store, f.name.trim(), role, &teams).await?;
             let after = serde_json::json!({"name": f.name.trim(), "role": role, "teams": teams});
-            state
-                .store
-                .add_audit(
-                    &user.principal.name,
-                    "token.create",
-                    &format!("token:{}", f.name.trim()),
-                    None,
-                    Some(after),
-                )
-                .await
-                .or_page(&user)?;
+            let subject = format!("token:{}", f.name.trim());
+            let actor = &user.principal.name;
+            audit::record(
+                &state.store,
+                actor,
+                "token.create",
+                &subject,
+                None::<()>,
+                Some(after),
+            )
+            .await?;
             (StatusCode::OK, Some(token))
         }
         _ => (StatusCode::UNPROCESSABLE_ENTITY, None),
     };
-    let rows = token_rows(&state, &user).await?;
+    let rows = token_rows(&state).await?;
     let form = if shown.is_some() {
         UserForm::default()
     } else {
@@ -238,20 +226,13 @@ pub async fn add_token(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn revoke_token(
     State(state): State<AppState>,
-    user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm { user, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    state.store.revoke_api_token(id).await.or_page(&user)?;
+    require_admin(&user)?;
+    state.store.revoke_api_token(id).await?;
     state
         .store
         .add_audit(
@@ -261,7 +242,6 @@ pub async fn revoke_token(
             None,
             None,
         )
-        .await
-        .or_page(&user)?;
+        .await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -1,7 +1,6 @@
 //! `GET /admin/prices`, `POST /admin/prices` (add a card), `POST /admin/prices/import`
 //! (upload a LiteLLM price file).
 
-use axum::Form;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -13,24 +12,24 @@ use tokentally_web::components::form::FieldErrors;
 use tokentally_web::money::Money;
 use tokentally_web::pages::prices_page::{CardForm, CardRow, PricesPage, prices_page};
 
-use super::{require_admin, require_admin_form};
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::http::pages::{OrPage, PageError, reason, viewer_of};
-use crate::http::prices::import_litellm;
-use crate::startup::AppState;
+use super::require_admin;
+use crate::app::AppError;
+use crate::app::prices;
+use crate::http::error::ApiError;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
 const SHOWN: usize = 300;
 
 async fn page_model(
     state: &AppState,
-    user: &PageUser,
     query: &str,
     form: CardForm,
     errors: FieldErrors,
     notice: Option<String>,
 ) -> Result<PricesPage, PageError> {
-    let cards = state.store.list_price_cards().await.or_page(user)?;
+    let cards = state.store.list_price_cards().await?;
     let total = cards.len();
     let q = query.trim().to_lowercase();
     let cur = &state.config.currency;
@@ -83,14 +82,12 @@ pub async fn page(
         effective_from: chrono::Utc::now().date_naive().to_string(),
         ..Default::default()
     };
-    let p = page_model(&state, &user, &q.q, form, FieldErrors::new(), None).await?;
+    let p = page_model(&state, &q.q, form, FieldErrors::new(), None).await?;
     Ok(Html(prices_page(&viewer_of(&user), p)))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CardPost {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub provider: String,
     #[serde(default)]
@@ -187,17 +184,15 @@ impl CardPost {
 
 pub async fn add(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<CardPost>,
+    CsrfForm { user, form: f }: CsrfForm<CardPost>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
+    require_admin(&user)?;
     match f.parse() {
         Ok(card) => {
             let stored = state
                 .store
                 .add_price_cards(std::slice::from_ref(&card))
-                .await
-                .or_page(&user)?;
+                .await?;
             let notice = if stored.added == 1 {
                 state
                     .store
@@ -208,8 +203,7 @@ pub async fn add(
                         None,
                         serde_json::to_value(&card).ok(),
                     )
-                    .await
-                    .or_page(&user)?;
+                    .await?;
                 format!(
                     "Added {} / {} from {}.",
                     card.provider, card.model, card.effective_from
@@ -219,7 +213,6 @@ pub async fn add(
             };
             let p = page_model(
                 &state,
-                &user,
                 &card.model,
                 CardForm::default(),
                 FieldErrors::new(),
@@ -229,7 +222,7 @@ pub async fn add(
             Ok(Html(prices_page(&viewer_of(&user), p)).into_response())
         }
         Err(errors) => {
-            let p = page_model(&state, &user, "", f.form(), errors, None).await?;
+            let p = page_model(&state, "", f.form(), errors, None).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Html(prices_page(&viewer_of(&user), p)),
@@ -249,13 +242,13 @@ pub async fn import(
     while let Some(field) = parts
         .next_field()
         .await
-        .map_err(|e| PageError::new(&user, ApiError::BadRequest(e.body_text())))?
+        .map_err(|e| PageError::from(ApiError::BadRequest(e.body_text())))?
     {
         let name = field.name().unwrap_or("").to_owned();
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| PageError::new(&user, ApiError::BadRequest(e.body_text())))?;
+            .map_err(|e| PageError::from(ApiError::BadRequest(e.body_text())))?;
         match name.as_str() {
             "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => file = Some(bytes),
@@ -263,50 +256,36 @@ pub async fn import(
             _ => {}
         }
     }
-    require_admin_form(&user, &csrf)?;
+    require_admin(&user)?;
+    user.check_csrf(&csrf)?;
     let day = match from.trim() {
         "" => chrono::Utc::now().date_naive(),
         d => d.parse().map_err(|_| {
-            PageError::new(
-                &user,
-                ApiError::invalid("`effective_from` must be YYYY-MM-DD"),
-            )
+            PageError::from(AppError::invalid("`effective_from` must be YYYY-MM-DD"))
         })?,
     };
     let file = file
         .filter(|f| !f.is_empty())
-        .ok_or_else(|| PageError::new(&user, ApiError::invalid("choose a price file to upload")))?;
-    let (status, notice, errors) = match import_litellm(&state.store, &file, day).await {
-        Ok(r) => {
-            state
-                .store
-                .add_audit(
-                    &user.principal.name,
-                    "prices.import",
-                    "prices",
-                    None,
-                    Some(serde_json::json!({"imported": r.imported, "effective_from": day})),
-                )
-                .await
-                .or_page(&user)?;
-            (
+        .ok_or_else(|| PageError::from(AppError::invalid("choose a price file to upload")))?;
+    let (status, notice, errors) =
+        match prices::import_as(&state.store, &user.principal.name, &file, day).await {
+            Ok(r) => (
                 StatusCode::OK,
                 Some(format!(
                     "Imported {} cards ({} unchanged, {} entries skipped).",
                     r.imported, r.unchanged, r.skipped
                 )),
                 FieldErrors::new(),
-            )
-        }
-        Err(e @ ApiError::Unprocessable(_)) => {
-            let errors = FieldErrors::from([(
-                "card".to_owned(),
-                format!("The file was not imported: {}", reason(&e)),
-            )]);
-            (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
-        }
-        Err(e) => return Err(PageError::new(&user, e)),
-    };
-    let p = page_model(&state, &user, "", CardForm::default(), errors, notice).await?;
+            ),
+            Err(e @ AppError::Invalid(_)) => {
+                let errors = FieldErrors::from([(
+                    "card".to_owned(),
+                    format!("The file was not imported: {e}"),
+                )]);
+                (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
+            }
+            Err(e) => return Err(PageError::from(e)),
+        };
+    let p = page_model(&state, "", CardForm::default(), errors, notice).await?;
     Ok((status, Html(prices_page(&viewer_of(&user), p))).into_response())
 }

@@ -1,6 +1,5 @@
 //! `GET /admin/rules`, `POST /admin/rules` (preview or save).
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -10,13 +9,13 @@ use tokentally_domain::attribution::{Basis, Rule};
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::rules_page::{RuleForm, RuleRow, RulesPage, rules_page};
 
-use super::{require_admin, require_admin_form};
-use crate::auth::session::PageUser;
-use crate::http::last_full_month;
-use crate::http::pages::{OrPage, PageError, viewer_of};
-use crate::http::rules::NewRule;
-use crate::reports::MonthContext;
-use crate::startup::AppState;
+use super::require_admin;
+use crate::app::mappings::{self, NewRule};
+use crate::app::reports::MonthContext;
+use crate::app::reports::last_full_month;
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
 /// This month's token cost that `rule` matches among spend with no key mapping or team tag
 /// (the only spend rules decide).
@@ -62,17 +61,14 @@ fn describe(r: &Rule) -> (String, String) {
 
 async fn page_model(
     state: &AppState,
-    user: &PageUser,
     form: RuleForm,
     errors: FieldErrors,
     preview: Option<Decimal>,
     notice: Option<String>,
 ) -> Result<RulesPage, PageError> {
     let month = last_full_month();
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
-    let rules = state.store.list_rules().await.or_page(user)?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
+    let rules = state.store.list_rules().await?;
     let rows = rules
         .iter()
         .map(|r| {
@@ -101,22 +97,12 @@ pub async fn page(
     user: PageUser,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let p = page_model(
-        &state,
-        &user,
-        RuleForm::default(),
-        FieldErrors::new(),
-        None,
-        None,
-    )
-    .await?;
+    let p = page_model(&state, RuleForm::default(), FieldErrors::new(), None, None).await?;
     Ok(Html(rules_page(&viewer_of(&user), p)))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RulePost {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub action: String,
     #[serde(default)]
@@ -139,10 +125,9 @@ pub struct RulePost {
 
 pub async fn post(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<RulePost>,
+    CsrfForm { user, form: f }: CsrfForm<RulePost>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
+    require_admin(&user)?;
     let form = RuleForm {
         priority: f.priority.clone(),
         provider: f.provider.clone(),
@@ -181,32 +166,17 @@ pub async fn post(
         }
     };
     if f.action == "preview" {
-        let ctx = MonthContext::load(&state.store, &state.prices, last_full_month())
-            .await
-            .or_page(&user)?;
-        let p = page_model(&state, &user, form, errors, Some(moves(&ctx, &rule)), None).await?;
+        let ctx = MonthContext::load(&state.store, &state.prices, last_full_month()).await?;
+        let p = page_model(&state, form, errors, Some(moves(&ctx, &rule)), None).await?;
         return Ok(Html(rules_page(&viewer_of(&user), p)).into_response());
     }
-    let id = state.store.add_rule(&rule).await.or_page(&user)?;
-    let after = serde_json::to_value(Rule { id, ..rule }).unwrap_or_default();
-    state
-        .store
-        .add_audit(
-            &user.principal.name,
-            "rule.add",
-            &format!("rule:{id}"),
-            None,
-            Some(after),
-        )
-        .await
-        .or_page(&user)?;
+    let rule = mappings::add_rule(&state, &user.principal.name, rule).await?;
     let p = page_model(
         &state,
-        &user,
         RuleForm::default(),
         FieldErrors::new(),
         None,
-        Some(format!("Saved rule {id}.")),
+        Some(format!("Saved rule {}.", rule.id)),
     )
     .await?;
     Ok(Html(rules_page(&viewer_of(&user), p)).into_response())
@@ -218,7 +188,7 @@ async fn invalid(
     form: RuleForm,
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
-    let p = page_model(state, user, form, errors, None, None).await?;
+    let p = page_model(state, form, errors, None, None).await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         Html(rules_page(&viewer_of(user), p)),

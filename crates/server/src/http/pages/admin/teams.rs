@@ -3,25 +3,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use tokentally_domain::attribution::{UNALLOCATED, UNASSIGNED, validate_owner_name};
+use tokentally_domain::attribution::{UNALLOCATED, UNASSIGNED};
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::teams_page::{FeatureRow, TeamRow, TeamsPage, teams_page};
 
-use super::{require_admin, require_admin_form};
-use crate::auth::Role;
-use crate::auth::session::PageUser;
-use crate::error::ApiError;
-use crate::http::last_full_month;
-use crate::http::pages::{OrPage, PageError, viewer_of};
-use crate::reports::MonthContext;
-use crate::startup::AppState;
-use crate::storage::StoreError;
+use super::require_admin;
+use crate::app::reports::MonthContext;
+use crate::app::reports::last_full_month;
+use crate::app::{AppError, AppResult, catalog};
+use crate::http::extract::{CsrfForm, PageUser};
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct NoticeQuery {
@@ -30,21 +27,18 @@ pub struct NoticeQuery {
 
 async fn page_model(
     state: &AppState,
-    user: &PageUser,
     errors: FieldErrors,
     notice: Option<String>,
 ) -> Result<TeamsPage, PageError> {
     let month = last_full_month();
-    let ctx = MonthContext::load(&state.store, &state.prices, month)
-        .await
-        .or_page(user)?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
     let sb = ctx.showback(&state.config.currency);
     let ledger = ctx.ledger();
     let feature_spend = ledger.summarize(|r| Some((r.owner.team.clone(), r.owner.feature.clone())));
-    let registered = state.store.list_teams().await.or_page(user)?;
-    let features = state.store.list_features().await.or_page(user)?;
-    let users = state.store.list_users().await.or_page(user)?;
-    let mappings = state.store.list_key_mappings().await.or_page(user)?;
+    let registered = state.store.list_teams().await?;
+    let features = state.store.list_features().await?;
+    let users = state.store.list_users().await?;
+    let mappings = state.store.list_key_mappings().await?;
 
     let mut names: BTreeSet<String> = registered.iter().map(|t| t.name.clone()).collect();
     names.extend(
@@ -114,7 +108,7 @@ pub async fn page(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, PageError> {
     require_admin(&user)?;
-    let p = page_model(&state, &user, FieldErrors::new(), q.done).await?;
+    let p = page_model(&state, FieldErrors::new(), q.done).await?;
     Ok(Html(teams_page(&viewer_of(&user), p)))
 }
 
@@ -122,21 +116,20 @@ pub async fn page(
 async fn outcome(
     state: &AppState,
     user: &PageUser,
-    result: Result<String, String>,
+    result: AppResult<String>,
 ) -> Result<Response, PageError> {
+    let result = match result {
+        Ok(done) => Ok(done),
+        Err(AppError::Invalid(why)) => Err(why),
+        Err(e) => return Err(e.into()),
+    };
     match result {
         Ok(done) => {
             let done = url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>();
             Ok(Redirect::to(&format!("/admin/teams?done={done}")).into_response())
         }
         Err(why) => {
-            let p = page_model(
-                state,
-                user,
-                FieldErrors::from([("form".to_owned(), why)]),
-                None,
-            )
-            .await?;
+            let p = page_model(state, FieldErrors::from([("form".to_owned(), why)]), None).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Html(teams_page(&viewer_of(user), p)),
@@ -146,31 +139,8 @@ async fn outcome(
     }
 }
 
-fn checked_name(field: &'static str, name: &str) -> Result<String, String> {
-    let name = name.trim();
-    validate_owner_name(field, name).map_err(|e| e.to_string())?;
-    if name.chars().count() > 128 {
-        return Err(format!("`{field}` is longer than 128 characters"));
-    }
-    Ok(name.to_owned())
-}
-
-/// A store refusal as a sentence for the form; other failures stay errors.
-fn refused(e: StoreError) -> Result<String, PageError> {
-    match e {
-        StoreError::Conflict(m) => Ok(m),
-        StoreError::NotFound => Ok("not found".into()),
-        other => Err(PageError {
-            viewer: None,
-            error: ApiError::from(other),
-        }),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct TeamForm {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -185,277 +155,69 @@ pub struct TeamForm {
     pub feature: String,
 }
 
-async fn audit(
-    state: &AppState,
-    user: &PageUser,
-    action: &str,
-    subject: String,
-    before: serde_json::Value,
-    after: serde_json::Value,
-) -> Result<(), PageError> {
-    state
-        .store
-        .add_audit(
-            &user.principal.name,
-            action,
-            &subject,
-            Some(before),
-            Some(after),
-        )
-        .await
-        .or_page(user)
-}
-
 pub async fn create(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let result = match checked_name("team", &f.name) {
-        Err(why) => Err(why),
-        Ok(name) => match state.store.add_team(&name).await {
-            Ok(()) => {
-                audit(
-                    &state,
-                    &user,
-                    "team.create",
-                    format!("team:{name}"),
-                    serde_json::Value::Null,
-                    serde_json::json!({"name": name}),
-                )
-                .await?;
-                Ok(format!("Created team {name}."))
-            }
-            Err(StoreError::Conflict(_)) => Err(format!("A team named `{name}` exists.")),
-            Err(e) => Err(refused(e)?),
-        },
-    };
+    require_admin(&user)?;
+    let result = catalog::create_team(&state, &user.principal.name, &f.name).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn rename(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let old = f.team.trim().to_owned();
-    let result = match checked_name("team", &old).and_then(|_| checked_name("team", &f.new_name)) {
-        Err(why) => Err(why),
-        Ok(new) if new == old => Err("The new name is the same as the old one.".into()),
-        Ok(new) => match state.store.rename_team(&old, &new).await {
-            Ok(()) => {
-                audit(
-                    &state,
-                    &user,
-                    "team.rename",
-                    format!("team:{old}"),
-                    serde_json::json!({"name": old}),
-                    serde_json::json!({"name": new}),
-                )
-                .await?;
-                Ok(format!(
-                    "Renamed team {old} to {new}; usage tagged {old} now counts for {new}."
-                ))
-            }
-            Err(e) => Err(refused(e)?),
-        },
-    };
+    require_admin(&user)?;
+    let result = catalog::rename_team(&state, &user.principal.name, &f.team, &f.new_name).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn archive(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let team = f.team.trim().to_owned();
+    require_admin(&user)?;
     let archived = f.archived == "1";
-    let result = match checked_name("team", &team) {
-        Err(why) => Err(why),
-        Ok(_) => {
-            state
-                .store
-                .set_team_archived(&team, archived)
-                .await
-                .or_page(&user)?;
-            let action = if archived {
-                "team.archive"
-            } else {
-                "team.restore"
-            };
-            audit(
-                &state,
-                &user,
-                action,
-                format!("team:{team}"),
-                serde_json::json!({"archived": !archived}),
-                serde_json::json!({"archived": archived}),
-            )
-            .await?;
-            Ok(format!(
-                "{} team {team}.",
-                if archived { "Archived" } else { "Restored" }
-            ))
-        }
-    };
+    let result = catalog::archive_team(&state, &user.principal.name, &f.team, archived).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn add_lead(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let team = f.team.trim().to_owned();
-    let email = f.email.trim().to_lowercase();
-    if let Err(why) = checked_name("team", &team) {
-        return outcome(&state, &user, Err(why)).await;
-    }
-    let result = match state.store.get_user_by_email(&email).await.or_page(&user)? {
-        None => Err(format!(
-            "No user {email}: add them on the Users page first."
-        )),
-        Some(u) if u.role != Role::Lead.as_str() => Err(format!(
-            "{email} is a {}; only leads are scoped to teams.",
-            u.role
-        )),
-        Some(u) if u.teams.contains(&team) => Err(format!("{email} already leads {team}.")),
-        Some(u) => {
-            let mut teams = u.teams.clone();
-            teams.push(team.clone());
-            state
-                .store
-                .set_user_teams(u.id, &teams)
-                .await
-                .or_page(&user)?;
-            audit(
-                &state,
-                &user,
-                "user.teams",
-                format!("user:{email}"),
-                serde_json::json!({"teams": u.teams}),
-                serde_json::json!({"teams": teams}),
-            )
-            .await?;
-            Ok(format!("{email} now leads {team}."))
-        }
-    };
+    require_admin(&user)?;
+    let result = catalog::add_lead(&state, &user.principal.name, &f.team, &f.email).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn create_feature(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let team = f.team.trim().to_owned();
-    let result = match (
-        checked_name("team", &team),
-        checked_name("feature", &f.name),
-    ) {
-        (Err(why), _) | (_, Err(why)) => Err(why),
-        (Ok(_), Ok(name)) if name == UNASSIGNED => Err("`Unassigned` is reserved.".into()),
-        (Ok(_), Ok(name)) => match state.store.add_feature(&team, &name).await {
-            Ok(()) => {
-                audit(
-                    &state,
-                    &user,
-                    "feature.create",
-                    format!("feature:{team}/{name}"),
-                    serde_json::Value::Null,
-                    serde_json::json!({"team": team, "name": name}),
-                )
-                .await?;
-                Ok(format!("Added feature {name} to {team}."))
-            }
-            Err(StoreError::Conflict(_)) => Err(format!("{team} has a feature named `{name}`.")),
-            Err(e) => Err(refused(e)?),
-        },
-    };
+    require_admin(&user)?;
+    let result = catalog::create_feature(&state, &user.principal.name, &f.team, &f.name).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn rename_feature(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let (team, old) = (f.team.trim().to_owned(), f.feature.trim().to_owned());
-    let result = match checked_name("feature", &f.new_name) {
-        Err(why) => Err(why),
-        Ok(new) if new == old => Err("The new name is the same as the old one.".into()),
-        Ok(new) => {
-            // A feature only seen in usage is registered under its new name.
-            let registered = state
-                .store
-                .list_features()
-                .await
-                .or_page(&user)?
-                .iter()
-                .any(|x| x.team == team && x.name == old);
-            if !registered && let Err(e) = state.store.add_feature(&team, &old).await {
-                refused(e)?;
-            }
-            match state.store.rename_feature(&team, &old, &new).await {
-                Ok(()) => {
-                    audit(
-                        &state,
-                        &user,
-                        "feature.rename",
-                        format!("feature:{team}/{old}"),
-                        serde_json::json!({"name": old}),
-                        serde_json::json!({"name": new}),
-                    )
-                    .await?;
-                    Ok(format!("Renamed feature {old} of {team} to {new}."))
-                }
-                Err(e) => Err(refused(e)?),
-            }
-        }
-    };
+    require_admin(&user)?;
+    let actor = &user.principal.name;
+    let result = catalog::rename_feature(&state, actor, &f.team, &f.feature, &f.new_name).await;
     outcome(&state, &user, result).await
 }
 
 pub async fn archive_feature(
     State(state): State<AppState>,
-    user: PageUser,
-    Form(f): Form<TeamForm>,
+    CsrfForm { user, form: f }: CsrfForm<TeamForm>,
 ) -> Result<Response, PageError> {
-    require_admin_form(&user, &f.csrf)?;
-    let (team, name) = (f.team.trim().to_owned(), f.feature.trim().to_owned());
+    require_admin(&user)?;
     let archived = f.archived == "1";
-    let result = match state
-        .store
-        .set_feature_archived(&team, &name, archived)
-        .await
-    {
-        Ok(()) => {
-            let action = if archived {
-                "feature.archive"
-            } else {
-                "feature.restore"
-            };
-            audit(
-                &state,
-                &user,
-                action,
-                format!("feature:{team}/{name}"),
-                serde_json::json!({"archived": !archived}),
-                serde_json::json!({"archived": archived}),
-            )
-            .await?;
-            Ok(format!(
-                "{} feature {name} of {team}.",
-                if archived { "Archived" } else { "Restored" }
-            ))
-        }
-        Err(e) => Err(refused(e)?),
-    };
+    let actor = &user.principal.name;
+    let result = catalog::archive_feature(&state, actor, &f.team, &f.feature, archived).await;
     outcome(&state, &user, result).await
 }

@@ -1,0 +1,524 @@
+//! Governance use cases: budget status, scorecards, waste flags, alert evaluation and webhook
+//! delivery. The rules live in the domain; this module loads what they read.
+//!
+//! Alerts are evaluated by a background task on an interval ([`run_periodically`]) and on
+//! demand (`POST /api/v1/alerts/evaluate`), never on the ingest path. Each evaluation records
+//! new crossings (one row per crossing, so it is idempotent across runs and servers), queues
+//! one webhook delivery per new alert, and attempts the deliveries that are due.
+
+pub mod alerts;
+pub mod budgets;
+pub mod settings;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokentally_domain::anomaly::{self, AnomalySettings};
+use tokentally_domain::attribution::{UNALLOCATED, UNASSIGNED};
+use tokentally_domain::budget::{self, BudgetStatus, Scope, Status};
+use tokentally_domain::drilldown::Shares;
+use tokentally_domain::month::Month;
+use tokentally_domain::scorecard::{self, Facts, FeatureUnitCost, Scorecard, Thresholds};
+use tokentally_domain::showback::{Ledger, Showback};
+use tokentally_domain::waste::{self, OwnedKey, WasteFlag, WasteSettings};
+
+use crate::app::reports::MonthContext;
+use crate::auth::Principal;
+use crate::cache::PriceBookCache;
+use crate::state::AppState;
+use crate::storage::{NewAlert, Store, StoreError};
+
+pub const THRESHOLDS: &str = "scorecard";
+pub const ANOMALY: &str = "anomaly";
+pub const WASTE: &str = "waste";
+pub const WEBHOOK: &str = "webhook";
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// Empty: no webhook.
+    pub url: String,
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+pub async fn thresholds(store: &Store) -> Result<Thresholds, StoreError> {
+    Ok(store.get_setting(THRESHOLDS).await?.unwrap_or_default())
+}
+
+pub async fn anomaly_settings(store: &Store) -> Result<AnomalySettings, StoreError> {
+    Ok(store.get_setting(ANOMALY).await?.unwrap_or_default())
+}
+
+pub async fn waste_settings(store: &Store) -> Result<WasteSettings, StoreError> {
+    Ok(store.get_setting(WASTE).await?.unwrap_or_default())
+}
+
+pub async fn webhook(store: &Store) -> Result<Webhook, StoreError> {
+    Ok(store.get_setting(WEBHOOK).await?.unwrap_or_default())
+}
+
+/// A month's context with daily rows (forecasts and anomalies need days; showback does not
+/// care whether rows are daily or stretched).
+pub async fn daily_context(
+    store: &Store,
+    prices: &PriceBookCache,
+    month: Month,
+) -> Result<MonthContext, StoreError> {
+    let mut ctx = MonthContext::load(store, prices, month).await?;
+    ctx.data.rows = store.list_rollups(month).await?;
+    Ok(ctx)
+}
+
+/// Token cost per day of each team and each key.
+type Daily = BTreeMap<NaiveDate, Decimal>;
+
+fn daily_by(ledger: &Ledger<'_>, team: bool) -> BTreeMap<String, Daily> {
+    let mut out: BTreeMap<String, Daily> = BTreeMap::new();
+    let sums = ledger.summarize(|r| {
+        let who = if team {
+            r.owner.team.clone()
+        } else {
+            r.row.key.api_key.clone()
+        };
+        (!who.is_empty()).then(|| (who, r.day()))
+    });
+    for ((who, day), s) in sums {
+        *out.entry(who).or_default().entry(day).or_default() += s.token_cost();
+    }
+    out
+}
+
+/// A budget's status and the team it belongs to (a key's owner this month).
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetView {
+    #[serde(flatten)]
+    pub status: BudgetStatus,
+    pub team: String,
+}
+
+/// Every budget of the month with its forecast as of `as_of`.
+pub fn budget_views(
+    ctx: &MonthContext,
+    sb: &Showback,
+    budgets: &[tokentally_domain::budget::Budget],
+    as_of: NaiveDate,
+) -> Vec<BudgetView> {
+    let ledger = ctx.ledger();
+    let teams = daily_by(&ledger, true);
+    let keys = daily_by(&ledger, false);
+    let mut key_owner: BTreeMap<String, String> = BTreeMap::new();
+    for r in &ledger.rows {
+        key_owner
+            .entry(r.row.key.api_key.clone())
+            .or_insert_with(|| r.owner.team.clone());
+    }
+    let empty = Daily::new();
+    budgets
+        .iter()
+        .map(|b| match b.scope {
+            Scope::Team => {
+                let fixed = sb
+                    .team(&b.subject)
+                    .map(|t| t.overhead + t.commitment)
+                    .unwrap_or_default();
+                BudgetView {
+                    status: budget::status(
+                        b,
+                        teams.get(&b.subject).unwrap_or(&empty),
+                        fixed,
+                        as_of,
+                    ),
+                    team: b.subject.clone(),
+                }
+            }
+            Scope::Key => BudgetView {
+                status: budget::status(
+                    b,
+                    keys.get(&b.subject).unwrap_or(&empty),
+                    Decimal::ZERO,
+                    as_of,
+                ),
+                team: key_owner.get(&b.subject).cloned().unwrap_or_default(),
+            },
+        })
+        .collect()
+}
+
+/// The budgets of a month as `principal` may see them.
+pub async fn budgets(
+    state: &AppState,
+    month: Month,
+    principal: &Principal,
+) -> Result<Vec<BudgetView>, StoreError> {
+    let ctx = daily_context(&state.store, &state.prices, month).await?;
+    let sb = ctx.showback(&state.config.currency);
+    let budgets = state.store.list_budgets(month).await?;
+    Ok(budget_views(&ctx, &sb, &budgets, today())
+        .into_iter()
+        .filter(|v| principal.may_read_team(&v.team))
+        .collect())
+}
+
+/// The org's scorecard (for those who see everything) and each visible team's.
+pub async fn scorecards(
+    state: &AppState,
+    month: Month,
+    principal: &Principal,
+) -> Result<(Option<Scorecard>, Vec<Scorecard>), StoreError> {
+    let store = &state.store;
+    let ctx = if month.contains(today()) {
+        daily_context(store, &state.prices, month).await?
+    } else {
+        MonthContext::load(store, &state.prices, month).await?
+    };
+    let sb = ctx.showback(&state.config.currency);
+    let previous = ctx.previous_showback(&state.config.currency);
+    let t = thresholds(store).await?;
+    let budgets = store.list_budgets(month).await?;
+    let views = budget_views(&ctx, &sb, &budgets, today());
+    let alerts = store.list_alerts(10_000).await?;
+    let acknowledged: BTreeSet<&str> = alerts
+        .iter()
+        .filter(|a| a.period == month.to_string() && a.ack_by.is_some() && a.scope == "team")
+        .filter(|a| a.kind == "forecast" || (a.kind == "budget" && a.level >= 100))
+        .map(|a| a.subject.as_str())
+        .collect();
+    let over: Vec<String> = views
+        .iter()
+        .filter(|v| v.status.budget.scope == Scope::Team && v.status.status != Status::OnTrack)
+        .filter(|v| v.status.forecast.month_end > v.status.budget.amount)
+        .map(|v| v.team.clone())
+        .filter(|t| !acknowledged.contains(t.as_str()))
+        .collect();
+    let budgeted: BTreeSet<&str> = budgets
+        .iter()
+        .filter(|b| b.scope == Scope::Team)
+        .map(|b| b.subject.as_str())
+        .collect();
+    let issued: BTreeSet<String> = store
+        .list_statements(month.previous())
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "issued")
+        .map(|s| s.team)
+        .collect();
+    let published = store.showback_publication(month).await?.is_some()
+        || store
+            .list_statements(month)
+            .await?
+            .iter()
+            .any(|s| s.status == "issued");
+    let targets = store.list_unit_targets().await?;
+    let spending = |s: &Showback| -> Vec<String> {
+        s.teams
+            .iter()
+            .filter(|t| t.team != UNALLOCATED && !t.blended_cost.is_zero())
+            .map(|t| t.team.clone())
+            .collect()
+    };
+    let with_spend = spending(&sb);
+    let previously = spending(&previous);
+    let views_of = ctx.views();
+    let mut features: Vec<(Decimal, FeatureUnitCost)> = Vec::new();
+    for team in sb.teams.iter().filter(|t| t.team != UNALLOCATED) {
+        let mine = |p: &tokentally_domain::showback::Point<'_>| p.owner.team == team.team;
+        let lines = views_of.lines(
+            &mine,
+            &|p| p.owner.feature.clone(),
+            Some(&Shares::of_team(team)),
+        );
+        for l in lines
+            .into_iter()
+            .filter(|l| l.name != UNASSIGNED && l.name != tokentally_domain::drilldown::NO_USAGE)
+        {
+            features.push((
+                l.blended_cost,
+                FeatureUnitCost {
+                    team: team.team.clone(),
+                    target: targets
+                        .iter()
+                        .find(|x| x.team == team.team && x.feature == l.name)
+                        .map(|x| x.target),
+                    feature: l.name,
+                    actual: l.cost_per_successful_outcome,
+                },
+            ));
+        }
+    }
+    features.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let top = |team: Option<&str>| -> Vec<FeatureUnitCost> {
+        features
+            .iter()
+            .filter(|(_, f)| team.is_none_or(|t| f.team == t))
+            .take(t.top_features as usize)
+            .map(|(_, f)| f.clone())
+            .collect()
+    };
+    let ledger = ctx.ledger();
+    let overheads_recorded = !ctx.data.overheads.is_empty();
+    let facts_for = |team: Option<&str>| -> Facts {
+        let only = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| team.is_none_or(|t| t == *n))
+                .cloned()
+                .collect()
+        };
+        Facts {
+            usage: scorecard::usage_facts(&ledger, team),
+            unallocated: team
+                .is_none()
+                .then(|| (sb.unallocated().blended_cost, sb.org_total)),
+            showback_published: published,
+            overheads_recorded,
+            teams_without_budget: only(
+                &with_spend
+                    .iter()
+                    .filter(|t| !budgeted.contains(t.as_str()))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            unacknowledged_over: only(&over),
+            missing_statements: only(
+                &previously
+                    .iter()
+                    .filter(|t| !issued.contains(*t))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            top_features: top(team),
+        }
+    };
+    let org = principal
+        .sees_everything()
+        .then(|| scorecard::score("org", month, &facts_for(None), &t));
+    let teams = sb
+        .teams
+        .iter()
+        .filter(|x| x.team != UNALLOCATED && principal.may_read_team(&x.team))
+        .map(|x| scorecard::score(&x.team, month, &facts_for(Some(&x.team)), &t))
+        .collect();
+    Ok((org, teams))
+}
+
+/// The month's waste flags as `principal` may see them (a lead: their teams' only).
+pub async fn waste_flags(
+    state: &AppState,
+    month: Month,
+    principal: &Principal,
+) -> Result<Vec<WasteFlag>, StoreError> {
+    let store = &state.store;
+    let ctx = MonthContext::load(store, &state.prices, month).await?;
+    let sb = ctx.showback(&state.config.currency);
+    let settings = waste_settings(store).await?;
+    let seen = store.list_keys_seen().await?;
+    // Keys owned now (their latest mapping), with their last day of use.
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    for m in store.list_key_mappings().await? {
+        owners.insert(m.api_key, m.team);
+    }
+    let keys: Vec<OwnedKey> = owners
+        .into_iter()
+        .map(|(api_key, team)| OwnedKey {
+            last_used: seen
+                .iter()
+                .find(|s| s.api_key == api_key)
+                .map(|s| s.last_day),
+            api_key,
+            team,
+        })
+        .collect();
+    let as_of = today().min(month.last_day());
+    let flags = waste::flags(&ctx.ledger(), &sb, &keys, as_of, &settings);
+    Ok(flags
+        .into_iter()
+        .filter(|f| match &f.team {
+            Some(t) => principal.may_read_team(t),
+            None => principal.sees_everything(),
+        })
+        .collect())
+}
+
+/// What one evaluation did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evaluation {
+    pub as_of: NaiveDate,
+    pub new_alerts: usize,
+    pub delivered: usize,
+    pub failed_attempts: usize,
+}
+
+/// Records the alerts due as of `as_of` (budget crossings and forecasts of its month,
+/// anomalies of it and the day before), queues their webhook deliveries and attempts the
+/// deliveries that are due.
+pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Evaluation> {
+    let store = &state.store;
+    let month = Month::of(as_of);
+    let ctx = daily_context(store, &state.prices, month).await?;
+    let sb = ctx.showback(&state.config.currency);
+    let budgets = store.list_budgets(month).await?;
+    let mut new = Vec::new();
+    for v in budget_views(&ctx, &sb, &budgets, as_of) {
+        let s = &v.status;
+        let scope = s.budget.scope.as_str().to_owned();
+        for level in &s.crossed {
+            new.push(NewAlert {
+                kind: "budget",
+                scope: scope.clone(),
+                subject: s.budget.subject.clone(),
+                team: v.team.clone(),
+                period: month.to_string(),
+                level: i64::from(*level),
+                detail: format!(
+                    "{}% of the {} budget spent ({} of {})",
+                    level, month, s.forecast.month_to_date, s.budget.amount
+                ),
+                amount: s.forecast.month_to_date,
+            });
+        }
+        if s.forecast.month_end > s.budget.amount {
+            new.push(NewAlert {
+                kind: "forecast",
+                scope,
+                subject: s.budget.subject.clone(),
+                team: v.team.clone(),
+                period: month.to_string(),
+                level: 0,
+                detail: format!(
+                    "forecast {} for {} against a budget of {}",
+                    s.forecast.month_end, month, s.budget.amount
+                ),
+                amount: s.forecast.month_end,
+            });
+        }
+    }
+    // Anomalies need the trailing 28 days: this month's days and the month before's.
+    let before = daily_context(store, &state.prices, month.previous()).await?;
+    let (l1, l0) = (ctx.ledger(), before.ledger());
+    let settings = anomaly_settings(store).await?;
+    let days = [as_of - chrono::Duration::days(1), as_of];
+    let mut key_owner: BTreeMap<String, String> = BTreeMap::new();
+    for r in l0.rows.iter().chain(l1.rows.iter()) {
+        key_owner.insert(r.row.key.api_key.clone(), r.owner.team.clone());
+    }
+    for (scope, team) in [("team", true), ("key", false)] {
+        let mut series = daily_by(&l0, team);
+        for (who, days) in daily_by(&l1, team) {
+            series.entry(who).or_default().extend(days);
+        }
+        for (who, a) in anomaly::scan(&series, &days, &settings) {
+            let owner = if team {
+                who.clone()
+            } else {
+                key_owner.get(&who).cloned().unwrap_or_default()
+            };
+            new.push(NewAlert {
+                kind: "anomaly",
+                scope: scope.to_owned(),
+                subject: who,
+                team: owner,
+                period: a.day.to_string(),
+                level: 0,
+                detail: format!(
+                    "spent {} against a median of {} (robust z {})",
+                    a.amount.round_dp(2),
+                    a.median.round_dp(2),
+                    a.z_score
+                ),
+                amount: a.amount.round_dp(2),
+            });
+        }
+    }
+    let hook = webhook(store).await?;
+    let mut out = Evaluation {
+        as_of,
+        ..Evaluation::default()
+    };
+    for a in &new {
+        if let Some(id) = store.add_alert(a).await? {
+            out.new_alerts += 1;
+            if !hook.url.is_empty() {
+                let body = serde_json::json!({
+                    "alert_id": id,
+                    "kind": a.kind,
+                    "scope": a.scope,
+                    "subject": a.subject,
+                    "team": a.team,
+                    "period": a.period,
+                    "level": a.level,
+                    "amount": a.amount,
+                    "detail": a.detail,
+                });
+                store.add_delivery(id, &hook.url, &body.to_string()).await?;
+            }
+        }
+    }
+    let (delivered, failed) = deliver_due(store).await?;
+    out.delivered = delivered;
+    out.failed_attempts = failed;
+    Ok(out)
+}
+
+/// The wait before attempt `n + 1` after `n` failed ones: 1 s, 2 s, 4 s ... up to an hour.
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::from_secs(1u64 << attempts.clamp(0, 12) as u32).min(Duration::from_secs(3600))
+}
+
+/// Attempts every due delivery once; answers (delivered, failed attempts).
+pub async fn deliver_due(store: &Store) -> anyhow::Result<(usize, usize)> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let (mut delivered, mut failed) = (0, 0);
+    for d in store.due_deliveries().await? {
+        if !store.claim_delivery(&d).await? {
+            continue;
+        }
+        let sent = client
+            .post(&d.url)
+            .header("content-type", "application/json")
+            .body(d.body.clone())
+            .send()
+            .await;
+        let (code, error) = match sent {
+            Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
+            Ok(r) => (
+                Some(r.status().as_u16()),
+                Some(format!("answered {}", r.status())),
+            ),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        if error.is_none() {
+            delivered += 1;
+            store.record_attempt(d.id, code, None, true, None).await?;
+        } else {
+            failed += 1;
+            let attempts = d.attempts + 1;
+            let retry = (attempts < MAX_ATTEMPTS)
+                .then(|| crate::storage::now_ms_pub() + backoff(attempts - 1).as_millis() as i64);
+            store
+                .record_attempt(d.id, code, error.as_deref(), false, retry)
+                .await?;
+        }
+    }
+    Ok((delivered, failed))
+}
+
+/// Evaluates alerts every `every`, the first time one interval after start.
+pub async fn run_periodically(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = evaluate(&state, today()).await {
+            tracing::warn!(error = ?e, "alert evaluation failed");
+        }
+    }
+}

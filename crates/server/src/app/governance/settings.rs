@@ -1,0 +1,136 @@
+//! The settings governance reads, each changed by a person and audited: scorecard
+//! thresholds, unit-cost targets, showback publication and the alert webhook.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use tokentally_domain::month::Month;
+use tokentally_domain::scorecard::{Thresholds, UnitTarget};
+
+use super::Webhook;
+use crate::app::{AppError, audit};
+use crate::auth::{Capability, Principal};
+use crate::state::AppState;
+
+pub async fn set_thresholds_as(
+    state: &AppState,
+    principal: &Principal,
+    t: Thresholds,
+) -> Result<Thresholds, AppError> {
+    principal.ensure(Capability::Administer)?;
+    t.validate().map_err(|e| AppError::invalid(e.to_string()))?;
+    let before = super::thresholds(&state.store).await?;
+    state.store.set_setting(super::THRESHOLDS, &t).await?;
+    audit::record(
+        &state.store,
+        &principal.name,
+        "scorecard.thresholds",
+        "setting:scorecard",
+        Some(before),
+        Some(&t),
+    )
+    .await?;
+    Ok(t)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTarget {
+    pub team: String,
+    pub feature: String,
+    /// Cost per successful outcome, at most.
+    pub target: Decimal,
+}
+
+pub async fn set_target_as(
+    state: &AppState,
+    principal: &Principal,
+    t: NewTarget,
+) -> Result<UnitTarget, AppError> {
+    principal.ensure(Capability::Govern)?;
+    let t = UnitTarget {
+        team: t.team.trim().to_owned(),
+        feature: t.feature.trim().to_owned(),
+        target: t.target,
+    };
+    if t.team.is_empty() || t.feature.is_empty() {
+        return Err(AppError::invalid("name the team and the feature"));
+    }
+    if t.target <= Decimal::ZERO {
+        return Err(AppError::invalid(format!(
+            "`target` must be a cost > 0, got {}",
+            t.target
+        )));
+    }
+    let before = state.store.set_unit_target(&t).await?;
+    audit::record(
+        &state.store,
+        &principal.name,
+        "unit_target.set",
+        &format!("unit_target:{}:{}", t.team, t.feature),
+        before,
+        Some(&t),
+    )
+    .await?;
+    Ok(t)
+}
+
+/// Marks the month's showback published (audited); publishing twice is harmless.
+pub async fn publish_as(
+    state: &AppState,
+    principal: &Principal,
+    month: Month,
+) -> Result<bool, AppError> {
+    principal.ensure(Capability::Govern)?;
+    let new = state.store.publish_showback(month, &principal.name).await?;
+    if new {
+        audit::record(
+            &state.store,
+            &principal.name,
+            "showback.publish",
+            &format!("showback:{month}"),
+            None::<()>,
+            Some(serde_json::json!({"month": month})),
+        )
+        .await?;
+    }
+    Ok(new)
+}
+
+/// Checks a webhook URL: empty (none) or an `http://` URL with a host.
+pub fn checked(url: &str) -> Result<Webhook, AppError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(Webhook::default());
+    }
+    let parsed = url::Url::parse(url)
+        .map_err(|e| AppError::invalid(format!("`{url}` is not a URL: {e}")))?;
+    if parsed.scheme() != "http" || parsed.host_str().is_none() {
+        return Err(AppError::invalid(
+            "the webhook URL must be http://HOST/...; this build sends no TLS (put a relay in front for https)",
+        ));
+    }
+    Ok(Webhook {
+        url: url.to_owned(),
+    })
+}
+
+pub async fn set_webhook_as(
+    state: &AppState,
+    principal: &Principal,
+    url: &str,
+) -> Result<Webhook, AppError> {
+    principal.ensure(Capability::Administer)?;
+    let hook = checked(url)?;
+    let before = super::webhook(&state.store).await?;
+    state.store.set_setting(super::WEBHOOK, &hook).await?;
+    audit::record(
+        &state.store,
+        &principal.name,
+        "webhook.set",
+        "setting:webhook",
+        Some(before),
+        Some(&hook),
+    )
+    .await?;
+    Ok(hook)
+}

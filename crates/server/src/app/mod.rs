@@ -1,0 +1,17 @@
+//! The use cases: what a person or a program can ask tokentally to do, free of HTTP. The API
+//! handlers, the pages, the command line and the demo all call these, so a rule (an audit
+//! entry, an archived team refused, a closed month kept closed) is written once.
+
+pub mod accounts;
+pub mod audit;
+pub mod catalog;
+pub mod costs;
+pub mod error;
+pub mod governance;
+pub mod mappings;
+pub mod prices;
+pub mod reports;
+pub mod statements;
+pub mod transactions;
+
+pub use error::{AppError, AppResult};

@@ -1,0 +1,505 @@
+//! Statement use cases: drafts computed live, issuing (a frozen snapshot with its SHA-256),
+//! voiding, month close, and the month's statements as finance reads them (issued where
+//! issued, draft elsewhere).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokentally_domain::allocation::cents;
+use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::month::Month;
+use tokentally_domain::showback::{Ledger, Showback, TeamShowback};
+use tokentally_domain::statement::{LateUsage, Mode, Statement, statement};
+
+use crate::app::reports::MonthContext;
+use crate::app::{AppError, audit};
+use crate::state::AppState;
+use crate::storage::StoredStatement;
+
+/// Every team's draft for the month (Unallocated included), with the showback they come
+/// from.
+pub async fn drafts(
+    state: &AppState,
+    month: Month,
+) -> Result<(Showback, Vec<Statement>), AppError> {
+    let ctx = as_closed(state, month).await?;
+    let sb = ctx.showback(&state.config.currency);
+    let ledger = ctx.ledger();
+    let late = late_by_team(state, &ctx, month).await?;
+    let modes: BTreeMap<String, Mode> = state.store.statement_modes().await?.into_iter().collect();
+    // A team whose only charge this month is usage of a closed month still gets a statement.
+    let idle_teams: Vec<TeamShowback> = late
+        .keys()
+        .filter(|t| sb.team(t).is_none())
+        .map(|t| TeamShowback {
+            team: t.clone(),
+            ..TeamShowback::default()
+        })
+        .collect();
+    let statements = sb
+        .teams
+        .iter()
+        .chain(&idle_teams)
+        .map(|t| {
+            statement(
+                t,
+                month,
+                &sb.currency,
+                modes.get(&t.team).copied().unwrap_or_default(),
+                &ledger,
+                late.get(&t.team).map_or(&[][..], Vec::as_slice),
+            )
+        })
+        .collect();
+    Ok((sb, statements))
+}
+
+/// The month as its statements see it: once closed, without the usage that arrived after
+/// the close (that usage is an adjustment on a later month's statements instead).
+pub async fn as_closed(state: &AppState, month: Month) -> Result<MonthContext, AppError> {
+    let mut ctx = MonthContext::load(&state.store, &state.prices, month).await?;
+    if state.store.month_close(month).await?.is_none() {
+        return Ok(ctx);
+    }
+    let late = state.store.late_usage_of(month).await?;
+    if late.is_empty() {
+        return Ok(ctx);
+    }
+    let mut rows: BTreeMap<_, _> = state
+        .store
+        .list_rollups(month)
+        .await?
+        .into_iter()
+        .map(|r| (r.key, r.totals))
+        .collect();
+    for l in late {
+        if let Some(t) = rows.get_mut(&l.key) {
+            subtract(t, &l.totals);
+        }
+    }
+    ctx.data.rows = rows
+        .into_iter()
+        .filter(|(_, t)| t.events > 0)
+        .map(|(key, totals)| tokentally_domain::showback::UsageRow { key, totals })
+        .collect();
+    Ok(ctx)
+}
+
+fn subtract(
+    t: &mut tokentally_domain::rollup::RollupTotals,
+    late: &tokentally_domain::rollup::RollupTotals,
+) {
+    t.events = t.events.saturating_sub(late.events);
+    t.requests = t.requests.saturating_sub(late.requests);
+    let (a, b) = (&mut t.tokens, &late.tokens);
+    a.input = a.input.saturating_sub(b.input);
+    a.cached_input = a.cached_input.saturating_sub(b.cached_input);
+    a.cache_write = a.cache_write.saturating_sub(b.cache_write);
+    a.output = a.output.saturating_sub(b.output);
+    a.reasoning = a.reasoning.saturating_sub(b.reasoning);
+}
+
+/// Late usage landing on `month`'s statements, priced and attributed now, per team.
+async fn late_by_team(
+    state: &AppState,
+    ctx: &MonthContext,
+    month: Month,
+) -> Result<BTreeMap<String, Vec<LateUsage>>, AppError> {
+    let late = state.store.late_usage(month).await?;
+    if late.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    // Priced per month they belong to (rarely more than one), then per team.
+    let mut by_month: BTreeMap<Month, Vec<_>> = BTreeMap::new();
+    for (belongs_to, row) in late {
+        by_month.entry(belongs_to).or_default().push(row);
+    }
+    let mut out: BTreeMap<String, Vec<LateUsage>> = BTreeMap::new();
+    for (belongs_to, rows) in &by_month {
+        let ledger = Ledger::new(rows, &ctx.data.discounts, &ctx.attributor, &ctx.book);
+        for (team, s) in ledger.summarize(|r| Some(r.owner.team.clone())) {
+            out.entry(team).or_default().push(LateUsage {
+                belongs_to: *belongs_to,
+                token_cost: s.token_cost(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A statement as the API shows it: the issued snapshot (its bytes as issued) or the draft.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub status: &'static str,
+    pub version: Option<i64>,
+    pub sha256: String,
+    pub issued_ms: Option<i64>,
+    pub issued_by: Option<String>,
+    pub total: Decimal,
+    pub mode: Mode,
+    /// The statement's JSON.
+    pub content: String,
+}
+
+impl Current {
+    /// The answer body. The snapshot is embedded byte for byte.
+    pub fn to_json(&self) -> String {
+        let envelope = serde_json::json!({
+            "status": self.status,
+            "version": self.version,
+            "sha256": self.sha256,
+            "issued_at": self.issued_ms.and_then(chrono::DateTime::from_timestamp_millis),
+            "issued_by": self.issued_by,
+            "total": self.total,
+            "mode": self.mode,
+        })
+        .to_string();
+        format!(
+            "{},\"statement\":{}}}",
+            envelope.strip_suffix('}').unwrap_or(&envelope),
+            self.content
+        )
+    }
+}
+
+pub fn sha256(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+fn canonical(s: &Statement) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+fn of_stored(s: &StoredStatement) -> Result<Current, AppError> {
+    let parsed: Statement = serde_json::from_str(&s.content)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}")))?;
+    Ok(Current {
+        status: "issued",
+        version: Some(s.version),
+        sha256: s.sha256.clone(),
+        issued_ms: Some(s.issued_ms),
+        issued_by: Some(s.issued_by.clone()),
+        total: parsed.total,
+        mode: parsed.mode,
+        content: s.content.clone(),
+    })
+}
+
+fn of_draft(s: &Statement) -> Current {
+    let content = canonical(s);
+    Current {
+        status: "draft",
+        version: None,
+        sha256: sha256(&content),
+        issued_ms: None,
+        issued_by: None,
+        total: s.total,
+        mode: s.mode,
+        content,
+    }
+}
+
+/// The team's statement: issued if one stands, else the live draft; `None` when the team
+/// has nothing in the month.
+pub async fn current(
+    state: &AppState,
+    team: &str,
+    month: Month,
+) -> Result<Option<Current>, AppError> {
+    if let Some(s) = state.store.issued_statement(team, month).await? {
+        return Ok(Some(of_stored(&s)?));
+    }
+    let (_, drafts) = drafts(state, month).await?;
+    Ok(drafts.iter().find(|s| s.team == team).map(of_draft))
+}
+
+/// Every team's statement as it stands (issued, else draft), Unallocated included, and the
+/// showback.
+pub async fn month(
+    state: &AppState,
+    month: Month,
+) -> Result<(Showback, Vec<(Current, Statement)>), AppError> {
+    let (sb, drafts) = drafts(state, month).await?;
+    let issued: BTreeMap<String, StoredStatement> = state
+        .store
+        .list_statements(month)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "issued")
+        .map(|s| (s.team.clone(), s))
+        .collect();
+    let mut out = Vec::new();
+    for d in drafts {
+        match issued.get(&d.team) {
+            Some(s) => {
+                let frozen: Statement = serde_json::from_str(&s.content).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}"))
+                })?;
+                out.push((of_stored(s)?, frozen));
+            }
+            None => out.push((of_draft(&d), d)),
+        }
+    }
+    // A team issued once may have no usage now (a mapping moved it away): its snapshot stands.
+    for (team, s) in &issued {
+        if !out.iter().any(|(_, st)| st.team == *team) {
+            let frozen: Statement = serde_json::from_str(&s.content).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}"))
+            })?;
+            out.push((of_stored(s)?, frozen));
+        }
+    }
+    Ok((sb, out))
+}
+
+/// Issues the team's draft: the month is closed first (so that usage arriving later is an
+/// adjustment on a later statement, never a change to this one), then the draft is frozen.
+pub async fn issue(
+    state: &AppState,
+    team: &str,
+    month: Month,
+    actor: &str,
+) -> Result<Current, AppError> {
+    if team == UNALLOCATED {
+        return Err(AppError::invalid(
+            "Unallocated has no owner to send a statement to; map its keys first",
+        ));
+    }
+    let conflict = || {
+        AppError::Conflict(format!(
+            "{team}'s statement for {month} is issued already; void it to re-issue"
+        ))
+    };
+    if state.store.issued_statement(team, month).await?.is_some() {
+        return Err(conflict());
+    }
+    close(state, month, actor).await?;
+    let (_, drafts) = drafts(state, month).await?;
+    let history = state.store.list_statements(month).await?;
+    let empty;
+    let draft = match drafts.iter().find(|s| s.team == team) {
+        Some(d) => d,
+        // A voided statement whose usage has since moved away is re-issued as nothing.
+        None if history.iter().any(|s| s.team == team) => {
+            let ctx = as_closed(state, month).await?;
+            let nothing = TeamShowback {
+                team: team.to_owned(),
+                ..TeamShowback::default()
+            };
+            let mode = state
+                .store
+                .statement_modes()
+                .await?
+                .into_iter()
+                .find(|(t, _)| t == team)
+                .map(|(_, m)| m)
+                .unwrap_or_default();
+            empty = statement(
+                &nothing,
+                month,
+                &state.config.currency,
+                mode,
+                &ctx.ledger(),
+                &[],
+            );
+            &empty
+        }
+        None => {
+            return Err(AppError::NotFound(format!(
+                "team `{team}` has nothing in {month}"
+            )));
+        }
+    };
+    let content = canonical(draft);
+    let hash = sha256(&content);
+    let stored = state
+        .store
+        .issue_statement(team, month, &content, &hash, actor)
+        .await?
+        .ok_or_else(conflict)?;
+    state
+        .store
+        .add_audit(
+            actor,
+            "statement.issue",
+            &format!("statement:{team}:{month}:v{}", stored.version),
+            None,
+            Some(serde_json::json!({"sha256": hash, "total": draft.total})),
+        )
+        .await?;
+    of_stored(&stored)
+}
+
+pub async fn void(
+    state: &AppState,
+    team: &str,
+    month: Month,
+    reason: &str,
+    actor: &str,
+) -> Result<i64, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "say why the statement is voided (`reason`)",
+        ));
+    }
+    let before = state
+        .store
+        .void_statement(team, month, reason, actor)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{team} has no issued statement for {month}")))?;
+    state
+        .store
+        .add_audit(
+            actor,
+            "statement.void",
+            &format!("statement:{team}:{month}:v{}", before.version),
+            Some(serde_json::json!({"status": "issued", "sha256": before.sha256})),
+            Some(serde_json::json!({"status": "void", "reason": reason})),
+        )
+        .await?;
+    Ok(before.version)
+}
+
+/// Closes the month (audited once).
+pub async fn close(state: &AppState, month: Month, actor: &str) -> Result<bool, AppError> {
+    let closed = state.store.close_month(month, actor).await?;
+    if closed {
+        state
+            .store
+            .add_audit(actor, "month.close", &format!("month:{month}"), None, None)
+            .await?;
+    }
+    Ok(closed)
+}
+
+/// A provider's cost in tokentally against what it invoiced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderLine {
+    pub provider: String,
+    pub list_cost: Decimal,
+    pub effective_cost: Decimal,
+    pub invoiced: Option<Decimal>,
+    /// Invoiced − effective cost.
+    pub difference: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub month: Month,
+    pub currency: String,
+    pub providers: Vec<ProviderLine>,
+    /// Σ statements of the teams (issued, else draft), without their adjustments.
+    pub statements: Decimal,
+    pub unallocated: Decimal,
+    pub unpriced: Decimal,
+    pub idle_commitment: Decimal,
+    /// Adjustments on this month's statements (usage of earlier, closed months).
+    pub adjustments: Decimal,
+    /// Usage of this month received after it was closed, carried to a later month's
+    /// statements (the live showback includes it; the statements do not).
+    pub carried_forward: Decimal,
+    /// The month as closed: what its statements add up to.
+    pub org_total: Decimal,
+    /// statements + unallocated + unpriced + idle = org_total.
+    pub balanced: bool,
+}
+
+pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, AppError> {
+    let (closed, all) = month(state, m).await?;
+    let live = MonthContext::load(&state.store, &state.prices, m).await?;
+    let live_sb = live.showback(&state.config.currency);
+    let ledger = live.ledger();
+    let by_provider = ledger.summarize(|r| {
+        r.card
+            .map(|_| tokentally_domain::catalog::canonical_provider(&r.row.key.provider))
+    });
+    let invoices: BTreeMap<String, Decimal> =
+        state.store.list_invoices(m).await?.into_iter().collect();
+    let money = |d: Decimal| tokentally_domain::allocation::from_cents(cents(d));
+    let mut providers: Vec<ProviderLine> = by_provider
+        .iter()
+        .map(|(p, s)| {
+            let effective = money(s.token_cost());
+            let invoiced = invoices.get(p).copied();
+            ProviderLine {
+                provider: p.clone(),
+                list_cost: money(s.list_cost.total()),
+                effective_cost: effective,
+                invoiced,
+                difference: invoiced.map(|i| i - effective),
+            }
+        })
+        .collect();
+    for (p, amount) in &invoices {
+        if !by_provider.contains_key(p) {
+            providers.push(ProviderLine {
+                provider: p.clone(),
+                list_cost: Decimal::ZERO,
+                effective_cost: Decimal::ZERO,
+                invoiced: Some(*amount),
+                difference: Some(*amount),
+            });
+        }
+    }
+    let is_unallocated = |s: &Statement| s.team == UNALLOCATED;
+    let without_adjustments = |s: &Statement| s.total - s.adjustments;
+    let statements: Decimal = all
+        .iter()
+        .filter(|(_, s)| !is_unallocated(s))
+        .map(|(_, s)| without_adjustments(s))
+        .sum();
+    let unallocated: Decimal = all
+        .iter()
+        .filter(|(_, s)| is_unallocated(s))
+        .map(|(_, s)| without_adjustments(s))
+        .sum();
+    let adjustments: Decimal = all.iter().map(|(_, s)| s.adjustments).sum();
+    Ok(Reconciliation {
+        month: m,
+        currency: closed.currency.clone(),
+        providers,
+        statements,
+        unallocated,
+        unpriced: Decimal::ZERO,
+        idle_commitment: closed.idle_commitment,
+        adjustments,
+        carried_forward: live_sb.org_total - closed.org_total,
+        org_total: closed.org_total,
+        balanced: statements + unallocated + closed.idle_commitment == closed.org_total,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvoice {
+    pub month: Month,
+    pub provider: String,
+    pub amount: Decimal,
+}
+
+pub async fn record_invoice(state: &AppState, actor: &str, i: NewInvoice) -> Result<(), AppError> {
+    let provider = tokentally_domain::catalog::canonical_provider(&i.provider);
+    if provider.is_empty() {
+        return Err(AppError::invalid("`provider` must not be empty"));
+    }
+    if i.amount.normalize().scale() > 2 {
+        return Err(AppError::invalid("`amount` must be in whole cents"));
+    }
+    state
+        .store
+        .set_invoice(i.month, &provider, i.amount)
+        .await?;
+    audit::record(
+        &state.store,
+        actor,
+        "invoice.set",
+        &format!("invoice:{}:{provider}", i.month),
+        None::<()>,
+        Some(serde_json::json!({"amount": i.amount})),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The command line: `serve`, `demo`, `migrate`, `import`, `prices import`, `user add`,
+//! `token create`.
+
+mod import;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{accounts, prices};
+use crate::auth::Role;
+use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::startup::{Application, ensure_default_catalog};
+use crate::storage::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokentally",
+    version,
+    about = "Token economics for AI spend: meter, price, attribute, show back and charge back."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "TOKENTALLY_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, global = true, env = "TOKENTALLY_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// Longest a request may take, a slow upload included, before it is answered 408.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_REQUEST_TIMEOUT_SECS",
+        default_value_t = 60
+    )]
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API.
+    Serve,
+    /// Serve a realistic, seeded demo organisation from an embedded SQLite file.
+    Demo {
+        /// The demo database file (created and seeded when missing, reused otherwise).
+        #[arg(long, default_value = "tokentally-demo.db")]
+        file: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Delete raw events from before a day. Rollups, and so every showback, drill-down and
+    /// statement, stay; what needs the raw events (a workflow's own cost, late-usage
+    /// adjustments, re-reading an event) is lost for those days.
+    PruneEvents {
+        /// The first day kept (YYYY-MM-DD).
+        #[arg(long)]
+        before: chrono::NaiveDate,
+    },
+    /// Import usage events from a file.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ImportFormat::Native)]
+        format: ImportFormat,
+        /// CSV only: send a column to a native field, a tag or nowhere
+        /// (`--map "Cost Center=tags.cost_center"`, `--map Spend=reported_cost`, `--map Notes=`).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// Read and check the file, show the first rows and every refused row, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Price catalog commands.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// tokentally's event format: a JSON array, {"events": [...]}, or NDJSON.
+    Native,
+    /// A CSV file; headers with native names map by themselves, `--map` sets the others.
+    Csv,
+    /// Chat Completions or Responses answers with their `usage` and owner fields.
+    Openai,
+    /// OpenAI organization Usage API pages (/v1/organization/usage/completions).
+    OpenaiUsage,
+    /// Anthropic Messages answers with their `usage` and owner fields.
+    Anthropic,
+    /// Anthropic Admin API usage report pages (/v1/organizations/usage_report/messages).
+    AnthropicUsage,
+    /// LiteLLM logging payloads (JSON) or spend-log rows (JSON or CSV).
+    Litellm,
+    /// AWS Bedrock model invocation logs (JSON lines, gzip or not).
+    Bedrock,
+    /// An OTLP/JSON traces export (ExportTraceServiceRequest).
+    Otlp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Import a LiteLLM model_prices_and_context_window.json file.
+    Import {
+        file: PathBuf,
+        /// The day changed rates take effect (default: today).
+        #[arg(long)]
+        effective_from: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TOKENTALLY_PASSWORD")]
+        password: String,
+        /// admin, finance, lead or viewer.
+        #[arg(long)]
+        role: String,
+        /// A team the user leads (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints it alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// ingest, or a user role (admin, finance, lead, viewer).
+        #[arg(long)]
+        role: String,
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = cli.global;
+    match cli.command {
+        Command::Serve => {
+            let mut config = Config::new(&g.database_url, g.bind);
+            config.request_timeout = std::time::Duration::from_secs(g.request_timeout_secs.max(1));
+            let app = Application::build(config).await?;
+            println!(
+                "tokentally is serving on http://{}",
+                app_addr(g.bind, app.port())
+            );
+            app.run_until_stopped().await
+        }
+        Command::Demo { file } => crate::demo::run(&file, g.bind).await,
+        Command::Migrate => {
+            connect(&g.database_url).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::PruneEvents { before } => {
+            let store = connect(&g.database_url).await?;
+            let n = store.prune_events(before).await?;
+            store
+                .add_audit(
+                    "cli",
+                    "events.prune",
+                    &format!("events:before:{before}"),
+                    None,
+                    Some(serde_json::json!({"deleted": n})),
+                )
+                .await?;
+            println!("deleted {n} raw events from before {before}; rollups are kept");
+            Ok(())
+        }
+        Command::Import {
+            file,
+            format,
+            map,
+            dry_run,
+        } => {
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            import::run(&g.database_url, &file, &body, format, &map, dry_run).await
+        }
+        Command::Prices {
+            command:
+                PricesCommand::Import {
+                    file,
+                    effective_from,
+                },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let day = effective_from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let report = prices::import_litellm(&store, &body, day).await?;
+            // A server on this database keeps computed showbacks until the version moves.
+            store.bump_data_version().await?;
+            println!(
+                "imported {} cards, {} unchanged, {} entries skipped",
+                report.imported, report.unchanged, report.skipped
+            );
+            for (reason, n) in &report.skipped_by_reason {
+                println!("  skipped {n}: {reason}");
+            }
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    password,
+                    role,
+                    teams,
+                },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let role = accounts::user_role(&role)?;
+            accounts::add_user(&store, &email, &password, role, &teams)
+                .await
+                .with_context(|| format!("creating user {email}"))?;
+            println!("created {role} {email}");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, role, teams },
+        } => {
+            let store = connect(&g.database_url).await?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let token = accounts::create_token(&store, &name, role, &teams).await?;
+            eprintln!("created {role} token `{name}`; it is shown once:");
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("opening {}", crate::storage::redact(url)))?;
+    ensure_default_catalog(&store).await?;
+    Ok(store)
+}
+
+fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
+    SocketAddr::new(bind.ip(), port)
+}

@@ -1,0 +1,41 @@
+//! `POST /api/v1/key-mappings` (admin) and `GET /api/v1/key-mappings`, `GET /api/v1/keys`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use tokentally_domain::attribution::KeyMapping;
+
+use crate::app::mappings::{NewKeyMapping, set_mapping};
+use crate::auth::{Capability, Principal};
+use crate::http::JsonBody;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::storage::KeySeen;
+
+pub async fn post(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<NewKeyMapping>,
+) -> Result<(StatusCode, Json<KeyMapping>), ApiError> {
+    principal.ensure(Capability::Administer)?;
+    let m = body.into_mapping()?;
+    set_mapping(&state, &principal.name, &m).await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<KeyMapping>>, ApiError> {
+    principal.ensure(Capability::ReadKeys)?;
+    Ok(Json(state.store.list_key_mappings().await?))
+}
+
+/// Every key seen in usage (admin and finance: keys reveal who uses what).
+pub async fn keys(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<KeySeen>>, ApiError> {
+    principal.ensure(Capability::ReadKeys)?;
+    Ok(Json(state.store.list_keys_seen().await?))
+}

@@ -1,0 +1,106 @@
+//! The JSON API under `/api/v1`, one module per capability, with health and metrics.
+//! Handlers check the caller, parse input, call a use case in `app` and shape the answer.
+
+pub mod alerts;
+pub mod budgets;
+pub mod commitments;
+pub mod health;
+pub mod key_mappings;
+pub mod metrics;
+pub mod overheads;
+pub mod prices;
+pub mod rules;
+pub mod scorecard;
+pub mod showback;
+pub mod statements;
+pub mod transactions;
+pub mod workflows;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::get))
+        .route("/api/v1/showback", get(showback::get))
+        .route("/api/v1/teams/{team}", get(showback::team))
+        .route(
+            "/api/v1/key-mappings",
+            get(key_mappings::list).post(key_mappings::post),
+        )
+        .route("/api/v1/keys", get(key_mappings::keys))
+        .route("/api/v1/rules", get(rules::list).post(rules::post))
+        .route(
+            "/api/v1/overheads",
+            get(overheads::list).post(overheads::post),
+        )
+        .route(
+            "/api/v1/teams/{team}/features/{feature}",
+            get(showback::feature),
+        )
+        .route("/api/v1/workflows", get(workflows::list))
+        .route("/api/v1/workflows/{id}", get(workflows::get))
+        .route(
+            "/api/v1/workflows/{id}/outcome",
+            post(workflows::set_outcome),
+        )
+        .route(
+            "/api/v1/transactions",
+            get(transactions::list).post(transactions::post),
+        )
+        .route(
+            "/api/v1/commitments",
+            get(commitments::list_commitments).post(commitments::post_commitment),
+        )
+        .route(
+            "/api/v1/discounts",
+            get(commitments::list_discounts).post(commitments::post_discount),
+        )
+        .route("/api/v1/statements", get(statements::list))
+        .route("/api/v1/statements/{team}/{month}", get(statements::get))
+        .route(
+            "/api/v1/statements/{team}/{month}/export.csv",
+            get(statements::csv),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/issue",
+            post(statements::issue),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/void",
+            post(statements::void),
+        )
+        .route("/api/v1/months/{month}/close", post(statements::close))
+        .route("/api/v1/reconciliation", get(statements::reconciliation))
+        .route("/api/v1/invoices", post(statements::post_invoice))
+        .route(
+            "/api/v1/teams/{team}/statement-mode",
+            post(statements::set_mode),
+        )
+        .route("/api/v1/export/focus", get(statements::focus))
+        .route("/api/v1/budgets", get(budgets::list).post(budgets::post))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/evaluate", post(alerts::evaluate))
+        .route("/api/v1/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route(
+            "/api/v1/webhook",
+            get(alerts::get_webhook).post(alerts::post_webhook),
+        )
+        .route("/api/v1/webhook/deliveries", get(alerts::deliveries))
+        .route("/api/v1/scorecard", get(scorecard::get))
+        .route(
+            "/api/v1/scorecard/thresholds",
+            get(scorecard::get_thresholds).post(scorecard::post_thresholds),
+        )
+        .route(
+            "/api/v1/unit-targets",
+            get(scorecard::list_targets).post(scorecard::post_target),
+        )
+        .route("/api/v1/showback/publish", post(scorecard::publish))
+        .route("/api/v1/waste", get(scorecard::waste))
+        .route("/api/v1/prices", get(prices::list))
+        .route("/api/v1/prices/import", post(prices::import))
+}

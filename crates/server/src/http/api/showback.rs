@@ -1,0 +1,135 @@
+//! `GET /api/v1/showback`, `GET /api/v1/teams/{team}` and
+//! `GET /api/v1/teams/{team}/features/{feature}`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
+
+use crate::app::reports;
+use crate::auth::{Capability, Principal};
+use crate::http::MonthQuery;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// The month's showback; each team row carries its `budget` (amount, forecast, status) or
+/// `null`. It is kept until the data changes; a request with `Cache-Control: no-cache` has it
+/// computed anew.
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    principal.ensure(Capability::ReadReports)?;
+    let month = q.month()?;
+    let mut sb = reports::showback(
+        &state.store,
+        &state.prices,
+        &state.showbacks,
+        month,
+        &state.config.currency,
+        asks_for_fresh(&headers),
+    )
+    .await?;
+    reports::restrict(&principal, &mut sb);
+    let budgets = if state.store.list_budgets(month).await?.is_empty() {
+        Vec::new()
+    } else {
+        crate::app::governance::budgets(&state, month, &principal).await?
+    };
+    let mut body = serde_json::to_value(&sb).map_err(anyhow::Error::from)?;
+    if let Some(teams) = body["teams"].as_array_mut() {
+        for row in teams {
+            let team = row["team"].as_str().unwrap_or_default().to_owned();
+            let b = budgets.iter().find(|b| {
+                b.status.budget.scope == tokentally_domain::budget::Scope::Team
+                    && b.status.budget.subject == team
+            });
+            row["budget"] = match b {
+                Some(b) => serde_json::json!({
+                    "amount": b.status.budget.amount,
+                    "month_to_date": b.status.forecast.month_to_date,
+                    "forecast": b.status.forecast.month_end,
+                    "used_pct": b.status.used_pct,
+                    "status": b.status.status,
+                }),
+                None => serde_json::Value::Null,
+            };
+        }
+    }
+    Ok(Json(body))
+}
+
+pub async fn team(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(team): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<TeamDrilldown>, ApiError> {
+    may_read_team(&principal, &team)?;
+    let month = q.month()?;
+    reports::team(
+        &state.store,
+        &state.prices,
+        month,
+        &team,
+        &state.config.currency,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::NotFound(format!("team `{team}` has no usage or overhead in {month}")))
+}
+
+fn may_read_team(principal: &Principal, team: &str) -> Result<(), ApiError> {
+    principal.ensure(Capability::ReadReports)?;
+    if principal.may_read_team(team) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "you may not read team `{team}`"
+        )))
+    }
+}
+
+/// One feature of a team: its unit economics, and its month by model, key, day and outcome.
+pub async fn feature(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<FeatureDrilldown>, ApiError> {
+    may_read_team(&principal, &team)?;
+    let month = q.month()?;
+    reports::feature(
+        &state.store,
+        &state.prices,
+        month,
+        &team,
+        &feature,
+        &state.config.currency,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "feature `{feature}` of team `{team}` has no usage in {month}"
+        ))
+    })
+}
+
+/// Whether the request says `Cache-Control: no-cache` (or `no-store`): answer from the data,
+/// not from what was kept.
+fn asks_for_fresh(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| {
+            matches!(
+                d.trim().to_ascii_lowercase().as_str(),
+                "no-cache" | "no-store"
+            )
+        })
+}

@@ -1,0 +1,540 @@
+//! The pages in a real browser: headless Chromium driven over WebDriver (chromedriver).
+//!
+//! Runs when `chromedriver` and `chromium` are installed (`.ci/run` installs Debian's
+//! packages and sets `TOKENTALLY_REQUIRE_BROWSER=1`, which turns a missing browser into a
+//! failure). Screenshots land in `target/screenshots/`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokentally_server::auth::Role;
+use tokentally_server::config::Config;
+use tokentally_server::demo::{generate::DemoSpec, seed};
+use tokentally_server::startup::{Application, ensure_default_catalog};
+use tokentally_server::storage::Store;
+use tokentally_web::format::money;
+
+const MONTH: &str = "2026-10";
+const PASSWORD: &str = "browser test password";
+
+struct Chromedriver(Child, u16);
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromedriver, or says why the browser tests cannot run here.
+async fn chromedriver() -> Option<Chromedriver> {
+    let required = std::env::var("TOKENTALLY_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let port = free_port();
+    let child = match Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if !required => {
+            eprintln!(
+                "note: browser tests skipped: chromedriver is not installed ({e}); .ci/run installs it"
+            );
+            return None;
+        }
+        Err(e) => panic!("TOKENTALLY_REQUIRE_BROWSER=1 but chromedriver does not start: {e}"),
+    };
+    let driver = Chromedriver(child, port);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(driver);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn browser(driver: &Chromedriver, javascript: bool) -> Client {
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut args = vec![
+        "--headless".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1400,1000".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    if !javascript {
+        args.push("--blink-settings=scriptEnabled=false".into());
+    }
+    let mut options = json!({"binary": "/usr/bin/chromium", "args": args});
+    if !javascript {
+        options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+    }
+    let caps: serde_json::Map<String, Value> =
+        serde_json::from_value(json!({"browserName": "chrome", "goog:chromeOptions": options}))
+            .unwrap();
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.1))
+        .await
+        .expect("chromedriver starts chromium")
+}
+
+struct App {
+    base: String,
+    store: Store,
+    finance_token: String,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo organisation (smaller), with an admin and a finance user.
+async fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("browser.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    ensure_default_catalog(&store).await.unwrap();
+    let mut spec = DemoSpec::ending("2026-11-20T12:00:00Z".parse().unwrap());
+    spec.events_per_month = 2_000;
+    seed(&store, &spec).await.unwrap();
+    for (email, role) in [
+        ("admin@example.test", Role::Admin),
+        ("finance@example.test", Role::Finance),
+    ] {
+        tokentally_server::app::accounts::add_user(&store, email, PASSWORD, role, &[])
+            .await
+            .unwrap();
+    }
+    let finance_token =
+        tokentally_server::app::accounts::create_token(&store, "browser", Role::Finance, &[])
+            .await
+            .unwrap();
+    let application = Application::with_store(
+        store.clone(),
+        Config::new(url, SocketAddr::from(([127, 0, 0, 1], 0))),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    App {
+        base,
+        store,
+        finance_token,
+        _dir: dir,
+    }
+}
+
+impl App {
+    async fn showback(&self) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/showback?month={MONTH}", self.base))
+            .bearer_auth(&self.finance_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+fn team_blended(showback: &Value, team: &str) -> Decimal {
+    let t = showback["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team"] == team)
+        .unwrap();
+    t["blended_cost"].as_str().unwrap().parse().unwrap()
+}
+
+async fn login(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    find(c, Locator::Id("email"))
+        .await
+        .send_keys(email)
+        .await
+        .unwrap();
+    find(c, Locator::Id("password"))
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    find(c, Locator::Css("button[type=submit]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(c, |u| u.path() == "/").await;
+}
+
+/// Finds an element, waiting (up to 10 s) for the page to show it.
+async fn find(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(locator)
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 10 s) until the browser's URL satisfies `ok`, and answers it: a click starts
+/// a navigation that may not have finished when the click returns.
+async fn wait_for_url(c: &Client, ok: impl Fn(&url::Url) -> bool) -> url::Url {
+    for _ in 0..100 {
+        let url = c.current_url().await.unwrap();
+        if ok(&url) {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser stayed at {}", c.current_url().await.unwrap());
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Tall enough for the whole page.
+    let height: i64 = c
+        .execute("return document.body.scrollHeight", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(1000);
+    let _ = c
+        .set_window_size(1400, height.clamp(800, 4000) as u32)
+        .await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// The text of the blended-cost cell of `team`'s row in the showback table.
+async fn row_blended(c: &Client, team: &str) -> String {
+    let xpath = format!("//table[@id='teams']//tr[th/a[normalize-space()='{team}']]/td[1]");
+    find(c, Locator::XPath(&xpath)).await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_maps_an_unmapped_key_and_its_spend_leaves_unallocated() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, true).await;
+    login(&c, &app.base, "admin@example.test").await;
+    let before = app.showback().await;
+    let unallocated_before = team_blended(&before, "Unallocated");
+
+    c.goto(&format!("{}/admin/keys?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    find(&c, Locator::Id("team-key-hackathon-01"))
+        .await
+        .send_keys("growth")
+        .await
+        .unwrap();
+    find(&c, Locator::Css("#map-key-hackathon-01 button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let notice = find(&c, Locator::Css("p.notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Mapped key-hackathon-01"), "{notice}");
+    screenshot(&c, "admin-keys").await;
+
+    let after = app.showback().await;
+    assert!(
+        team_blended(&after, "Unallocated") < unallocated_before,
+        "the key's spend left Unallocated"
+    );
+    assert_eq!(
+        after["org_total"], before["org_total"],
+        "re-attribution moves money, never makes it"
+    );
+    c.goto(&format!("{}/?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        row_blended(&c, "Unallocated").await,
+        money(team_blended(&after, "Unallocated"), "USD")
+    );
+    assert_eq!(
+        row_blended(&c, "growth").await,
+        money(team_blended(&after, "growth"), "USD")
+    );
+
+    c.goto(&format!("{}/keys/key-hackathon-01?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    let history = find(&c, Locator::Css("main")).await.text().await.unwrap();
+    assert!(
+        history.contains("growth") && history.contains("admin@example.test"),
+        "{history}"
+    );
+    c.goto(&format!("{}/admin/audit", app.base)).await.unwrap();
+    let audit = find(&c, Locator::Id("audit")).await.text().await.unwrap();
+    assert!(
+        audit.contains("key_mapping.set") && audit.contains("key:key-hackathon-01"),
+        "{audit}"
+    );
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_follows_showback_to_team_feature_and_key_and_downloads_the_csv() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, true).await;
+    login(&c, &app.base, "finance@example.test").await;
+    let api = app.showback().await;
+
+    c.goto(&format!("{}/?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        row_blended(&c, "support").await,
+        money(team_blended(&api, "support"), "USD")
+    );
+    screenshot(&c, "showback").await;
+
+    // The CSV, fetched with the browser's session, adds up to the page's total.
+    let href = find(&c, Locator::Css("a.download"))
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = c.get_named_cookie("tt_session").await.unwrap();
+    let csv = reqwest::Client::new()
+        .get(format!("{}{href}", app.base))
+        .header("cookie", format!("tt_session={}", session.value()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csv_total: Decimal = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<Decimal>().unwrap())
+        .sum();
+    let page_total = find(&c, Locator::Css("#teams tfoot td.strong"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(money(csv_total, "USD"), page_total);
+
+    find(
+        &c,
+        Locator::XPath("//table[@id='teams']//a[normalize-space()='support']"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.path().starts_with("/teams/support")).await;
+    screenshot(&c, "team").await;
+    find(&c, Locator::Css("#features tbody a"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, |u| u.path().contains("/features/")).await;
+    let heading = find(&c, Locator::Css("h1")).await.text().await.unwrap();
+    assert!(heading.starts_with("Feature "), "{heading}");
+    screenshot(&c, "feature").await;
+    find(&c, Locator::Css("#keys tbody a"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, |u| u.path().starts_with("/keys/")).await;
+    let owner = find(&c, Locator::Css("main")).await.text().await.unwrap();
+    assert!(owner.contains("Owner history"), "{owner}");
+    screenshot(&c, "key").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_work_with_javascript_disabled() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "admin@example.test").await;
+    // Links, the month picker (a GET form) and a POST form, all without scripts.
+    c.goto(&format!("{}/?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    find(
+        &c,
+        Locator::XPath("//table[@id='teams']//a[normalize-space()='search']"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.path().starts_with("/teams/search")).await;
+    let picker = find(&c, Locator::Css("form.month-picker")).await;
+    picker
+        .find(Locator::Css("option[value='2026-09']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    picker
+        .find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, |u| u.query().unwrap_or("").contains("month=2026-09")).await;
+    c.goto(&format!("{}/admin/keys?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    find(&c, Locator::Id("team-key-mobile-dev-03"))
+        .await
+        .send_keys("mobile")
+        .await
+        .unwrap();
+    find(&c, Locator::Css("#map-key-mobile-dev-03 button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let notice = find(&c, Locator::Css("p.notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Mapped key-mobile-dev-03"), "{notice}");
+    assert!(
+        app.store
+            .list_key_mappings()
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.api_key == "key-mobile-dev-03" && m.team == "mobile")
+    );
+    screenshot(&c, "no-javascript-team").await;
+    c.close().await.unwrap();
+}
+
+/// The text of a PDF, by poppler's `pdftotext`; `None` when it is not installed (outside CI).
+fn pdf_text(pdf: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_issues_a_statement_and_prints_it_to_pdf() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    c.goto(&format!("{}/statements?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    find(
+        &c,
+        Locator::Css("form[action='/statements/support/2026-10/issue'] button"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.query().is_some_and(|q| q.contains("done=issued"))).await;
+    c.goto(&format!("{}/statements/support/{MONTH}", app.base))
+        .await
+        .unwrap();
+    let total = find(&c, Locator::Id("statement-total"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let api: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/statements/support/{MONTH}", app.base))
+        .bearer_auth(&app.finance_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["status"], "issued");
+    let expected =
+        tokentally_web::format::money(api["total"].as_str().unwrap().parse().unwrap(), "USD");
+    assert_eq!(total, expected);
+    screenshot(&c, "statement").await;
+
+    let pdf = c
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("statement.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    match pdf_text(&file) {
+        Some(text) => {
+            assert!(
+                text.contains(&expected),
+                "the PDF holds the total {expected}:\n{text}"
+            );
+            assert!(text.contains("support · 2026-10"), "{text}");
+            assert!(
+                !text.contains("Log out"),
+                "printing leaves the navigation out"
+            );
+        }
+        None if std::env::var_os("TOKENTALLY_REQUIRE_BROWSER").is_some() => {
+            panic!("pdftotext (poppler-utils) is needed to read the printed statement")
+        }
+        None => eprintln!("pdftotext missing: the PDF's text was not checked"),
+    }
+}
