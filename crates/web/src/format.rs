@@ -1,5 +1,6 @@
 //! How numbers read on a finance page: currency, thousands separators, fixed decimals.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Groups the digits of an integer string in threes.
@@ -98,6 +99,21 @@ pub fn share(part: Decimal, whole: Decimal) -> String {
     }
 }
 
+/// A moment for tables, to the minute, in UTC: `2026-03-14 09:30`.
+pub fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A moment with its zone said: `2026-03-14 09:30 UTC`.
+pub fn when_utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A percentage as measured, with no rounding: `12.5%`.
+pub fn pct(p: Decimal) -> String {
+    format!("{p}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +139,13 @@ mod tests {
         assert_eq!(signed_pct(dec!(12.46)), "+12.5%");
         assert_eq!(signed_pct(dec!(-3)), "-3.0%");
         assert_eq!(share(dec!(1), dec!(3)), "33.3%");
+        assert_eq!(pct(dec!(12.5)), "12.5%");
+    }
+
+    #[test]
+    fn moments_read_to_the_minute() {
+        let at = DateTime::from_timestamp(1_773_480_600, 0).expect("a time");
+        assert_eq!(when(at), "2026-03-14 09:30");
+        assert_eq!(when_utc(at), "2026-03-14 09:30 UTC");
     }
 }

@@ -3,5 +3,7 @@
 
 pub mod components;
 pub mod format;
+pub mod money;
 pub mod pages;
 pub mod shell;
+pub mod stamp;

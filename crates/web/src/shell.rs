@@ -1,4 +1,4 @@
-//! The HTML document around every page: head, stylesheet, navigation, main.
+//! The HTML document around every page: doctype, head, stylesheet, navigation, main.
 
 use leptos::prelude::*;
 
@@ -35,71 +35,90 @@ pub enum Nav {
     None,
 }
 
-/// Renders a view to HTML inside its own reactive owner.
-pub fn render(view: impl IntoView + 'static) -> String {
+/// Builds a view inside its own reactive owner and renders it to HTML.
+pub fn render<V: IntoView>(build: impl FnOnce() -> V) -> String {
     let owner = Owner::new();
-    owner.with(|| view.into_view().to_html())
+    owner.with(|| build().into_view().to_html())
 }
 
-fn nav_link(href: &'static str, label: &'static str, me: Nav, active: Nav) -> impl IntoView {
+/// A complete document: `<!DOCTYPE html>`, the head with `title`, the navigation for a
+/// signed-in `viewer` (none on the login page) and the page in `<main>`.
+#[component]
+pub fn Shell(
+    #[prop(into)] title: String,
+    viewer: Option<Viewer>,
+    active: Nav,
+    children: Children,
+) -> impl IntoView {
+    let title = format!("{title} · tokentally");
+    let navigation = viewer.map(|viewer| view! { <Navigation viewer active/> });
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{title}</title>
+                <link rel="stylesheet" href="/assets/tokentally.css"/>
+            </head>
+            <body>
+                {navigation}
+                <main id="main">{children()}</main>
+            </body>
+        </html>
+    }
+}
+
+/// One entry of the navigation, marked current when it is the page shown.
+#[component]
+fn NavLink(href: &'static str, label: &'static str, me: Nav, active: Nav) -> impl IntoView {
     let current = (me == active).then_some("page");
     view! { <a href=href aria-current=current>{label}</a> }
 }
 
-fn navigation(viewer: &Viewer, active: Nav) -> impl IntoView + use<> {
+/// The top bar: the pages the viewer may open, who they are, and the logout form.
+#[component]
+fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
     let admin = viewer.is_admin.then(|| {
         view! {
-            {nav_link("/admin/teams", "Teams", Nav::Teams, active)}
-            {nav_link("/admin/keys", "Keys", Nav::Keys, active)}
-            {nav_link("/admin/rules", "Rules", Nav::Rules, active)}
-            {nav_link("/admin/prices", "Prices", Nav::Prices, active)}
-            {nav_link("/admin/users", "Users", Nav::Users, active)}
-            {nav_link("/admin/tokens", "Tokens", Nav::Tokens, active)}
-            {nav_link("/admin/import", "Import", Nav::Import, active)}
-            {nav_link("/admin/audit", "Audit log", Nav::Audit, active)}
+            <NavLink href="/admin/teams" label="Teams" me=Nav::Teams active/>
+            <NavLink href="/admin/keys" label="Keys" me=Nav::Keys active/>
+            <NavLink href="/admin/rules" label="Rules" me=Nav::Rules active/>
+            <NavLink href="/admin/prices" label="Prices" me=Nav::Prices active/>
+            <NavLink href="/admin/users" label="Users" me=Nav::Users active/>
+            <NavLink href="/admin/tokens" label="Tokens" me=Nav::Tokens active/>
+            <NavLink href="/admin/import" label="Import" me=Nav::Import active/>
+            <NavLink href="/admin/audit" label="Audit log" me=Nav::Audit active/>
         }
     });
     let finance = (viewer.is_admin || viewer.role == "finance")
-        .then(|| nav_link("/costs", "Costs", Nav::Costs, active));
-    let reporter = (viewer.role != "viewer")
-        .then(|| nav_link("/transactions", "Transactions", Nav::Transactions, active));
+        .then(|| view! { <NavLink href="/costs" label="Costs" me=Nav::Costs active/> });
+    let reporter = (viewer.role != "viewer").then(|| {
+        view! { <NavLink href="/transactions" label="Transactions" me=Nav::Transactions active/> }
+    });
     let who = format!("{} · {}", viewer.email, viewer.role);
-    let csrf = viewer.csrf.clone();
+    let account_current = (active == Nav::Account).then_some("page");
     view! {
         <header class="top no-print">
             <a class="brand" href="/">"tokentally"</a>
             <nav aria-label="Main">
-                {nav_link("/", "Showback", Nav::Showback, active)}
-                {nav_link("/statements", "Statements", Nav::Statements, active)}
-                {nav_link("/scorecard", "Scorecard", Nav::Scorecard, active)}
-                {nav_link("/alerts", "Alerts", Nav::Alerts, active)}
+                <NavLink href="/" label="Showback" me=Nav::Showback active/>
+                <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
+                <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
+                <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>
                 {finance}
                 {reporter}
                 {admin}
             </nav>
             <div class="who">
-                <a href="/account" aria-current=(active == Nav::Account).then_some("page")>{who}</a>
+                <a href="/account" aria-current=account_current>{who}</a>
                 <form method="post" action="/logout" class="inline">
-                    <input type="hidden" name="csrf" value=csrf/>
+                    <input type="hidden" name="csrf" value=viewer.csrf/>
                     <button type="submit" class="link">"Log out"</button>
                 </form>
             </div>
         </header>
     }
-}
-
-/// A complete document. `body` is already-rendered HTML of the page's main content.
-pub fn document(title: &str, viewer: Option<&Viewer>, active: Nav, body: String) -> String {
-    let header = viewer
-        .map(|v| render(navigation(v, active)))
-        .unwrap_or_default();
-    let title = render(view! { <title>{format!("{title} · tokentally")}</title> });
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{title}\
-         <link rel=\"stylesheet\" href=\"/assets/tokentally.css\"></head>\
-         <body>{header}<main id=\"main\">{body}</main></body></html>"
-    )
 }
 
 #[cfg(test)]
@@ -115,8 +134,10 @@ mod tests {
             sees_everything: true,
             csrf: "tok".into(),
         };
-        let html = document("<x>", Some(&v), Nav::Keys, "<p>hi</p>".into());
-        assert!(html.starts_with("<!DOCTYPE html>"));
+        let html = render(|| {
+            view! { <Shell title="<x>" viewer=Some(v) active=Nav::Keys><p>"hi"</p></Shell> }
+        });
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert!(html.contains("&lt;x&gt; · tokentally"), "{html}");
         assert!(
             html.contains(r#"href="/admin/keys" aria-current="page""#),
@@ -124,5 +145,16 @@ mod tests {
         );
         assert!(html.contains(r#"name="csrf" value="tok""#));
         assert!(html.contains("<p>hi</p>"));
+    }
+
+    #[test]
+    fn a_document_without_a_viewer_has_no_navigation() {
+        let html =
+            render(|| view! { <Shell title="Sign in" viewer=None active=Nav::None>"x"</Shell> });
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{html}"
+        );
+        assert!(!html.contains("<nav"), "{html}");
     }
 }

@@ -306,3 +306,22 @@ mod tests {
         assert_eq!(nice_ceiling(dec!(0.3)), dec!(0.5));
     }
 }
+
+/// A chart with its caption, an optional legend, and its figures in words for those who
+/// cannot see it.
+#[leptos::component]
+pub fn Figure(
+    #[prop(into)] caption: String,
+    #[prop(into)] alt: String,
+    svg: String,
+    #[prop(optional)] legend: Option<leptos::prelude::AnyView>,
+) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    view! {
+        <figure class="chart">
+            <figcaption>{caption}</figcaption>
+            {legend}
+            <div role="img" aria-label=alt inner_html=svg></div>
+        </figure>
+    }
+}

@@ -1,4 +1,5 @@
-//! Form pieces: labelled inputs that show what is wrong with them.
+//! Form pieces: labelled inputs and selects that show what is wrong with them, and the
+//! hidden inputs every post carries.
 
 use std::collections::BTreeMap;
 
@@ -7,24 +8,26 @@ use leptos::prelude::*;
 /// Messages per field name, for a form that came back invalid.
 pub type FieldErrors = BTreeMap<String, String>;
 
-/// A labelled text input; `errors` marks it invalid and says why.
-pub fn field(
+/// A labelled input; `error` marks it invalid and says why.
+#[component]
+pub fn Field(
     label: &'static str,
     name: &'static str,
+    /// The input's `type`.
+    #[prop(default = "text")]
     kind: &'static str,
-    value: String,
-    required: bool,
-    errors: &FieldErrors,
-) -> impl IntoView + use<> {
-    let error = errors.get(name).cloned();
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional_no_strip)] error: Option<String>,
+) -> impl IntoView {
     let invalid = error.is_some().then_some("true");
     let described = error.is_some().then(|| format!("{name}-error"));
     let id = format!("f-{name}");
-    let for_id = id.clone();
+    let label_for = id.clone();
     let message =
         error.map(|e| view! { <span class="field-error" id=format!("{name}-error")>{e}</span> });
     view! {
-        <label for=for_id>
+        <label for=label_for>
             {label}
             <input id=id name=name type=kind value=value required=required aria-invalid=invalid aria-describedby=described/>
             {message}
@@ -33,17 +36,16 @@ pub fn field(
 }
 
 /// A labelled select of `options` (value, label), with `selected` chosen.
-pub fn select(
+#[component]
+pub fn Select(
     label: &'static str,
     name: &'static str,
     options: Vec<(String, String)>,
-    selected: &str,
-    errors: &FieldErrors,
-) -> impl IntoView + use<> {
-    let error = errors.get(name).cloned();
+    #[prop(into)] selected: String,
+    #[prop(optional_no_strip)] error: Option<String>,
+) -> impl IntoView {
     let invalid = error.is_some().then_some("true");
     let id = format!("f-{name}");
-    let for_id = id.clone();
     let options = options
         .into_iter()
         .map(|(value, text)| {
@@ -52,8 +54,9 @@ pub fn select(
         })
         .collect_view();
     let message = error.map(|e| view! { <span class="field-error">{e}</span> });
+    let label_for = id.clone();
     view! {
-        <label for=for_id>
+        <label for=label_for>
             {label}
             <select id=id name=name aria-invalid=invalid>{options}</select>
             {message}
@@ -61,7 +64,14 @@ pub fn select(
     }
 }
 
-pub fn csrf(token: &str) -> impl IntoView + use<> {
-    let token = token.to_owned();
+/// The CSRF token every form post carries.
+#[component]
+pub fn Csrf(#[prop(into)] token: String) -> impl IntoView {
     view! { <input type="hidden" name="csrf" value=token/> }
+}
+
+/// A hidden input.
+#[component]
+pub fn Hidden(name: &'static str, #[prop(into)] value: String) -> impl IntoView {
+    view! { <input type="hidden" name=name value=value/> }
 }

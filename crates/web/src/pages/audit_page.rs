@@ -1,12 +1,15 @@
 //! Admin: the audit log, newest first. There is no way to change or delete an entry.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::shell::{Nav, Viewer, document, render};
+use crate::components::{Column, DataTable};
+use crate::format::when;
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {
-    pub at: String,
+    pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
     pub subject: String,
@@ -14,37 +17,45 @@ pub struct AuditRow {
     pub after: String,
 }
 
+fn columns() -> Vec<Column> {
+    ["When (UTC)", "Who", "Action", "Subject", "Before", "After"]
+        .map(Column::text)
+        .to_vec()
+}
+
+#[component]
+fn AuditEntry(row: AuditRow) -> impl IntoView {
+    view! {
+        <tr>
+            <th scope="row">{when(row.at)}</th>
+            <td>{row.actor}</td>
+            <td><code>{row.action}</code></td>
+            <td><code>{row.subject}</code></td>
+            <td class="mono">{row.before}</td>
+            <td class="mono">{row.after}</td>
+        </tr>
+    }
+}
+
 pub fn audit_page(viewer: &Viewer, subject: &str, rows: Vec<AuditRow>) -> String {
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            view! {
-                <tr>
-                    <th scope="row">{r.at}</th>
-                    <td>{r.actor}</td>
-                    <td><code>{r.action}</code></td>
-                    <td><code>{r.subject}</code></td>
-                    <td class="mono">{r.before}</td>
-                    <td class="mono">{r.after}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let subject = subject.to_owned();
-    let body = render(view! {
-        <div class="page-head">
-            <h1>"Audit log"</h1>
-            <form method="get" action="/admin/audit" class="month-picker">
-                <label for="subject">"Subject"</label>
-                <input id="subject" name="subject" value=subject placeholder="e.g. key:key-search-prod-01"/>
-                <button type="submit">"Filter"</button>
-            </form>
-        </div>
-        <p class="muted">"Every admin and statement action: who, when, and the record before and after. Append-only."</p>
-        <table class="data" id="audit">
-            <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Subject"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-    });
-    document("Audit log", Some(viewer), Nav::Audit, body)
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Audit log" viewer=Some(viewer) active=Nav::Audit>
+                <div class="page-head">
+                    <h1>"Audit log"</h1>
+                    <form method="get" action="/admin/audit" class="month-picker">
+                        <label for="subject">"Subject"</label>
+                        <input id="subject" name="subject" value=subject placeholder="e.g. key:key-search-prod-01"/>
+                        <button type="submit">"Filter"</button>
+                    </form>
+                </div>
+                <p class="muted">"Every admin and statement action: who, when, and the record before and after. Append-only."</p>
+                <DataTable id="audit" columns=columns()>
+                    {rows.into_iter().map(|row| view! { <AuditEntry row/> }).collect_view()}
+                </DataTable>
+            </Shell>
+        }
+    })
 }

@@ -1,29 +1,23 @@
 //! Drill-down pages (team, feature, key, model): summary cards, a chart, and tables of lines,
 //! each with a CSV download of exactly what it shows.
 
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::either::Either;
 use leptos::prelude::*;
+use rust_decimal::Decimal;
 use tokentally_domain::drilldown::Line;
 use tokentally_domain::month::Month;
 
+use super::breakdown_summary::SummaryCards;
+pub use super::breakdown_summary::{Rates, Summary};
 use super::showback_page::urlencode;
-use crate::components::month_picker;
-use crate::format::{count, money, tokens, unit_money};
-use crate::shell::{Nav, Viewer, document, render};
-
-#[derive(Debug, Clone)]
-pub struct Card {
-    pub label: String,
-    pub value: String,
-    pub sub: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Chart {
-    pub caption: String,
-    pub svg: String,
-    /// The text alternative: what the chart shows, in words and numbers.
-    pub alt: String,
-}
+use crate::components::charts::{Bar, Palette, stacked_bars};
+use crate::components::{Column, DataTable, Figure, MonthPicker};
+use crate::format::{count, money, share, tokens, unit_money, when_utc};
+use crate::money::Money;
+use crate::shell::{Nav, Shell, Viewer, render};
 
 /// A table of [`Line`]s; names link to `link_prefix + name + link_suffix` when a prefix is set.
 #[derive(Debug, Clone)]
@@ -37,15 +31,51 @@ pub struct LinesTable {
     pub link_suffix: String,
 }
 
-/// Any other table: headers (with whether the column is numeric) and rows of text; the first
-/// cell may link.
+/// One cell of a [`PlainTable`], typed; it reads the same on the page and in the CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Money(Money),
+    Count(u64),
+    /// `part` as a percentage of `whole`.
+    Share {
+        part: u64,
+        whole: u64,
+    },
+    Date(NaiveDate),
+    /// Who did something, and when.
+    By {
+        actor: String,
+        at: DateTime<Utc>,
+    },
+    Blank,
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(t) => f.write_str(t),
+            Self::Money(m) => write!(f, "{m}"),
+            Self::Count(n) => f.write_str(&count(*n)),
+            Self::Share { part, whole } => {
+                f.write_str(&share(Decimal::from(*part), Decimal::from(*whole)))
+            }
+            Self::Date(d) => write!(f, "{d}"),
+            Self::By { actor, at } => write!(f, "{actor} on {}", when_utc(*at)),
+            Self::Blank => Ok(()),
+        }
+    }
+}
+
+/// Any other table: headers (with whether the column is numeric) and rows of cells; the
+/// first cell may link.
 #[derive(Debug, Clone)]
 pub struct PlainTable {
     /// Also the `table=` value of its CSV download.
     pub id: String,
     pub title: String,
     pub headers: Vec<(String, bool)>,
-    pub rows: Vec<(Option<String>, Vec<String>)>,
+    pub rows: Vec<(Option<String>, Vec<Cell>)>,
     pub empty: String,
 }
 
@@ -64,9 +94,33 @@ pub struct BreakdownPage {
     /// The page's path, without query: the month picker and CSV links build on it.
     pub path: String,
     pub currency: String,
-    pub cards: Vec<Card>,
-    pub charts: Vec<Chart>,
+    pub summary: Summary,
+    /// The days of the month, for the chart of daily cost; `None` for no chart.
+    pub daily: Option<Vec<Line>>,
     pub sections: Vec<Section>,
+}
+
+/// A bar chart of daily blended cost, with the days' figures as its text alternative.
+#[component]
+fn DailyChart(days: Vec<Line>, currency: String) -> impl IntoView {
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|d| Bar {
+            label: d.name.get(8..).unwrap_or(&d.name).to_owned(),
+            segments: vec![("cost".into(), d.blended_cost)],
+        })
+        .collect();
+    let alt = match days.iter().max_by_key(|d| d.blended_cost) {
+        Some(peak) => format!(
+            "Daily cost over {} days; the highest was {} on {}.",
+            days.len(),
+            money(peak.blended_cost, &currency),
+            peak.name
+        ),
+        None => "No usage this month.".to_owned(),
+    };
+    let svg = stacked_bars(&bars, &Palette::new(["cost"]), &currency, None);
+    view! { <Figure caption="Daily blended cost" alt svg/> }
 }
 
 fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
@@ -80,9 +134,9 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
             let cell = match &t.link_prefix {
                 Some(prefix) if !l.name.is_empty() => {
                     let href = format!("{prefix}{}{}{}month={month}", urlencode(&l.name), t.link_suffix, if t.link_suffix.contains('?') { "&" } else { "?" });
-                    view! { <a href=href>{name}</a> }.into_any()
+                    Either::Left(view! { <a href=href>{name}</a> })
                 }
-                _ => view! { <span>{name}</span> }.into_any(),
+                _ => Either::Right(view! { <span>{name}</span> }),
             };
             let dash = || "–".to_owned();
             view! {
@@ -113,46 +167,56 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 <h2 id=id>{title}</h2>
                 <a class="download no-print" href=csv>"Download CSV"</a>
             </div>
-            <table class="data" id=table_id>
-                <thead><tr>
-                    <th scope="col">{header}</th>
-                    <th scope="col" class="num">"Blended cost"</th>
-                    <th scope="col" class="num">"Token cost"</th>
-                    <th scope="col" class="num">"Overhead"</th>
-                    <th scope="col" class="num">"Requests"</th>
-                    <th scope="col" class="num">"Input tokens"</th>
-                    <th scope="col" class="num">"Output tokens"</th>
-                    <th scope="col" class="num">"Successes"</th>
-                    <th scope="col" class="num">"Cost per query"</th>
-                    <th scope="col" class="num">"Cost per success"</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable id=table_id columns=line_columns(header)>{rows}</DataTable>
         </section>
     }
 }
 
+/// The columns of a table of [`Line`]s, after the one that names them.
+fn line_columns(name_header: String) -> Vec<Column> {
+    std::iter::once(Column::text(name_header))
+        .chain(
+            [
+                "Blended cost",
+                "Token cost",
+                "Overhead",
+                "Requests",
+                "Input tokens",
+                "Output tokens",
+                "Successes",
+                "Cost per query",
+                "Cost per success",
+            ]
+            .map(Column::num),
+        )
+        .collect()
+}
+
 fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
-    let headers = t
+    let columns = t
         .headers
         .iter()
         .map(|(h, numeric)| {
-            let class = if *numeric { "num" } else { "" };
-            view! { <th scope="col" class=class>{h.clone()}</th> }
+            if *numeric {
+                Column::num(h.clone())
+            } else {
+                Column::text(h.clone())
+            }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
     let numeric: Vec<bool> = t.headers.iter().map(|h| h.1).collect();
     let body = if t.rows.is_empty() {
         let span = t.headers.len().to_string();
-        view! { <tr><td colspan=span class="muted">{t.empty.clone()}</td></tr> }.into_any()
+        Either::Left(view! { <tr><td colspan=span class="muted">{t.empty.clone()}</td></tr> })
     } else {
-        t.rows
+        let rows = t
+            .rows
             .iter()
             .map(|(link, cells)| {
-                let first = cells.first().cloned().unwrap_or_default();
+                let first = cells.first().map(Cell::to_string).unwrap_or_default();
                 let first = match link {
-                    Some(href) => view! { <a href=href.clone()>{first}</a> }.into_any(),
-                    None => view! { <span>{first}</span> }.into_any(),
+                    Some(href) => Either::Left(view! { <a href=href.clone()>{first}</a> }),
+                    None => Either::Right(view! { <span>{first}</span> }),
                 };
                 let rest = cells
                     .iter()
@@ -164,13 +228,13 @@ fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
                         } else {
                             ""
                         };
-                        view! { <td class=class>{c.clone()}</td> }
+                        view! { <td class=class>{c.to_string()}</td> }
                     })
                     .collect_view();
                 view! { <tr><th scope="row">{first}</th>{rest}</tr> }
             })
-            .collect_view()
-            .into_any()
+            .collect_view();
+        Either::Right(rows)
     };
     let title = t.title.clone();
     let csv = format!("{}/export.csv?month={}&table={}", p.path, p.month, t.id);
@@ -181,10 +245,7 @@ fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 <h2>{title}</h2>
                 <a class="download no-print" href=csv>"Download CSV"</a>
             </div>
-            <table class="data" id=table_id>
-                <thead><tr>{headers}</tr></thead>
-                <tbody>{body}</tbody>
-            </table>
+            <DataTable id=table_id columns>{body}</DataTable>
         </section>
     }
 }
@@ -195,34 +256,40 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
         .iter()
         .map(|(label, href)| view! { <li><a href=href.clone()>{label.clone()}</a></li> })
         .collect_view();
-    let cards = p
-        .cards
-        .iter()
-        .map(|c| view! { <div class="card"><div class="label">{c.label.clone()}</div><div class="value">{c.value.clone()}</div><div class="sub">{c.sub.clone()}</div></div> })
-        .collect_view();
     let charts = p
-        .charts
-        .iter()
-        .map(|c| view! { <figure class="chart"><figcaption>{c.caption.clone()}</figcaption><div role="img" aria-label=c.alt.clone() inner_html=c.svg.clone()></div></figure> })
-        .collect_view();
+        .daily
+        .clone()
+        .map(|days| view! { <DailyChart days currency=p.currency.clone()/> });
     let sections = p
         .sections
         .iter()
         .map(|s| match s {
-            Section::Lines(t) => lines_table(t, &p).into_any(),
-            Section::Plain(t) => plain_table(t, &p).into_any(),
+            Section::Lines(t) => Either::Left(lines_table(t, &p)),
+            Section::Plain(t) => Either::Right(plain_table(t, &p)),
         })
         .collect_view();
     let title = format!("{} · {}", p.title, p.month);
-    let body = render(view! {
-        <nav aria-label="Breadcrumb" class="crumbs no-print"><ol>{crumbs}</ol></nav>
-        <div class="page-head">
-            <h1>{title.clone()}</h1>
-            {month_picker(&p.path, p.month, &p.months)}
-        </div>
-        <div class="cards">{cards}</div>
-        <div class="charts">{charts}</div>
-        {sections}
-    });
-    document(&title, Some(viewer), Nav::Showback, body)
+    let BreakdownPage {
+        path,
+        month,
+        months,
+        currency,
+        summary,
+        ..
+    } = p;
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title=title.clone() viewer=Some(viewer) active=Nav::Showback>
+                <nav aria-label="Breadcrumb" class="crumbs no-print"><ol>{crumbs}</ol></nav>
+                <div class="page-head">
+                    <h1>{title}</h1>
+                    <MonthPicker action=path current=month months/>
+                </div>
+                <SummaryCards summary month currency/>
+                <div class="charts">{charts}</div>
+                {sections}
+            </Shell>
+        }
+    })
 }

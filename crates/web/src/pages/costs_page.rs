@@ -2,14 +2,16 @@
 //! each overhead category, commitments), and the forms that set overheads (with a copy of
 //! last month's), commitments and negotiated discounts.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 
-use crate::components::form::{FieldErrors, csrf, field, select};
-use crate::components::month_picker;
+use crate::components::{
+    Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice, Select,
+};
 use crate::format::{count, money};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 /// One team's row of the blended-cost view.
 #[derive(Debug, Clone)]
@@ -45,7 +47,7 @@ pub struct CommitmentRow {
 pub struct DiscountRow {
     pub provider: String,
     pub percent: Decimal,
-    pub effective_from: String,
+    pub effective_from: NaiveDate,
 }
 
 /// What the forms held when they came back invalid.
@@ -85,46 +87,57 @@ pub struct CostsPage {
     pub notice: Option<String>,
 }
 
+/// Reads a field's message from a form's errors.
+fn error_of(errors: &FieldErrors) -> impl Fn(&str) -> Option<String> + use<'_> {
+    move |name| errors.get(name).cloned()
+}
+
+#[component]
+fn BlendedEntry(team: BlendedRow, currency: String) -> impl IntoView {
+    let cells = team
+        .overheads
+        .iter()
+        .map(|o| view! { <td class="num">{money(*o, &currency)}</td> })
+        .collect_view();
+    view! {
+        <tr>
+            <th scope="row">{team.team}</th>
+            <td class="num">{money(team.token_cost, &currency)}</td>
+            {cells}
+            <td class="num">{money(team.commitment, &currency)}</td>
+            <td class="num strong">{money(team.blended_cost, &currency)}</td>
+        </tr>
+    }
+}
+
 fn blended_table(p: &CostsPage) -> impl IntoView + use<> {
     let cur = p.currency.clone();
-    let heads = p
-        .categories
-        .iter()
-        .map(|c| view! { <th scope="col" class="num">{c.clone()}</th> })
-        .collect_view();
+    let columns = [Column::text("Team"), Column::num("Token cost")]
+        .into_iter()
+        .chain(p.categories.iter().map(Column::num))
+        .chain([Column::num("Commitments"), Column::num("Blended")])
+        .collect::<Vec<_>>();
     let rows = p
         .teams
         .iter()
-        .map(|t| {
-            let cells = t
-                .overheads
-                .iter()
-                .map(|o| view! { <td class="num">{money(*o, &cur)}</td> })
-                .collect_view();
-            view! {
-                <tr>
-                    <th scope="row">{t.team.clone()}</th>
-                    <td class="num">{money(t.token_cost, &cur)}</td>
-                    {cells}
-                    <td class="num">{money(t.commitment, &cur)}</td>
-                    <td class="num strong">{money(t.blended_cost, &cur)}</td>
-                </tr>
-            }
-        })
+        .map(|team| view! { <BlendedEntry team=team.clone() currency=cur.clone()/> })
         .collect_view();
     let span = p.categories.len() + 2;
     let idle = money(p.idle_commitment, &cur);
     let total = money(p.org_total, &cur);
+    let foot = view! {
+        <tr><th scope="row">"Idle commitment"</th><td colspan=span></td><td class="num">{idle}</td></tr>
+        <tr><th scope="row">"Organisation total"</th><td colspan=span></td><td class="num strong">{total}</td></tr>
+    };
     view! {
-        <table class="data" id="blended">
-            <caption>"Blended cost per team: token cost, each overhead category and commitment shares"</caption>
-            <thead><tr><th scope="col">"Team"</th><th scope="col" class="num">"Token cost"</th>{heads}<th scope="col" class="num">"Commitments"</th><th scope="col" class="num">"Blended"</th></tr></thead>
-            <tbody>{rows}</tbody>
-            <tfoot>
-                <tr><th scope="row">"Idle commitment"</th><td colspan=span></td><td class="num">{idle}</td></tr>
-                <tr><th scope="row">"Organisation total"</th><td colspan=span></td><td class="num strong">{total}</td></tr>
-            </tfoot>
-        </table>
+        <DataTable
+            id="blended"
+            caption="Blended cost per team: token cost, each overhead category and commitment shares"
+            columns
+            foot=foot.into_any()
+        >
+            {rows}
+        </DataTable>
     }
 }
 
@@ -135,7 +148,8 @@ fn overheads_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
         .iter()
         .map(|o| view! { <tr><th scope="row">{o.category.clone()}</th><td class="num">{money(o.amount, &cur)}</td><td>{o.allocation.clone()}</td></tr> })
         .collect_view();
-    let f = &p.forms;
+    let f = p.forms.clone();
+    let error = error_of(&p.errors);
     let methods = ["proportional", "even", "fixed", "direct"]
         .iter()
         .map(|m| (m.to_string(), m.to_string()))
@@ -145,75 +159,82 @@ fn overheads_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
             "Copy {} overhead categories from last month",
             p.previous_overheads
         );
-        let month = p.month.to_string();
-        let token = viewer.csrf.clone();
         view! {
             <form method="post" action="/costs/overheads/copy" class="inline">
-                <input type="hidden" name="csrf" value=token/>
-                <input type="hidden" name="month" value=month/>
+                <Csrf token=viewer.csrf.clone()/>
+                <Hidden name="month" value=p.month.to_string()/>
                 <button type="submit" class="secondary">{label}</button>
             </form>
         }
     });
-    let month = p.month.to_string();
+    let columns = vec![
+        Column::text("Category"),
+        Column::num("Amount"),
+        Column::text("Allocation"),
+    ];
     view! {
         <h2 id="overheads-title">"Overheads"</h2>
-        <table class="data" id="overheads">
-            <thead><tr><th scope="col">"Category"</th><th scope="col" class="num">"Amount"</th><th scope="col">"Allocation"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable id="overheads" columns>{rows}</DataTable>
         {copy}
         <form method="post" action="/costs/overheads" class="grid">
-            {csrf(&viewer.csrf)}
-            <input type="hidden" name="month" value=month/>
-            {field("Category", "category", "text", f.category.clone(), true, &p.errors)}
-            {field("Amount", "amount", "text", f.amount.clone(), true, &p.errors)}
-            {select("Allocation", "allocation", methods, &f.allocation, &p.errors)}
-            {field("Team (direct)", "team", "text", f.team.clone(), false, &p.errors)}
-            {field("Shares (fixed), e.g. search 2, support 1", "shares", "text", f.shares.clone(), false, &p.errors)}
+            <Csrf token=viewer.csrf.clone()/>
+            <Hidden name="month" value=p.month.to_string()/>
+            <Field label="Category" name="category" value=f.category required=true error=error("category")/>
+            <Field label="Amount" name="amount" value=f.amount required=true error=error("amount")/>
+            <Select label="Allocation" name="allocation" options=methods selected=f.allocation error=error("allocation")/>
+            <Field label="Team (direct)" name="team" value=f.team error=error("team")/>
+            <Field label="Shares (fixed), e.g. search 2, support 1" name="shares" value=f.shares error=error("shares")/>
             <button type="submit">"Save overhead"</button>
         </form>
     }
 }
 
+#[component]
+fn CommitmentEntry(commitment: CommitmentRow, currency: String) -> impl IntoView {
+    let c = commitment;
+    let flag = c
+        .underused
+        .then(|| view! { <span class="badge warn">"under-used"</span> });
+    view! {
+        <tr>
+            <th scope="row">{c.label}</th>
+            <td class="num">{money(c.fee, &currency)}</td>
+            <td class="num">{count(c.capacity_tokens)}</td>
+            <td class="num">{count(c.used_tokens)}</td>
+            <td class="num">{format!("{}%", c.utilisation)}" "{flag}</td>
+            <td class="num">{money(c.idle, &currency)}</td>
+        </tr>
+    }
+}
+
 fn commitments_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
-    let cur = p.currency.clone();
     let rows = p
         .commitments
         .iter()
-        .map(|c| {
-            let flag = c
-                .underused
-                .then(|| view! { <span class="badge warn">"under-used"</span> });
-            view! {
-                <tr>
-                    <th scope="row">{c.label.clone()}</th>
-                    <td class="num">{money(c.fee, &cur)}</td>
-                    <td class="num">{count(c.capacity_tokens)}</td>
-                    <td class="num">{count(c.used_tokens)}</td>
-                    <td class="num">{format!("{}%", c.utilisation)}" "{flag}</td>
-                    <td class="num">{money(c.idle, &cur)}</td>
-                </tr>
-            }
-        })
+        .map(|c| view! { <CommitmentEntry commitment=c.clone() currency=p.currency.clone()/> })
         .collect_view();
-    let f = &p.forms;
-    let month = p.month.to_string();
+    let f = p.forms.clone();
+    let error = error_of(&p.errors);
+    let columns = vec![
+        Column::text("Model"),
+        Column::num("Fee"),
+        Column::num("Capacity (tokens)"),
+        Column::num("Used"),
+        Column::num("Utilisation"),
+        Column::num("Idle"),
+    ];
     view! {
         <h2>"Commitments"</h2>
         <p class="muted">"Capacity bought ahead for a model. The used part of the fee is shared by the teams that used the model, in proportion to their tokens; the rest is idle."</p>
-        <table class="data" id="commitments">
-            <thead><tr><th scope="col">"Model"</th><th scope="col" class="num">"Fee"</th><th scope="col" class="num">"Capacity (tokens)"</th><th scope="col" class="num">"Used"</th><th scope="col" class="num">"Utilisation"</th><th scope="col" class="num">"Idle"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable id="commitments" columns>{rows}</DataTable>
         <form method="post" action="/costs/commitments" class="grid">
-            {csrf(&viewer.csrf)}
-            <input type="hidden" name="month" value=month/>
-            {field("Provider", "provider", "text", f.provider.clone(), true, &p.errors)}
-            {field("Model", "model", "text", f.model.clone(), true, &p.errors)}
-            {field("Monthly fee", "fee", "text", f.fee.clone(), true, &p.errors)}
-            {field("Capacity (tokens)", "capacity_tokens", "number", f.capacity_tokens.clone(), true, &p.errors)}
-            {field("Flag under utilisation (%)", "utilisation_floor", "text", f.utilisation_floor.clone(), false, &p.errors)}
+            <Csrf token=viewer.csrf.clone()/>
+            <Hidden name="month" value=p.month.to_string()/>
+            <Field label="Provider" name="provider" value=f.provider required=true error=error("provider")/>
+            <Field label="Model" name="model" value=f.model required=true error=error("model")/>
+            <Field label="Monthly fee" name="fee" value=f.fee required=true error=error("fee")/>
+            <Field label="Capacity (tokens)" name="capacity_tokens" kind="number" value=f.capacity_tokens required=true error=error("capacity_tokens")/>
+            <Field label="Flag under utilisation (%)" name="utilisation_floor" value=f.utilisation_floor error=error("utilisation_floor")/>
             <button type="submit">"Save commitment"</button>
         </form>
     }
@@ -223,49 +244,56 @@ fn discounts_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
     let rows = p
         .discounts
         .iter()
-        .map(|d| view! { <tr><th scope="row">{d.provider.clone()}</th><td class="num">{format!("{}%", d.percent)}</td><td>{d.effective_from.clone()}</td></tr> })
+        .map(|d| view! { <tr><th scope="row">{d.provider.clone()}</th><td class="num">{format!("{}%", d.percent)}</td><td>{d.effective_from.to_string()}</td></tr> })
         .collect_view();
-    let f = &p.forms;
-    let month = p.month.to_string();
+    let f = p.forms.clone();
+    let error = error_of(&p.errors);
+    let columns = vec![
+        Column::text("Provider"),
+        Column::num("Discount"),
+        Column::text("From"),
+    ];
     view! {
         <h2>"Negotiated discounts"</h2>
         <p class="muted">"A percentage off a provider's list prices from a day on. Showback charges the effective cost; list cost stays visible."</p>
-        <table class="data" id="discounts">
-            <thead><tr><th scope="col">"Provider"</th><th scope="col" class="num">"Discount"</th><th scope="col">"From"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable id="discounts" columns>{rows}</DataTable>
         <form method="post" action="/costs/discounts" class="grid">
-            {csrf(&viewer.csrf)}
-            <input type="hidden" name="month" value=month/>
-            {field("Provider", "discount_provider", "text", f.discount_provider.clone(), true, &p.errors)}
-            {field("Percent off", "percent", "text", f.percent.clone(), true, &p.errors)}
-            {field("From (YYYY-MM-DD)", "effective_from", "date", f.effective_from.clone(), true, &p.errors)}
+            <Csrf token=viewer.csrf.clone()/>
+            <Hidden name="month" value=p.month.to_string()/>
+            <Field label="Provider" name="discount_provider" value=f.discount_provider required=true error=error("discount_provider")/>
+            <Field label="Percent off" name="percent" value=f.percent required=true error=error("percent")/>
+            <Field label="From (YYYY-MM-DD)" name="effective_from" kind="date" value=f.effective_from required=true error=error("effective_from")/>
             <button type="submit">"Save discount"</button>
         </form>
     }
 }
 
 pub fn costs_page(viewer: &Viewer, p: CostsPage) -> String {
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let general = p
-        .errors
-        .get("form")
-        .cloned()
-        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
-    let picker = month_picker("/costs", p.month, &p.months);
+    let general = p.errors.get("form").cloned();
     let title = format!("Costs beyond tokens · {}", p.month);
-    let body = render(view! {
-        <h1>{title}</h1>
-        {picker}
-        {notice}
-        {general}
-        {blended_table(&p)}
-        {overheads_section(viewer, &p)}
-        {commitments_section(viewer, &p)}
-        {discounts_section(viewer, &p)}
-    });
-    document("Costs", Some(viewer), Nav::Costs, body)
+    let blended = blended_table(&p);
+    let overheads = overheads_section(viewer, &p);
+    let commitments = commitments_section(viewer, &p);
+    let discounts = discounts_section(viewer, &p);
+    let CostsPage {
+        month,
+        months,
+        notice,
+        ..
+    } = p;
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Costs" viewer=Some(viewer) active=Nav::Costs>
+                <h1>{title}</h1>
+                <MonthPicker action="/costs" current=month months/>
+                <Notice message=notice/>
+                <Alert message=general/>
+                {blended}
+                {overheads}
+                {commitments}
+                {discounts}
+            </Shell>
+        }
+    })
 }

@@ -1,13 +1,14 @@
 //! Admin: every API key seen in usage, unmapped first, and the form that maps a key.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 
 use super::showback_page::urlencode;
-use crate::components::form::{FieldErrors, csrf, field};
+use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, Notice};
 use crate::format::{count, money};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct KeyRow {
@@ -19,7 +20,7 @@ pub struct KeyRow {
     pub cost: Decimal,
     pub unallocated: Decimal,
     pub requests: u64,
-    pub last_day: String,
+    pub last_day: NaiveDate,
 }
 
 /// What the map form holds (after a failed post, what was typed).
@@ -42,82 +43,113 @@ pub struct KeysPage {
     pub notice: Option<String>,
 }
 
-fn map_form(viewer: &Viewer, f: &MapForm, errors: &FieldErrors) -> impl IntoView + use<> {
+#[component]
+fn MapKeyForm(csrf: String, form: MapForm, errors: FieldErrors) -> impl IntoView {
+    let error = move |name: &str| errors.get(name).cloned();
     view! {
         <form method="post" action="/admin/keys" class="grid" id="map-form">
-            {csrf(&viewer.csrf)}
-            {field("API key", "api_key", "text", f.api_key.clone(), true, errors)}
-            {field("Team", "team", "text", f.team.clone(), true, errors)}
-            {field("Feature (optional)", "feature", "text", f.feature.clone(), false, errors)}
-            {field("Environment (optional)", "environment", "text", f.environment.clone(), false, errors)}
-            {field("From (UTC day)", "valid_from", "date", f.valid_from.clone(), true, errors)}
+            <Csrf token=csrf/>
+            <Field label="API key" name="api_key" value=form.api_key required=true error=error("api_key")/>
+            <Field label="Team" name="team" value=form.team required=true error=error("team")/>
+            <Field label="Feature (optional)" name="feature" value=form.feature error=error("feature")/>
+            <Field label="Environment (optional)" name="environment" value=form.environment error=error("environment")/>
+            <Field label="From (UTC day)" name="valid_from" kind="date" value=form.valid_from required=true error=error("valid_from")/>
             <button type="submit">"Map key"</button>
         </form>
     }
 }
 
+/// Maps an unmapped key from the first day of the month, from its own row.
+#[component]
+fn QuickMap(csrf: String, api_key: String, from: String) -> impl IntoView {
+    let team_id = format!("team-{api_key}");
+    let label_for = team_id.clone();
+    let (form_id, team_label, feature_label) = (
+        format!("map-{api_key}"),
+        format!("Team for {api_key}"),
+        format!("Feature for {api_key}"),
+    );
+    view! {
+        <form method="post" action="/admin/keys" class="inline quick-map" id=form_id>
+            <Csrf token=csrf/>
+            <Hidden name="api_key" value=api_key/>
+            <Hidden name="valid_from" value=from/>
+            <label class="visually-hidden" for=label_for>{team_label}</label>
+            <input id=team_id name="team" type="text" placeholder="team" required />
+            <input name="feature" type="text" placeholder="feature" aria-label=feature_label/>
+            <button type="submit">"Map"</button>
+        </form>
+    }
+}
+
+#[component]
+fn KeyEntry(key: KeyRow, month: Month, currency: String, csrf: String) -> impl IntoView {
+    let href = format!("/keys/{}?month={month}", urlencode(&key.api_key));
+    let quick = key.owner.is_none().then(|| {
+        let from = month.first_day().to_string();
+        view! { <QuickMap csrf api_key=key.api_key.clone() from/> }
+    });
+    let row_class = if key.owner.is_none() {
+        "unallocated"
+    } else {
+        ""
+    };
+    let owner = key.owner.unwrap_or_else(|| "unmapped".into());
+    view! {
+        <tr class=row_class>
+            <th scope="row"><a href=href>{key.api_key}</a></th>
+            <td>{owner}</td>
+            <td>{key.basis}</td>
+            <td class="num">{money(key.unallocated, &currency)}</td>
+            <td class="num">{money(key.cost, &currency)}</td>
+            <td class="num">{count(key.requests)}</td>
+            <td>{key.last_day.to_string()}</td>
+            <td>{quick}</td>
+        </tr>
+    }
+}
+
 pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
-    let cur = p.currency.clone();
-    let month = p.month;
-    let first_day = month.first_day().to_string();
-    let csrf_token = viewer.csrf.clone();
-    let rows = p
-        .keys
-        .iter()
-        .map(|k| {
-            let href = format!("/keys/{}?month={month}", urlencode(&k.api_key));
-            let owner = k.owner.clone().unwrap_or_else(|| "unmapped".into());
-            let quick = k.owner.is_none().then(|| {
-                let form_id = format!("map-{}", k.api_key);
-                view! {
-                    <form method="post" action="/admin/keys" class="inline quick-map" id=form_id>
-                        <input type="hidden" name="csrf" value=csrf_token.clone()/>
-                        <input type="hidden" name="api_key" value=k.api_key.clone()/>
-                        <input type="hidden" name="valid_from" value=first_day.clone()/>
-                        <label class="visually-hidden" for=format!("team-{}", k.api_key)>{format!("Team for {}", k.api_key)}</label>
-                        <input id=format!("team-{}", k.api_key) name="team" type="text" placeholder="team" required />
-                        <input name="feature" type="text" placeholder="feature"  aria-label=format!("Feature for {}", k.api_key)/>
-                        <button type="submit">"Map"</button>
-                    </form>
-                }
-            });
-            let row_class = if k.owner.is_none() { "unallocated" } else { "" };
-            view! {
-                <tr class=row_class>
-                    <th scope="row"><a href=href>{k.api_key.clone()}</a></th>
-                    <td>{owner}</td>
-                    <td>{k.basis.clone()}</td>
-                    <td class="num">{money(k.unallocated, &cur)}</td>
-                    <td class="num">{money(k.cost, &cur)}</td>
-                    <td class="num">{count(k.requests)}</td>
-                    <td>{k.last_day.clone()}</td>
-                    <td>{quick}</td>
-                </tr>
-            }
+    let KeysPage {
+        month,
+        currency,
+        keys,
+        form,
+        errors,
+        notice,
+    } = p;
+    let rows = keys
+        .into_iter()
+        .map(|key| {
+            view! { <KeyEntry key month currency=currency.clone() csrf=viewer.csrf.clone()/> }
         })
         .collect_view();
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let invalid = (!p.errors.is_empty()).then(|| view! { <p class="alert" role="alert">"The mapping was not saved: see the fields below."</p> });
+    let invalid = (!errors.is_empty())
+        .then_some("The mapping was not saved: see the fields below.".to_owned());
+    let columns = vec![
+        Column::text("Key"),
+        Column::text("Owner now"),
+        Column::text("Attributed by"),
+        Column::num("Unallocated this month"),
+        Column::num("Token cost this month"),
+        Column::num("Requests"),
+        Column::text("Last seen"),
+        Column::text("Map from month start"),
+    ];
     let title = format!("Keys · {month}");
-    let body = render(view! {
-        <div class="page-head"><h1>{title}</h1></div>
-        <p class="muted">"Every API key seen in usage. Unmapped keys come first, largest unallocated spend first. A mapping takes effect from its day and re-attributes every month from then on."</p>
-        {notice}
-        {invalid}
-        <h2>"Map a key"</h2>
-        {map_form(viewer, &p.form, &p.errors)}
-        <h2>"Keys seen"</h2>
-        <table class="data" id="keys">
-            <thead><tr>
-                <th scope="col">"Key"</th><th scope="col">"Owner now"</th><th scope="col">"Attributed by"</th>
-                <th scope="col" class="num">"Unallocated this month"</th><th scope="col" class="num">"Token cost this month"</th>
-                <th scope="col" class="num">"Requests"</th><th scope="col">"Last seen"</th><th scope="col">"Map from month start"</th>
-            </tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-    });
-    document("Keys", Some(viewer), Nav::Keys, body)
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Keys" viewer=Some(viewer.clone()) active=Nav::Keys>
+                <div class="page-head"><h1>{title}</h1></div>
+                <p class="muted">"Every API key seen in usage. Unmapped keys come first, largest unallocated spend first. A mapping takes effect from its day and re-attributes every month from then on."</p>
+                <Notice message=notice/>
+                <Alert message=invalid/>
+                <h2>"Map a key"</h2>
+                <MapKeyForm csrf=viewer.csrf form errors/>
+                <h2>"Keys seen"</h2>
+                <DataTable id="keys" columns>{rows}</DataTable>
+            </Shell>
+        }
+    })
 }

@@ -4,6 +4,7 @@ pub mod account_page;
 pub mod alerts_page;
 pub mod audit_page;
 pub mod breakdown_page;
+mod breakdown_summary;
 pub mod costs_page;
 pub mod error_page;
 pub mod import_page;

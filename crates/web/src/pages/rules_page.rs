@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use tokentally_domain::month::Month;
 
-use crate::components::form::{FieldErrors, csrf, field};
+use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, Notice};
 use crate::format::money;
-use crate::shell::{Nav, Viewer, document, render};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct RuleRow {
@@ -31,7 +32,7 @@ pub struct RuleForm {
 
 #[derive(Debug, Clone)]
 pub struct RulesPage {
-    pub month: String,
+    pub month: Month,
     pub currency: String,
     pub rules: Vec<RuleRow>,
     pub form: RuleForm,
@@ -41,55 +42,72 @@ pub struct RulesPage {
     pub notice: Option<String>,
 }
 
+#[component]
+fn RuleEntry(rule: RuleRow, currency: String) -> impl IntoView {
+    view! {
+        <tr>
+            <th scope="row">{rule.priority}</th>
+            <td>{rule.conditions}</td>
+            <td>{rule.target}</td>
+            <td class="num">{money(rule.moves, &currency)}</td>
+        </tr>
+    }
+}
+
 pub fn rules_page(viewer: &Viewer, p: RulesPage) -> String {
-    let cur = p.currency.clone();
-    let rows = p
-        .rules
-        .iter()
-        .map(|r| view! { <tr><th scope="row">{r.priority}</th><td>{r.conditions.clone()}</td><td>{r.target.clone()}</td><td class="num">{money(r.moves, &cur)}</td></tr> })
+    let RulesPage {
+        month,
+        currency,
+        rules,
+        form: f,
+        errors,
+        preview,
+        notice,
+    } = p;
+    let rows = rules
+        .into_iter()
+        .map(|rule| view! { <RuleEntry rule currency=currency.clone()/> })
         .collect_view();
-    let preview = p.preview.map(|m| {
+    let preview = preview.map(|m| {
         let text = format!(
-            "This rule would attribute {} of {}'s spend. Not saved yet.",
-            money(m, &cur),
-            p.month
+            "This rule would attribute {} of {month}'s spend. Not saved yet.",
+            money(m, &currency),
         );
         view! { <p class="notice" role="status" id="rule-preview">{text}</p> }
     });
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let general = p
-        .errors
-        .get("rule")
-        .cloned()
-        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
-    let f = &p.form;
-    let body = render(view! {
-        <h1>"Rules"</h1>
-        <p class="muted">"Rules attribute spend that has neither a key mapping nor a team tag. They run in priority order (lowest first); the first that matches names the team, and the first that names a feature names the feature."</p>
-        {notice}
-        <table class="data" id="rules">
-            <thead><tr><th scope="col">"Priority"</th><th scope="col">"When"</th><th scope="col">"Then"</th><th scope="col" class="num">{format!("Attributes in {}", p.month)}</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <h2>"Add a rule"</h2>
-        {general}
-        {preview}
-        <form method="post" action="/admin/rules" class="grid">
-            {csrf(&viewer.csrf)}
-            {field("Priority", "priority", "number", f.priority.clone(), false, &p.errors)}
-            {field("Provider is", "provider", "text", f.provider.clone(), false, &p.errors)}
-            {field("Model is (end with * for a prefix)", "model", "text", f.model.clone(), false, &p.errors)}
-            {field("Key starts with", "key_prefix", "text", f.key_prefix.clone(), false, &p.errors)}
-            {field("Tag name", "tag", "text", f.tag.clone(), false, &p.errors)}
-            {field("Tag value", "tag_value", "text", f.tag_value.clone(), false, &p.errors)}
-            {field("Then team", "team", "text", f.team.clone(), false, &p.errors)}
-            {field("Then feature", "feature", "text", f.feature.clone(), false, &p.errors)}
-            <button type="submit" name="action" value="preview" class="secondary">"Preview"</button>
-            <button type="submit" name="action" value="save">"Save rule"</button>
-        </form>
-    });
-    document("Rules", Some(viewer), Nav::Rules, body)
+    let columns = vec![
+        Column::text("Priority"),
+        Column::text("When"),
+        Column::text("Then"),
+        Column::num(format!("Attributes in {month}")),
+    ];
+    let general = errors.get("rule").cloned();
+    let error = move |name: &str| errors.get(name).cloned();
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Rules" viewer=Some(viewer.clone()) active=Nav::Rules>
+                <h1>"Rules"</h1>
+                <p class="muted">"Rules attribute spend that has neither a key mapping nor a team tag. They run in priority order (lowest first); the first that matches names the team, and the first that names a feature names the feature."</p>
+                <Notice message=notice/>
+                <DataTable id="rules" columns>{rows}</DataTable>
+                <h2>"Add a rule"</h2>
+                <Alert message=general/>
+                {preview}
+                <form method="post" action="/admin/rules" class="grid">
+                    <Csrf token=viewer.csrf/>
+                    <Field label="Priority" name="priority" kind="number" value=f.priority error=error("priority")/>
+                    <Field label="Provider is" name="provider" value=f.provider error=error("provider")/>
+                    <Field label="Model is (end with * for a prefix)" name="model" value=f.model error=error("model")/>
+                    <Field label="Key starts with" name="key_prefix" value=f.key_prefix error=error("key_prefix")/>
+                    <Field label="Tag name" name="tag" value=f.tag error=error("tag")/>
+                    <Field label="Tag value" name="tag_value" value=f.tag_value error=error("tag_value")/>
+                    <Field label="Then team" name="team" value=f.team error=error("team")/>
+                    <Field label="Then feature" name="feature" value=f.feature error=error("feature")/>
+                    <button type="submit" name="action" value="preview" class="secondary">"Preview"</button>
+                    <button type="submit" name="action" value="save">"Save rule"</button>
+                </form>
+            </Shell>
+        }
+    })
 }

@@ -7,9 +7,8 @@ use leptos::prelude::*;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{STAGE_NAMES, Scorecard, Thresholds, UnitTarget};
 
-use crate::components::form::csrf;
-use crate::components::month_picker;
-use crate::shell::{Nav, Viewer, document, render};
+use crate::components::{Alert, Column, Csrf, DataTable, Hidden, MonthPicker, Notice};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 /// One month of the history: the org's stage (when shown) and each team's.
 pub type StageRow = (Month, Option<u8>, Vec<(String, u8)>);
@@ -31,7 +30,10 @@ pub struct ScorecardPage {
     pub error: Option<String>,
 }
 
-fn card_view(c: &Scorecard) -> impl IntoView + use<> {
+/// One scope's stage and every criterion behind it.
+#[component]
+fn ScorecardCard(card: Scorecard) -> impl IntoView {
+    let c = card;
     let title = if c.scope == "org" {
         "Organisation".to_owned()
     } else {
@@ -45,30 +47,28 @@ fn card_view(c: &Scorecard) -> impl IntoView + use<> {
     let id = format!("card-{}", c.scope);
     let rows = c
         .criteria
-        .iter()
+        .into_iter()
         .map(|x| {
             let verdict = if x.pass { "pass" } else { "fail" };
             let class = if x.pass { "badge ok" } else { "badge warn" };
-            let link = x.link.clone();
+            let link = x.link;
             view! {
                 <tr data-criterion=x.id>
                     <td class="num">{x.stage}</td>
                     <th scope="row">{x.name}</th>
-                    <td class="num">{x.measured.clone()}</td>
-                    <td class="num">{x.threshold.clone()}</td>
+                    <td class="num">{x.measured}</td>
+                    <td class="num">{x.threshold}</td>
                     <td><span class=class>{verdict}</span></td>
-                    <td><a href=link>{x.next_step.clone()}</a></td>
+                    <td><a href=link>{x.next_step}</a></td>
                 </tr>
             }
         })
         .collect_view();
+    let title = view! { {title}" · "<span class="stage">{stage}</span> };
     view! {
         <section class="scorecard" id=id>
-            <h2>{title}" · "<span class="stage">{stage}</span></h2>
-            <table class="data">
-                <thead><tr><th scope="col" class="num">"Stage"</th><th scope="col">"Criterion"</th><th scope="col" class="num">"Measured"</th><th scope="col" class="num">"Threshold"</th><th scope="col">"Result"</th><th scope="col">"Next step"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <h2>{title}</h2>
+            <DataTable columns=criteria_columns()>{rows}</DataTable>
         </section>
     }
 }
@@ -105,12 +105,10 @@ fn history_view(p: &ScorecardPage) -> impl IntoView + use<> {
         })
         .collect_view();
     let org_head = org.then(|| view! { <th scope="col" class="num">"Organisation"</th> });
+    let head = view! { <th scope="col">"Month"</th>{org_head}{heads} }.into_any();
     view! {
         <h2>"Stage reached, last 12 months"</h2>
-        <table class="data" id="history">
-            <thead><tr><th scope="col">"Month"</th>{org_head}{heads}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable id="history" head>{rows}</DataTable>
     }
 }
 
@@ -124,8 +122,8 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
         let month = month.clone();
         view! {
             <form method="post" action="/scorecard/publish" class="inline" id="publish">
-                {csrf(&viewer.csrf)}
-                <input type="hidden" name="month" value=month/>
+                <Csrf token=viewer.csrf.clone()/>
+                <Hidden name="month" value=month/>
                 <button type="submit">"Publish this month's showback"</button>
             </form>
         }
@@ -139,8 +137,8 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
         let month = month.clone();
         view! {
             <form method="post" action="/scorecard/targets" class="grid">
-                {csrf(&viewer.csrf)}
-                <input type="hidden" name="month" value=month/>
+                <Csrf token=viewer.csrf.clone()/>
+                <Hidden name="month" value=month/>
                 <label>"Team"<input name="team" required/></label>
                 <label>"Feature"<input name="feature" required/></label>
                 <label>"Cost per successful outcome, at most"<input name="target" required/></label>
@@ -154,8 +152,8 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
         view! {
             <h2>"Thresholds"</h2>
             <form method="post" action="/scorecard/thresholds" class="grid" id="thresholds">
-                {csrf(&viewer.csrf)}
-                <input type="hidden" name="month" value=month/>
+                <Csrf token=viewer.csrf.clone()/>
+                <Hidden name="month" value=month/>
                 <label>"Unpriced tokens under (%)"<input name="max_unpriced_pct" value=t.max_unpriced_pct.to_string()/></label>
                 <label>"Cost with a feature at least (%)"<input name="min_feature_pct" value=t.min_feature_pct.to_string()/></label>
                 <label>"Requests with an outcome at least (%)"<input name="min_outcome_pct" value=t.min_outcome_pct.to_string()/></label>
@@ -171,37 +169,53 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
         <p>{published}</p>
         {publish}
         <h2 id="targets">"Unit-cost targets"</h2>
-        <table class="data"><thead><tr><th scope="col">"Feature"</th><th scope="col" class="num">"Target"</th></tr></thead><tbody>{targets}</tbody></table>
+        <DataTable columns=vec![Column::text("Feature"), Column::num("Target")]>{targets}</DataTable>
         {target_form}
         {threshold_form}
     }
 }
 
+fn criteria_columns() -> Vec<Column> {
+    vec![
+        Column::num("Stage"),
+        Column::text("Criterion"),
+        Column::num("Measured"),
+        Column::num("Threshold"),
+        Column::text("Result"),
+        Column::text("Next step"),
+    ]
+}
+
 pub fn scorecard_page(viewer: &Viewer, p: ScorecardPage) -> String {
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let error = p
-        .error
-        .clone()
-        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
-    let picker = month_picker("/scorecard", p.month, &p.months);
     let title = format!("Maturity scorecard · {}", p.month);
-    let cards = p
-        .org
-        .iter()
-        .chain(p.teams.iter())
-        .map(card_view)
+    let history = history_view(&p);
+    let forms = forms(viewer, &p);
+    let ScorecardPage {
+        month,
+        months,
+        org,
+        teams,
+        notice,
+        error,
+        ..
+    } = p;
+    let cards = org
+        .into_iter()
+        .chain(teams)
+        .map(|card| view! { <ScorecardCard card/> })
         .collect_view();
-    let body = render(view! {
-        <h1>{title}</h1>
-        {picker}
-        {notice}
-        {error}
-        {cards}
-        {history_view(&p)}
-        {forms(viewer, &p)}
-    });
-    document("Scorecard", Some(viewer), Nav::Scorecard, body)
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Scorecard" viewer=Some(viewer) active=Nav::Scorecard>
+                <h1>{title}</h1>
+                <MonthPicker action="/scorecard" current=month months/>
+                <Notice message=notice/>
+                <Alert message=error/>
+                {cards}
+                {history}
+                {forms}
+            </Shell>
+        }
+    })
 }

@@ -1,5 +1,6 @@
 //! The home page: a month's showback for finance.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::attribution::UNALLOCATED;
@@ -8,9 +9,9 @@ use tokentally_domain::pricing::TokenClass;
 use tokentally_domain::showback::{Showback, TeamShowback};
 
 use crate::components::charts::{Bar, Palette, stacked_bars, stacked_rows};
-use crate::components::month_picker;
+use crate::components::{Card, DataTable, Figure, MonthPicker, Tone};
 use crate::format::{count, money, share, signed_pct, tokens, unit_money};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 /// A past month's blended cost per team, for the trend chart.
 #[derive(Debug, Clone)]
@@ -54,12 +55,11 @@ fn budget_cell(b: Option<&TeamBudget>, currency: &str) -> impl IntoView + use<> 
                 "badge warn"
             };
             let title = format!("forecast {}", money(b.month_end, currency));
-            view! {
+            Either::Left(view! {
                 <td class="num" title=title>{money(b.amount, currency)}" "<span class=class>{b.status.clone()}</span></td>
-            }
-            .into_any()
+            })
         }
-        None => view! { <td class="num muted">"–"</td> }.into_any(),
+        None => Either::Right(view! { <td class="num muted">"–"</td> }),
     }
 }
 
@@ -233,8 +233,7 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     let unpriced_requests: u64 = sb.unpriced.iter().map(|u| u.requests).sum();
     let unpriced_tokens: u64 = sb.unpriced.iter().map(|u| u.tokens.total()).sum();
     let forecast = p.forecast.map(|f| {
-        let f = money(f, &cur);
-        view! { <div class="card"><div class="label">"Forecast, month end"</div><div class="value">{f}</div><div class="sub">"at the run rate so far"</div></div> }
+        view! { <Card label="Forecast, month end" value=money(f, &cur) sub="at the run rate so far"/> }
     });
     let total_label = if p.month_to_date {
         "Blended cost, month to date"
@@ -243,12 +242,12 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     };
     view! {
         <div class="cards">
-            <div class="card primary"><div class="label">{total_label}</div><div class="value">{money(sb.org_total, &cur)}</div><div class="sub">{change}</div></div>
+            <Card label=total_label value=money(sb.org_total, &cur) sub=change tone=Tone::Primary/>
             {forecast}
-            <div class="card"><div class="label">"Token cost"</div><div class="value">{money(sb.token_cost, &cur)}</div><div class="sub">{format!("{} tokens", tokens(sb.tokens.total()))}</div></div>
-            <div class="card"><div class="label">"Overhead & commitments"</div><div class="value">{money(shared, &cur)}</div><div class="sub">{format!("{} of blended", share(shared, sb.org_total))}</div></div>
-            <div class="card warn"><div class="label">"Unallocated"</div><div class="value">{money(unallocated, &cur)}</div><div class="sub">{format!("{} of blended", share(unallocated, sb.org_total))}</div></div>
-            <div class="card"><div class="label">"Unpriced usage"</div><div class="value">{format!("{} requests", count(unpriced_requests))}</div><div class="sub">{format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())}</div></div>
+            <Card label="Token cost" value=money(sb.token_cost, &cur) sub=format!("{} tokens", tokens(sb.tokens.total()))/>
+            <Card label="Overhead & commitments" value=money(shared, &cur) sub=format!("{} of blended", share(shared, sb.org_total))/>
+            <Card label="Unallocated" value=money(unallocated, &cur) sub=format!("{} of blended", share(unallocated, sb.org_total)) tone=Tone::Warn/>
+            <Card label="Unpriced usage" value=format!("{} requests", count(unpriced_requests)) sub=format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())/>
         </div>
     }
 }
@@ -276,10 +275,11 @@ fn trend_chart(p: &ShowbackPage, palette: &Palette) -> impl IntoView + use<> {
         .collect::<Vec<_>>()
         .join("; ");
     view! {
-        <figure class="chart">
-            <figcaption>"Blended cost by team, last 12 months"</figcaption>
-            <div role="img" aria-label=format!("Stacked bars of blended cost by team per month. Totals: {alt}") inner_html=svg></div>
-        </figure>
+        <Figure
+            caption="Blended cost by team, last 12 months"
+            alt=format!("Stacked bars of blended cost by team per month. Totals: {alt}")
+            svg
+        />
     }
 }
 
@@ -307,11 +307,12 @@ fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
         })
         .collect_view();
     view! {
-        <figure class="chart">
-            <figcaption>"Token cost by class, per team"</figcaption>
-            <ul class="legend">{legend}</ul>
-            <div role="img" aria-label="Horizontal bars of each team's token cost split into uncached input, cached input, cache write, output and reasoning; the same figures are in the CSV export." inner_html=svg></div>
-        </figure>
+        <Figure
+            caption="Token cost by class, per team"
+            legend=view! { <ul class="legend">{legend}</ul> }.into_any()
+            alt="Horizontal bars of each team's token cost split into uncached input, cached input, cache write, output and reasoning; the same figures are in the CSV export."
+            svg
+        />
     }
 }
 
@@ -401,43 +402,44 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         p.sort.as_str(),
         if p.descending { "desc" } else { "asc" }
     );
-    let body = render(view! {
-        <div class="page-head">
-            <h1>{title}</h1>
-            {month_picker("/", month, &p.months)}
-        </div>
-        {cards(&p)}
-        <section aria-labelledby="teams-h">
-            <div class="section-head">
-                <h2 id="teams-h">"Teams"</h2>
-                <a class="download no-print" href=csv>"Download CSV"</a>
-            </div>
-            <table class="data" id="teams">
-                <thead><tr>{headers}</tr></thead>
-                <tbody>{rows}{idle}</tbody>
-                <tfoot><tr>
-                    <th scope="row">"Total"</th>
-                    <td class="num strong">{money(sb.org_total, &cur)}</td>
-                    {budget_gap()}
-                    <td class="num">{money(sb.token_cost, &cur)}</td>
-                    <td class="num">{money(sb.overhead + sb.commitment + sb.idle_commitment, &cur)}</td>
-                    <td></td>
-                    <td class="num">{count(sb.requests)}</td>
-                    <td class="num">{count(sb.successful_outcomes)}</td>
-                    <td></td>
-                </tr></tfoot>
-            </table>
-        </section>
-        {unpriced_table(sb, viewer.is_admin)}
-        <div class="charts">
-            {trend_chart(&p, &palette)}
-            {class_chart(&p)}
-        </div>
-    });
-    document(
-        &format!("Showback {month}"),
-        Some(viewer),
-        Nav::Showback,
-        body,
-    )
+    let foot = view! {
+        <tr>
+            <th scope="row">"Total"</th>
+            <td class="num strong">{money(sb.org_total, &cur)}</td>
+            {budget_gap()}
+            <td class="num">{money(sb.token_cost, &cur)}</td>
+            <td class="num">{money(sb.overhead + sb.commitment + sb.idle_commitment, &cur)}</td>
+            <td></td>
+            <td class="num">{count(sb.requests)}</td>
+            <td class="num">{count(sb.successful_outcomes)}</td>
+            <td></td>
+        </tr>
+    };
+    let cards = cards(&p);
+    let unpriced = unpriced_table(sb, viewer.is_admin);
+    let charts = (trend_chart(&p, &palette), class_chart(&p));
+    let months = p.months;
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title=format!("Showback {month}") viewer=Some(viewer) active=Nav::Showback>
+                <div class="page-head">
+                    <h1>{title}</h1>
+                    <MonthPicker action="/" current=month months/>
+                </div>
+                {cards}
+                <section aria-labelledby="teams-h">
+                    <div class="section-head">
+                        <h2 id="teams-h">"Teams"</h2>
+                        <a class="download no-print" href=csv>"Download CSV"</a>
+                    </div>
+                    <DataTable id="teams" head=headers.into_any() foot=foot.into_any()>
+                        {rows}{idle}
+                    </DataTable>
+                </section>
+                {unpriced}
+                <div class="charts">{charts}</div>
+            </Shell>
+        }
+    })
 }

@@ -1,15 +1,18 @@
 //! Statements: the month's list (with issue, void and close for finance), one statement as a
 //! print-friendly A4 document, and the reconciliation of a month.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 use tokentally_domain::statement::{LineKind, Statement};
 
-use crate::components::form::{FieldErrors, csrf, field};
-use crate::components::month_picker;
-use crate::format::{count, money};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::components::{
+    Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice,
+};
+use crate::format::{count, money, when_utc};
+use crate::shell::{Nav, Shell, Viewer, render};
+use crate::stamp::Stamp;
 
 #[derive(Debug, Clone)]
 pub struct StatementRow {
@@ -26,7 +29,8 @@ pub struct StatementsPage {
     pub months: Vec<Month>,
     pub currency: String,
     pub rows: Vec<StatementRow>,
-    pub closed: Option<String>,
+    /// Who closed the month, and when.
+    pub closed: Option<Stamp>,
     /// Finance and admins see the issue, void and close forms.
     pub manage: bool,
     pub notice: Option<String>,
@@ -49,25 +53,23 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                 let token = token.clone();
                 if r.status == "issued" {
                     let to = format!("/statements/{}/{month}/void", enc(&r.team));
-                    view! {
+                    EitherOf3::A(view! {
                         <form method="post" action=to class="inline">
-                            <input type="hidden" name="csrf" value=token/>
+                            <Csrf token/>
                             <input name="reason" placeholder="Reason to void" required aria-label="Reason to void"/>
                             <button type="submit" class="secondary">"Void"</button>
                         </form>
-                    }
-                    .into_any()
+                    })
                 } else if r.team != tokentally_domain::attribution::UNALLOCATED {
                     let to = format!("/statements/{}/{month}/issue", enc(&r.team));
-                    view! {
+                    EitherOf3::B(view! {
                         <form method="post" action=to class="inline">
-                            <input type="hidden" name="csrf" value=token/>
+                            <Csrf token/>
                             <button type="submit">"Issue"</button>
                         </form>
-                    }
-                    .into_any()
+                    })
                 } else {
-                    view! { <span class="muted">"map its keys"</span> }.into_any()
+                    EitherOf3::C(view! { <span class="muted">"map its keys"</span> })
                 }
             });
             let status = match r.version {
@@ -86,43 +88,55 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
         })
         .collect_view();
     let close = match (&p.closed, p.manage) {
-        (Some(c), _) => view! { <p class="muted">{format!("{month} is closed ({c}): usage arriving now for it goes on the next open month's statements as an adjustment.")}</p> }.into_any(),
+        (Some(c), _) => {
+            let text = format!(
+                "{month} is closed (by {} on {}): usage arriving now for it goes on the next open month's statements as an adjustment.",
+                c.by,
+                when_utc(c.at)
+            );
+            EitherOf3::A(view! { <p class="muted">{text}</p> })
+        }
         (None, true) => {
             let to = format!("/months/{month}/close");
-            let token = token.clone();
-            view! {
+            EitherOf3::B(view! {
                 <form method="post" action=to class="inline">
-                    <input type="hidden" name="csrf" value=token/>
+                    <Csrf token=token.clone()/>
                     <button type="submit" class="secondary">{format!("Close {month}")}</button>
                 </form>
-            }
-            .into_any()
+            })
         }
-        (None, false) => view! { <p class="muted">{format!("{month} is open: drafts follow the data.")}</p> }.into_any(),
+        (None, false) => EitherOf3::C(
+            view! { <p class="muted">{format!("{month} is open: drafts follow the data.")}</p> },
+        ),
     };
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
     let focus = format!("/api/v1/export/focus?month={month}");
     let reconcile = p.manage.then(|| {
         let href = format!("/reconciliation?month={month}");
         view! { <a href=href>"Reconciliation"</a> }
     });
-    let body = render(view! {
-        <div class="page-head">
-            <h1>{format!("Statements · {month}")}</h1>
-            {month_picker("/statements", month, &p.months)}
-        </div>
-        {notice}
-        {close}
-        <table class="data" id="statements">
-            <thead><tr><th scope="col">"Team"</th><th scope="col">"Status"</th><th scope="col">"Mode"</th><th scope="col" class="num">"Total"</th><th scope="col" class="no-print"></th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <p class="no-print"><a href=focus>"FOCUS export (CSV)"</a>" "{reconcile}</p>
-    });
-    document("Statements", Some(viewer), Nav::Statements, body)
+    let columns = vec![
+        Column::text("Team"),
+        Column::text("Status"),
+        Column::text("Mode"),
+        Column::num("Total"),
+        Column::with_class("", "no-print"),
+    ];
+    let StatementsPage { months, notice, .. } = p;
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Statements" viewer=Some(viewer) active=Nav::Statements>
+                <div class="page-head">
+                    <h1>{format!("Statements · {month}")}</h1>
+                    <MonthPicker action="/statements" current=month months/>
+                </div>
+                <Notice message=notice/>
+                {close}
+                <DataTable id="statements" columns>{rows}</DataTable>
+                <p class="no-print"><a href=focus>"FOCUS export (CSV)"</a>" "{reconcile}</p>
+            </Shell>
+        }
+    })
 }
 
 /// One statement as a document: what finance sends a team, laid out for A4.
@@ -132,7 +146,8 @@ pub struct StatementDocument {
     pub status: String,
     pub version: Option<i64>,
     pub sha256: String,
-    pub issued: Option<String>,
+    /// Who issued it, and when.
+    pub issued: Option<Stamp>,
 }
 
 fn kind_label(k: LineKind) -> &'static str {
@@ -190,7 +205,11 @@ pub fn statement_document(viewer: &Viewer, d: StatementDocument) -> String {
         .map(|b| view! { <tr><td>{b.basis.clone()}</td><td>{if b.api_key.is_empty() { "(no key)".to_owned() } else { b.api_key.clone() }}</td><td class="num">{count(b.requests)}</td><td class="num">{money(b.token_cost, &cur)}</td></tr> })
         .collect_view();
     let status = match (&d.status[..], d.version, &d.issued) {
-        ("issued", Some(v), Some(when)) => format!("Issued, version {v}, {when}"),
+        ("issued", Some(v), Some(issued)) => format!(
+            "Issued, version {v}, {} by {}",
+            when_utc(issued.at),
+            issued.by
+        ),
         _ => "Draft: follows the data until issued".to_owned(),
     };
     let kind = match s.mode {
@@ -199,38 +218,44 @@ pub fn statement_document(viewer: &Viewer, d: StatementDocument) -> String {
     };
     let csv = format!("/api/v1/statements/{}/{}/export.csv", enc(&s.team), s.month);
     let total = money(s.total, &cur);
-    let body = render(view! {
-        <article class="statement">
-            <header>
-                <p class="muted">{kind}</p>
-                <h1>{format!("{} · {}", s.team, s.month)}</h1>
-                <dl class="facts">
-                    <dt>"Period"</dt><dd>{format!("{} to {}", s.period_start, s.period_end)}</dd>
-                    <dt>"Currency"</dt><dd>{cur.clone()}</dd>
-                    <dt>"Status"</dt><dd>{status}</dd>
-                    <dt>"SHA-256"</dt><dd class="hash">{d.sha256.clone()}</dd>
-                </dl>
-            </header>
-            <table class="data" id="lines">
-                <thead><tr><th scope="col">"Line"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Rate per 1M"</th><th scope="col" class="num">"Amount"</th></tr></thead>
-                {sections}
-                <tfoot><tr><th scope="row" colspan="3">"Total"</th><td class="num strong" id="statement-total">{total}</td></tr></tfoot>
-            </table>
-            <h2>"Basis"</h2>
-            <p class="muted">"Which attribution put this usage on the team: a key's mapping, the calls' team tag, or a rule."</p>
-            <table class="data" id="basis">
-                <thead><tr><th scope="col">"Basis"</th><th scope="col">"Key"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Token cost"</th></tr></thead>
-                <tbody>{basis}</tbody>
-            </table>
-            <p class="no-print"><a href=csv>"Download CSV"</a>" · Print this page for a PDF."</p>
-        </article>
-    });
-    document(
-        &format!("Statement {} {}", s.team, s.month),
-        Some(viewer),
-        Nav::Statements,
-        body,
-    )
+    let title = format!("Statement {} {}", s.team, s.month);
+    let heading = format!("{} · {}", s.team, s.month);
+    let period = format!("{} to {}", s.period_start, s.period_end);
+    let basis_columns = vec![
+        Column::text("Basis"),
+        Column::text("Key"),
+        Column::num("Requests"),
+        Column::num("Token cost"),
+    ];
+    let sha256 = d.sha256.clone();
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title viewer=Some(viewer) active=Nav::Statements>
+            <article class="statement">
+                <header>
+                    <p class="muted">{kind}</p>
+                    <h1>{heading}</h1>
+                    <dl class="facts">
+                        <dt>"Period"</dt><dd>{period}</dd>
+                        <dt>"Currency"</dt><dd>{cur}</dd>
+                        <dt>"Status"</dt><dd>{status}</dd>
+                        <dt>"SHA-256"</dt><dd class="hash">{sha256}</dd>
+                    </dl>
+                </header>
+                <table class="data" id="lines">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Rate per 1M"</th><th scope="col" class="num">"Amount"</th></tr></thead>
+                    {sections}
+                    <tfoot><tr><th scope="row" colspan="3">"Total"</th><td class="num strong" id="statement-total">{total}</td></tr></tfoot>
+                </table>
+                <h2>"Basis"</h2>
+                <p class="muted">"Which attribution put this usage on the team: a key's mapping, the calls' team tag, or a rule."</p>
+                <DataTable id="basis" columns=basis_columns>{basis}</DataTable>
+                <p class="no-print"><a href=csv>"Download CSV"</a>" · Print this page for a PDF."</p>
+            </article>
+            </Shell>
+        }
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -284,47 +309,60 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
     } else {
         "The statements do not add up to the month's total: see the lines above."
     };
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let error = p
-        .errors
-        .get("form")
-        .cloned()
-        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
-    let month = p.month.to_string();
-    let body = render(view! {
-        <div class="page-head">
-            <h1>{format!("Reconciliation · {}", p.month)}</h1>
-            {month_picker("/reconciliation", p.month, &p.months)}
-        </div>
-        {notice}
-        <h2>"Providers"</h2>
-        <table class="data" id="providers">
-            <thead><tr><th scope="col">"Provider"</th><th scope="col" class="num">"List cost"</th><th scope="col" class="num">"Effective cost"</th><th scope="col" class="num">"Invoiced"</th><th scope="col" class="num">"Difference"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        {error}
-        <form method="post" action="/reconciliation/invoices" class="grid">
-            {csrf(&viewer.csrf)}
-            <input type="hidden" name="month" value=month/>
-            {field("Provider", "provider", "text", String::new(), true, &p.errors)}
-            {field("Invoiced amount", "amount", "text", String::new(), true, &p.errors)}
-            <button type="submit">"Save invoice"</button>
-        </form>
-        <h2>"The month adds up"</h2>
-        <table class="data" id="identity">
-            <tbody>
-                {line("Team statements", p.statements)}
-                {line("Unallocated", p.unallocated)}
-                {line("Unpriced", p.unpriced)}
-                {line("Idle commitments", p.idle)}
-            </tbody>
-            <tfoot><tr><th scope="row">"Month total"</th><td class="num strong">{money(p.org_total, &cur)}</td></tr></tfoot>
-        </table>
-        <p id="verdict">{verdict}</p>
-        <p class="muted">{format!("Adjustments for earlier closed months on this month's statements: {}. Usage of this month received after it closed, carried to later statements: {}.", money(p.adjustments, &cur), money(p.carried_forward, &cur))}</p>
-    });
-    document("Reconciliation", Some(viewer), Nav::Statements, body)
+    let general = p.errors.get("form").cloned();
+    let error = |name: &str| p.errors.get(name).cloned();
+    let (provider_error, amount_error) = (error("provider"), error("amount"));
+    let columns = vec![
+        Column::text("Provider"),
+        Column::num("List cost"),
+        Column::num("Effective cost"),
+        Column::num("Invoiced"),
+        Column::num("Difference"),
+    ];
+    let identity = view! {
+        {line("Team statements", p.statements)}
+        {line("Unallocated", p.unallocated)}
+        {line("Unpriced", p.unpriced)}
+        {line("Idle commitments", p.idle)}
+    };
+    let total = money(p.org_total, &cur);
+    let carried = format!(
+        "Adjustments for earlier closed months on this month's statements: {}. Usage of this month received after it closed, carried to later statements: {}.",
+        money(p.adjustments, &cur),
+        money(p.carried_forward, &cur)
+    );
+    let ReconciliationPage {
+        month,
+        months,
+        notice,
+        ..
+    } = p;
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Reconciliation" viewer=Some(viewer.clone()) active=Nav::Statements>
+            <div class="page-head">
+                <h1>{format!("Reconciliation · {month}")}</h1>
+                <MonthPicker action="/reconciliation" current=month months/>
+            </div>
+            <Notice message=notice/>
+            <h2>"Providers"</h2>
+            <DataTable id="providers" columns>{rows}</DataTable>
+            <Alert message=general/>
+            <form method="post" action="/reconciliation/invoices" class="grid">
+                <Csrf token=viewer.csrf/>
+                <Hidden name="month" value=month.to_string()/>
+                <Field label="Provider" name="provider" required=true error=provider_error/>
+                <Field label="Invoiced amount" name="amount" required=true error=amount_error/>
+                <button type="submit">"Save invoice"</button>
+            </form>
+            <h2>"The month adds up"</h2>
+            <DataTable id="identity" foot=view! { <tr><th scope="row">"Month total"</th><td class="num strong">{total}</td></tr> }.into_any()>
+                {identity}
+            </DataTable>
+            <p id="verdict">{verdict}</p>
+            <p class="muted">{carried}</p>
+            </Shell>
+        }
+    })
 }

@@ -1,10 +1,13 @@
 //! Admin: API tokens. A new token is shown once; only its digest is kept.
 
+use chrono::{DateTime, Utc};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::users_page::{UserForm, role_options};
-use crate::components::form::{FieldErrors, csrf, field, select};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::components::{Column, Csrf, DataTable, Field, FieldErrors, Select};
+use crate::format::when;
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct TokenRow {
@@ -12,9 +15,46 @@ pub struct TokenRow {
     pub name: String,
     pub role: String,
     pub teams: String,
-    pub created: String,
-    pub last_used: String,
-    pub revoked: Option<String>,
+    pub created: DateTime<Utc>,
+    /// `None` until the token is first used.
+    pub last_used: Option<DateTime<Utc>>,
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+#[component]
+fn TokenEntry(token: TokenRow, csrf: String) -> impl IntoView {
+    let state = match token.revoked {
+        Some(at) => {
+            Either::Left(view! { <span class="muted">{format!("revoked {}", when(at))}</span> })
+        }
+        None => Either::Right(view! {
+            <form method="post" action=format!("/admin/tokens/{}/revoke", token.id) class="inline">
+                <Csrf token=csrf/>
+                <button type="submit" class="secondary">"Revoke"</button>
+            </form>
+        }),
+    };
+    view! {
+        <tr>
+            <th scope="row">{token.name}</th>
+            <td>{token.role}</td>
+            <td>{token.teams}</td>
+            <td>{when(token.created)}</td>
+            <td>{token.last_used.map_or_else(|| "never".to_owned(), when)}</td>
+            <td>{state}</td>
+        </tr>
+    }
+}
+
+/// The new token, shown once.
+#[component]
+fn NewToken(token: String) -> impl IntoView {
+    view! {
+        <section class="notice" role="status">
+            <p><strong>"Copy this token now: it will not be shown again."</strong></p>
+            <p class="token" id="new-token">{token}</p>
+        </section>
+    }
 }
 
 pub fn tokens_page(
@@ -24,52 +64,37 @@ pub fn tokens_page(
     errors: FieldErrors,
     new_token: Option<String>,
 ) -> String {
-    let csrf_token = viewer.csrf.clone();
     let rows = tokens
         .into_iter()
-        .map(|t| {
-            let state = match &t.revoked {
-                Some(at) => view! { <span class="muted">{format!("revoked {at}")}</span> }.into_any(),
-                None => view! {
-                    <form method="post" action=format!("/admin/tokens/{}/revoke", t.id) class="inline">
-                        <input type="hidden" name="csrf" value=csrf_token.clone()/>
-                        <button type="submit" class="secondary">"Revoke"</button>
-                    </form>
-                }
-                .into_any(),
-            };
-            view! { <tr><th scope="row">{t.name}</th><td>{t.role}</td><td>{t.teams}</td><td>{t.created}</td><td>{t.last_used}</td><td>{state}</td></tr> }
-        })
+        .map(|token| view! { <TokenEntry token csrf=viewer.csrf.clone()/> })
         .collect_view();
-    let shown = new_token.map(|t| {
-        view! {
-            <section class="notice" role="status">
-                <p><strong>"Copy this token now: it will not be shown again."</strong></p>
-                <p class="token" id="new-token">{t}</p>
-            </section>
-        }
-    });
+    let shown = new_token.map(|token| view! { <NewToken token/> });
     let role = if form.role.is_empty() {
         "ingest".to_owned()
     } else {
-        form.role.clone()
+        form.role
     };
-    let body = render(view! {
-        <h1>"API tokens"</h1>
-        {shown}
-        <h2>"Create a token"</h2>
-        <form method="post" action="/admin/tokens" class="grid">
-            {csrf(&viewer.csrf)}
-            {field("Name", "name", "text", form.email.clone(), true, &errors)}
-            {select("Role", "role", role_options(true), &role, &errors)}
-            {field("Teams, comma-separated (leads)", "teams", "text", form.teams.clone(), false, &errors)}
-            <button type="submit">"Create token"</button>
-        </form>
-        <h2>"Tokens"</h2>
-        <table class="data" id="tokens">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Teams"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"State"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-    });
-    document("API tokens", Some(viewer), Nav::Tokens, body)
+    let error = move |name: &str| errors.get(name).cloned();
+    let columns = ["Name", "Role", "Teams", "Created", "Last used", "State"]
+        .map(Column::text)
+        .to_vec();
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="API tokens" viewer=Some(viewer.clone()) active=Nav::Tokens>
+                <h1>"API tokens"</h1>
+                {shown}
+                <h2>"Create a token"</h2>
+                <form method="post" action="/admin/tokens" class="grid">
+                    <Csrf token=viewer.csrf/>
+                    <Field label="Name" name="name" value=form.email required=true error=error("name")/>
+                    <Select label="Role" name="role" options=role_options(true) selected=role error=error("role")/>
+                    <Field label="Teams, comma-separated (leads)" name="teams" value=form.teams error=error("teams")/>
+                    <button type="submit">"Create token"</button>
+                </form>
+                <h2>"Tokens"</h2>
+                <DataTable id="tokens" columns>{rows}</DataTable>
+            </Shell>
+        }
+    })
 }

@@ -4,10 +4,9 @@
 use leptos::prelude::*;
 use tokentally_domain::month::Month;
 
-use crate::components::form::{FieldErrors, csrf, field};
-use crate::components::month_picker;
+use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, MonthPicker, Notice};
 use crate::format::count;
-use crate::shell::{Nav, Viewer, document, render};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct TransactionRow {
@@ -37,51 +36,68 @@ pub struct TransactionsPage {
     pub notice: Option<String>,
 }
 
+#[component]
+fn TransactionEntry(row: TransactionRow) -> impl IntoView {
+    let feature = if row.feature.is_empty() {
+        "(whole team)".to_owned()
+    } else {
+        row.feature
+    };
+    view! {
+        <tr>
+            <td>{row.period}</td>
+            <th scope="row">{row.team}</th>
+            <td>{feature}</td>
+            <td>{row.name}</td>
+            <td class="num">{count(row.count)}</td>
+        </tr>
+    }
+}
+
 pub fn transactions_page(viewer: &Viewer, p: TransactionsPage) -> String {
-    let rows = p
-        .rows
-        .iter()
-        .map(|t| {
-            let feature = if t.feature.is_empty() {
-                "(whole team)".to_owned()
-            } else {
-                t.feature.clone()
-            };
-            view! { <tr><td>{t.period.clone()}</td><th scope="row">{t.team.clone()}</th><td>{feature}</td><td>{t.name.clone()}</td><td class="num">{count(t.count)}</td></tr> }
-        })
+    let TransactionsPage {
+        month,
+        months,
+        rows,
+        form: f,
+        errors,
+        notice,
+    } = p;
+    let rows = rows
+        .into_iter()
+        .map(|row| view! { <TransactionEntry row/> })
         .collect_view();
-    let notice = p
-        .notice
-        .clone()
-        .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let general = p
-        .errors
-        .get("form")
-        .cloned()
-        .map(|e| view! { <p class="alert" role="alert">{e}</p> });
-    let f = &p.form;
-    let title = format!("Business transactions · {}", p.month);
-    let picker = month_picker("/transactions", p.month, &p.months);
-    let body = render(view! {
-        <h1>{title}</h1>
-        {picker}
-        <p class="muted">"Counts of what features produce for the business (tickets resolved, documents summarised). The team and feature pages divide blended cost by them: cost per business transaction. A count reported again for the same period, team, feature and name replaces the earlier one."</p>
-        {notice}
-        <table class="data" id="transactions">
-            <thead><tr><th scope="col">"Period"</th><th scope="col">"Team"</th><th scope="col">"Feature"</th><th scope="col">"What"</th><th scope="col" class="num">"Count"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <h2>"Report a count"</h2>
-        {general}
-        <form method="post" action="/transactions" class="grid">
-            {csrf(&viewer.csrf)}
-            {field("Period (YYYY-MM or YYYY-MM-DD)", "period", "text", f.period.clone(), true, &p.errors)}
-            {field("Team", "team", "text", f.team.clone(), true, &p.errors)}
-            {field("Feature (empty for the whole team)", "feature", "text", f.feature.clone(), false, &p.errors)}
-            {field("What is counted", "name", "text", f.name.clone(), true, &p.errors)}
-            {field("Count", "count", "number", f.count.clone(), true, &p.errors)}
-            <button type="submit">"Save count"</button>
-        </form>
-    });
-    document("Transactions", Some(viewer), Nav::Transactions, body)
+    let general = errors.get("form").cloned();
+    let error = move |name: &str| errors.get(name).cloned();
+    let columns = vec![
+        Column::text("Period"),
+        Column::text("Team"),
+        Column::text("Feature"),
+        Column::text("What"),
+        Column::num("Count"),
+    ];
+    let title = format!("Business transactions · {month}");
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Transactions" viewer=Some(viewer.clone()) active=Nav::Transactions>
+                <h1>{title}</h1>
+                <MonthPicker action="/transactions" current=month months/>
+                <p class="muted">"Counts of what features produce for the business (tickets resolved, documents summarised). The team and feature pages divide blended cost by them: cost per business transaction. A count reported again for the same period, team, feature and name replaces the earlier one."</p>
+                <Notice message=notice/>
+                <DataTable id="transactions" columns>{rows}</DataTable>
+                <h2>"Report a count"</h2>
+                <Alert message=general/>
+                <form method="post" action="/transactions" class="grid">
+                    <Csrf token=viewer.csrf/>
+                    <Field label="Period (YYYY-MM or YYYY-MM-DD)" name="period" value=f.period required=true error=error("period")/>
+                    <Field label="Team" name="team" value=f.team required=true error=error("team")/>
+                    <Field label="Feature (empty for the whole team)" name="feature" value=f.feature error=error("feature")/>
+                    <Field label="What is counted" name="name" value=f.name required=true error=error("name")/>
+                    <Field label="Count" name="count" kind="number" value=f.count required=true error=error("count")/>
+                    <button type="submit">"Save count"</button>
+                </form>
+            </Shell>
+        }
+    })
 }

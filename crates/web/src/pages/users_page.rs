@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::form::{FieldErrors, csrf, field, select};
-use crate::shell::{Nav, Viewer, document, render};
+use crate::components::{Column, Csrf, DataTable, Field, FieldErrors, Notice, Select};
+use crate::shell::{Nav, Shell, Viewer, render};
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -46,28 +46,32 @@ pub fn users_page(
         .into_iter()
         .map(|u| view! { <tr><th scope="row">{u.email}</th><td>{u.role}</td><td>{u.teams}</td></tr> })
         .collect_view();
-    let notice = notice.map(|n| view! { <p class="notice" role="status">{n}</p> });
     let role = if form.role.is_empty() {
         "viewer".to_owned()
     } else {
-        form.role.clone()
+        form.role
     };
-    let body = render(view! {
-        <h1>"Users"</h1>
-        {notice}
-        <table class="data" id="users">
-            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Teams (leads)"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <h2>"Add a user"</h2>
-        <form method="post" action="/admin/users" class="grid">
-            {csrf(&viewer.csrf)}
-            {field("Email", "email", "email", form.email.clone(), true, &errors)}
-            {field("Password (8+ characters)", "password", "password", String::new(), true, &errors)}
-            {select("Role", "role", role_options(false), &role, &errors)}
-            {field("Teams, comma-separated (leads)", "teams", "text", form.teams.clone(), false, &errors)}
-            <button type="submit">"Add user"</button>
-        </form>
-    });
-    document("Users", Some(viewer), Nav::Users, body)
+    let error = move |name: &str| errors.get(name).cloned();
+    let columns = ["Email", "Role", "Teams (leads)"]
+        .map(Column::text)
+        .to_vec();
+    let viewer = viewer.clone();
+    render(move || {
+        view! {
+            <Shell title="Users" viewer=Some(viewer.clone()) active=Nav::Users>
+                <h1>"Users"</h1>
+                <Notice message=notice/>
+                <DataTable id="users" columns>{rows}</DataTable>
+                <h2>"Add a user"</h2>
+                <form method="post" action="/admin/users" class="grid">
+                    <Csrf token=viewer.csrf/>
+                    <Field label="Email" name="email" kind="email" value=form.email required=true error=error("email")/>
+                    <Field label="Password (8+ characters)" name="password" kind="password" required=true error=error("password")/>
+                    <Select label="Role" name="role" options=role_options(false) selected=role error=error("role")/>
+                    <Field label="Teams, comma-separated (leads)" name="teams" value=form.teams error=error("teams")/>
+                    <button type="submit">"Add user"</button>
+                </form>
+            </Shell>
+        }
+    })
 }

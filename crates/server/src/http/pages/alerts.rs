@@ -9,6 +9,7 @@ use tokentally_web::pages::alerts_page::{
     AlertRow, AlertsPage, BudgetsPage, DeliveryRow, WastePage, alerts_page, budgets_page,
     waste_page,
 };
+use tokentally_web::stamp::Stamp;
 
 use super::{PageError, viewer_of};
 use crate::app::AppError;
@@ -22,10 +23,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::{CsrfForm, NoFields, PageUser};
 use crate::state::AppState;
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -75,9 +74,10 @@ pub async fn page(
                 period: a.period,
                 detail: a.detail,
                 first_seen: when(a.first_seen_ms),
-                acknowledged: a
-                    .ack_by
-                    .map(|by| format!("{by}, {}", when(a.ack_ms.unwrap_or_default()))),
+                acknowledged: a.ack_by.map(|by| Stamp {
+                    by,
+                    at: when(a.ack_ms.unwrap_or_default()),
+                }),
                 may_acknowledge: may_ack,
             })
             .collect(),

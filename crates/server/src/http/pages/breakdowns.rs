@@ -11,12 +11,11 @@ use tokentally_domain::drilldown::{Line, feature_drilldown, team_drilldown};
 use tokentally_domain::event::Outcome;
 use tokentally_domain::pricing::TokenClass;
 use tokentally_domain::showback::{Point, TeamShowback};
-use tokentally_web::components::charts::{Bar, Palette, stacked_bars};
-use tokentally_web::format::{count, money, share, signed_pct, tokens, unit_money};
+use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
-    BreakdownPage, Card, Chart, LinesTable, PlainTable, Section, breakdown_page,
+    BreakdownPage, Cell, LinesTable, PlainTable, Rates, Section, Summary, breakdown_page,
 };
-use tokentally_web::pages::showback_page::{TeamBudget, urlencode};
+use tokentally_web::pages::showback_page::urlencode;
 
 use super::{PageError, viewer_of};
 use crate::app::reports::MonthContext;
@@ -47,56 +46,6 @@ fn lines_section(
         link_prefix,
         link_suffix: String::new(),
     })
-}
-
-/// The team's budget for the month and where the forecast puts it.
-fn budget_card(budget: &Option<TeamBudget>, currency: &str) -> Card {
-    match budget {
-        Some(b) => card(
-            "Budget",
-            money(b.amount, currency),
-            format!(
-                "{}: month-end forecast {}",
-                b.status,
-                money(b.month_end, currency)
-            ),
-        ),
-        None => card("Budget", "–".into(), "none set for the month".into()),
-    }
-}
-
-fn card(label: &str, value: String, sub: String) -> Card {
-    Card {
-        label: label.into(),
-        value,
-        sub,
-    }
-}
-
-/// A bar chart of daily blended cost, with the day's lines as its text alternative.
-fn daily_chart(days: &[Line], caption: &str, currency: &str) -> Chart {
-    let bars: Vec<Bar> = days
-        .iter()
-        .map(|d| Bar {
-            label: d.name.get(8..).unwrap_or(&d.name).to_owned(),
-            segments: vec![("cost".into(), d.blended_cost)],
-        })
-        .collect();
-    let peak = days.iter().max_by_key(|d| d.blended_cost);
-    let alt = match peak {
-        Some(p) => format!(
-            "Daily cost over {} days; the highest was {} on {}.",
-            days.len(),
-            money(p.blended_cost, currency),
-            p.name
-        ),
-        None => "No usage this month.".to_owned(),
-    };
-    Chart {
-        caption: caption.into(),
-        svg: stacked_bars(&bars, &Palette::new(["cost"]), currency, None),
-        alt,
-    }
 }
 
 fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
@@ -168,16 +117,6 @@ async fn team_model(
             .unwrap_or(&[]),
         &cur,
     );
-    let change = match (row.mom_change, row.mom_change_pct) {
-        (Some(c), Some(p)) => format!(
-            "{} ({}) vs {}",
-            money(c, &cur),
-            signed_pct(p),
-            ctx.month.previous()
-        ),
-        (Some(c), None) => format!("{} vs {}", money(c, &cur), ctx.month.previous()),
-        _ => "new this month".into(),
-    };
     let t = urlencode(team);
     Ok(BreakdownPage {
         title: format!("Team {team}"),
@@ -186,77 +125,12 @@ async fn team_model(
         months,
         path: format!("/teams/{t}"),
         currency: cur.clone(),
-        cards: vec![
-            card("Blended cost", money(row.blended_cost, &cur), change),
-            card(
-                "Token cost",
-                money(row.token_cost, &cur),
-                format!("{} tokens", tokens(row.tokens.total())),
-            ),
-            card(
-                "Overhead & commitments",
-                money(row.overhead + row.commitment, &cur),
-                format!(
-                    "{} of blended",
-                    share(row.overhead + row.commitment, row.blended_cost)
-                ),
-            ),
-            card(
-                "Requests",
-                count(row.requests),
-                format!("{} successful outcomes", count(row.successful_outcomes)),
-            ),
-            card(
-                "Cost per success",
-                row.cost_per_successful_outcome
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                "blended cost ÷ successful outcomes".into(),
-            ),
-            card(
-                "Waste",
-                money(row.waste, &cur),
-                "failed and retried calls".into(),
-            ),
-            card(
-                "Cost per completed workflow",
-                drill
-                    .total
-                    .cost_per_workflow_completion
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!(
-                    "{} of {} workflows; {} calls each",
-                    count(drill.total.completed_workflows),
-                    count(drill.total.workflows),
-                    drill
-                        .total
-                        .calls_per_workflow
-                        .map(|c| c.to_string())
-                        .unwrap_or_else(|| "–".into())
-                ),
-            ),
-            card(
-                "Cost per active user",
-                drill
-                    .total
-                    .cost_per_active_user
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!("{} distinct users", count(drill.total.active_users)),
-            ),
-            budget_card(&budget, &cur),
-            card(
-                "Cost per business transaction",
-                drill
-                    .total
-                    .cost_per_transaction
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!("{} transactions reported", count(drill.total.transactions)),
-            ),
-        ],
-        charts: vec![daily_chart(&drill.days, "Daily blended cost", &cur)],
+        daily: Some(drill.days.clone()),
+        summary: Summary::Team {
+            row: Box::new(row),
+            total: Box::new(drill.total),
+            budget,
+        },
         sections: vec![
             lines_section(
                 "features",
@@ -304,10 +178,10 @@ fn movers(now: &[Line], before: &[Line], cur: &str) -> Section {
             (
                 None,
                 vec![
-                    name.to_owned(),
-                    money(b, cur),
-                    money(n, cur),
-                    money(n - b, cur),
+                    Cell::Text(name.to_owned()),
+                    Cell::Money(Money::new(b, cur)),
+                    Cell::Money(Money::new(n, cur)),
+                    Cell::Money(Money::new(n - b, cur)),
                 ],
             )
         })
@@ -374,8 +248,6 @@ async fn feature_model(
     let summary = views.summary(&|p| p.owner.team == team && p.owner.feature == feature);
     let outcomes = fd.outcomes.clone();
     let days = sorted_by_day(fd.days.clone());
-    let or_dash = |v: Option<Decimal>| v.map(|c| unit_money(c, &cur)).unwrap_or_else(|| "–".into());
-    let pct = |v: Option<Decimal>| v.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into());
     let outcome_rows = Outcome::ALL
         .iter()
         .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
@@ -383,10 +255,13 @@ async fn feature_model(
             (
                 None,
                 vec![
-                    l.name.clone(),
-                    count(l.requests),
-                    share(Decimal::from(l.requests), Decimal::from(line.requests)),
-                    money(l.blended_cost, &cur),
+                    Cell::Text(l.name.clone()),
+                    Cell::Count(l.requests),
+                    Cell::Share {
+                        part: l.requests,
+                        whole: line.requests,
+                    },
+                    Cell::Money(Money::new(l.blended_cost, &cur)),
                 ],
             )
         })
@@ -397,9 +272,9 @@ async fn feature_model(
             (
                 None,
                 vec![
-                    c.label().to_owned(),
-                    count(c.quantity(&summary.tokens)),
-                    money(summary.cost.of(*c), &cur),
+                    Cell::Text(c.label().to_owned()),
+                    Cell::Count(c.quantity(&summary.tokens)),
+                    Cell::Money(Money::new(summary.cost.of(*c), &cur)),
                 ],
             )
         })
@@ -418,66 +293,10 @@ async fn feature_model(
         months,
         path: format!("/teams/{t}/features/{}", urlencode(feature)),
         currency: cur.clone(),
-        cards: vec![
-            card(
-                "Blended cost",
-                money(line.blended_cost, &cur),
-                format!(
-                    "{} tokens + {} overhead",
-                    money(line.token_cost, &cur),
-                    money(line.overhead, &cur)
-                ),
-            ),
-            card(
-                "Cost per query",
-                line.cost_per_query
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!("{} requests", count(line.requests)),
-            ),
-            card(
-                "Cost per success",
-                line.cost_per_successful_outcome
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!("{} successful outcomes", count(line.successful_outcomes)),
-            ),
-            card(
-                "Cost per active user",
-                line.cost_per_active_user
-                    .map(|c| unit_money(c, &cur))
-                    .unwrap_or_else(|| "–".into()),
-                format!("{} distinct users", count(line.active_users)),
-            ),
-            card(
-                "Cost per completed workflow",
-                or_dash(line.cost_per_workflow_completion),
-                format!(
-                    "{} of {} workflows; {} calls each",
-                    count(line.completed_workflows),
-                    count(line.workflows),
-                    line.calls_per_workflow
-                        .map(|c| c.to_string())
-                        .unwrap_or_else(|| "–".into())
-                ),
-            ),
-            card(
-                "Cost per business transaction",
-                or_dash(line.cost_per_transaction),
-                format!("{} transactions reported", count(line.transactions)),
-            ),
-            card(
-                "Cache hit rate",
-                pct(line.cache_hit_rate),
-                "cached ÷ input tokens".into(),
-            ),
-            card(
-                "Failure and retry cost",
-                money(line.waste, &cur),
-                format!("{} of token cost", pct(line.waste_share)),
-            ),
-        ],
-        charts: vec![daily_chart(&days, "Daily blended cost", &cur)],
+        daily: Some(days.clone()),
+        summary: Summary::Feature {
+            line: Box::new(line),
+        },
         sections: vec![
             lines_section(
                 "models",
@@ -599,23 +418,20 @@ async fn key_model(
                         after.contains(&format!("\"valid_from\":\"{}\"", m.valid_from))
                     })
                 })
-                .map(|a| {
-                    format!(
-                        "{} on {}",
-                        a.actor,
-                        chrono::DateTime::from_timestamp_millis(a.at_ms)
-                            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-                            .unwrap_or_default()
-                    )
+                .and_then(|a| {
+                    chrono::DateTime::from_timestamp_millis(a.at_ms).map(|at| Cell::By {
+                        actor: a.actor.clone(),
+                        at,
+                    })
                 })
-                .unwrap_or_default();
+                .unwrap_or(Cell::Blank);
             (
                 None,
                 vec![
-                    m.valid_from.to_string(),
-                    m.team.clone(),
-                    m.feature.clone().unwrap_or_default(),
-                    m.environment.clone().unwrap_or_default(),
+                    Cell::Date(m.valid_from),
+                    Cell::Text(m.team.clone()),
+                    Cell::Text(m.feature.clone().unwrap_or_default()),
+                    Cell::Text(m.environment.clone().unwrap_or_default()),
                     who,
                 ],
             )
@@ -640,16 +456,12 @@ async fn key_model(
         months,
         path: format!("/keys/{}", urlencode(key)),
         currency: cur.clone(),
-        cards: vec![
-            card(
-                "Token cost",
-                money(total, &cur),
-                "tokens only; overheads are shared by team".into(),
-            ),
-            card("Requests", count(requests), String::new()),
-            card("Owner at month end", owner, "from the key's mapping".into()),
-        ],
-        charts: vec![],
+        summary: Summary::Key {
+            token_cost: total,
+            requests,
+            owner,
+        },
+        daily: None,
         sections: vec![
             Section::Plain(PlainTable {
                 id: "owners".into(),
@@ -725,17 +537,13 @@ async fn model_model(
         .find(|r| r.row.key.model == model)
         .and_then(|r| r.card)
         .map(|c| ctx.book.card(c).clone());
-    let rates = match &priced {
-        Some(c) => {
-            let r = c.resolve(tokentally_domain::event::ServiceTier::Standard, 0);
-            format!(
-                "{} in / {} out per 1M tokens",
-                money(r.input, &cur),
-                money(r.output, &cur)
-            )
+    let rates = priced.map(|c| {
+        let r = c.resolve(tokentally_domain::event::ServiceTier::Standard, 0);
+        Rates {
+            input: r.input,
+            output: r.output,
         }
-        None => "no price card: unpriced".into(),
-    };
+    });
     Ok(BreakdownPage {
         title: format!("Model {model}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
@@ -743,16 +551,12 @@ async fn model_model(
         months,
         path: format!("/models/{}", urlencode(model)),
         currency: cur.clone(),
-        cards: vec![
-            card(
-                "Token cost",
-                money(total, &cur),
-                "tokens only; overheads are shared by team".into(),
-            ),
-            card("Requests", count(requests), String::new()),
-            card("Rates", rates, "standard tier".into()),
-        ],
-        charts: vec![],
+        summary: Summary::Model {
+            token_cost: total,
+            requests,
+            rates,
+        },
+        daily: None,
         sections: vec![
             lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
             lines_section(
@@ -807,7 +611,9 @@ fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Response, Page
             .collect();
         let mut csv = Csv::new(&headers);
         for (_, cells) in &t.rows {
-            csv.row(std::iter::once(page.month.to_string()).chain(cells.iter().cloned()));
+            csv.row(
+                std::iter::once(page.month.to_string()).chain(cells.iter().map(Cell::to_string)),
+            );
         }
         return Ok(csv.into_download(&format!("{name}-{}-{}.csv", t.id, page.month)));
     }

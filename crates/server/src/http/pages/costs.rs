@@ -125,7 +125,7 @@ async fn model(
             .map(|d| DiscountRow {
                 provider: d.provider.clone(),
                 percent: d.percent.normalize(),
-                effective_from: d.effective_from.to_string(),
+                effective_from: d.effective_from,
             })
             .collect(),
         forms,

@@ -13,6 +13,7 @@ use tokentally_web::pages::statements_page::{
     ProviderRow, ReconciliationPage, StatementDocument, StatementRow, StatementsPage,
     reconciliation_page, statement_document, statements_page,
 };
+use tokentally_web::stamp::Stamp;
 
 use super::{PageError, reason, require, viewer_of};
 use crate::app::AppError;
@@ -44,10 +45,8 @@ fn month_of(m: &Option<String>) -> Result<Month, PageError> {
     .map_err(PageError::from)
 }
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +86,10 @@ pub async fn list(
         months: state.store.list_months().await?,
         currency: sb.currency,
         rows,
-        closed: close.map(|c| format!("by {} on {}", c.closed_by, when(c.closed_ms))),
+        closed: close.map(|c| Stamp {
+            by: c.closed_by,
+            at: when(c.closed_ms),
+        }),
         manage: manages(&user),
         notice,
     };
@@ -120,12 +122,9 @@ pub async fn document(
         status: c.status.to_owned(),
         version: c.version,
         sha256: c.sha256.clone(),
-        issued: c.issued_ms.map(|ms| {
-            format!(
-                "{} by {}",
-                when(ms),
-                c.issued_by.clone().unwrap_or_default()
-            )
+        issued: c.issued_ms.map(|ms| Stamp {
+            by: c.issued_by.clone().unwrap_or_default(),
+            at: when(ms),
         }),
     };
     Ok(Html(statement_document(&viewer_of(&user), d)))

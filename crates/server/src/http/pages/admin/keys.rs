@@ -82,7 +82,7 @@ async fn rows(
                     .map(|s| s.token_cost().round_dp(2))
                     .unwrap_or_default(),
                 requests: sums.get(&k.api_key).map(|s| s.requests).unwrap_or(0),
-                last_day: k.last_day.to_string(),
+                last_day: k.last_day,
                 api_key: k.api_key,
             }
         })

@@ -21,11 +21,9 @@ pub fn require_admin(user: &PageUser) -> Result<(), PageError> {
     )
 }
 
-/// Formats epoch milliseconds for tables.
-pub fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+/// Epoch milliseconds as a time for the view models (crates/web formats it).
+pub fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 /// A comma-separated list, trimmed, without empties.

@@ -136,7 +136,7 @@ async fn token_rows(state: &AppState) -> Result<Vec<TokenRow>, PageError> {
             role: t.role,
             teams: t.teams.join(", "),
             created: when(t.created_ms),
-            last_used: t.last_used_ms.map(when).unwrap_or_else(|| "never".into()),
+            last_used: t.last_used_ms.map(when),
             revoked: t.revoked_ms.map(when),
         })
         .collect())

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::price_card::{PriceCard, Rates};
 use tokentally_web::components::form::FieldErrors;
-use tokentally_web::format::money;
+use tokentally_web::money::Money;
 use tokentally_web::pages::prices_page::{CardForm, CardRow, PricesPage, prices_page};
 
 use super::require_admin;
@@ -33,7 +33,7 @@ async fn page_model(
     let total = cards.len();
     let q = query.trim().to_lowercase();
     let cur = &state.config.currency;
-    let rate = |r: Option<Decimal>| r.map(|r| money(r, cur)).unwrap_or_else(|| "–".into());
+    let rate = |r: Option<Decimal>| r.map(|r| Money::new(r, cur));
     let rows = cards
         .into_iter()
         .rev()
@@ -43,22 +43,17 @@ async fn page_model(
                 || c.model.to_lowercase().contains(&q)
         })
         .take(SHOWN)
-        .map(|c| {
-            let mut extras: Vec<String> = c.tiers.keys().map(|t| t.as_str().to_owned()).collect();
-            if let Some(lc) = &c.long_context {
-                extras.push(format!("above {}k", lc.threshold / 1000));
-            }
-            CardRow {
-                effective_from: c.effective_from.to_string(),
-                input: rate(c.rates.input),
-                cached_input: rate(c.rates.cached_input),
-                cache_write: rate(c.rates.cache_write),
-                output: rate(c.rates.output),
-                extras: extras.join(", "),
-                origin: c.origin,
-                provider: c.provider,
-                model: c.model,
-            }
+        .map(|c| CardRow {
+            effective_from: c.effective_from,
+            input: rate(c.rates.input),
+            cached_input: rate(c.rates.cached_input),
+            cache_write: rate(c.rates.cache_write),
+            output: rate(c.rates.output),
+            tiers: c.tiers.keys().map(|t| t.as_str().to_owned()).collect(),
+            long_context_above: c.long_context.as_ref().map(|lc| lc.threshold),
+            origin: c.origin,
+            provider: c.provider,
+            model: c.model,
         })
         .collect();
     Ok(PricesPage {

@@ -82,7 +82,7 @@ async fn page_model(
         })
         .collect();
     Ok(RulesPage {
-        month: month.to_string(),
+        month,
         currency: state.config.currency.clone(),
         rules: rows,
         form,

@@ -94,7 +94,7 @@ async fn page_model(
         })
         .collect();
     Ok(TeamsPage {
-        month: month.to_string(),
+        month,
         currency: state.config.currency.clone(),
         teams,
         errors,

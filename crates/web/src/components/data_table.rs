@@ -1,0 +1,75 @@
+//! The table every page lists its rows in: `class="data"`, column headings with their
+//! alignment, the rows as children, and an optional caption and footer.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+/// A column heading: its text and its class (`num` right-aligns numbers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub label: String,
+    pub class: Option<&'static str>,
+}
+
+impl Column {
+    /// A column of text.
+    pub fn text(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            class: None,
+        }
+    }
+
+    /// A column of numbers or amounts, right-aligned.
+    pub fn num(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            class: Some("num"),
+        }
+    }
+
+    /// A column with a class of its own (`no-print`).
+    pub fn with_class(label: impl Into<String>, class: &'static str) -> Self {
+        Self {
+            label: label.into(),
+            class: Some(class),
+        }
+    }
+}
+
+/// Column headings as `<th scope="col">` cells.
+#[component]
+pub fn Headings(columns: Vec<Column>) -> impl IntoView {
+    columns
+        .into_iter()
+        .map(|c| match c.class {
+            Some(class) => Either::Left(view! { <th scope="col" class=class>{c.label}</th> }),
+            None => Either::Right(view! { <th scope="col">{c.label}</th> }),
+        })
+        .collect_view()
+}
+
+/// A data table. `columns` head it; `head` adds heading cells of its own (sort links); the
+/// children are the body's rows; `foot` goes in `<tfoot>`.
+#[component]
+pub fn DataTable(
+    #[prop(optional, into)] id: Option<String>,
+    #[prop(optional, into)] caption: Option<String>,
+    #[prop(optional)] columns: Vec<Column>,
+    #[prop(optional)] head: Option<AnyView>,
+    #[prop(optional)] foot: Option<AnyView>,
+    children: Children,
+) -> impl IntoView {
+    let caption = caption.map(|c| view! { <caption>{c}</caption> });
+    let thead = (!columns.is_empty() || head.is_some())
+        .then(|| view! { <thead><tr><Headings columns/>{head}</tr></thead> });
+    let tfoot = foot.map(|f| view! { <tfoot>{f}</tfoot> });
+    view! {
+        <table class="data" id=id>
+            {caption}
+            {thead}
+            <tbody>{children()}</tbody>
+            {tfoot}
+        </table>
+    }
+}

@@ -1,0 +1,187 @@
+use chrono::NaiveDate;
+use rust_decimal_macros::dec;
+use tokentally_domain::statement::{BasisLine, LineKind, Mode, Statement, StatementLine};
+use tokentally_web::pages::statements_page::{
+    ProviderRow, ReconciliationPage, StatementDocument, StatementRow, StatementsPage,
+    reconciliation_page, statement_document, statements_page,
+};
+
+use tokentally_web::stamp::Stamp;
+
+use crate::fixtures::{admin, at, errors, lead, month, months};
+use crate::snapshot;
+
+fn rows() -> Vec<StatementRow> {
+    vec![
+        StatementRow {
+            team: "search".into(),
+            status: "issued".into(),
+            version: Some(2),
+            mode: "chargeback".into(),
+            total: dec!(1336.85),
+        },
+        StatementRow {
+            team: "support & ops".into(),
+            status: "draft".into(),
+            version: None,
+            mode: "showback".into(),
+            total: dec!(20),
+        },
+        StatementRow {
+            team: "Unallocated".into(),
+            status: "draft".into(),
+            version: None,
+            mode: "showback".into(),
+            total: dec!(3.5),
+        },
+    ]
+}
+
+#[test]
+fn statements_page_for_finance_of_an_open_month() {
+    let page = StatementsPage {
+        month: month(),
+        months: months(),
+        currency: "USD".into(),
+        rows: rows(),
+        closed: None,
+        manage: true,
+        notice: Some("Issued search.".into()),
+    };
+    snapshot!("statements_manage", statements_page(&admin(), page));
+}
+
+#[test]
+fn statements_page_of_a_closed_month_for_a_lead() {
+    let page = StatementsPage {
+        month: month(),
+        months: months(),
+        currency: "USD".into(),
+        rows: rows(),
+        closed: Some(Stamp {
+            by: "ada@example.test".into(),
+            at: at(31, 23, 0),
+        }),
+        manage: false,
+        notice: None,
+    };
+    snapshot!("statements_closed", statements_page(&lead(), page));
+}
+
+fn line(
+    kind: LineKind,
+    description: &str,
+    quantity: Option<u64>,
+    rate: Option<rust_decimal::Decimal>,
+    amount: rust_decimal::Decimal,
+) -> StatementLine {
+    StatementLine {
+        kind,
+        description: description.into(),
+        provider: None,
+        model: None,
+        token_class: None,
+        quantity,
+        rate_per_million: rate,
+        list_rate_per_million: rate,
+        amount,
+        exact_amount: None,
+        belongs_to: None,
+        parts: vec![],
+    }
+}
+
+#[test]
+fn statement_document_issued() {
+    let statement = Statement {
+        team: "search".into(),
+        month: month(),
+        period_start: NaiveDate::from_ymd_opt(2026, 3, 1).expect("a day"),
+        period_end: NaiveDate::from_ymd_opt(2026, 3, 31).expect("a day"),
+        currency: "USD".into(),
+        mode: Mode::Chargeback,
+        lines: vec![
+            line(
+                LineKind::Usage,
+                "openai gpt-4o input",
+                Some(1_234_567),
+                Some(dec!(2.5)),
+                dec!(3.09),
+            ),
+            line(LineKind::Overhead, "vector search", None, None, dec!(60)),
+            line(
+                LineKind::Adjustment,
+                "late usage of 2026-02",
+                Some(1000),
+                Some(dec!(10)),
+                dec!(0.01),
+            ),
+        ],
+        usage: dec!(3.09),
+        overhead: dec!(60),
+        commitment: dec!(0),
+        adjustments: dec!(0.01),
+        total: dec!(63.10),
+        basis: vec![
+            BasisLine {
+                basis: "key mapping".into(),
+                api_key: "key-search-prod-01".into(),
+                requests: 1200,
+                token_cost: dec!(3.09),
+            },
+            BasisLine {
+                basis: "team tag".into(),
+                api_key: String::new(),
+                requests: 3,
+                token_cost: dec!(0),
+            },
+        ],
+    };
+    let doc = StatementDocument {
+        statement,
+        status: "issued".into(),
+        version: Some(2),
+        sha256: "ab12cd34".into(),
+        issued: Some(Stamp {
+            by: "ada@example.test".into(),
+            at: at(31, 9, 0),
+        }),
+    };
+    snapshot!("statement_document", statement_document(&admin(), doc));
+}
+
+#[test]
+fn reconciliation_page_that_balances() {
+    let page = ReconciliationPage {
+        month: month(),
+        months: months(),
+        currency: "USD".into(),
+        providers: vec![
+            ProviderRow {
+                provider: "openai".into(),
+                list_cost: dec!(1400),
+                effective_cost: dec!(1225),
+                invoiced: Some(dec!(1225.5)),
+                difference: Some(dec!(0.5)),
+            },
+            ProviderRow {
+                provider: "anthropic".into(),
+                list_cost: dec!(10),
+                effective_cost: dec!(10),
+                invoiced: None,
+                difference: None,
+            },
+        ],
+        statements: dec!(1336.85),
+        unallocated: dec!(3.5),
+        unpriced: dec!(0),
+        idle: dec!(87.66),
+        org_total: dec!(1428.01),
+        adjustments: dec!(0.01),
+        carried_forward: dec!(-2),
+        balanced: true,
+        errors: errors("amount", "`x` is not an amount"),
+        notice: None,
+    };
+    snapshot!("reconciliation", reconciliation_page(&admin(), page));
+}
