@@ -1,0 +1,158 @@
+//! `/teams/{team}/features/{feature}`: one feature's unit costs, outcomes and tokens.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use tokentally_domain::drilldown::{feature_drilldown, team_drilldown};
+use tokentally_domain::event::Outcome;
+use tokentally_domain::pricing::TokenClass;
+use tokentally_web::money::Money;
+use tokentally_web::pages::breakdown_page::{
+    BreakdownPage, Cell, PlainTable, Section, Summary, breakdown_page,
+};
+use tokentally_web::pages::showback_page::urlencode;
+
+use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::http::MonthQuery;
+use crate::http::error::ApiError;
+use crate::http::extract::PageUser;
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
+async fn feature_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    feature: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    forbid_team(user, team)?;
+    let (ctx, months) = context(state, month).await?;
+    let cur = state.config.currency.clone();
+    let sb = ctx.showback(&cur);
+    let not_found = || {
+        PageError::from(ApiError::NotFound(format!(
+            "feature `{feature}` of team `{team}` has no usage in {}",
+            ctx.month
+        )))
+    };
+    let row = sb.team(team).cloned().ok_or_else(not_found)?;
+    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    let fd = feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
+        .ok_or_else(not_found)?;
+    let line = fd.total.clone();
+    let views = ctx.views();
+    let summary = views.summary(&|p| p.owner.team == team && p.owner.feature == feature);
+    let outcomes = fd.outcomes.clone();
+    let days = sorted_by_day(fd.days.clone());
+    let outcome_rows = Outcome::ALL
+        .iter()
+        .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
+        .map(|l| {
+            (
+                None,
+                vec![
+                    Cell::Text(l.name.clone()),
+                    Cell::Count(l.requests),
+                    Cell::Share {
+                        part: l.requests,
+                        whole: line.requests,
+                    },
+                    Cell::Money(Money::new(l.blended_cost, &cur)),
+                ],
+            )
+        })
+        .collect();
+    let class_rows = TokenClass::ALL
+        .iter()
+        .map(|c| {
+            (
+                None,
+                vec![
+                    Cell::Text(c.label().to_owned()),
+                    Cell::Count(c.quantity(&summary.tokens)),
+                    Cell::Money(Money::new(summary.cost.of(*c), &cur)),
+                ],
+            )
+        })
+        .collect();
+    let t = urlencode(team);
+    Ok(BreakdownPage {
+        title: format!("Feature {feature}"),
+        crumbs: vec![
+            ("Showback".into(), format!("/?month={}", ctx.month)),
+            (
+                format!("Team {team}"),
+                format!("/teams/{t}?month={}", ctx.month),
+            ),
+        ],
+        month: ctx.month,
+        months,
+        path: format!("/teams/{t}/features/{}", urlencode(feature)),
+        currency: cur.clone(),
+        daily: Some(days.clone()),
+        summary: Summary::Feature {
+            line: Box::new(line),
+        },
+        sections: vec![
+            lines_section(
+                "models",
+                "Model mix",
+                "Model",
+                fd.models.clone(),
+                Some("/models/".into()),
+            ),
+            Section::Plain(PlainTable {
+                id: "outcomes".into(),
+                title: "Outcomes".into(),
+                headers: vec![
+                    ("Outcome".into(), false),
+                    ("Requests".into(), true),
+                    ("Share".into(), true),
+                    ("Cost".into(), true),
+                ],
+                rows: outcome_rows,
+                empty: "No calls.".into(),
+            }),
+            Section::Plain(PlainTable {
+                id: "classes".into(),
+                title: "Tokens by class".into(),
+                headers: vec![
+                    ("Class".into(), false),
+                    ("Tokens".into(), true),
+                    ("Token cost".into(), true),
+                ],
+                rows: class_rows,
+                empty: "No tokens.".into(),
+            }),
+            lines_section(
+                "keys",
+                "API keys",
+                "Key",
+                fd.keys.clone(),
+                Some("/keys/".into()),
+            ),
+            lines_section("days", "Days", "Day", days, None),
+        ],
+    })
+}
+
+pub async fn feature_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn feature_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((team, feature)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    export(page, &q.table, &format!("feature-{team}-{feature}"))
+}
+
+// ---------------------------------------------------------------- key and model

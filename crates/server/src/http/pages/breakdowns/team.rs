@@ -1,0 +1,162 @@
+//! `/teams/{team}`: a team's month, its features, biggest movers, models, keys and days.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use rust_decimal::Decimal;
+use tokentally_domain::drilldown::{Line, team_drilldown};
+use tokentally_domain::showback::TeamShowback;
+use tokentally_web::money::Money;
+use tokentally_web::pages::breakdown_page::{
+    BreakdownPage, Cell, PlainTable, Section, Summary, breakdown_page,
+};
+use tokentally_web::pages::showback_page::urlencode;
+
+use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::http::MonthQuery;
+use crate::http::error::ApiError;
+use crate::http::extract::PageUser;
+use crate::http::pages::{PageError, viewer_of};
+use crate::state::AppState;
+async fn team_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    month: &Option<String>,
+) -> Result<BreakdownPage, PageError> {
+    forbid_team(user, team)?;
+    let (ctx, months) = context(state, month).await?;
+    let cur = state.config.currency.clone();
+    let sb = ctx.showback(&cur);
+    let row: TeamShowback = sb.team(team).cloned().ok_or_else(|| {
+        PageError::from(ApiError::NotFound(format!(
+            "team `{team}` has no usage or overhead in {}",
+            ctx.month
+        )))
+    })?;
+    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    let budget = crate::http::pages::showback::team_budgets(state, user, ctx.month)
+        .await?
+        .remove(team);
+    let previous = ctx.previous_showback(&cur);
+    let before = previous.team(team).map(|t| {
+        team_drilldown(
+            t,
+            ctx.month.previous(),
+            &cur,
+            &ctx.previous,
+            &ctx.book,
+            &ctx.attributor,
+        )
+    });
+    let movers = movers(
+        &drill.features,
+        before
+            .as_ref()
+            .map(|b| b.features.as_slice())
+            .unwrap_or(&[]),
+        &cur,
+    );
+    let t = urlencode(team);
+    Ok(BreakdownPage {
+        title: format!("Team {team}"),
+        crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
+        month: ctx.month,
+        months,
+        path: format!("/teams/{t}"),
+        currency: cur.clone(),
+        daily: Some(drill.days.clone()),
+        summary: Summary::Team {
+            row: Box::new(row),
+            total: Box::new(drill.total),
+            budget,
+        },
+        sections: vec![
+            lines_section(
+                "features",
+                "Features",
+                "Feature",
+                drill.features,
+                Some(format!("/teams/{t}/features/")),
+            ),
+            movers,
+            lines_section(
+                "models",
+                "Models",
+                "Model",
+                drill.models,
+                Some("/models/".into()),
+            ),
+            lines_section("keys", "API keys", "Key", drill.keys, Some("/keys/".into())),
+            lines_section("days", "Days", "Day", sorted_by_day(drill.days), None),
+        ],
+    })
+}
+
+/// The features whose blended cost moved most against last month.
+fn movers(now: &[Line], before: &[Line], cur: &str) -> Section {
+    let mut names: Vec<&str> = now.iter().chain(before).map(|l| l.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let cost = |lines: &[Line], n: &str| {
+        lines
+            .iter()
+            .find(|l| l.name == n)
+            .map(|l| l.blended_cost)
+            .unwrap_or_default()
+    };
+    let mut changes: Vec<(&str, Decimal, Decimal)> = names
+        .into_iter()
+        .map(|n| (n, cost(before, n), cost(now, n)))
+        .collect();
+    changes.sort_by(|a, b| (b.2 - b.1).abs().cmp(&(a.2 - a.1).abs()).then(a.0.cmp(b.0)));
+    let rows = changes
+        .into_iter()
+        .take(5)
+        .filter(|(_, b, n)| b != n)
+        .map(|(name, b, n)| {
+            (
+                None,
+                vec![
+                    Cell::Text(name.to_owned()),
+                    Cell::Money(Money::new(b, cur)),
+                    Cell::Money(Money::new(n, cur)),
+                    Cell::Money(Money::new(n - b, cur)),
+                ],
+            )
+        })
+        .collect();
+    Section::Plain(PlainTable {
+        id: "movers".into(),
+        title: "Biggest movers against last month".into(),
+        headers: vec![
+            ("Feature".into(), false),
+            ("Last month".into(), true),
+            ("This month".into(), true),
+            ("Change".into(), true),
+        ],
+        rows,
+        empty: "No change against last month.".into(),
+    })
+}
+
+pub async fn team_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(team): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = team_model(&state, &user, &team, &q.month).await?;
+    Ok(Html(breakdown_page(&viewer_of(&user), page)))
+}
+
+pub async fn team_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(team): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let page = team_model(&state, &user, &team, &q.month).await?;
+    export(page, &q.table, &format!("team-{team}"))
+}
+
+// ---------------------------------------------------------------- feature
