@@ -9,6 +9,7 @@ pub mod costs;
 pub mod error;
 pub mod governance;
 pub mod mappings;
+pub mod movement;
 pub mod prices;
 pub mod reports;
 pub mod statements;

@@ -14,6 +14,7 @@ mod ingest_garbage;
 mod ingest_otlp;
 mod kept_showback;
 mod monthly_rollups;
+mod movement;
 mod pages;
 mod pricing;
 mod roles;

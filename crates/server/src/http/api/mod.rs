@@ -7,6 +7,7 @@ pub mod commitments;
 pub mod health;
 pub mod key_mappings;
 pub mod metrics;
+pub mod movement;
 pub mod overheads;
 pub mod prices;
 pub mod rules;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/teams/{team}/features/{feature}",
             get(showback::feature),
         )
+        .route("/api/v1/movement", get(movement::get))
         .route("/api/v1/workflows", get(workflows::list))
         .route("/api/v1/workflows/{id}", get(workflows::get))
         .route(
