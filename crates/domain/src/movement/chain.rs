@@ -6,7 +6,10 @@ use rust_decimal::Decimal;
 
 use crate::allocation::from_cents;
 
-use super::*;
+use super::{
+    By, Contributor, Owner, Part, PartKind, Rated, Scope, TOP_CONTRIBUTORS, VOLUME_SCALE_DP,
+    round_signed_to,
+};
 
 pub(super) type Label = (By, Option<String>, String);
 

@@ -332,7 +332,7 @@ pub fn movement(
     }
 }
 
-use chain::*;
-use rating::*;
+use chain::{Acc, token_parts};
+use rating::{EndOwners, Owner, Rated, Reference, rate_month};
 pub use rounding::round_signed_to;
-use shared::*;
+use shared::Shared;

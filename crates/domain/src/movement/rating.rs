@@ -15,7 +15,7 @@ use crate::pricing::price;
 use crate::rollup::RollupKey;
 use crate::tokens::TokenCounts;
 
-use super::*;
+use super::MonthSide;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct Owner {

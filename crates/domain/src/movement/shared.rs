@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::catalog::PriceBook;
 use crate::drilldown::{Shares, Views};
 
-use super::*;
+use super::{MonthSide, Scope};
 
 /// A month's figures in the scope as showback (or the team's drill-down, for a feature)
 /// rounds them.
