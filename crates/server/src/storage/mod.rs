@@ -3,7 +3,7 @@
 //! One implementation serves both databases: every query is written in the SQL the two share
 //! (`$n` parameters, `ON CONFLICT`, `RETURNING`, `CAST(SUM(..) AS BIGINT)`) and runs on
 //! sqlx's `Any` driver, so no query is written twice. What differs lives in the migrations
-//! (one folder per database, kept alike by the `schema_parity` test) and in [`dialect`],
+//! (one folder per database, kept alike by the `schema_parity` test) and in `dialect.rs`,
 //! which the other modules ask instead of matching on the backend. Queries are built at run
 //! time, so a fresh clone builds without a database.
 
