@@ -1,0 +1,349 @@
+//! Rows as the database answers them, read into domain types: every row type's columns and
+//! conversions are here, and the queries elsewhere select [`FromRow::COLUMNS`] and call
+//! [`decode`] or [`decode_all`].
+//!
+//! A row is read by position, in the order of its type's `COLUMNS`: no lookup by name per
+//! value on the month reads, which decode tens of thousands of rows. Debug builds check that
+//! the columns a query answered are the ones the type reads.
+
+mod records;
+mod usage;
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Column, Row};
+use tokentally_domain::price_card::CONTEXT_THRESHOLDS;
+use tokentally_domain::rollup::Dims;
+use tokentally_domain::tokens::TokenCounts;
+
+use super::StoreError;
+use super::dialect::bigint;
+
+/// A sum kept per day and per month: its two tables, its key after the day (or month), its
+/// summed columns, and the column whose zero marks a group that holds nothing.
+pub(super) struct DailyAndMonthly {
+    pub daily: &'static str,
+    pub monthly: &'static str,
+    pub keys: &'static [&'static str],
+    pub sums: &'static [&'static str],
+    pub counted: &'static str,
+}
+
+/// `usage_rollups` and `usage_rollups_monthly`.
+pub(super) const ROLLUPS: DailyAndMonthly = DailyAndMonthly {
+    daily: "usage_rollups",
+    monthly: "usage_rollups_monthly",
+    keys: &[
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "service_tier",
+        "outcome",
+        "context_band",
+        "in_workflow",
+    ],
+    sums: &[
+        "events",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "standalone_successes",
+    ],
+    counted: "events",
+};
+
+/// `workflow_groups` and `workflow_groups_monthly`.
+pub(super) const WORKFLOW_GROUPS: DailyAndMonthly = DailyAndMonthly {
+    daily: "workflow_groups",
+    monthly: "workflow_groups_monthly",
+    keys: &[
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "outcome",
+    ],
+    sums: &["workflows", "calls", "first_input", "last_input"],
+    counted: "workflows",
+};
+
+/// A type read from a row: its columns, in the order queries select them, and how they read.
+pub(super) trait FromRow: Sized {
+    const COLUMNS: &'static [&'static str];
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError>;
+}
+
+/// `T`'s columns as a select list.
+pub(super) fn select<T: FromRow>() -> String {
+    T::COLUMNS.join(", ")
+}
+
+/// A row whose first columns are `T`'s.
+pub(super) fn decode<T: FromRow>(row: &AnyRow) -> Result<T, StoreError> {
+    Cols::new(row).read()
+}
+
+pub(super) fn decode_all<T: FromRow>(rows: &[AnyRow]) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(decode).collect()
+}
+
+/// The columns of one row, read in order.
+pub(super) struct Cols<'r> {
+    row: &'r AnyRow,
+    at: usize,
+}
+
+impl<'r> Cols<'r> {
+    pub(super) fn new(row: &'r AnyRow) -> Self {
+        Self { row, at: 0 }
+    }
+
+    /// The next columns, as a `T`.
+    pub(super) fn read<T: FromRow>(&mut self) -> Result<T, StoreError> {
+        debug_assert!(
+            self.row
+                .columns()
+                .iter()
+                .skip(self.at)
+                .map(|c| c.name())
+                .take(T::COLUMNS.len())
+                .eq(T::COLUMNS.iter().copied()),
+            "the query answered {:?} where {} reads {:?}",
+            self.row
+                .columns()
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>(),
+            std::any::type_name::<T>(),
+            T::COLUMNS,
+        );
+        T::read(self)
+    }
+
+    fn next<T>(&mut self) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+    {
+        let value = self.row.try_get(self.at)?;
+        self.at += 1;
+        Ok(value)
+    }
+
+    /// The name of the column read last, for messages.
+    fn last(&self) -> &str {
+        self.row
+            .columns()
+            .get(self.at.wrapping_sub(1))
+            .map_or("?", |c| c.name())
+    }
+
+    pub(super) fn text(&mut self) -> Result<String, StoreError> {
+        self.next()
+    }
+
+    pub(super) fn opt_text(&mut self) -> Result<Option<String>, StoreError> {
+        self.next()
+    }
+
+    pub(super) fn int(&mut self) -> Result<i64, StoreError> {
+        self.next()
+    }
+
+    pub(super) fn opt_int(&mut self) -> Result<Option<i64>, StoreError> {
+        self.next()
+    }
+
+    pub(super) fn count(&mut self) -> Result<u64, StoreError> {
+        let n = self.int()?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative {}", self.last())))
+    }
+
+    pub(super) fn day(&mut self) -> Result<NaiveDate, StoreError> {
+        let s = self.text()?;
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{} `{s}` is not a date", self.last())))
+    }
+
+    pub(super) fn parsed<T: std::str::FromStr>(&mut self) -> Result<T, StoreError> {
+        let s = self.text()?;
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{} `{s}` is not valid", self.last())))
+    }
+
+    pub(super) fn json<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, StoreError> {
+        let s = self.text()?;
+        json_of(self.last(), &s)
+    }
+
+    fn instant(&mut self) -> Result<DateTime<Utc>, StoreError> {
+        let ms = self.int()?;
+        DateTime::from_timestamp_millis(ms)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} {ms}", self.last())))
+    }
+
+    fn dims(&mut self) -> Result<Dims, StoreError> {
+        Ok(Dims {
+            provider: self.text()?,
+            model: self.text()?,
+            api_key: self.text()?,
+            team: self.text()?,
+            feature: self.text()?,
+            environment: self.text()?,
+            tags: self.text()?,
+        })
+    }
+
+    fn tokens(&mut self) -> Result<TokenCounts, StoreError> {
+        // Stored sums keep the per-event invariants, so no re-validation is needed.
+        Ok(TokenCounts {
+            input: self.count()?,
+            cached_input: self.count()?,
+            cache_write: self.count()?,
+            output: self.count()?,
+            reasoning: self.count()?,
+        })
+    }
+}
+
+/// JSON text of column `col`.
+pub(super) fn json_of<T: serde::de::DeserializeOwned>(col: &str, s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+pub(super) use records::{Alias, Invoice, StatementMode};
+
+/// `price_card::context_band` in SQL: the largest of the domain's
+/// [`CONTEXT_THRESHOLDS`] that `input` exceeds, else 0, as
+/// `CASE WHEN input > 272000 THEN 272000 WHEN … ELSE 0 END`.
+pub(super) fn context_band_sql(input: &str) -> String {
+    let mut sql = String::from("CASE");
+    for t in CONTEXT_THRESHOLDS.iter().rev() {
+        sql.push_str(&format!(" WHEN {input} > {t} THEN {t}"));
+    }
+    sql.push_str(" ELSE 0 END");
+    sql
+}
+
+/// Raw events (`events e`) summed into the shape of rollup rows: select these columns first,
+/// then any of the query's own, group by [`EVENT_ROLLUP_GROUP`] and those, and read a
+/// [`UsageRow`] followed by the query's own columns. The context band follows
+/// `price_card::context_band` per call (per request for pre-aggregated rows).
+pub(super) fn event_rollup_select() -> &'static str {
+    static SELECT: LazyLock<String> = LazyLock::new(|| {
+        let sum = |expr: &str, name: &str| format!("{} AS {name}", bigint(&format!("SUM({expr})")));
+        [
+            "e.day, e.provider, e.model, e.api_key, e.team, e.feature, e.environment, e.tags, \
+             e.service_tier, e.outcome"
+                .to_owned(),
+            format!(
+                "{} AS context_band",
+                context_band_sql("e.input_tokens / e.requests")
+            ),
+            "CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow".to_owned(),
+            format!("{} AS events", bigint("COUNT(*)")),
+            sum("e.requests", "requests"),
+            sum("e.input_tokens", "input_tokens"),
+            sum("e.cached_input_tokens", "cached_input_tokens"),
+            sum("e.cache_write_tokens", "cache_write_tokens"),
+            sum("e.output_tokens", "output_tokens"),
+            sum("e.reasoning_tokens", "reasoning_tokens"),
+            sum(
+                "CASE WHEN e.outcome = 'success' AND e.workflow_id = '' THEN e.requests ELSE 0 END",
+                "standalone_successes",
+            ),
+        ]
+        .join(", ")
+    });
+    &SELECT
+}
+
+/// The grouping of [`event_rollup_select`].
+pub(super) const EVENT_ROLLUP_GROUP: &str = "e.day, e.provider, e.model, e.api_key, e.team, e.feature, \
+     e.environment, e.tags, e.service_tier, e.outcome, context_band, in_workflow";
+
+#[cfg(test)]
+mod tests {
+    use sqlx::AnyPool;
+    use tokentally_domain::price_card::context_band;
+    use tokentally_domain::rollup::WorkflowGroup;
+    use tokentally_domain::showback::UsageRow;
+
+    use super::*;
+
+    fn kept_columns(kept: &DailyAndMonthly) -> Vec<&'static str> {
+        std::iter::once("day")
+            .chain(kept.keys.iter().copied())
+            .chain(kept.sums.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn rollups_and_workflow_groups_are_read_in_the_order_they_are_kept() {
+        assert_eq!(UsageRow::COLUMNS, kept_columns(&ROLLUPS));
+        assert_eq!(WorkflowGroup::COLUMNS, kept_columns(&WORKFLOW_GROUPS));
+    }
+
+    #[test]
+    fn event_rollups_answer_the_columns_of_a_usage_row() {
+        let names: Vec<&str> = event_rollup_select()
+            .split(", ")
+            .filter_map(|c| c.rsplit([' ', '.']).next())
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(names, UsageRow::COLUMNS);
+    }
+
+    #[test]
+    fn event_rollup_select_is_the_sql_it_replaced() {
+        let before = "e.day, e.provider, e.model, e.api_key, e.team, e.feature, \
+     e.environment, e.tags, e.service_tier, e.outcome, \
+     CASE WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
+          WHEN e.input_tokens / e.requests > 128000 THEN 128000 ELSE 0 END AS context_band, \
+     CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow, \
+     CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(e.requests) AS BIGINT) AS requests, \
+     CAST(SUM(e.input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(e.cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
+     CAST(SUM(e.cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(e.output_tokens) AS BIGINT) AS output_tokens, \
+     CAST(SUM(e.reasoning_tokens) AS BIGINT) AS reasoning_tokens, \
+     CAST(SUM(CASE WHEN e.outcome = 'success' AND e.workflow_id = '' THEN e.requests ELSE 0 END) AS BIGINT) AS standalone_successes";
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(words(event_rollup_select()), words(before));
+    }
+
+    #[tokio::test]
+    async fn context_band_sql_bands_as_the_domain_does() {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPool::connect("sqlite::memory:").await.expect("SQLite");
+        let sql = format!(
+            "SELECT CAST({} AS BIGINT) AS band",
+            context_band_sql("CAST($1 AS BIGINT)")
+        );
+        let mut inputs = vec![0_u64, 1, 1_000_000];
+        for t in CONTEXT_THRESHOLDS {
+            inputs.extend([t - 1, t, t + 1]);
+        }
+        for input in inputs {
+            let band: i64 = sqlx::query_scalar(&sql)
+                .bind(i64::try_from(input).expect("small"))
+                .fetch_one(&pool)
+                .await
+                .expect("the band");
+            assert_eq!(
+                band,
+                i64::try_from(context_band(input)).expect("small"),
+                "{input}"
+            );
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The rows the month reads decode by the ten thousand: rollups, workflow groups, user-days,
+//! workflows, and the keys seen in usage.
+
+use tokentally_domain::event::Outcome;
+use tokentally_domain::rollup::{RollupKey, RollupTotals, UserDay, WorkflowGroup, WorkflowRow};
+use tokentally_domain::showback::UsageRow;
+
+use super::{Cols, FromRow};
+use crate::storage::StoreError;
+use crate::storage::mappings::KeySeen;
+
+/// A rollup: per day (or the first day of a stretch, or of a month), [`ROLLUPS`]' key and sums.
+impl FromRow for UsageRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "day",
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "service_tier",
+        "outcome",
+        "context_band",
+        "in_workflow",
+        "events",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "standalone_successes",
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        let day = c.day()?;
+        let d = c.dims()?;
+        Ok(UsageRow {
+            key: RollupKey {
+                day,
+                provider: d.provider,
+                model: d.model,
+                api_key: d.api_key,
+                team: d.team,
+                feature: d.feature,
+                environment: d.environment,
+                tags: d.tags,
+                service_tier: c.parsed()?,
+                outcome: c.parsed()?,
+                context_band: c.count()?,
+                in_workflow: c.int()? != 0,
+            },
+            totals: RollupTotals {
+                events: c.count()?,
+                requests: c.count()?,
+                tokens: c.tokens()?,
+                standalone_successes: c.count()?,
+            },
+        })
+    }
+}
+
+/// A workflow group: per day (or stretch, or month), [`WORKFLOW_GROUPS`]' key and sums.
+impl FromRow for WorkflowGroup {
+    const COLUMNS: &'static [&'static str] = &[
+        "day",
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "outcome",
+        "workflows",
+        "calls",
+        "first_input",
+        "last_input",
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        Ok(WorkflowGroup {
+            day: c.day()?,
+            dims: c.dims()?,
+            outcome: c.parsed()?,
+            workflows: c.count()?,
+            calls: c.count()?,
+            first_input: c.count()?,
+            last_input: c.count()?,
+        })
+    }
+}
+
+/// `usage_users`.
+impl FromRow for UserDay {
+    const COLUMNS: &'static [&'static str] = &[
+        "day",
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "user_id",
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        Ok(UserDay {
+            day: c.day()?,
+            dims: c.dims()?,
+            user: c.text()?,
+        })
+    }
+}
+
+/// `workflows`.
+impl FromRow for WorkflowRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "workflow_id",
+        "calls",
+        "requests",
+        "first_ms",
+        "last_ms",
+        "first_input",
+        "last_input",
+        "last_day",
+        "last_outcome",
+        "explicit_outcome",
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        let workflow_id = c.text()?;
+        let calls = c.count()?;
+        let requests = c.count()?;
+        let first_at = c.instant()?;
+        let last_at = c.instant()?;
+        let first_input = c.count()?;
+        let last_input = c.count()?;
+        let day = c.day()?;
+        let last_outcome = c.parsed()?;
+        let explicit_outcome = c
+            .opt_text()?
+            .map(|o| {
+                o.parse::<Outcome>()
+                    .map_err(|_| StoreError::Corrupt(format!("explicit_outcome `{o}`")))
+            })
+            .transpose()?;
+        Ok(WorkflowRow {
+            workflow_id,
+            day,
+            first_at,
+            last_at,
+            calls,
+            requests,
+            first_input,
+            last_input,
+            last_outcome,
+            explicit_outcome,
+            dims: c.dims()?,
+        })
+    }
+}
+
+/// An API key's days and requests, from `usage_rollups`.
+impl FromRow for KeySeen {
+    const COLUMNS: &'static [&'static str] = &["api_key", "first_day", "last_day", "requests"];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        Ok(KeySeen {
+            api_key: c.text()?,
+            first_day: c.day()?,
+            last_day: c.day()?,
+            requests: c.count()?,
+        })
+    }
+}
