@@ -93,17 +93,25 @@ pub async fn list(
     })
 }
 
+fn not_stored(id: &str) -> AppError {
+    AppError::NotFound(format!("no call of workflow `{id}` has been stored"))
+}
+
+/// One workflow, priced from its calls, whoever owns it.
+async fn priced_one(state: &AppState, id: &str) -> AppResult<WorkflowCost> {
+    let w = state
+        .store
+        .workflow(id)
+        .await?
+        .ok_or_else(|| not_stored(id))?;
+    Ok(priced(state, vec![w]).await?.remove(0))
+}
+
 /// One workflow, if the caller may read its team (else it does not exist for them).
-pub async fn get(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<WorkflowCost, AppError> {
-    let missing = || AppError::NotFound(format!("no call of workflow `{id}` has been stored"));
-    let w = state.store.workflow(id).await?.ok_or_else(missing)?;
-    let cost = priced(state, vec![w]).await?.remove(0);
+pub async fn get(state: &AppState, principal: &Principal, id: &str) -> AppResult<WorkflowCost> {
+    let cost = priced_one(state, id).await?;
     if !principal.may_read_team(&cost.team) {
-        return Err(missing());
+        return Err(not_stored(id));
     }
     Ok(cost)
 }
@@ -138,7 +146,7 @@ pub async fn set_outcome(
         .store
         .set_workflow_outcome(id, outcome)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no call of workflow `{id}` has been stored")))?;
+        .ok_or_else(|| not_stored(id))?;
     audit::record(
         &state.store,
         &principal.name,
@@ -149,13 +157,5 @@ pub async fn set_outcome(
     )
     .await?;
     // An ingest token records outcomes but reads nothing; it sees what it changed.
-    let cost = priced(
-        state,
-        vec![state.store.workflow(id).await?.ok_or_else(|| {
-            AppError::NotFound(format!("no call of workflow `{id}` has been stored"))
-        })?],
-    )
-    .await?
-    .remove(0);
-    Ok(cost)
+    priced_one(state, id).await
 }

@@ -9,7 +9,7 @@ use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
 
-use super::rows::ROLLUPS;
+use super::rows::{FromRow, ROLLUPS};
 use super::{Backend, Store, StoreError, now_ms};
 
 /// Which events of a batch were stored now, and which were already there.
@@ -76,17 +76,8 @@ const WORKFLOW_COLUMNS: &[&str] = &[
     "tags",
 ];
 
-const USER_COLUMNS: &[&str] = &[
-    "day",
-    "provider",
-    "model",
-    "api_key",
-    "team",
-    "feature",
-    "environment",
-    "tags",
-    "user_id",
-];
+/// `usage_users`, in the order its rows are read.
+const USER_COLUMNS: &[&str] = <UserDay as FromRow>::COLUMNS;
 
 /// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
 fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
