@@ -13,9 +13,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build -q -p tokentally-server --bin tokentally
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="$target_dir/debug/tokentally"
+# TOKENTALLY_BIN: a binary already built (.ci/run passes the one `cargo test --workspace` built,
+# so that CI does not build the web crate a second time with another feature set).
+if [ -n "${TOKENTALLY_BIN:-}" ]; then
+  bin="$TOKENTALLY_BIN"
+else
+  cargo build -q -p tokentally-server --bin tokentally
+  target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+  bin="$target_dir/debug/tokentally"
+fi
 
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-http
