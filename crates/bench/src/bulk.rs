@@ -1,7 +1,7 @@
 //! The engine's own bulk load of the same rows, into a fresh database migrated by
 //! `tokentally migrate` (so the `events` table has the server's indexes): `sqlite3 .import`
 //! of the CSV, and PostgreSQL `COPY events FROM STDIN (FORMAT csv)`. Only the `events` table
-//! is loaded: no rollups, workflows or user-days, which the server maintains as it ingests.
+//! is loaded: no rollups, workflows or user words, which the server maintains as it ingests.
 
 use std::io::Read;
 use std::path::Path;

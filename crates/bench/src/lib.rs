@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod duckdb;
 pub mod generate;
 pub mod ingest;
+pub mod pages;
 pub mod profile;
 pub mod reads;
 pub mod report;

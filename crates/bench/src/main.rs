@@ -9,8 +9,9 @@
 //! For each size N it generates N deterministic events to disk once (request bodies and the
 //! `events` table's rows as CSV), times DuckDB's GROUP BY over the CSV, and for each database
 //! runs the real `target/release/tokentally` binary as a child process on a fresh database:
-//! ingest through the API, showback latency, wrk on the showback API and page, the server's
-//! peak RSS; then the engine's own bulk load of the same CSV into a fresh schema. It prints
+//! ingest through the API, showback latency, wrk on the showback API and page, every other
+//! read a reader opens (drill-downs, workflows, statements, reconciliation, scorecard:
+//! computed anew, as kept, and its page under wrk), the server's peak RSS; then the engine's own bulk load of the same CSV into a fresh schema. It prints
 //! one markdown table with the targets and writes it to `target/bench-report.md`.
 
 use std::path::PathBuf;
@@ -181,6 +182,14 @@ fn main() -> anyhow::Result<()> {
         options.connections,
         options.wrk_seconds,
     ));
+    for r in sizes.iter().flat_map(|s| &s.dbs) {
+        out.push_str(&tokentally_bench::pages::table(
+            r.db.name(),
+            r.events,
+            &r.reads,
+            options.connections,
+        ));
+    }
     out.push('\n');
     out.push_str(&report::machine(
         postgres_version.as_deref(),
@@ -347,6 +356,16 @@ async fn run_database(
         );
         profiles.push(p.finish(&title, srv.pid(), db == Db::Postgres));
     }
+    eprintln!("{} {n}: every other read…", db.name());
+    let other_reads = tokentally_bench::pages::measure(
+        &srv.base,
+        &bearer,
+        &cookie,
+        WARM_UP,
+        options.reads,
+        wrk_run,
+    )
+    .await;
     let peak_rss = srv.peak_rss_bytes()?;
     eprintln!("  peak RSS {:.0} MB", peak_rss as f64 / 1e6);
     srv.stop();
@@ -387,5 +406,6 @@ async fn run_database(
         peak_rss,
         db_bytes,
         profiles,
+        reads: other_reads,
     })
 }

@@ -30,6 +30,8 @@ pub struct DbResult {
     pub db_bytes: u64,
     /// `--perf` summaries, markdown.
     pub profiles: Vec<String>,
+    /// Every other read a reader opens (issue 24).
+    pub reads: Vec<crate::pages::ReadResult>,
 }
 
 /// Everything measured at one size.

@@ -1,7 +1,7 @@
 //! Drill-downs: one team's (or one feature's) month by feature, model, key, day and outcome,
 //! each line with its unit economics, every view adding up to the row it drills into.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -13,7 +13,7 @@ use crate::catalog::PriceBook;
 use crate::event::Outcome;
 use crate::ledger::{Ledger, MonthData, Point, Summary};
 use crate::month::Month;
-use crate::rollup::{Dims, UserDay};
+use crate::rollup::{Dims, UserWord};
 use crate::showback::{TeamShowback, commitment_tokens};
 use crate::tokens::TokenCounts;
 use crate::unit_economics::{
@@ -392,20 +392,23 @@ pub fn feature_drilldown(
     })
 }
 
-/// Distinct users per group, each user day attributed like the usage it came with.
+/// Distinct users per group, each day's users under one set of dimensions attributed like the
+/// usage they came with. Sets are unions of words, so this reads words, not events.
 pub fn active_users(
-    users: &[UserDay],
+    users: &[UserWord],
     attributor: &Attributor,
     keep: &dyn Fn(&Point<'_>) -> bool,
     by: &dyn Fn(&Point<'_>) -> String,
 ) -> BTreeMap<String, u64> {
-    // Many users share a day and dimensions: attribute and group each such pair once.
-    let mut groups: HashMap<(NaiveDate, &Dims), Option<String>> = HashMap::new();
+    // A day and its dimensions have a word per 63 users: attribute and group each pair once.
+    let mut groups: HashMap<(NaiveDate, &Dims), Option<usize>> = HashMap::new();
     let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
-    let mut seen: BTreeMap<String, HashSet<&str>> = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut sets: Vec<HashMap<u64, u64>> = Vec::new();
     for u in users {
         let d = &u.dims;
-        let group = groups.entry((u.day, d)).or_insert_with(|| {
+        let group = *groups.entry((u.day, d)).or_insert_with(|| {
             let tags = tags_cache
                 .entry(d.tags.as_str())
                 .or_insert_with(|| d.parse_tags());
@@ -419,11 +422,100 @@ pub fn active_users(
                 day: u.day,
                 outcome: Outcome::Unknown,
             };
-            keep(&p).then(|| by(&p))
+            keep(&p).then(|| by(&p)).map(|key| {
+                *index.entry(key.clone()).or_insert_with(|| {
+                    names.push(key);
+                    sets.push(HashMap::new());
+                    names.len() - 1
+                })
+            })
         });
-        if let Some(key) = group {
-            seen.entry(key.clone()).or_default().insert(u.user.as_str());
+        if let Some(g) = group {
+            *sets[g].entry(u.word).or_default() |= u.bits;
         }
     }
-    seen.into_iter().map(|(k, v)| (k, v.len() as u64)).collect()
+    names
+        .into_iter()
+        .zip(sets)
+        .map(|(name, words)| {
+            let count = words.values().map(|b| u64::from(b.count_ones())).sum();
+            (name, count)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashSet};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::rollup::{UserDay, user_words};
+
+    fn dims(team: u8, feature: u8) -> Dims {
+        Dims {
+            provider: "openai".into(),
+            model: "gpt-4o".into(),
+            api_key: format!("k{team}{feature}"),
+            team: if team == 0 {
+                String::new()
+            } else {
+                format!("t{team}")
+            },
+            feature: format!("f{feature}"),
+            environment: String::new(),
+            tags: String::new(),
+        }
+    }
+
+    proptest! {
+        /// Counting users from words gives the distinct users of the user days, per group,
+        /// whatever the numbering (users sparse or dense, over many words).
+        #[test]
+        fn words_count_the_distinct_users_of_the_days(
+            days in proptest::collection::vec((1u32..5, 0u8..3, 0u8..3, 0u64..300), 0..400),
+            stride in 1u64..40,
+        ) {
+            let user_days: BTreeSet<UserDay> = days
+                .iter()
+                .map(|(d, t, f, u)| UserDay {
+                    day: NaiveDate::from_ymd_opt(2026, 3, *d).unwrap(),
+                    dims: dims(*t, *f),
+                    user: format!("user-{u}"),
+                })
+                .collect();
+            let numbers = |u: &str| u[5..].parse::<u64>().ok().map(|n| n * stride);
+            let words = user_words(&user_days, numbers);
+            let attributor = Attributor::new(Vec::new(), Vec::new());
+            let keep_t1 = |p: &Point<'_>| p.owner.team != "t2";
+            let views: [&dyn Fn(&Point<'_>) -> String; 3] = [
+                &|p| p.owner.feature.clone(),
+                &|p| p.day.to_string(),
+                &|p| p.owner.team.clone(),
+            ];
+            for by in views {
+                let got = active_users(&words, &attributor, &keep_t1, by);
+                let mut want: BTreeMap<String, HashSet<&str>> = BTreeMap::new();
+                for u in &user_days {
+                    let tags = u.dims.parse_tags();
+                    let owner = attributor.resolve(&u.dims.event_dims(&tags), u.day);
+                    let p = Point {
+                        owner: &owner,
+                        provider: &u.dims.provider,
+                        model: &u.dims.model,
+                        api_key: &u.dims.api_key,
+                        day: u.day,
+                        outcome: Outcome::Unknown,
+                    };
+                    if keep_t1(&p) {
+                        want.entry(by(&p)).or_default().insert(u.user.as_str());
+                    }
+                }
+                let want: BTreeMap<String, u64> =
+                    want.into_iter().map(|(k, v)| (k, v.len() as u64)).collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::commitment::Commitment;
 use crate::discount::{self, Discount};
 use crate::event::{Outcome, ServiceTier};
 use crate::pricing::{Cost, price};
-use crate::rollup::{RollupKey, RollupTotals, UserDay, WorkflowGroup};
+use crate::rollup::{RollupKey, RollupTotals, UserWord, WorkflowGroup};
 use crate::tokens::TokenCounts;
 use crate::transaction::BusinessTransactions;
 
@@ -33,7 +33,9 @@ pub struct MonthData {
     /// The month's workflows, grouped by how they ended.
     pub workflows: Vec<WorkflowGroup>,
     pub overheads: Vec<Overhead>,
-    pub users: Vec<UserDay>,
+    /// The month's users per day and owner dimensions, as words of bit sets (see
+    /// [`UserWord`]).
+    pub users: Vec<UserWord>,
     pub commitments: Vec<Commitment>,
     /// Every discount, whatever its day: each row takes the one in force on its day.
     pub discounts: Vec<Discount>,

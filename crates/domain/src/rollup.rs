@@ -253,6 +253,51 @@ pub fn fold_users<'a>(
         .collect()
 }
 
+/// Bits per [`UserWord`]: 63, so that a word is a positive 64-bit integer in both databases.
+pub const USER_WORD_BITS: u64 = 63;
+
+/// One word of the set of users seen on a day under one set of owner dimensions. Users are
+/// numbered once (storage keeps the numbers); user `n` is bit `n % 63` of word `n / 63`. A
+/// day's users under one set of dimensions are thus a few words, however many events they
+/// made, and the union of sets is a bitwise or: active-user counts read words, not events.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UserWord {
+    pub day: NaiveDate,
+    pub dims: Dims,
+    pub word: u64,
+    pub bits: u64,
+}
+
+impl UserWord {
+    /// The word and the bit of user number `n`.
+    pub fn place(n: u64) -> (u64, u64) {
+        (n / USER_WORD_BITS, 1 << (n % USER_WORD_BITS))
+    }
+}
+
+/// The words of these user days, each user numbered by `number`; one word per day,
+/// dimensions and word number, sorted (so concurrent writers lock rows in one order).
+pub fn user_words<'a>(
+    days: impl IntoIterator<Item = &'a UserDay>,
+    number: impl Fn(&str) -> Option<u64>,
+) -> Vec<UserWord> {
+    let mut words: BTreeMap<(NaiveDate, &'a Dims, u64), u64> = BTreeMap::new();
+    for u in days {
+        let Some(n) = number(&u.user) else { continue };
+        let (word, bit) = UserWord::place(n);
+        *words.entry((u.day, &u.dims, word)).or_default() |= bit;
+    }
+    words
+        .into_iter()
+        .map(|((day, dims, word), bits)| UserWord {
+            day,
+            dims: dims.clone(),
+            word,
+            bits,
+        })
+        .collect()
+}
+
 /// A stored workflow as reads see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkflowRow {

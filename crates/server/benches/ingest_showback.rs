@@ -446,8 +446,8 @@ struct ReadReport {
     events: i64,
     rollups: i64,
     workflows: i64,
-    /// Rows of `usage_users` (user × day × owner dimensions), which showback also reads.
-    user_days: i64,
+    /// Rows of `usage_user_words` (63 users × day × owner dimensions), which drill-downs read.
+    user_words: i64,
     size_bytes: i64,
     reads: Vec<ReadResult>,
 }
@@ -462,7 +462,7 @@ async fn read_report(bench: &Bench, reads: usize) -> anyhow::Result<ReadReport> 
         events: bench.count("events").await?,
         rollups: bench.count("usage_rollups").await?,
         workflows: bench.count("workflows").await?,
-        user_days: bench.count("usage_users").await?,
+        user_words: bench.count("usage_user_words").await?,
         size_bytes: bench.size_bytes().await?,
         reads: vec![showback, drilldown],
     })
@@ -532,7 +532,7 @@ fn print_ingest(runs: &[IngestResult]) {
 
 fn print_reads(reports: &[ReadReport]) {
     println!(
-        "| database | events | rollup rows | workflows | user-day rows | size MB | request | n | min ms | median ms | p95 ms | response KB |"
+        "| database | events | rollup rows | workflows | user-word rows | size MB | request | n | min ms | median ms | p95 ms | response KB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     for r in reports {
@@ -543,7 +543,7 @@ fn print_reads(reports: &[ReadReport]) {
                 r.events,
                 r.rollups,
                 r.workflows,
-                r.user_days,
+                r.user_words,
                 r.size_bytes as f64 / 1e6,
                 read.endpoint,
                 read.latencies.len(),

@@ -57,7 +57,7 @@ async fn main() {
     .await
     .unwrap();
     let mut counts = Vec::new();
-    for table in ["usage_rollups", "usage_users", "workflows"] {
+    for table in ["usage_rollups", "usage_user_words", "workflows"] {
         let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
         let rows: i64 = sqlx::Row::get(
             &sqlx::query(&sql).fetch_one(store.pool()).await.unwrap(),

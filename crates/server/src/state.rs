@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::cache::{PriceBookCache, ShowbackCache};
+use crate::cache::{FeatureCache, MonthDataCache, PriceBookCache, ShowbackCache, TeamCache};
 use crate::config::Config;
 use crate::storage::Store;
 use crate::telemetry::Metrics;
@@ -12,16 +12,31 @@ pub struct AppState {
     pub store: Store,
     pub prices: PriceBookCache,
     pub showbacks: ShowbackCache,
+    /// Months with their users, for the drill-down pages.
+    pub months: MonthDataCache,
+    pub teams: TeamCache,
+    pub features: FeatureCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
+    /// Forgets every kept report: when the data version could not be bumped after a change.
+    pub fn forget_kept(&self) {
+        self.showbacks.clear();
+        self.months.clear();
+        self.teams.clear();
+        self.features.clear();
+    }
+
     pub fn new(store: Store, config: Config) -> Self {
         Self {
             store,
             prices: PriceBookCache::default(),
             showbacks: ShowbackCache::default(),
+            months: MonthDataCache::default(),
+            teams: TeamCache::default(),
+            features: FeatureCache::default(),
             config: Arc::new(config),
             metrics: Arc::default(),
         }

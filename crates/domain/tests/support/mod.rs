@@ -49,11 +49,17 @@ pub fn month_data(events: &[UsageEvent], overheads: Vec<Overhead>) -> MonthData 
         rows,
         workflows,
         overheads,
-        users: tokentally_domain::rollup::fold_users(events)
-            .into_iter()
-            .collect(),
+        users: user_words(events),
         ..MonthData::default()
     }
+}
+
+/// The user words storage would hold for these events, users numbered in name order.
+pub fn user_words(events: &[UsageEvent]) -> Vec<tokentally_domain::rollup::UserWord> {
+    let days = tokentally_domain::rollup::fold_users(events);
+    let names: std::collections::BTreeSet<&str> = days.iter().map(|u| u.user.as_str()).collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    tokentally_domain::rollup::user_words(&days, |u| names.binary_search(&u).ok().map(|i| i as u64))
 }
 
 /// The workflows storage would hold for these events, before any explicit outcome.

@@ -10,6 +10,7 @@ use tokentally_domain::showback::{self, Showback};
 
 use crate::auth::Principal;
 use crate::cache::{PriceBookCache, ShowbackCache};
+use crate::state::AppState;
 use crate::storage::{Store, StoreError};
 
 pub async fn attributor(store: &Store) -> Result<Attributor, StoreError> {
@@ -79,47 +80,87 @@ async fn compute_showback(
     ))
 }
 
-/// A team's drill-down; `None` when the team has nothing in the month.
+/// A team's drill-down; `None` when the team has nothing in the month. Kept per month and
+/// team until the data version moves (see [`crate::cache::TeamCache`]); `fresh` computes it
+/// anew from the database.
 pub async fn team(
-    store: &Store,
-    prices: &PriceBookCache,
+    state: &AppState,
     month: Month,
     team: &str,
-    currency: &str,
+    fresh: bool,
 ) -> Result<Option<TeamDrilldown>, StoreError> {
-    let book = prices.get(store).await?;
-    let attributor = attributor(store).await?;
-    let (current, previous) =
-        tokio::try_join!(store.month_data(month), store.month_costs(month.previous()))?;
-    let sb = showback::showback(
-        month,
-        currency,
-        &current,
-        Some(&previous),
-        &book,
-        &attributor,
-    );
-    Ok(sb
-        .team(team)
-        .map(|t| drilldown::team_drilldown(t, month, currency, &current, &book, &attributor)))
+    if fresh {
+        return Box::pin(compute_team(state, month, team, true)).await;
+    }
+    let version = state.store.data_version().await?;
+    let kept = state
+        .teams
+        .get_or_compute(
+            version,
+            (month, team.to_owned()),
+            Box::pin(compute_team(state, month, team, false)),
+        )
+        .await?;
+    Ok(Option::clone(&kept))
 }
 
-/// One feature of a team; `None` when the team has no usage under that feature.
+async fn compute_team(
+    state: &AppState,
+    month: Month,
+    team: &str,
+    fresh: bool,
+) -> Result<Option<TeamDrilldown>, StoreError> {
+    let ctx = Box::pin(MonthContext::load_with_users(state, month, fresh)).await?;
+    Ok(ctx.team_drilldown(team, &state.config.currency))
+}
+
+/// One feature of a team; `None` when the team has no usage under that feature. Kept like
+/// [`team`], and computed from the team's drill-down (kept too).
 pub async fn feature(
-    store: &Store,
-    prices: &PriceBookCache,
+    state: &AppState,
     month: Month,
     team: &str,
     feature: &str,
-    currency: &str,
+    fresh: bool,
 ) -> Result<Option<FeatureDrilldown>, StoreError> {
-    let ctx = MonthContext::load_with_users(store, prices, month).await?;
-    let sb = ctx.showback(currency);
-    Ok(sb.team(team).and_then(|t| {
-        let drill =
-            drilldown::team_drilldown(t, month, currency, &ctx.data, &ctx.book, &ctx.attributor);
-        drilldown::feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
-    }))
+    if fresh {
+        return Box::pin(compute_feature(state, month, team, feature, true)).await;
+    }
+    let version = state.store.data_version().await?;
+    let kept = state
+        .features
+        .get_or_compute(
+            version,
+            (month, team.to_owned(), feature.to_owned()),
+            Box::pin(compute_feature(state, month, team, feature, false)),
+        )
+        .await?;
+    Ok(Option::clone(&kept))
+}
+
+async fn compute_feature(
+    state: &AppState,
+    month: Month,
+    team: &str,
+    feature: &str,
+    fresh: bool,
+) -> Result<Option<FeatureDrilldown>, StoreError> {
+    let ctx = Box::pin(MonthContext::load_with_users(state, month, fresh)).await?;
+    let drill = if fresh {
+        ctx.team_drilldown(team, &state.config.currency)
+    } else {
+        Box::pin(self::team(state, month, team, false)).await?
+    };
+    let Some(drill) = drill else {
+        return Ok(None);
+    };
+    Ok(drilldown::feature_drilldown(
+        &drill,
+        feature,
+        &ctx.data,
+        &ctx.book,
+        &ctx.attributor,
+    ))
 }
 
 /// What a month's pages need: its data, the one before (for changes), prices and owners.
@@ -127,7 +168,9 @@ pub struct MonthContext {
     pub month: Month,
     pub book: Arc<PriceBook>,
     pub attributor: Attributor,
-    pub data: showback::MonthData,
+    /// Shared with the kept month when loaded with users (see [`MonthContext::load_with_users`]);
+    /// `Arc::make_mut` gives a copy of one's own to change.
+    pub data: Arc<showback::MonthData>,
     pub previous: showback::MonthData,
 }
 
@@ -139,34 +182,41 @@ impl MonthContext {
         prices: &PriceBookCache,
         month: Month,
     ) -> Result<Self, StoreError> {
-        Self::load_parts(store, prices, month, false).await
+        let data = async { store.month_without_users(month).await.map(Arc::new) };
+        Self::load_parts(store, prices, month, data).await
     }
 
-    /// The month with its users, for pages that count active users.
+    /// The month with its users, for pages that count active users. The month's data is kept
+    /// until the data version moves (see [`crate::cache::MonthDataCache`]); `fresh` reads it
+    /// anew.
     pub async fn load_with_users(
-        store: &Store,
-        prices: &PriceBookCache,
+        state: &AppState,
         month: Month,
+        fresh: bool,
     ) -> Result<Self, StoreError> {
-        Self::load_parts(store, prices, month, true).await
+        let store = &state.store;
+        let data = async {
+            if fresh {
+                return store.month_data(month).await.map(Arc::new);
+            }
+            let version = store.data_version().await?;
+            state
+                .months
+                .get_or_compute(version, month, Box::pin(store.month_data(month)))
+                .await
+        };
+        Self::load_parts(store, &state.prices, month, data).await
     }
 
     async fn load_parts(
         store: &Store,
         prices: &PriceBookCache,
         month: Month,
-        users: bool,
+        data: impl std::future::Future<Output = Result<Arc<showback::MonthData>, StoreError>>,
     ) -> Result<Self, StoreError> {
         let book = prices.get(store).await?;
         let attributor = attributor(store).await?;
-        let current = async {
-            if users {
-                store.month_data(month).await
-            } else {
-                store.month_without_users(month).await
-            }
-        };
-        let (data, previous) = tokio::try_join!(current, store.month_costs(month.previous()))?;
+        let (data, previous) = tokio::try_join!(data, store.month_costs(month.previous()))?;
         Ok(Self {
             month,
             book,
@@ -185,6 +235,21 @@ impl MonthContext {
             &self.book,
             &self.attributor,
         )
+    }
+
+    /// A team's drill-down from this month's data; `None` when the team has nothing in it.
+    pub fn team_drilldown(&self, team: &str, currency: &str) -> Option<TeamDrilldown> {
+        let sb = self.showback(currency);
+        sb.team(team).map(|t| {
+            drilldown::team_drilldown(
+                t,
+                self.month,
+                currency,
+                &self.data,
+                &self.book,
+                &self.attributor,
+            )
+        })
     }
 
     pub fn previous_showback(&self, currency: &str) -> Showback {

@@ -79,7 +79,7 @@ pub async fn as_closed(state: &AppState, month: Month) -> Result<MonthContext, A
             subtract(t, &l.totals);
         }
     }
-    ctx.data.rows = rows
+    std::sync::Arc::make_mut(&mut ctx.data).rows = rows
         .into_iter()
         .filter(|(_, t)| t.events > 0)
         .map(|(key, totals)| tokentally_domain::showback::UsageRow { key, totals })

@@ -1,9 +1,10 @@
-//! What the server keeps in memory between requests: the price book and computed showbacks.
+//! What the server keeps in memory between requests: the price book, computed showbacks and
+//! drill-downs, and the months the drill-down pages read.
 //! Both are checked against a version asked of the database, so several servers sharing one
 //! database never serve each other's stale answers.
 
+mod kept;
 mod price_book;
-mod showbacks;
 
+pub use kept::{FeatureCache, Kept, MonthDataCache, ShowbackCache, TeamCache};
 pub use price_book::PriceBookCache;
-pub use showbacks::ShowbackCache;

@@ -22,7 +22,7 @@ pub async fn bump_after_changes(
     if changes && let Err(e) = state.store.bump_data_version().await {
         // Other servers may keep a stale report until the next change; this one must not.
         tracing::warn!(error = %e, "could not bump the data version; forgetting kept reports");
-        state.showbacks.clear();
+        state.forget_kept();
     }
     response
 }

@@ -1,13 +1,13 @@
 //! The write path of ingest: raw events stored idempotently, and their rollup and workflow
 //! deltas added in the same transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, WorkflowDelta};
+use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, UserWord, WorkflowDelta};
 
 use super::rows::{FromRow, ROLLUPS};
 use super::{Backend, Store, StoreError, now_ms};
@@ -76,8 +76,8 @@ const WORKFLOW_COLUMNS: &[&str] = &[
     "tags",
 ];
 
-/// `usage_users`, in the order its rows are read.
-const USER_COLUMNS: &[&str] = <UserDay as FromRow>::COLUMNS;
+/// `usage_user_words`, in the order its rows are read; all but the last (`bits`) are its key.
+const USER_WORD_COLUMNS: &[&str] = <UserWord as FromRow>::COLUMNS;
 
 /// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
 fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
@@ -269,14 +269,18 @@ impl Store {
         for chunk in workflows.chunks(ROLLUP_CHUNK) {
             upsert_workflows(&mut tx, self.backend, chunk).await?;
         }
-        let users: Vec<UserDay> = rollup::fold_users(stored.iter().copied())
-            .into_iter()
-            .collect();
-        for chunk in users.chunks(ROLLUP_CHUNK) {
-            insert_user_days(&mut tx, self.backend, chunk).await?;
-        }
         if !closed.is_empty() {
             note_late_events(&mut tx, &stored, &closed).await?;
+        }
+        // Users as words of bit sets per day and dimensions: shared between batches like the
+        // rollups, so written just before them, in key order.
+        let users = rollup::fold_users(stored.iter().copied());
+        if !users.is_empty() {
+            let numbers = number_users(&mut tx, self.backend, &users).await?;
+            let words = rollup::user_words(&users, |u| numbers.get(u).copied());
+            for chunk in words.chunks(ROLLUP_CHUNK) {
+                upsert_user_words(&mut tx, self.backend, chunk).await?;
+            }
         }
         // Rollups last: concurrent batches (on PostgreSQL) share their rows, above all the
         // month's, and each holds the rows it upserted until it commits, so the shorter that
@@ -532,14 +536,84 @@ async fn upsert_workflows(
     Ok(())
 }
 
-async fn insert_user_days(
+/// The numbers of the users these days name, numbering those seen for the first time.
+async fn number_users(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    chunk: &[UserDay],
+    days: &BTreeSet<UserDay>,
+) -> Result<HashMap<String, u64>, StoreError> {
+    let names: BTreeSet<&str> = days.iter().map(|u| u.user.as_str()).collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut numbers = HashMap::with_capacity(names.len());
+    for chunk in names.chunks(EVENT_CHUNK) {
+        find_user_numbers(tx, backend, chunk, &mut numbers).await?;
+    }
+    let new: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !numbers.contains_key(*n))
+        .collect();
+    for chunk in new.chunks(EVENT_CHUNK) {
+        // Only names not found are offered: on PostgreSQL every row offered takes a number
+        // from the sequence, and words stay dense only if few are wasted.
+        let sql = format!(
+            "{} ON CONFLICT (user_id) DO NOTHING",
+            insert_sql(backend, "user_numbers", &["user_id"], chunk.len())
+        );
+        let mut args = AnyArguments::default();
+        for name in chunk {
+            add(&mut args, (*name).to_owned());
+        }
+        sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+        find_user_numbers(tx, backend, chunk, &mut numbers).await?;
+    }
+    if let Some(lost) = names.iter().find(|n| !numbers.contains_key(**n)) {
+        return Err(StoreError::Corrupt(format!("user `{lost}` has no number")));
+    }
+    Ok(numbers)
+}
+
+async fn find_user_numbers(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    names: &[&str],
+    numbers: &mut HashMap<String, u64>,
 ) -> Result<(), StoreError> {
+    let mut sql = String::from("SELECT user_id, n FROM user_numbers WHERE user_id IN (");
+    for i in 0..names.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        backend.push_param(&mut sql, i + 1);
+    }
+    sql.push(')');
+    let mut args = AnyArguments::default();
+    for name in names {
+        add(&mut args, (*name).to_owned());
+    }
+    let found: Vec<(String, i64)> = sqlx::query_as_with(&sql, args)
+        .persistent(names.len() == EVENT_CHUNK)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (name, n) in found {
+        let n = u64::try_from(n)
+            .map_err(|_| StoreError::Corrupt(format!("user `{name}` has number {n}")))?;
+        numbers.insert(name, n);
+    }
+    Ok(())
+}
+
+/// Adds users to the words of their day and dimensions (a bitwise or).
+async fn upsert_user_words(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    chunk: &[UserWord],
+) -> Result<(), StoreError> {
+    let keys = &USER_WORD_COLUMNS[..USER_WORD_COLUMNS.len() - 1];
     let sql = format!(
-        "{} ON CONFLICT DO NOTHING",
-        insert_sql(backend, "usage_users", USER_COLUMNS, chunk.len())
+        "{} ON CONFLICT ({}) DO UPDATE SET bits = usage_user_words.bits | excluded.bits",
+        insert_sql(backend, "usage_user_words", USER_WORD_COLUMNS, chunk.len()),
+        keys.join(", ")
     );
     let mut args = AnyArguments::default();
     for u in chunk {
@@ -553,10 +627,11 @@ async fn insert_user_days(
             &d.feature,
             &d.environment,
             &d.tags,
-            &u.user,
         ] {
             add(&mut args, v.clone());
         }
+        add(&mut args, count(u.word));
+        add(&mut args, count(u.bits));
     }
     sqlx::query_with(&sql, args)
         .persistent(chunk.len() == ROLLUP_CHUNK)

@@ -1,7 +1,7 @@
 //! What showback reads: a month's rollups, workflow groups and overheads.
 
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::UserDay;
+use tokentally_domain::rollup::UserWord;
 use tokentally_domain::showback::{MonthData, UsageRow};
 
 use sqlx::any::AnyRow;
@@ -16,7 +16,7 @@ impl Store {
         let _turn = self.month_read().await;
         Ok(MonthData {
             rows: self.list_rollups(month).await?,
-            users: self.list_user_days(month).await?,
+            users: self.list_user_words(month).await?,
             workflows: self.list_workflow_groups(month).await?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
@@ -160,11 +160,12 @@ impl Store {
         decode_all(&rows)
     }
 
-    /// Users seen in the month, per day and owner dimensions.
-    pub async fn list_user_days(&self, month: Month) -> Result<Vec<UserDay>, StoreError> {
+    /// Users seen in the month, per day and owner dimensions, as words of bit sets: a few
+    /// rows per day and dimensions, however many events the users made.
+    pub async fn list_user_words(&self, month: Month) -> Result<Vec<UserWord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM usage_users WHERE day >= $1 AND day < $2",
-            select::<UserDay>()
+            "SELECT {} FROM usage_user_words WHERE day >= $1 AND day < $2",
+            select::<UserWord>()
         ))
         .bind(month.first_day().to_string())
         .bind(month.end_exclusive().to_string())

@@ -25,6 +25,49 @@ impl Store {
         decode_all(&rows)
     }
 
+    /// How many workflows end in the month, and its latest `limit` by final call (with any
+    /// that tie with the last of them, so the caller orders and cuts): read from the index on
+    /// `last_ms`, not the month's every workflow.
+    pub async fn latest_workflows(
+        &self,
+        month: Month,
+        limit: usize,
+    ) -> Result<(usize, Vec<WorkflowRow>), StoreError> {
+        let start = month
+            .first_day()
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis());
+        let end = month
+            .end_exclusive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(i64::MAX, |t| t.and_utc().timestamp_millis());
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM workflows WHERE last_day >= $1 AND last_day < $2",
+        )
+        .bind(month.first_day().to_string())
+        .bind(month.end_exclusive().to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let cutoff: Option<i64> = sqlx::query_scalar(
+            "SELECT last_ms FROM workflows WHERE last_ms >= $1 AND last_ms < $2 \
+             ORDER BY last_ms DESC LIMIT 1 OFFSET $3",
+        )
+        .bind(start)
+        .bind(end)
+        .bind(i64::try_from(limit.saturating_sub(1)).unwrap_or(i64::MAX))
+        .fetch_optional(&self.pool)
+        .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM workflows WHERE last_ms >= $1 AND last_ms < $2",
+            select::<WorkflowRow>()
+        ))
+        .bind(cutoff.unwrap_or(start))
+        .bind(end)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((usize::try_from(total).unwrap_or(0), decode_all(&rows)?))
+    }
+
     /// The month's workflows summed by day, final-call dimensions and outcome.
     pub async fn list_workflow_groups(
         &self,

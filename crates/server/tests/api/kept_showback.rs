@@ -159,3 +159,50 @@ storage_test!(no_cache_asks_for_a_fresh_showback, |app| {
     assert_eq!(money(&team(&fresh, "search")["token_cost"]), dec!(0.36));
     assert_eq!(money(&team(&kept, "search")["token_cost"]), dec!(0.21));
 });
+
+// Team and feature drill-downs are kept like the showback: the same answer
+// until the data changes, every change on the next read, and `no-cache` reads the database.
+storage_test!(drill_downs_are_kept_until_the_data_changes, |app| {
+    let mut a = call("a", Some("search"), "k", "success", None);
+    a["feature"] = json!("chat");
+    a["user"] = json!("ann");
+    app.post_events(&json!([a])).await;
+    let read = |path: &'static str, fresh: bool| {
+        let mut r = app.get(path, &app.finance_token);
+        if fresh {
+            r = r.header("Cache-Control", "no-cache");
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let team_api = "/api/v1/teams/search?month=2026-03";
+    let feature_api = "/api/v1/teams/search/features/chat?month=2026-03";
+    let first = read(team_api, false).await;
+    assert_eq!(first["total"]["active_users"], 1);
+    assert_eq!(money(&first["total"]["token_cost"]), dec!(0.21));
+    assert_eq!(read(feature_api, false).await["total"]["active_users"], 1);
+
+    // Ingest moves the version: a second user and call show on the next read.
+    let mut b = call("b", Some("search"), "k", "success", None);
+    b["feature"] = json!("chat");
+    b["user"] = json!("bob");
+    app.post_events(&json!([b])).await;
+    let second = read(team_api, false).await;
+    assert_eq!(second["total"]["active_users"], 2);
+    assert_eq!(money(&second["total"]["token_cost"]), dec!(0.42));
+    assert_eq!(read(feature_api, false).await["total"]["active_users"], 2);
+
+    // A change written past the server does not move the version: kept answers stay, and
+    // `no-cache` sees it.
+    sqlx::query("UPDATE usage_user_words SET bits = 0")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(read(team_api, false).await, second);
+    assert_eq!(read(feature_api, false).await["total"]["active_users"], 2);
+    assert_eq!(read(team_api, true).await["total"]["active_users"], 0);
+    assert_eq!(read(feature_api, true).await["total"]["active_users"], 0);
+});

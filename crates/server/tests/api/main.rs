@@ -3,6 +3,7 @@
 mod browser_session;
 mod helpers;
 
+mod active_users;
 mod attribution;
 mod bad_input;
 mod demo;

@@ -27,7 +27,7 @@ const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] =
 const SQLITE_WITHOUT_ROWID: &[&str] = &[
     "usage_rollups",
     "usage_rollups_monthly",
-    "usage_users",
+    "usage_user_words",
     "workflow_groups",
     "workflow_groups_monthly",
 ];

@@ -1,6 +1,6 @@
 //! Upgrading databases written by earlier releases, on SQLite and PostgreSQL: migration 0005
 //! rebuilds the rollups from the raw events, split by workflow membership; migration 0009
-//! sums the stored workflows into groups.
+//! sums the stored workflows into groups; migration 0013 turns user-days into user words.
 
 use crate::helpers::{Db, database_at_version};
 
@@ -157,4 +157,84 @@ async fn sqlite_workflow_groups_are_built_from_stored_workflows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_workflow_groups_are_built_from_stored_workflows() {
     workflow_groups_are_built_from_stored_workflows(Db::Postgres).await;
+}
+
+/// Migration 0013 numbers the users of `usage_users` and turns its rows into words of bit
+/// sets; later batches or their users into the same words.
+async fn user_days_become_user_words(db: Db) {
+    let Some((store, _guard)) = database_at_version(db, 12).await else {
+        return;
+    };
+    // Three users on one day and key, one of them on the next day too, and 70 users on a
+    // third day: more than one word.
+    let mut rows: Vec<(String, String)> = ["ann", "bob", "cid"]
+        .iter()
+        .map(|u| ("2026-03-06".to_owned(), (*u).to_owned()))
+        .collect();
+    rows.push(("2026-03-07".into(), "bob".into()));
+    rows.extend((0..70).map(|i| ("2026-03-08".to_owned(), format!("u{i:02}"))));
+    for (day, user) in &rows {
+        sqlx::query(
+            "INSERT INTO usage_users (day, provider, model, api_key, team, feature, environment, tags, user_id) \
+             VALUES ($1, 'openai', 'gpt-4o', 'k1', 'search', '', '', '', $2)",
+        )
+        .bind(day)
+        .bind(user)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    store.migrate().await.expect("migrations up to today apply");
+    let month = "2026-03".parse().unwrap();
+    let users = |words: &[tokentally_domain::rollup::UserWord], day: &str| -> u32 {
+        words
+            .iter()
+            .filter(|w| w.day.to_string() == day)
+            .map(|w| w.bits.count_ones())
+            .sum()
+    };
+    let words = store.list_user_words(month).await.unwrap();
+    assert_eq!(
+        (
+            users(&words, "2026-03-06"),
+            users(&words, "2026-03-07"),
+            users(&words, "2026-03-08")
+        ),
+        (3, 1, 70),
+        "{words:?}"
+    );
+    assert!(
+        words
+            .iter()
+            .filter(|w| w.day.to_string() == "2026-03-08")
+            .count()
+            >= 2
+    );
+    // A later batch: bob again (no new bit) and dan (a new one) on the first day.
+    let events: Vec<_> = ["bob", "dan"]
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            tokentally_domain::event::UsageEvent::from_json(
+                &serde_json::json!({"id": format!("later-{i}"), "timestamp": "2026-03-06T10:00:00Z",
+                    "provider": "openai", "model": "gpt-4o", "api_key": "k1", "team": "search",
+                    "user": u, "input_tokens": 10, "output_tokens": 1}),
+                chrono::Utc::now(),
+            )
+            .unwrap()
+        })
+        .collect();
+    store.add_events(events).await.unwrap();
+    let words = store.list_user_words(month).await.unwrap();
+    assert_eq!(users(&words, "2026-03-06"), 4, "{words:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_user_days_become_user_words() {
+    user_days_become_user_words(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_user_days_become_user_words() {
+    user_days_become_user_words(Db::Postgres).await;
 }

@@ -73,7 +73,7 @@ pub async fn daily_context(
     month: Month,
 ) -> Result<MonthContext, StoreError> {
     let mut ctx = MonthContext::load(store, prices, month).await?;
-    ctx.data.rows = store.list_rollups(month).await?;
+    std::sync::Arc::make_mut(&mut ctx.data).rows = store.list_rollups(month).await?;
     Ok(ctx)
 }
 

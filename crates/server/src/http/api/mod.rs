@@ -13,6 +13,7 @@ pub mod prices;
 pub mod rules;
 pub mod scorecard;
 pub mod showback;
+pub(crate) use showback::asks_for_fresh;
 pub mod statements;
 pub mod transactions;
 pub mod workflows;

@@ -61,24 +61,22 @@ pub async fn get(
     Ok(Json(body))
 }
 
+/// A team's drill-down, kept like the showback (`Cache-Control: no-cache` computes it anew).
 pub async fn team(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(team): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<TeamDrilldown>, ApiError> {
     may_read_team(&principal, &team)?;
     let month = q.month()?;
-    reports::team(
-        &state.store,
-        &state.prices,
-        month,
-        &team,
-        &state.config.currency,
-    )
-    .await?
-    .map(Json)
-    .ok_or_else(|| ApiError::NotFound(format!("team `{team}` has no usage or overhead in {month}")))
+    reports::team(&state, month, &team, asks_for_fresh(&headers))
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("team `{team}` has no usage or overhead in {month}"))
+        })
 }
 
 fn may_read_team(principal: &Principal, team: &str) -> Result<(), ApiError> {
@@ -93,34 +91,29 @@ fn may_read_team(principal: &Principal, team: &str) -> Result<(), ApiError> {
 }
 
 /// One feature of a team: its unit economics, and its month by model, key, day and outcome.
+/// Kept like the team's drill-down.
 pub async fn feature(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path((team, feature)): Path<(String, String)>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<FeatureDrilldown>, ApiError> {
     may_read_team(&principal, &team)?;
     let month = q.month()?;
-    reports::feature(
-        &state.store,
-        &state.prices,
-        month,
-        &team,
-        &feature,
-        &state.config.currency,
-    )
-    .await?
-    .map(Json)
-    .ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "feature `{feature}` of team `{team}` has no usage in {month}"
-        ))
-    })
+    reports::feature(&state, month, &team, &feature, asks_for_fresh(&headers))
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "feature `{feature}` of team `{team}` has no usage in {month}"
+            ))
+        })
 }
 
 /// Whether the request says `Cache-Control: no-cache` (or `no-store`): answer from the data,
 /// not from what was kept.
-fn asks_for_fresh(headers: &HeaderMap) -> bool {
+pub(crate) fn asks_for_fresh(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::CACHE_CONTROL)
         .iter()

@@ -1,8 +1,8 @@
-//! The rows the month reads decode by the ten thousand: rollups, workflow groups, user-days,
+//! The rows the month reads decode by the ten thousand: rollups, workflow groups, user words,
 //! workflows, and the keys seen in usage.
 
 use tokentally_domain::event::Outcome;
-use tokentally_domain::rollup::{RollupKey, RollupTotals, UserDay, WorkflowGroup, WorkflowRow};
+use tokentally_domain::rollup::{RollupKey, RollupTotals, UserWord, WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
 
 use super::{Cols, FromRow};
@@ -93,8 +93,8 @@ impl FromRow for WorkflowGroup {
     }
 }
 
-/// `usage_users`.
-impl FromRow for UserDay {
+/// `usage_user_words`.
+impl FromRow for UserWord {
     const COLUMNS: &'static [&'static str] = &[
         "day",
         "provider",
@@ -104,14 +104,16 @@ impl FromRow for UserDay {
         "feature",
         "environment",
         "tags",
-        "user_id",
+        "word",
+        "bits",
     ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
-        Ok(UserDay {
+        Ok(UserWord {
             day: c.day()?,
             dims: c.dims()?,
-            user: c.text()?,
+            word: c.count()?,
+            bits: c.count()?,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! `/teams/{team}/features/{feature}`: one feature's unit costs, outcomes and tokens.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, Response};
-use tokentally_domain::drilldown::{feature_drilldown, team_drilldown};
 use tokentally_domain::event::Outcome;
 use tokentally_domain::pricing::TokenClass;
 use tokentally_web::money::Money;
@@ -12,7 +12,9 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::app::reports;
 use crate::http::MonthQuery;
+use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
@@ -23,20 +25,19 @@ async fn feature_model(
     team: &str,
     feature: &str,
     month: &Option<String>,
+    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, month).await?;
+    let (ctx, months) = context(state, month, fresh).await?;
     let cur = state.config.currency.clone();
-    let sb = ctx.showback(&cur);
     let not_found = || {
         PageError::from(ApiError::NotFound(format!(
             "feature `{feature}` of team `{team}` has no usage in {}",
             ctx.month
         )))
     };
-    let row = sb.team(team).cloned().ok_or_else(not_found)?;
-    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
-    let fd = feature_drilldown(&drill, feature, &ctx.data, &ctx.book, &ctx.attributor)
+    let fd = reports::feature(state, ctx.month, team, feature, fresh)
+        .await?
         .ok_or_else(not_found)?;
     let line = fd.total.clone();
     let views = ctx.views();
@@ -138,20 +139,24 @@ async fn feature_model(
 pub async fn feature_page(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path((team, feature)): Path<(String, String)>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    let fresh = asks_for_fresh(&headers);
+    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn feature_csv(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path((team, feature)): Path<(String, String)>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = feature_model(&state, &user, &team, &feature, &q.month).await?;
+    let fresh = asks_for_fresh(&headers);
+    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
     export(page, &q.table, &format!("feature-{team}-{feature}"))
 }
 

@@ -1,6 +1,7 @@
 //! `/keys/{key}`: a key's owner history and spend.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::attribution::UNALLOCATED;
@@ -12,6 +13,7 @@ use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, lines_section, sorted_by_day, visible};
 use crate::http::MonthQuery;
+use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
@@ -22,8 +24,9 @@ async fn key_model(
     user: &PageUser,
     key: &str,
     month: &Option<String>,
+    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, month).await?;
+    let (ctx, months) = context(state, month, fresh).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
@@ -149,19 +152,21 @@ async fn key_model(
 pub async fn key_page(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(key): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = key_model(&state, &user, &key, &q.month).await?;
+    let page = key_model(&state, &user, &key, &q.month, asks_for_fresh(&headers)).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn key_csv(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(key): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = key_model(&state, &user, &key, &q.month).await?;
+    let page = key_model(&state, &user, &key, &q.month, asks_for_fresh(&headers)).await?;
     export(page, &q.table, &format!("key-{key}"))
 }

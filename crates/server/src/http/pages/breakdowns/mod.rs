@@ -57,12 +57,13 @@ pub(super) fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
 pub(super) async fn context(
     state: &AppState,
     month: &Option<String>,
+    fresh: bool,
 ) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
     let month = MonthQuery {
         month: month.clone().filter(|m| !m.is_empty()),
     }
     .month()?;
-    let ctx = MonthContext::load_with_users(&state.store, &state.prices, month).await?;
+    let ctx = MonthContext::load_with_users(state, month, fresh).await?;
     let months = state.store.list_months().await?;
     Ok((ctx, months))
 }

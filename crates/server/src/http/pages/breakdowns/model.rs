@@ -1,6 +1,7 @@
 //! `/models/{model}`: a model's spend by team.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::showback::Point;
@@ -9,6 +10,7 @@ use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, lines_section, sorted_by_day, visible};
 use crate::http::MonthQuery;
+use crate::http::api::asks_for_fresh;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
 use crate::state::AppState;
@@ -17,8 +19,9 @@ async fn model_model(
     user: &PageUser,
     model: &str,
     month: &Option<String>,
+    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, month).await?;
+    let (ctx, months) = context(state, month, fresh).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let ledger = &views.ledger;
@@ -76,20 +79,22 @@ async fn model_model(
 pub async fn model_page(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(model): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = model_model(&state, &user, &model, &q.month).await?;
+    let page = model_model(&state, &user, &model, &q.month, asks_for_fresh(&headers)).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn model_csv(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(model): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = model_model(&state, &user, &model, &q.month).await?;
+    let page = model_model(&state, &user, &model, &q.month, asks_for_fresh(&headers)).await?;
     export(page, &q.table, &format!("model-{model}"))
 }
 

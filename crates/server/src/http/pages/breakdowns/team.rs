@@ -1,6 +1,7 @@
 //! `/teams/{team}`: a team's month, its features, biggest movers, models, keys and days.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, team_drilldown};
@@ -12,7 +13,9 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::app::reports;
 use crate::http::MonthQuery;
+use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
@@ -22,18 +25,30 @@ async fn team_model(
     user: &PageUser,
     team: &str,
     month: &Option<String>,
+    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, month).await?;
+    let (ctx, months) = context(state, month, fresh).await?;
     let cur = state.config.currency.clone();
-    let sb = ctx.showback(&cur);
-    let row: TeamShowback = sb.team(team).cloned().ok_or_else(|| {
+    let sb = reports::showback(
+        &state.store,
+        &state.prices,
+        &state.showbacks,
+        ctx.month,
+        &cur,
+        fresh,
+    )
+    .await?;
+    let not_found = || {
         PageError::from(ApiError::NotFound(format!(
             "team `{team}` has no usage or overhead in {}",
             ctx.month
         )))
-    })?;
-    let drill = team_drilldown(&row, ctx.month, &cur, &ctx.data, &ctx.book, &ctx.attributor);
+    };
+    let row: TeamShowback = sb.team(team).cloned().ok_or_else(not_found)?;
+    let drill = reports::team(state, ctx.month, team, fresh)
+        .await?
+        .ok_or_else(not_found)?;
     let budget = crate::http::pages::showback::team_budgets(state, user, ctx.month)
         .await?
         .remove(team);
@@ -142,20 +157,22 @@ fn movers(now: &[Line], before: &[Line], cur: &str) -> Section {
 pub async fn team_page(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(team): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = team_model(&state, &user, &team, &q.month).await?;
+    let page = team_model(&state, &user, &team, &q.month, asks_for_fresh(&headers)).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn team_csv(
     State(state): State<AppState>,
     user: PageUser,
+    headers: HeaderMap,
     Path(team): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = team_model(&state, &user, &team, &q.month).await?;
+    let page = team_model(&state, &user, &team, &q.month, asks_for_fresh(&headers)).await?;
     export(page, &q.table, &format!("team-{team}"))
 }
 

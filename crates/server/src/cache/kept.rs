@@ -1,51 +1,81 @@
-//! Computed showbacks kept per month until the data version moves.
+//! Computed reports kept per key (a month, a team's month, ...) until the data version moves.
 //!
-//! A month's showback changes only when something it reads changes, and every such change
-//! bumps the data version (see `storage::data_version`). So a showback computed at version
-//! `v` answers every request that finds the version still at `v`, and requests that arrive
-//! while it is being computed wait for that one computation instead of starting their own:
-//! 32 concurrent page loads cost one month read, not 32.
+//! A report changes only when something it reads changes, and every such change bumps the
+//! data version (see `storage::data_version`). So a report computed at version `v` answers
+//! every request that finds the version still at `v`, and requests that arrive while it is
+//! being computed wait for that one computation instead of starting their own: 32 concurrent
+//! page loads cost one month read, not 32.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
+use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::Showback;
+use tokentally_domain::showback::{MonthData, Showback};
 use tokio::sync::OnceCell;
 
 use crate::storage::StoreError;
 
-/// Months kept at one version; past it the oldest-computed are forgotten (a page reads its
-/// month and the twelve before it).
-const MONTHS_KEPT: usize = 48;
+/// Showbacks kept per month (a page reads its month and the twelve before it).
+pub type ShowbackCache = Kept<Month, Showback, 48>;
 
-type Slot = Arc<OnceCell<Arc<Showback>>>;
+/// Months as the drill-down pages read them (users included); a few, as each holds a month's
+/// daily rows.
+pub type MonthDataCache = Kept<Month, MonthData, 3>;
 
-#[derive(Clone, Default)]
-pub struct ShowbackCache {
-    inner: Arc<Mutex<Kept>>,
+/// Team drill-downs kept per month and team; `None` when the team had nothing in the month.
+pub type TeamCache = Kept<(Month, String), Option<TeamDrilldown>, 256>;
+
+/// Feature drill-downs kept per month, team and feature.
+pub type FeatureCache = Kept<(Month, String, String), Option<FeatureDrilldown>, 1024>;
+
+type Slot<V> = Arc<OnceCell<Arc<V>>>;
+
+/// Answers of type `V` kept per key `K` at one data version; past `N` keys all are forgotten
+/// (the next reads compute them again), which bounds the memory they hold.
+pub struct Kept<K, V, const N: usize> {
+    inner: Arc<Mutex<Versioned<K, V>>>,
 }
 
-#[derive(Default)]
-struct Kept {
+impl<K, V, const N: usize> Clone for Kept<K, V, N> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<K, V, const N: usize> Default for Kept<K, V, N> {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Versioned {
+                version: 0,
+                kept: HashMap::new(),
+            })),
+        }
+    }
+}
+
+struct Versioned<K, V> {
     version: i64,
-    months: HashMap<Month, Slot>,
+    kept: HashMap<K, Slot<V>>,
 }
 
-impl ShowbackCache {
-    /// The month's showback at `version`: the kept one, or `compute`'s, which is then kept.
+impl<K: Eq + Hash + Clone, V, const N: usize> Kept<K, V, N> {
+    /// The answer for `key` at `version`: the kept one, or `compute`'s, which is then kept.
     /// A failed computation is not kept, so the next request tries again.
     pub async fn get_or_compute<F>(
         &self,
         version: i64,
-        month: Month,
+        key: K,
         compute: F,
-    ) -> Result<Arc<Showback>, StoreError>
+    ) -> Result<Arc<V>, StoreError>
     where
-        F: Future<Output = Result<Showback, StoreError>>,
+        F: Future<Output = Result<V, StoreError>>,
     {
-        let Some(slot) = self.slot(version, month) else {
+        let Some(slot) = self.slot(version, key) else {
             // A reader that saw an older version than the kept one: its data may be older
             // too, so it is not filed.
             return compute.await.map(Arc::new);
@@ -57,25 +87,25 @@ impl ShowbackCache {
 
     /// Forgets everything: when the version could not be bumped after a change.
     pub fn clear(&self) {
-        self.lock().months.clear();
+        self.lock().kept.clear();
     }
 
-    fn slot(&self, version: i64, month: Month) -> Option<Slot> {
+    fn slot(&self, version: i64, key: K) -> Option<Slot<V>> {
         let mut kept = self.lock();
         if version < kept.version {
             return None;
         }
         if version > kept.version {
             kept.version = version;
-            kept.months.clear();
+            kept.kept.clear();
         }
-        if kept.months.len() >= MONTHS_KEPT && !kept.months.contains_key(&month) {
-            kept.months.clear();
+        if kept.kept.len() >= N && !kept.kept.contains_key(&key) {
+            kept.kept.clear();
         }
-        Some(kept.months.entry(month).or_default().clone())
+        Some(kept.kept.entry(key).or_default().clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Versioned<K, V>> {
         // Nothing is computed under the lock, so a poisoned one holds consistent data.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
