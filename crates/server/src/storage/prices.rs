@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tokentally_domain::price_card::PriceCard;
 
-use super::rows::{decode_all, select};
+use super::rows::{decode_valid, select};
 use super::{Store, StoreError, now_ms};
 
 /// What an import did.
@@ -37,7 +37,7 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows)
+        decode_valid(&rows, "price card", PriceCard::validate)
     }
 
     /// Changes whenever a card is added: cheap to ask before reusing a cached price book.

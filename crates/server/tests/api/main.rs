@@ -6,6 +6,8 @@ mod helpers;
 mod attribution;
 mod bad_input;
 mod demo;
+mod edges;
+mod fuzz_inputs;
 mod governance;
 mod idempotency;
 mod ingest_adapters;
