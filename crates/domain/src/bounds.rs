@@ -32,7 +32,7 @@ pub const MAX_LATENCY_MS: u64 = i64::MAX as u64;
 
 /// Whether `d` is a money amount tokentally keeps: not negative, at most [`MAX_AMOUNT`].
 pub fn amount_in_range(d: Decimal) -> bool {
-    !(d.is_sign_negative() && !d.is_zero()) && d <= MAX_AMOUNT
+    d >= Decimal::ZERO && d <= MAX_AMOUNT
 }
 
 #[cfg(test)]
