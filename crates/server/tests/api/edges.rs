@@ -221,6 +221,40 @@ storage_test!(
             money(&team(&sb, "search")["overhead"]),
             rust_decimal_macros::dec!(12.00)
         );
+        // A valid card for the same day takes the absurd card's place: the model is priced.
+        let fixed = PriceCard {
+            provider: "openai".into(),
+            model: "gpt-absurd".into(),
+            effective_from: "2026-01-01".parse().unwrap(),
+            rates: Rates {
+                input: Some(rust_decimal_macros::dec!(2)),
+                output: Some(rust_decimal_macros::dec!(8)),
+                ..Rates::default()
+            },
+            tiers: Default::default(),
+            long_context: None,
+            origin: "manual".into(),
+        };
+        assert!(
+            tokentally_server::app::prices::add_card(&app.store, "admin", &fixed)
+                .await
+                .unwrap(),
+            "the correction is stored"
+        );
+        // Straight to the store, so no request moved the data version: ask past the cache.
+        let (_, sb) = json_of(
+            app.get(
+                &format!("/api/v1/showback?month={MONTH}"),
+                &app.finance_token,
+            )
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert!(!sb["unpriced"].to_string().contains("gpt-absurd"), "{sb}");
+        month_reads_answer(&app, MONTH).await;
     }
 );
 
