@@ -144,8 +144,13 @@ pub struct Overhead {
 pub enum OverheadError {
     #[error("`category` must not be empty")]
     EmptyCategory,
-    #[error("`amount` must be ≥ 0 with at most two decimal places, got {0}")]
+    #[error(
+        "`amount` must be between 0 and {max} with at most two decimal places, got {0}",
+        max = crate::bounds::MAX_AMOUNT
+    )]
     BadAmount(Decimal),
+    #[error("a share may be at most {max}, got {0}", max = crate::bounds::MAX_SHARE)]
+    ShareTooLarge(Decimal),
     #[error("fixed shares need at least one team with a positive share")]
     NoShares,
     #[error("shares must not be negative")]
@@ -161,7 +166,7 @@ impl Overhead {
         if self.category.trim().is_empty() {
             return Err(OverheadError::EmptyCategory);
         }
-        if self.amount.is_sign_negative() || self.amount.normalize().scale() > 2 {
+        if !crate::bounds::amount_in_range(self.amount) || self.amount.normalize().scale() > 2 {
             return Err(OverheadError::BadAmount(self.amount));
         }
         match &self.allocation {
@@ -174,6 +179,9 @@ impl Overhead {
                     .any(|s| s.is_sign_negative() && !s.is_zero())
                 {
                     return Err(OverheadError::NegativeShare);
+                }
+                if let Some(s) = shares.values().find(|s| **s > crate::bounds::MAX_SHARE) {
+                    return Err(OverheadError::ShareTooLarge(*s));
                 }
                 if !shares.values().any(|s| *s > Decimal::ZERO) {
                     return Err(OverheadError::NoShares);

@@ -62,7 +62,10 @@ pub enum BudgetError {
     BadScope(String),
     #[error("name the team or key the budget is for")]
     NoSubject,
-    #[error("`amount` must be > 0 with at most two decimal places, got {0}")]
+    #[error(
+        "`amount` must be > 0 and at most {max} with at most two decimal places, got {0}",
+        max = crate::bounds::MAX_AMOUNT
+    )]
     BadAmount(Decimal),
     #[error("thresholds must be between 1 and 1000 percent, got {0}")]
     BadThreshold(u32),
@@ -75,7 +78,10 @@ impl Budget {
         if self.subject.is_empty() {
             return Err(BudgetError::NoSubject);
         }
-        if self.amount <= Decimal::ZERO || self.amount.normalize().scale() > 2 {
+        if self.amount <= Decimal::ZERO
+            || self.amount > crate::bounds::MAX_AMOUNT
+            || self.amount.normalize().scale() > 2
+        {
             return Err(BudgetError::BadAmount(self.amount));
         }
         if let Some(t) = self.thresholds.iter().find(|t| !(1..=1000).contains(*t)) {

@@ -41,10 +41,18 @@ fn default_floor() -> Decimal {
 pub enum CommitmentError {
     #[error("`provider` and `model` must not be empty")]
     NoModel,
-    #[error("`fee` must be ≥ 0 with at most two decimal places, got {0}")]
+    #[error(
+        "`fee` must be between 0 and {max} with at most two decimal places, got {0}",
+        max = crate::bounds::MAX_AMOUNT
+    )]
     BadFee(Decimal),
     #[error("`capacity_tokens` must be at least 1")]
     NoCapacity,
+    #[error(
+        "`capacity_tokens` may be at most {max} a month, got {0}",
+        max = crate::bounds::MAX_MONTH_TOKENS
+    )]
+    CapacityTooLarge(u64),
     #[error("`utilisation_floor` must be between 0 and 100, got {0}")]
     BadFloor(Decimal),
 }
@@ -73,11 +81,14 @@ impl Commitment {
         if self.provider.trim().is_empty() || self.model.trim().is_empty() {
             return Err(CommitmentError::NoModel);
         }
-        if self.fee.is_sign_negative() && !self.fee.is_zero() || self.fee.normalize().scale() > 2 {
+        if !crate::bounds::amount_in_range(self.fee) || self.fee.normalize().scale() > 2 {
             return Err(CommitmentError::BadFee(self.fee));
         }
         if self.capacity_tokens == 0 {
             return Err(CommitmentError::NoCapacity);
+        }
+        if self.capacity_tokens > crate::bounds::MAX_MONTH_TOKENS {
+            return Err(CommitmentError::CapacityTooLarge(self.capacity_tokens));
         }
         let f = self.utilisation_floor;
         if f.is_sign_negative() && !f.is_zero() || f > Decimal::ONE_HUNDRED {

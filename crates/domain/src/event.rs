@@ -148,6 +148,12 @@ pub enum EventError {
         min: u64,
         got: String,
     },
+    #[error("`{field}` may be at most {max}, got {got}")]
+    AboveRange {
+        field: &'static str,
+        max: u64,
+        got: u64,
+    },
     #[error(transparent)]
     Tokens(#[from] TokenCountsError),
     #[error("{0}")]
@@ -156,9 +162,14 @@ pub enum EventError {
     BadTimestamp(String),
     #[error("`timestamp` {0} is more than {MAX_FUTURE_SKEW_HOURS} hours in the future")]
     FutureTimestamp(DateTime<Utc>),
+    #[error("`timestamp` {0} is before 1970: no report could show it")]
+    TimestampBefore1970(DateTime<Utc>),
     #[error("`tags` may hold at most {MAX_TAGS} entries")]
     TooManyTags,
-    #[error("`reported_cost` must be a decimal number ≥ 0")]
+    #[error(
+        "`reported_cost` must be a decimal number between 0 and {max}",
+        max = crate::bounds::MAX_AMOUNT
+    )]
     BadReportedCost,
     #[error("`{0}` holds a control character")]
     ControlCharacter(String),
@@ -219,7 +230,7 @@ impl UsageEvent {
             service_tier,
             outcome,
             workflow_id: optional_text(obj, "workflow_id", MAX_ID_LEN)?,
-            latency_ms: count(obj, "latency_ms", 0)?,
+            latency_ms: latency(obj)?,
             reported_cost: reported_cost(obj)?,
         };
         let dimension_bytes = [
@@ -381,7 +392,23 @@ fn parse_timestamp(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EventEr
     if ts > now + Duration::hours(MAX_FUTURE_SKEW_HOURS) {
         return Err(EventError::FutureTimestamp(ts));
     }
+    if ts.timestamp() < 0 {
+        return Err(EventError::TimestampBefore1970(ts));
+    }
     Ok(ts)
+}
+
+/// `latency_ms`, refused above what its column holds (never clamped).
+fn latency(obj: &Map<String, Value>) -> Result<Option<u64>, EventError> {
+    let ms = count(obj, "latency_ms", 0)?;
+    match ms {
+        Some(got) if got > crate::bounds::MAX_LATENCY_MS => Err(EventError::AboveRange {
+            field: "latency_ms",
+            max: crate::bounds::MAX_LATENCY_MS,
+            got,
+        }),
+        _ => Ok(ms),
+    }
 }
 
 fn tags(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, EventError> {
@@ -448,7 +475,7 @@ fn reported_cost(obj: &Map<String, Value>) -> Result<Option<Decimal>, EventError
             .map_err(|_| EventError::BadReportedCost)?,
         Some(_) => return Err(EventError::BadReportedCost),
     };
-    if d.is_sign_negative() {
+    if !crate::bounds::amount_in_range(d) {
         return Err(EventError::BadReportedCost);
     }
     Ok(Some(d))

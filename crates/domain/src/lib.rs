@@ -6,6 +6,7 @@
 pub mod allocation;
 pub mod anomaly;
 pub mod attribution;
+pub mod bounds;
 pub mod budget;
 pub mod catalog;
 pub mod commitment;

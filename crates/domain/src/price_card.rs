@@ -105,6 +105,11 @@ pub enum PriceCardError {
     MissingBaseRates,
     #[error("rates must not be negative")]
     NegativeRate,
+    #[error(
+        "a rate may be at most {max} per million tokens, got {0}",
+        max = crate::bounds::MAX_RATE
+    )]
+    RateTooLarge(Decimal),
     #[error("the long-context threshold must be one of {CONTEXT_THRESHOLDS:?}, got {0}")]
     UnsupportedThreshold(u64),
     #[error("`*` may only end a model pattern")]
@@ -123,14 +128,17 @@ impl PriceCard {
         if self.rates.input.is_none() || self.rates.output.is_none() {
             return Err(PriceCardError::MissingBaseRates);
         }
-        let all = std::iter::once(&self.rates)
-            .chain(self.tiers.values())
-            .chain(self.long_context.iter().map(|l| &l.rates));
-        if all
-            .flat_map(Rates::values)
-            .any(|r| r.is_sign_negative() && !r.is_zero())
-        {
+        let all = || {
+            std::iter::once(&self.rates)
+                .chain(self.tiers.values())
+                .chain(self.long_context.iter().map(|l| &l.rates))
+                .flat_map(Rates::values)
+        };
+        if all().any(|r| r.is_sign_negative() && !r.is_zero()) {
             return Err(PriceCardError::NegativeRate);
+        }
+        if let Some(r) = all().find(|r| *r > crate::bounds::MAX_RATE) {
+            return Err(PriceCardError::RateTooLarge(r));
         }
         if let Some(lc) = &self.long_context
             && !CONTEXT_THRESHOLDS.contains(&lc.threshold)

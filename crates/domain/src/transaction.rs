@@ -73,6 +73,11 @@ pub enum TransactionError {
     BadOwner(String),
     #[error("`name` must be 1 to {MAX_NAME_BYTES} bytes without control characters")]
     BadName,
+    #[error(
+        "`count` may be at most {max} in one report, got {0}",
+        max = crate::bounds::MAX_TRANSACTIONS
+    )]
+    CountTooLarge(u64),
 }
 
 impl BusinessTransactions {
@@ -86,6 +91,9 @@ impl BusinessTransactions {
         let name = self.name.trim();
         if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
             return Err(TransactionError::BadName);
+        }
+        if self.count > crate::bounds::MAX_TRANSACTIONS {
+            return Err(TransactionError::CountTooLarge(self.count));
         }
         Ok(())
     }

@@ -19,6 +19,12 @@ pub struct Config {
     pub currency: String,
     /// How often the background task evaluates budget and anomaly alerts.
     pub alert_interval: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (for login throttling); from no one
+    /// else is the header believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Whether alert webhooks may target loopback, private and link-local addresses (a
+    /// webhook receiver inside the network); off by default, so a webhook cannot probe it.
+    pub allow_private_webhooks: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -29,6 +35,8 @@ impl std::fmt::Debug for Config {
             .field("body_limit", &self.body_limit)
             .field("request_timeout", &self.request_timeout)
             .field("currency", &self.currency)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("allow_private_webhooks", &self.allow_private_webhooks)
             .finish()
     }
 }
@@ -42,6 +50,8 @@ impl Config {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
             alert_interval: std::time::Duration::from_secs(300),
+            trusted_proxies: Vec::new(),
+            allow_private_webhooks: false,
         }
     }
 }

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(ingest)
         .fallback(http::api::health::not_found)
+        .layer(axum::middleware::from_fn(http::security_headers::add))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,8 +6,49 @@ use crate::storage::{Store, UserRecord};
 
 /// Failed logins within this window count towards throttling.
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failures allowed without delay: for one account from one address, from one address for
+/// any account, and for one account from all addresses. Past each, the next attempt in that
+/// scope waits a delay that doubles with every further failure (5 s, 10 s, 20 s, ... up to
+/// [`MAX_DELAY_MS`]) after the scope's last attempt. No account is ever locked: its owner,
+/// from their own address, waits at most the delay that the account-wide scope asks, which
+/// takes many more failures to grow.
+pub const FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+pub const FREE_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FREE_FAILURES_PER_ACCOUNT: i64 = 50;
+/// The delay after the free failures of a scope.
+pub const FIRST_DELAY_MS: i64 = 5_000;
+/// The longest delay between two attempts in one scope.
+pub const MAX_DELAY_MS: i64 = 15 * 60 * 1000;
+
+/// How long after the last attempt of a scope the next may come, given the attempts before.
+pub fn throttle_delay_ms(attempts_before: i64, free: i64) -> i64 {
+    if attempts_before < free {
+        return 0;
+    }
+    let doublings = (attempts_before - free).min(20) as u32;
+    (FIRST_DELAY_MS << doublings).min(MAX_DELAY_MS)
+}
+
+/// The wait, in milliseconds, before an attempt recorded as `id` may check a password; 0 when
+/// it may now. Every attempt before it counts, whether or not it has been answered yet, so
+/// that guesses sent in parallel cannot slip under the limit.
+pub async fn login_wait_ms(store: &Store, id: i64, email: &str, address: &str) -> AppResult<i64> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let scopes = store
+        .login_attempts_before(id, email, address, now - THROTTLE_WINDOW_MS)
+        .await?;
+    let free = [
+        FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+        FREE_FAILURES_PER_ADDRESS,
+        FREE_FAILURES_PER_ACCOUNT,
+    ];
+    Ok(scopes
+        .iter()
+        .zip(free)
+        .map(|((n, last), free)| (last + throttle_delay_ms(*n, free) - now).max(0))
+        .max()
+        .unwrap_or(0))
+}
 
 /// A role a person may have (`ingest` is for tokens only).
 pub fn user_role(role: &str) -> AppResult<Role> {
@@ -59,12 +100,43 @@ pub async fn create_token(
     Ok(token)
 }
 
+/// Whether a password may be checked now.
+pub enum Guess {
+    /// Yes; the attempt, recorded as a failure until [`right_guess`] forgets it.
+    Allowed(i64),
+    /// Not yet: too many recent failures in one of the attempt's scopes.
+    Throttled { retry_after_secs: i64 },
+}
+
+/// Records a guess at a password in `scope` (an account's email, or another name for
+/// another form) from `address`, before it is checked, and answers whether it may be
+/// checked. Counted first, checked after: guesses sent in parallel see each other.
+pub async fn begin_guess(store: &Store, scope: &str, address: &str) -> AppResult<Guess> {
+    let attempt = store.add_login_attempt(scope, address).await?;
+    let wait = login_wait_ms(store, attempt, scope, address).await?;
+    if wait > 0 {
+        // No password was checked: this attempt adds no delay of its own.
+        store.delete_login_attempt(attempt).await?;
+        return Ok(Guess::Throttled {
+            retry_after_secs: (wait + 999) / 1000,
+        });
+    }
+    Ok(Guess::Allowed(attempt))
+}
+
+/// A guess was right: it and the scope's earlier failures from this address are forgotten.
+pub async fn right_guess(store: &Store, attempt: i64, scope: &str, address: &str) -> AppResult<()> {
+    store.delete_login_attempt(attempt).await?;
+    store.clear_login_failures(scope, address).await?;
+    Ok(())
+}
+
 /// How a sign-in ended.
 pub enum SignIn {
     /// A new session; its token goes into the cookie.
     Started { session_token: String },
-    /// Too many recent failures for this account or address.
-    Throttled,
+    /// Too many recent failures for this account or address: try again in this many seconds.
+    Throttled { retry_after_secs: i64 },
     /// The email and password do not match.
     Refused,
 }
@@ -77,18 +149,17 @@ pub async fn sign_in(
     address: &str,
 ) -> AppResult<SignIn> {
     let email = email.trim().to_lowercase();
-    let since = chrono::Utc::now().timestamp_millis() - THROTTLE_WINDOW_MS;
-    let (by_email, by_address) = store.count_login_failures(&email, address, since).await?;
-    if by_email >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Ok(SignIn::Throttled);
-    }
+    let attempt = match begin_guess(store, &email, address).await? {
+        Guess::Allowed(attempt) => attempt,
+        Guess::Throttled { retry_after_secs } => return Ok(SignIn::Throttled { retry_after_secs }),
+    };
     let user = store.get_user_by_email(&email).await?;
     let matches = password_matches(password, user.as_ref());
     let Some(user) = user.filter(|_| matches) else {
-        store.add_login_failure(&email, address).await?;
+        // The attempt stays recorded as a failure.
         return Ok(SignIn::Refused);
     };
-    store.clear_login_failures(&email).await?;
+    right_guess(store, attempt, &email, address).await?;
     let session_token = session::start(store, user.id).await?;
     Ok(SignIn::Started { session_token })
 }

@@ -51,8 +51,45 @@ async fn audited(
     .await?)
 }
 
+/// The teams a form may name (see [`crate::storage::Store::list_team_names`]).
+pub async fn team_names(state: &AppState) -> AppResult<Vec<String>> {
+    Ok(state.store.list_team_names().await?)
+}
+
+/// Refuses a team a form names unless it exists: a typo must not create a team. Creating
+/// one is a separate act, on the Teams page.
+pub async fn require_existing_team(state: &AppState, team: &str) -> AppResult<()> {
+    let team = team.trim();
+    if team.is_empty()
+        || state
+            .store
+            .list_team_names()
+            .await?
+            .iter()
+            .any(|t| t == team)
+    {
+        return Ok(());
+    }
+    Err(AppError::invalid(format!(
+        "No team is named `{team}`: choose one from the list, or create it on the Teams page first."
+    )))
+}
+
 pub async fn create_team(state: &AppState, actor: &str, name: &str) -> AppResult<String> {
     let name = checked_name("team", name)?;
+    // `Support` beside `support` is the same team misspelt: refused like a duplicate.
+    if let Some(same) = state
+        .store
+        .list_teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name.to_lowercase() == name.to_lowercase())
+    {
+        return Err(AppError::invalid(format!(
+            "A team named `{}` exists.",
+            same.name
+        )));
+    }
     match state.store.add_team(&name).await {
         Ok(()) => {
             let after = json!({"name": name});

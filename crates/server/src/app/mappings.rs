@@ -37,8 +37,13 @@ impl NewKeyMapping {
     }
 }
 
-/// Maps a key to an owner from a day on; audited with what it replaced.
-pub async fn set_mapping(state: &AppState, actor: &str, m: &KeyMapping) -> Result<(), AppError> {
+/// Maps a key to an owner from a day on; audited with what it replaced. Answers a warning
+/// when no usage has carried the key yet (a misspelt key maps nothing).
+pub async fn set_mapping(
+    state: &AppState,
+    actor: &str,
+    m: &KeyMapping,
+) -> Result<Option<String>, AppError> {
     if state
         .store
         .list_teams()
@@ -61,7 +66,14 @@ pub async fn set_mapping(state: &AppState, actor: &str, m: &KeyMapping) -> Resul
         Some(m),
     )
     .await?;
-    Ok(())
+    Ok((!state.store.key_seen(&m.api_key).await?).then(|| unseen_key_warning(&m.api_key)))
+}
+
+/// What a person is told when they map a key no usage has carried.
+pub fn unseen_key_warning(api_key: &str) -> String {
+    format!(
+        "No usage has carried the key `{api_key}` yet: it is mapped, but check its spelling against the keys listed."
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -75,6 +75,8 @@ pub async fn import_as(
 
 /// Adds one card typed by a person; audited. `false` when the same card is stored already.
 pub async fn add_card(store: &Store, actor: &str, card: &PriceCard) -> AppResult<bool> {
+    card.validate()
+        .map_err(|e| AppError::invalid(e.to_string()))?;
     let stored = store.add_price_cards(std::slice::from_ref(card)).await?;
     if stored.added == 0 {
         return Ok(false);

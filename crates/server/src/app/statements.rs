@@ -488,6 +488,13 @@ pub async fn record_invoice(state: &AppState, actor: &str, i: NewInvoice) -> Res
     if i.amount.normalize().scale() > 2 {
         return Err(AppError::invalid("`amount` must be in whole cents"));
     }
+    if i.amount.abs() > tokentally_domain::bounds::MAX_AMOUNT {
+        return Err(AppError::invalid(format!(
+            "`amount` may be at most {} either way, got {}",
+            tokentally_domain::bounds::MAX_AMOUNT,
+            i.amount
+        )));
+    }
     state
         .store
         .set_invoice(i.month, &provider, i.amount)

@@ -44,6 +44,17 @@ pub struct Global {
         default_value_t = 60
     )]
     pub request_timeout_secs: u64,
+    /// Proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Let alert webhooks target loopback and private addresses.
+    #[arg(long, global = true, env = "TOKENTALLY_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +177,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let mut config = Config::new(&g.database_url, g.bind);
             config.request_timeout = std::time::Duration::from_secs(g.request_timeout_secs.max(1));
+            config.trusted_proxies = g.trusted_proxies.clone();
+            config.allow_private_webhooks = g.allow_private_webhooks;
             let app = Application::build(config).await?;
             println!(
                 "tokentally is serving on http://{}",

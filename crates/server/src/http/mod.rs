@@ -3,6 +3,7 @@
 //! Nothing outside this module imports it; handlers call the use cases in `app`.
 
 pub mod api;
+pub mod client_address;
 pub mod cookies;
 pub mod csv;
 pub mod data_version;
@@ -10,5 +11,6 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod pages;
+pub mod security_headers;
 
 pub use extract::{JsonBody, MonthQuery};

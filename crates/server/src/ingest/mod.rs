@@ -13,8 +13,12 @@ pub mod otlp;
 #[cfg(test)]
 mod proptests;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
+use tokentally_domain::bounds::MAX_MONTH_TOKENS;
 use tokentally_domain::event::UsageEvent;
+use tokentally_domain::month::Month;
 
 use crate::storage::{Store, StoreError};
 
@@ -60,6 +64,7 @@ impl ParsedBatch {
 /// Stores the valid events of a batch; the report is true once this returns.
 pub async fn ingest(store: &Store, batch: ParsedBatch) -> Result<IngestReport, StoreError> {
     let batch = refuse_before_horizon(store, batch).await?;
+    let batch = refuse_past_month_bound(store, batch).await?;
     let added = if batch.events.is_empty() {
         Default::default()
     } else {
@@ -123,6 +128,75 @@ async fn refuse_before_horizon(
     let Some(horizon) = store.pruned_before().await? else {
         return Ok(batch);
     };
+    Ok(refuse_where(batch, |e| {
+        (e.timestamp.date_naive() < horizon).then(|| format!(
+            "raw events before {horizon} were pruned; an event from then can no longer be checked for duplicates"
+        ))
+    }))
+}
+
+/// Events that would take their month's total of a token class, or of requests, past
+/// [`MAX_MONTH_TOKENS`] are refused, so that no sum a read makes can leave a 64-bit integer
+/// (SQLite turns such a sum into a float, PostgreSQL refuses it). Batches checked at the same
+/// moment may together pass the bound by their own size, far inside the headroom below 2^63.
+async fn refuse_past_month_bound(
+    store: &Store,
+    batch: ParsedBatch,
+) -> Result<ParsedBatch, StoreError> {
+    let months: BTreeSet<Month> = batch
+        .events
+        .iter()
+        .map(|e| Month::of(e.timestamp.date_naive()))
+        .collect();
+    let mut totals: BTreeMap<Month, [u64; 6]> = BTreeMap::new();
+    for m in months {
+        totals.insert(m, store.month_usage_totals(m).await?);
+    }
+    const NAMES: [&str; 6] = [
+        "input tokens",
+        "cached input tokens",
+        "cache-write tokens",
+        "output tokens",
+        "reasoning tokens",
+        "requests",
+    ];
+    Ok(refuse_where(batch, |e| {
+        let month = Month::of(e.timestamp.date_naive());
+        let total = totals.entry(month).or_default();
+        let t = &e.tokens;
+        let adds = [
+            t.input,
+            t.cached_input,
+            t.cache_write,
+            t.output,
+            t.reasoning,
+            e.requests,
+        ];
+        let after: Vec<Option<u64>> = total
+            .iter()
+            .zip(adds)
+            .map(|(have, add)| have.checked_add(add).filter(|n| *n <= MAX_MONTH_TOKENS))
+            .collect();
+        match after.iter().position(Option::is_none) {
+            Some(i) => Some(format!(
+                "{month} already holds {} {}: this event would take it past the bound of {MAX_MONTH_TOKENS} a month",
+                total[i], NAMES[i]
+            )),
+            None => {
+                for (have, next) in total.iter_mut().zip(after) {
+                    *have = next.unwrap_or(*have);
+                }
+                None
+            }
+        }
+    }))
+}
+
+/// Keeps the events `refuse` has nothing against, and refuses the others with its reason.
+fn refuse_where(
+    batch: ParsedBatch,
+    mut refuse: impl FnMut(&UsageEvent) -> Option<String>,
+) -> ParsedBatch {
     let mut out = ParsedBatch {
         rejected: batch.rejected,
         ignored: batch.ignored,
@@ -130,18 +204,15 @@ async fn refuse_before_horizon(
     };
     for (i, e) in batch.events.into_iter().enumerate() {
         let index = batch.positions.get(i).copied().unwrap_or(i);
-        if e.timestamp.date_naive() >= horizon {
-            out.accept(index, e);
-        } else {
-            out.rejected.push(Rejection {
+        match refuse(&e) {
+            None => out.accept(index, e),
+            Some(error) => out.rejected.push(Rejection {
                 index,
                 id: Some(e.id.clone()),
-                error: format!(
-                    "raw events before {horizon} were pruned; an event from then can no longer be checked for duplicates"
-                ),
-            });
+                error,
+            }),
         }
     }
     out.rejected.sort_by_key(|r| r.index);
-    Ok(out)
+    out
 }

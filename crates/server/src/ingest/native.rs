@@ -1,5 +1,6 @@
 //! The native format: a JSON array of events, `{"events": [...]}`, or NDJSON (one event per
-//! line). A malformed document is refused whole; in NDJSON a malformed line is refused alone.
+//! line). A malformed document is refused whole; in NDJSON a malformed line (bad JSON, or bytes
+//! that are not UTF-8) is refused alone. A leading byte-order mark is skipped.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -14,8 +15,6 @@ pub enum BodyError {
     Malformed(String),
     #[error("expected a JSON array of events or an object with an `events` array")]
     WrongShape,
-    #[error("the body is not UTF-8")]
-    NotUtf8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +49,7 @@ pub fn parse(
     format: BodyFormat,
     now: DateTime<Utc>,
 ) -> Result<ParsedBatch, BodyError> {
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     match format {
         BodyFormat::Json => {
             let doc: Value =
@@ -65,11 +65,14 @@ pub fn parse(
             Ok(validate(items.into_iter().map(Ok), now))
         }
         BodyFormat::NdJson => {
-            let text = std::str::from_utf8(body).map_err(|_| BodyError::NotUtf8)?;
-            let lines = text.lines().filter(|l| !l.trim().is_empty()).map(|l| {
-                serde_json::from_str::<Value>(l)
-                    .map_err(|e| format!("the line is not valid JSON: {e}"))
-            });
+            let lines = body
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.trim_ascii().is_empty())
+                .map(|l| match std::str::from_utf8(l) {
+                    Ok(l) => serde_json::from_str::<Value>(l)
+                        .map_err(|e| format!("the line is not valid JSON: {e}")),
+                    Err(_) => Err("the line is not UTF-8".to_owned()),
+                });
             Ok(validate(lines, now))
         }
     }
@@ -146,10 +149,30 @@ mod tests {
             parse(b"{\"x\":1}", BodyFormat::Json, now()).unwrap_err(),
             BodyError::WrongShape
         );
-        assert_eq!(
-            parse(&[0xff, 0xfe], BodyFormat::NdJson, now()).unwrap_err(),
-            BodyError::NotUtf8
-        );
+    }
+
+    #[test]
+    fn an_ndjson_line_that_is_not_utf8_is_refused_alone() {
+        let mut body = format!("{GOOD}\n").into_bytes();
+        body.extend_from_slice(&[0xff, 0xfe, b'\n']);
+        body.extend_from_slice(GOOD.replace("\"a\"", "\"c\"").as_bytes());
+        let b = parse(&body, BodyFormat::NdJson, now()).unwrap();
+        assert_eq!(b.events.len(), 2);
+        assert_eq!(b.rejected.len(), 1);
+        assert_eq!(b.rejected[0].index, 1);
+        assert_eq!(b.rejected[0].error, "the line is not UTF-8");
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        for (body, format) in [
+            (format!("\u{feff}[{GOOD}]"), BodyFormat::Json),
+            (format!("\u{feff}{GOOD}\n"), BodyFormat::NdJson),
+        ] {
+            let b = parse(body.as_bytes(), format, now()).unwrap();
+            assert_eq!(b.events.len(), 1, "{format:?}");
+            assert!(b.rejected.is_empty(), "{format:?}");
+        }
     }
 
     #[test]

@@ -77,7 +77,77 @@ pub fn parse(
     encoding: Encoding,
     now: DateTime<Utc>,
 ) -> Result<ParsedBatch, BodyError> {
-    Ok(map(&decode(body, encoding)?, now))
+    match decode(body, encoding) {
+        Ok(request) => Ok(map(&request, now)),
+        // One malformed span must not cost the good ones: exporters do not retry a 400.
+        Err(whole) if encoding == Encoding::Json => span_by_span(body, now).ok_or(whole),
+        Err(whole) => Err(whole),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LooseRequest {
+    #[serde(default)]
+    resource_spans: Vec<LooseResourceSpans>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LooseResourceSpans {
+    #[serde(default)]
+    resource: Option<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    scope_spans: Vec<LooseScopeSpans>,
+}
+
+#[derive(serde::Deserialize)]
+struct LooseScopeSpans {
+    #[serde(default)]
+    spans: Vec<Box<serde_json::value::RawValue>>,
+}
+
+/// An OTLP/JSON export whose spans are read one by one: a span that does not decode (or
+/// whose resource does not) is refused alone, with its ids where they can be read. `None`
+/// when the body does not even have the export's shape.
+fn span_by_span(body: &[u8], now: DateTime<Utc>) -> Option<ParsedBatch> {
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    let loose: LooseRequest = serde_json::from_slice(body).ok()?;
+    let mut c = Collector::new(now);
+    for rs in &loose.resource_spans {
+        let resource: Result<Resource, String> = match &rs.resource {
+            None => Ok(Resource::default()),
+            Some(raw) => serde_json::from_str(raw.get())
+                .map_err(|e| format!("the span's resource is not valid OTLP/JSON: {e}")),
+        };
+        let attrs = resource
+            .as_ref()
+            .map(|r| attributes(&r.attributes))
+            .unwrap_or_default();
+        for raw in rs.scope_spans.iter().flat_map(|ss| &ss.spans) {
+            let span: Result<Span, String> =
+                resource.as_ref().map_err(Clone::clone).and_then(|_| {
+                    serde_json::from_str(raw.get())
+                        .map_err(|e| format!("the span is not valid OTLP/JSON: {e}"))
+                });
+            match span {
+                Ok(span) => c.row(span_id(&span), usage(&attrs, &span)),
+                Err(e) => c.reject(loose_span_id(raw.get()), e),
+            }
+        }
+    }
+    Some(c.finish())
+}
+
+/// The trace and span ids of a span that did not decode, as written, when they are text.
+fn loose_span_id(raw: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let id = format!(
+        "{}{}",
+        v.get("traceId")?.as_str()?,
+        v.get("spanId")?.as_str()?
+    );
+    Some(id.chars().take(128).collect())
 }
 
 /// An OTLP/JSON file: one export request, or one a line as the Collector's file exporter
@@ -332,6 +402,10 @@ mod tests {
         }
     }
 
+    fn now() -> DateTime<Utc> {
+        "2026-03-10T00:00:00Z".parse().unwrap()
+    }
+
     fn span(n: u8, attrs: Vec<KeyValue>) -> Span {
         Span {
             trace_id: vec![n; 16],
@@ -417,6 +491,45 @@ mod tests {
             (b.events[1].tokens.input, b.events[1].tokens.output),
             (10, 4)
         );
+    }
+
+    #[test]
+    fn a_malformed_json_span_is_refused_alone() {
+        let span = |span_id: &str, input: &str| {
+            format!(
+                r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{span_id}","name":"chat","startTimeUnixNano":"1772359200000000000","endTimeUnixNano":"1772359201000000000","attributes":[{{"key":"gen_ai.provider.name","value":{{"stringValue":"openai"}}}},{{"key":"gen_ai.request.model","value":{{"stringValue":"gpt-4o"}}}},{{"key":"gen_ai.usage.input_tokens","value":{{"intValue":{input}}}}}]}}"#
+            )
+        };
+        let body = format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"spans":[{},{},{}]}}]}}]}}"#,
+            span("0000000000000001", "\"10\""),
+            span("0000000000000002", "{\"nested\": true}"),
+            span("0000000000000003", "\"30\""),
+        );
+        assert!(
+            decode(body.as_bytes(), Encoding::Json).is_err(),
+            "the whole export does not decode"
+        );
+        let b = parse(body.as_bytes(), Encoding::Json, now()).unwrap();
+        assert_eq!(b.events.len(), 2, "{:?}", b.rejected);
+        assert_eq!(b.rejected.len(), 1);
+        assert_eq!(b.rejected[0].index, 1);
+        assert_eq!(
+            b.rejected[0].id.as_deref(),
+            Some("0102030405060708090a0b0c0d0e0f100000000000000002")
+        );
+        assert!(
+            b.rejected[0].error.contains("not valid OTLP/JSON"),
+            "{:?}",
+            b.rejected
+        );
+        assert_eq!(b.events[1].tokens.input, 30);
+        assert_eq!(
+            b.events[0].tags.get("service.name").map(String::as_str),
+            Some("svc")
+        );
+        // A body without the export's shape is still refused whole.
+        assert!(parse(b"[1, 2]", Encoding::Json, now()).is_err());
     }
 
     #[test]

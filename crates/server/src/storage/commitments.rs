@@ -4,7 +4,7 @@ use tokentally_domain::commitment::Commitment;
 use tokentally_domain::discount::Discount;
 use tokentally_domain::month::Month;
 
-use super::rows::{decode_all, select};
+use super::rows::{decode_all, decode_valid, select};
 use super::{Store, StoreError, now_ms};
 
 impl Store {
@@ -16,7 +16,7 @@ impl Store {
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows)
+        decode_valid(&rows, "commitment", Commitment::validate)
     }
 
     /// Records a month's commitment for a model, replacing an earlier one; answers the

@@ -344,6 +344,33 @@ impl Store {
         Ok(day.and_then(|d| d.parse().ok()))
     }
 
+    /// The month's stored totals of input, cached input, cache-write, output and reasoning
+    /// tokens and of requests: what ingest checks against the month's bound before it adds
+    /// more.
+    pub async fn month_usage_totals(&self, month: Month) -> Result<[u64; 6], StoreError> {
+        let sums: Vec<String> = [
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "requests",
+        ]
+        .iter()
+        .map(|c| super::dialect::bigint(&format!("COALESCE(SUM({c}), 0)")))
+        .collect();
+        let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(&format!(
+            "SELECT {} FROM {} WHERE month = $1",
+            sums.join(", "),
+            ROLLUPS.monthly
+        ))
+        .bind(month.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok([n(row.0), n(row.1), n(row.2), n(row.3), n(row.4), n(row.5)])
+    }
+
     pub async fn count_events(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM events")

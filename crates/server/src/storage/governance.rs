@@ -7,7 +7,7 @@ use tokentally_domain::budget::Budget;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::UnitTarget;
 
-use super::rows::{decode, decode_all, json_of, select};
+use super::rows::{decode, decode_all, decode_valid, json_of, select};
 use super::{Store, StoreError, now_ms};
 
 /// An alert as stored.
@@ -73,7 +73,9 @@ impl Store {
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows)
+        decode_valid(&rows, "budget", |b: &Budget| {
+            b.clone().validated().map(drop)
+        })
     }
 
     /// Sets a budget, replacing the month's earlier one for the same team or key; answers

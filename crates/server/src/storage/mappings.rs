@@ -97,6 +97,18 @@ impl Store {
     }
 
     /// Every API key seen in usage, with its first and last day.
+    /// Whether any usage carries this key.
+    pub async fn key_seen(&self, api_key: &str) -> Result<bool, StoreError> {
+        let found: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT api_key FROM {} WHERE api_key = $1 LIMIT 1",
+            super::rows::ROLLUPS.monthly
+        ))
+        .bind(api_key.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn list_keys_seen(&self) -> Result<Vec<KeySeen>, StoreError> {
         let rows = sqlx::query(
             "SELECT api_key, MIN(day) AS first_day, MAX(day) AS last_day, CAST(SUM(requests) AS BIGINT) AS requests \

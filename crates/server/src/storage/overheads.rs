@@ -3,7 +3,7 @@
 use tokentally_domain::allocation::Overhead;
 use tokentally_domain::month::Month;
 
-use super::rows::{decode_all, select};
+use super::rows::{decode_valid, select};
 use super::{Store, StoreError, now_ms};
 
 impl Store {
@@ -15,7 +15,7 @@ impl Store {
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows)
+        decode_valid(&rows, "overhead", Overhead::validate)
     }
 
     /// Records the month's amount for a category, replacing an earlier one; answers the

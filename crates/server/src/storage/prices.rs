@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tokentally_domain::price_card::PriceCard;
 
-use super::rows::{decode_all, select};
+use super::rows::{decode_all, decode_valid, select};
 use super::{Store, StoreError, now_ms};
 
 /// What an import did.
@@ -37,7 +37,7 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        decode_all(&rows)
+        decode_valid(&rows, "price card", PriceCard::validate)
     }
 
     /// Changes whenever a card is added: cheap to ask before reusing a cached price book.
@@ -49,9 +49,24 @@ impl Store {
 
     /// Adds cards that change something: a model without a card, or rates that differ from
     /// the card in force on the new card's date. A card for a date that already has one for
-    /// the same model replaces nothing and counts as unchanged.
+    /// the same model replaces nothing and counts as unchanged, unless the stored one is out
+    /// of bounds (stored before the bounds existed, and left out of every read): a valid card
+    /// takes its place, which is how such a card is corrected.
     pub async fn add_price_cards(&self, cards: &[PriceCard]) -> Result<PriceImport, StoreError> {
         let existing = self.list_price_cards().await?;
+        let all: Vec<PriceCard> = decode_all(
+            &sqlx::query(&format!(
+                "SELECT {} FROM price_cards ORDER BY id",
+                select::<PriceCard>()
+            ))
+            .fetch_all(&self.pool)
+            .await?,
+        )?;
+        let unusable: std::collections::HashSet<(String, String, chrono::NaiveDate)> = all
+            .into_iter()
+            .filter(|c| c.validate().is_err())
+            .map(|c| (c.provider, c.model, c.effective_from))
+            .collect();
         let mut latest: HashMap<(String, String), Vec<&PriceCard>> = HashMap::new();
         for c in &existing {
             latest
@@ -72,6 +87,21 @@ impl Store {
             if in_force.is_some_and(|c| c.same_rates(card)) {
                 result.unchanged += 1;
                 continue;
+            }
+            let key = (
+                card.provider.clone(),
+                card.model.clone(),
+                card.effective_from,
+            );
+            if unusable.contains(&key) && card.validate().is_ok() {
+                sqlx::query(
+                    "DELETE FROM price_cards WHERE provider = $1 AND model = $2 AND effective_from = $3",
+                )
+                .bind(key.0)
+                .bind(key.1)
+                .bind(key.2.to_string())
+                .execute(&mut *tx)
+                .await?;
             }
             let body = CardBody {
                 rates: card.rates.clone(),

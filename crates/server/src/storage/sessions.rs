@@ -79,40 +79,67 @@ impl Store {
         Ok(())
     }
 
-    pub async fn add_login_failure(&self, email: &str, address: &str) -> Result<(), StoreError> {
+    /// Records a login attempt before its password is checked (as a failure until it
+    /// succeeds), so that attempts sent in parallel count each other; answers its id.
+    pub async fn add_login_attempt(&self, email: &str, address: &str) -> Result<i64, StoreError> {
         let _guard = self.write_guard().await;
-        sqlx::query("INSERT INTO login_failures (email, address, at_ms) VALUES ($1, $2, $3)")
-            .bind(email.to_owned())
-            .bind(address.to_owned())
-            .bind(now_ms())
+        Ok(sqlx::query_scalar(
+            "INSERT INTO login_failures (email, address, at_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(email.to_owned())
+        .bind(address.to_owned())
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The attempts recorded before attempt `id` since `since_ms`, by scope: this account
+    /// from this address, this address, this account; each as (how many, the latest time).
+    pub async fn login_attempts_before(
+        &self,
+        id: i64,
+        email: &str,
+        address: &str,
+        since_ms: i64,
+    ) -> Result<[(i64, i64); 3], StoreError> {
+        let scope = |cond: &str| {
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(MAX(CASE WHEN {cond} THEN at_ms END), 0) AS BIGINT)"
+            )
+        };
+        let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(&format!(
+            "SELECT {}, {}, {} FROM login_failures \
+             WHERE id < $3 AND at_ms >= $4 AND (email = $1 OR address = $2)",
+            scope("email = $1 AND address = $2"),
+            scope("address = $2"),
+            scope("email = $1"),
+        ))
+        .bind(email.to_owned())
+        .bind(address.to_owned())
+        .bind(id)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok([(row.0, row.1), (row.2, row.3), (row.4, row.5)])
+    }
+
+    /// Forgets one attempt: it succeeded, or was throttled before any password was checked.
+    pub async fn delete_login_attempt(&self, id: i64) -> Result<(), StoreError> {
+        let _guard = self.write_guard().await;
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Failed logins since `since_ms`: for this account, and from this address.
-    pub async fn count_login_failures(
-        &self,
-        email: &str,
-        address: &str,
-        since_ms: i64,
-    ) -> Result<(i64, i64), StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_email, \
-             CAST(COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS by_address \
-             FROM login_failures WHERE at_ms >= $3 AND (email = $1 OR address = $2)",
-        )
-        .bind(email.to_owned())
-        .bind(address.to_owned())
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
-    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+    /// Forgets the failures of this account from this address (after it signed in there).
+    pub async fn clear_login_failures(&self, email: &str, address: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
             .bind(email.to_owned())
+            .bind(address.to_owned())
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -42,6 +42,27 @@ impl Store {
         decode_all(&rows)
     }
 
+    /// The names of the teams that exist: registered and not archived, named by a key
+    /// mapping, or carried as a tag by usage. Sorted.
+    pub async fn list_team_names(&self) -> Result<Vec<String>, StoreError> {
+        let archived: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM teams WHERE archived_ms IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut names: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT name FROM teams WHERE archived_ms IS NULL \
+             UNION SELECT team FROM key_mappings \
+             UNION SELECT team FROM {} WHERE team <> ''",
+            super::rows::ROLLUPS.monthly
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        names.retain(|n| !archived.contains(n));
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// Registers a team; a name already registered is a conflict.
     pub async fn add_team(&self, name: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
@@ -136,10 +157,20 @@ impl Store {
     pub async fn rename_team(&self, old: &str, new: &str) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE name = $1")
-            .bind(new.to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
+        // A team exists when it is registered, and also when only key mappings, rules,
+        // features or business transactions name it: renaming onto it would merge the two
+        // teams (and give each one's leads the other's spend).
+        let taken: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM teams WHERE name = $1 \
+             UNION ALL SELECT team FROM key_mappings WHERE team = $1 \
+             UNION ALL SELECT team FROM rules WHERE team = $1 \
+             UNION ALL SELECT team FROM features WHERE team = $1 \
+             UNION ALL SELECT team FROM business_transactions WHERE team = $1 \
+             LIMIT 1",
+        )
+        .bind(new.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
         if taken.is_some() {
             return Err(StoreError::Conflict(format!("a team named `{new}` exists")));
         }

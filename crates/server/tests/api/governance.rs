@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokentally_server::auth::Role;
 
 use crate::helpers::{TestApp, json_of, money, team};
-use crate::storage_test;
+use crate::{storage_test, storage_test_with};
 
 const MONTH: &str = "2026-03";
 
@@ -317,8 +317,9 @@ async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     (url, seen)
 }
 
-storage_test!(
+storage_test_with!(
     the_webhook_delivers_each_crossing_once_and_retries_after_a_500,
+    |c: &mut tokentally_server::config::Config| c.allow_private_webhooks = true,
     |app| {
         seed(&app).await;
         let (url, seen) = receiver().await;

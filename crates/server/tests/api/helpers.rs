@@ -48,6 +48,36 @@ macro_rules! storage_test {
     };
 }
 
+/// [`storage_test!`] with settings changed by `$configure` (a `fn(&mut Config)`).
+#[macro_export]
+macro_rules! storage_test_with {
+    ($name:ident, $configure:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let Some($app) =
+                    $crate::helpers::spawn_app_with($crate::helpers::Db::Sqlite, $configure).await
+                else {
+                    return;
+                };
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) =
+                    $crate::helpers::spawn_app_with($crate::helpers::Db::Postgres, $configure)
+                        .await
+                else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     pub address: String,
     pub store: Store,

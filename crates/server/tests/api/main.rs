@@ -7,6 +7,8 @@ mod active_users;
 mod attribution;
 mod bad_input;
 mod demo;
+mod edges;
+mod fuzz_inputs;
 mod governance;
 mod idempotency;
 mod ingest_adapters;

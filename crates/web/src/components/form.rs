@@ -19,6 +19,9 @@ pub fn Field(
     #[prop(optional, into)] value: String,
     #[prop(optional)] required: bool,
     #[prop(optional_no_strip)] error: Option<String>,
+    /// The id of a [`Choices`] list the input suggests from.
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let invalid = error.is_some().then_some("true");
     let described = error.is_some().then(|| format!("{name}-error"));
@@ -29,7 +32,7 @@ pub fn Field(
     view! {
         <label for=label_for>
             {label}
-            <input id=id name=name type=kind value=value required=required aria-invalid=invalid aria-describedby=described/>
+            <input id=id name=name type=kind value=value required=required aria-invalid=invalid aria-describedby=described list=list/>
             {message}
         </label>
     }
@@ -62,6 +65,17 @@ pub fn Select(
             {message}
         </label>
     }
+}
+
+/// The values a [`Field`] with `list=id` suggests: existing names to choose from, so that a
+/// form does not create an owner by a typo.
+#[component]
+pub fn Choices(id: &'static str, values: Vec<String>) -> impl IntoView {
+    let options = values
+        .into_iter()
+        .map(|v| view! { <option value=v></option> })
+        .collect_view();
+    view! { <datalist id=id>{options}</datalist> }
 }
 
 /// The CSRF token every form post carries.

@@ -11,6 +11,6 @@ pub mod month_picker;
 pub use card::{Card, Tone};
 pub use charts::Figure;
 pub use data_table::{Column, DataTable};
-pub use form::{Csrf, Field, FieldErrors, Hidden, Select};
+pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, Select};
 pub use messages::{Alert, Notice};
 pub use month_picker::MonthPicker;

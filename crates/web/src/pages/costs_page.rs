@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 
 use crate::components::{
-    Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice, Select,
+    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice,
+    Select,
 };
 use crate::format::{count, money};
 use crate::shell::{Nav, Shell, Viewer, render};
@@ -85,6 +86,8 @@ pub struct CostsPage {
     pub forms: CostForms,
     pub errors: FieldErrors,
     pub notice: Option<String>,
+    /// The teams that exist, for the team fields to choose from.
+    pub team_names: Vec<String>,
 }
 
 /// Reads a field's message from a form's errors.
@@ -182,7 +185,8 @@ fn overheads_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
             <Field label="Category" name="category" value=f.category required=true error=error("category")/>
             <Field label="Amount" name="amount" value=f.amount required=true error=error("amount")/>
             <Select label="Allocation" name="allocation" options=methods selected=f.allocation error=error("allocation")/>
-            <Field label="Team (direct)" name="team" value=f.team error=error("team")/>
+            <Choices id="team-names" values=p.team_names.clone()/>
+            <Field label="Team (direct)" name="team" value=f.team error=error("team") list="team-names"/>
             <Field label="Shares (fixed), e.g. search 2, support 1" name="shares" value=f.shares error=error("shares")/>
             <button type="submit">"Save overhead"</button>
         </form>

@@ -6,7 +6,9 @@ use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 
 use super::showback_page::urlencode;
-use crate::components::{Alert, Column, Csrf, DataTable, Field, FieldErrors, Hidden, Notice};
+use crate::components::{
+    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, Notice,
+};
 use crate::format::{count, money};
 use crate::shell::{Nav, Shell, Viewer, render};
 
@@ -41,6 +43,8 @@ pub struct KeysPage {
     pub form: MapForm,
     pub errors: FieldErrors,
     pub notice: Option<String>,
+    /// The teams that exist, for the team fields to choose from.
+    pub team_names: Vec<String>,
 }
 
 #[component]
@@ -50,7 +54,7 @@ fn MapKeyForm(csrf: String, form: MapForm, errors: FieldErrors) -> impl IntoView
         <form method="post" action="/admin/keys" class="grid" id="map-form">
             <Csrf token=csrf/>
             <Field label="API key" name="api_key" value=form.api_key required=true error=error("api_key")/>
-            <Field label="Team" name="team" value=form.team required=true error=error("team")/>
+            <Field label="Team" name="team" value=form.team required=true error=error("team") list="team-names"/>
             <Field label="Feature (optional)" name="feature" value=form.feature error=error("feature")/>
             <Field label="Environment (optional)" name="environment" value=form.environment error=error("environment")/>
             <Field label="From (UTC day)" name="valid_from" kind="date" value=form.valid_from required=true error=error("valid_from")/>
@@ -75,7 +79,7 @@ fn QuickMap(csrf: String, api_key: String, from: String) -> impl IntoView {
             <Hidden name="api_key" value=api_key/>
             <Hidden name="valid_from" value=from/>
             <label class="visually-hidden" for=label_for>{team_label}</label>
-            <input id=team_id name="team" type="text" placeholder="team" required />
+            <input id=team_id name="team" type="text" placeholder="team" required list="team-names"/>
             <input name="feature" type="text" placeholder="feature" aria-label=feature_label/>
             <button type="submit">"Map"</button>
         </form>
@@ -117,6 +121,7 @@ pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
         form,
         errors,
         notice,
+        team_names,
     } = p;
     let rows = keys
         .into_iter()
@@ -142,7 +147,8 @@ pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
         view! {
             <Shell title="Keys" viewer=Some(viewer.clone()) active=Nav::Keys>
                 <div class="page-head"><h1>{title}</h1></div>
-                <p class="muted">"Every API key seen in usage. Unmapped keys come first, largest unallocated spend first. A mapping takes effect from its day and re-attributes every month from then on."</p>
+                <p class="muted">"Every API key seen in usage. Unmapped keys come first, largest unallocated spend first. A mapping takes effect from its day and re-attributes every month from then on. Teams are chosen from those that exist; create a new one on the Teams page."</p>
+                <Choices id="team-names" values=team_names/>
                 <Notice message=notice/>
                 <Alert message=invalid/>
                 <h2>"Map a key"</h2>

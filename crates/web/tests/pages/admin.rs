@@ -134,6 +134,7 @@ fn keys_page_with_mapped_and_unmapped_keys() {
         },
         errors: errors("team", "`Unallocated` is reserved; name a real team."),
         notice: Some("Mapped key-x.".into()),
+        team_names: vec!["search".into(), "support".into()],
     };
     snapshot!("keys", keys_page(&admin(), page));
 }

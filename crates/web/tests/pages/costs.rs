@@ -50,6 +50,7 @@ fn costs_page_with_every_section_and_an_invalid_form() {
         },
         errors: errors("amount", "`ten` is not an amount"),
         notice: Some("Saved: overhead.".into()),
+        team_names: vec!["search".into(), "support".into()],
     };
     snapshot!("costs", costs_page(&admin(), page));
 }

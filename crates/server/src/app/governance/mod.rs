@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod budgets;
 pub mod settings;
+pub mod webhook_target;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -461,7 +462,7 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
             }
         }
     }
-    let (delivered, failed) = deliver_due(store).await?;
+    let (delivered, failed) = deliver_due(store, state.config.allow_private_webhooks).await?;
     out.delivered = delivered;
     out.failed_attempts = failed;
     Ok(out)
@@ -472,8 +473,9 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::from_secs(1u64 << attempts.clamp(0, 12) as u32).min(Duration::from_secs(3600))
 }
 
-/// Attempts every due delivery once; answers (delivered, failed attempts).
-pub async fn deliver_due(store: &Store) -> anyhow::Result<(usize, usize)> {
+/// Attempts every due delivery once; answers (delivered, failed attempts). A delivery to an
+/// address inside the network fails unless `allow_private` (see [`webhook_target`]).
+pub async fn deliver_due(store: &Store, allow_private: bool) -> anyhow::Result<(usize, usize)> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()?;
@@ -482,19 +484,28 @@ pub async fn deliver_due(store: &Store) -> anyhow::Result<(usize, usize)> {
         if !store.claim_delivery(&d).await? {
             continue;
         }
-        let sent = client
-            .post(&d.url)
-            .header("content-type", "application/json")
-            .body(d.body.clone())
-            .send()
-            .await;
+        let refused = if allow_private {
+            None
+        } else {
+            webhook_target::refused_delivery(&d.url).await
+        };
+        let sent = match refused {
+            Some(reason) => Err(reason),
+            None => client
+                .post(&d.url)
+                .header("content-type", "application/json")
+                .body(d.body.clone())
+                .send()
+                .await
+                .map_err(|e| e.to_string()),
+        };
         let (code, error) = match sent {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
             Ok(r) => (
                 Some(r.status().as_u16()),
                 Some(format!("answered {}", r.status())),
             ),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => (None, Some(e)),
         };
         if error.is_none() {
             delivered += 1;

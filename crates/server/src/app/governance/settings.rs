@@ -55,9 +55,10 @@ pub async fn set_target_as(
     if t.team.is_empty() || t.feature.is_empty() {
         return Err(AppError::invalid("name the team and the feature"));
     }
-    if t.target <= Decimal::ZERO {
+    if t.target <= Decimal::ZERO || t.target > tokentally_domain::bounds::MAX_AMOUNT {
         return Err(AppError::invalid(format!(
-            "`target` must be a cost > 0, got {}",
+            "`target` must be a cost > 0 and at most {}, got {}",
+            tokentally_domain::bounds::MAX_AMOUNT,
             t.target
         )));
     }
@@ -96,8 +97,9 @@ pub async fn publish_as(
     Ok(new)
 }
 
-/// Checks a webhook URL: empty (none) or an `http://` URL with a host.
-pub fn checked(url: &str) -> Result<Webhook, AppError> {
+/// Checks a webhook URL: empty (none) or an `http://` URL with a host, outside the network
+/// unless `allow_private`.
+pub fn checked(url: &str, allow_private: bool) -> Result<Webhook, AppError> {
     let url = url.trim();
     if url.is_empty() {
         return Ok(Webhook::default());
@@ -108,6 +110,9 @@ pub fn checked(url: &str) -> Result<Webhook, AppError> {
         return Err(AppError::invalid(
             "the webhook URL must be http://HOST/...; this build sends no TLS (put a relay in front for https)",
         ));
+    }
+    if !allow_private && let Some(reason) = super::webhook_target::refused_host(&parsed) {
+        return Err(AppError::invalid(reason));
     }
     Ok(Webhook {
         url: url.to_owned(),
@@ -120,7 +125,7 @@ pub async fn set_webhook_as(
     url: &str,
 ) -> Result<Webhook, AppError> {
     principal.ensure(Capability::Administer)?;
-    let hook = checked(url)?;
+    let hook = checked(url, state.config.allow_private_webhooks)?;
     let before = super::webhook(&state.store).await?;
     state.store.set_setting(super::WEBHOOK, &hook).await?;
     audit::record(

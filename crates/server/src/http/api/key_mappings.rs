@@ -12,15 +12,30 @@ use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::storage::KeySeen;
 
+/// The mapping stored, and a warning when no usage has carried its key yet.
+#[derive(Debug, serde::Serialize)]
+pub struct MappingAnswer {
+    #[serde(flatten)]
+    pub mapping: KeyMapping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
 pub async fn post(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<NewKeyMapping>,
-) -> Result<(StatusCode, Json<KeyMapping>), ApiError> {
+) -> Result<(StatusCode, Json<MappingAnswer>), ApiError> {
     principal.ensure(Capability::Administer)?;
     let m = body.into_mapping()?;
-    set_mapping(&state, &principal.name, &m).await?;
-    Ok((StatusCode::CREATED, Json(m)))
+    let warning = set_mapping(&state, &principal.name, &m).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MappingAnswer {
+            mapping: m,
+            warning,
+        }),
+    ))
 }
 
 pub async fn list(

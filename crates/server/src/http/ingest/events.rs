@@ -1,4 +1,5 @@
-//! `POST /api/v1/events`: the native ingest endpoint.
+//! `POST /api/v1/events`: the native ingest endpoint. A gzip body (`Content-Encoding: gzip`,
+//! or a gzip stream) is read as the adapters read it.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -20,10 +21,7 @@ pub async fn post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     principal.ensure(Capability::SendUsage)?;
-    let body = body.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.body_limit),
-        _ => ApiError::BadRequest(e.body_text()),
-    })?;
+    let body = super::adapters::body_of(&state, &headers, body)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -12,6 +12,7 @@ use tokentally_web::pages::login_page::{LoginPage, login_page};
 use super::{PageError, viewer_of};
 use crate::app::accounts::{self, SignIn};
 use crate::auth::passwords;
+use crate::http::client_address::client_address;
 use crate::http::cookies;
 use crate::http::error::ApiError;
 use crate::http::extract::{CsrfForm, NoFields, PageUser};
@@ -72,13 +73,22 @@ pub async fn post_login(
             "This form must be sent from this site.",
         ));
     }
-    let address = peer.ip().to_string();
+    let address = client_address(peer.ip(), &headers, &state.config.trusted_proxies).to_string();
     match accounts::sign_in(&state.store, &form.email, &form.password, &address).await? {
-        SignIn::Throttled => Ok(login_again(
-            StatusCode::TOO_MANY_REQUESTS,
-            &form,
-            "Too many failed attempts. Wait 15 minutes and try again.",
-        )),
+        SignIn::Throttled { retry_after_secs } => {
+            let mut r = login_again(
+                StatusCode::TOO_MANY_REQUESTS,
+                &form,
+                &format!(
+                    "Too many failed attempts. Wait {retry_after_secs} second(s) and try again."
+                ),
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs),
+            );
+            Ok(r)
+        }
         SignIn::Refused => Ok(login_again(
             StatusCode::UNAUTHORIZED,
             &form,
@@ -150,6 +160,8 @@ pub struct PasswordForm {
 
 pub async fn post_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let viewer = viewer_of(&user);
@@ -165,10 +177,28 @@ pub async fn post_password(
         )
             .into_response()
     };
+    // Guesses at the current password are throttled like logins, in a scope of their own.
+    let address = client_address(peer.ip(), &headers, &state.config.trusted_proxies).to_string();
+    let scope = format!("password-change:{}", user.principal.name);
+    let attempt = match accounts::begin_guess(&state.store, &scope, &address).await? {
+        accounts::Guess::Allowed(attempt) => attempt,
+        accounts::Guess::Throttled { retry_after_secs } => {
+            let mut r = again(&format!(
+                "Too many wrong current passwords. Wait {retry_after_secs} second(s) and try again."
+            ));
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs),
+            );
+            return Ok(r);
+        }
+    };
     let record = state.store.get_user_by_email(&user.principal.name).await?;
     let Some(record) = record.filter(|r| passwords::verify(&form.current, &r.password_hash)) else {
         return Ok(again("The current password is not right."));
     };
+    accounts::right_guess(&state.store, attempt, &scope, &address).await?;
     if form.new.chars().count() < 8 {
         return Ok(again("The new password needs at least 8 characters."));
     }

@@ -131,6 +131,7 @@ async fn model(
         forms,
         errors,
         notice,
+        team_names: crate::app::catalog::team_names(state).await?,
     })
 }
 
@@ -261,6 +262,16 @@ pub async fn post_overhead(
         Ok(o) => o,
         Err(e) => return invalid(&state, &user, month, forms, &e).await,
     };
+    let named: Vec<String> = match &o.allocation {
+        Allocation::Direct { team } => vec![team.clone()],
+        Allocation::Fixed { shares } => shares.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    for team in named {
+        if let Err(e) = crate::app::catalog::require_existing_team(&state, &team).await {
+            return invalid(&state, &user, month, forms, &e).await;
+        }
+    }
     record_overhead(&state, &user.principal.name, &o).await?;
     Ok(saved(month, "overhead"))
 }

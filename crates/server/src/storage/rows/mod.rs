@@ -99,6 +99,28 @@ pub(super) fn decode_all<T: FromRow>(rows: &[AnyRow]) -> Result<Vec<T>, StoreErr
     rows.iter().map(decode).collect()
 }
 
+/// Rows a user sets (price cards, overheads, commitments, budgets), leaving out any that the
+/// domain's checks refuse today: a value stored before its bound existed (a 1e20 rate, a 1e28
+/// overhead) would overflow the month's arithmetic, and a read must not fail because of what
+/// is stored. Each one left out is logged; storing a valid one in its place corrects it.
+pub(super) fn decode_valid<T: FromRow + std::fmt::Debug, E: std::fmt::Display>(
+    rows: &[AnyRow],
+    what: &str,
+    check: impl Fn(&T) -> Result<(), E>,
+) -> Result<Vec<T>, StoreError> {
+    let all: Vec<T> = decode_all(rows)?;
+    Ok(all
+        .into_iter()
+        .filter(|item| match check(item) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(?item, reason = %e, "a stored {what} is out of bounds and left out");
+                false
+            }
+        })
+        .collect())
+}
+
 /// The columns of one row, read in order.
 pub(super) struct Cols<'r> {
     row: &'r AnyRow,

@@ -48,6 +48,15 @@ storage_test!(
             "{}",
             bad.body
         );
+        // A new team is created on its own form first: the key form only names teams that
+        // exist.
+        let created = admin
+            .post_form(
+                "/admin/teams",
+                &[("csrf", &keys.csrf()), ("name", "growth")],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
         let ok = admin
             .post_form(
                 "/admin/keys",

@@ -4,6 +4,8 @@
 mod access;
 mod admin_forms;
 mod finance_forms;
+mod guarding;
+mod owners;
 mod security;
 mod showback;
 

@@ -23,6 +23,8 @@ use crate::state::AppState;
 pub struct KeysQuery {
     pub month: Option<String>,
     pub mapped: Option<String>,
+    /// Set when the key just mapped has carried no usage.
+    pub unseen: Option<String>,
 }
 
 fn basis_label(b: Basis) -> String {
@@ -112,8 +114,14 @@ pub async fn page(
     require_admin(&user)?;
     let month = page_month(&q.month);
     let keys = rows(&state, month).await?;
+    let unseen = q.unseen.is_some();
     let notice = q.mapped.map(|k| {
-        format!("Mapped {k}. Showback re-attributes its spend from the mapping's day on.")
+        let warning = if unseen {
+            format!(" {}", crate::app::mappings::unseen_key_warning(&k))
+        } else {
+            String::new()
+        };
+        format!("Mapped {k}. Showback re-attributes its spend from the mapping's day on.{warning}")
     });
     let form = MapForm {
         valid_from: month.first_day().to_string(),
@@ -126,6 +134,7 @@ pub async fn page(
         form,
         errors: FieldErrors::new(),
         notice,
+        team_names: crate::app::catalog::team_names(&state).await?,
     };
     Ok(Html(keys_page(&viewer_of(&user), page)))
 }
@@ -193,18 +202,26 @@ pub async fn post(
     require_admin(&user)?;
     match form.parse() {
         Ok(m) => {
-            match set_mapping(&state, &user.principal.name, &m).await {
-                Ok(()) => {}
+            if let Err(e @ AppError::Invalid(_)) =
+                crate::app::catalog::require_existing_team(&state, &m.team).await
+            {
+                let errors =
+                    FieldErrors::from([("team".to_owned(), crate::http::pages::reason(&e))]);
+                return invalid(&state, &user, &form, errors).await;
+            }
+            let warned = match set_mapping(&state, &user.principal.name, &m).await {
+                Ok(warning) => warning.is_some(),
                 Err(e @ AppError::Invalid(_)) => {
                     let errors =
                         FieldErrors::from([("team".to_owned(), crate::http::pages::reason(&e))]);
                     return invalid(&state, &user, &form, errors).await;
                 }
                 Err(e) => return Err(PageError::from(e)),
-            }
+            };
             let key =
                 url::form_urlencoded::byte_serialize(m.api_key.as_bytes()).collect::<String>();
-            Ok(Redirect::to(&format!("/admin/keys?mapped={key}")).into_response())
+            let unseen = if warned { "&unseen=1" } else { "" };
+            Ok(Redirect::to(&format!("/admin/keys?mapped={key}{unseen}")).into_response())
         }
         Err(errors) => invalid(&state, &user, &form, errors).await,
     }
@@ -233,6 +250,7 @@ async fn invalid(
         form: f,
         errors,
         notice: None,
+        team_names: crate::app::catalog::team_names(state).await?,
     };
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
