@@ -8,6 +8,7 @@ pub mod health;
 pub mod key_mappings;
 pub mod metrics;
 pub mod movement;
+pub mod outcomes;
 pub mod overheads;
 pub mod prices;
 pub mod rules;
@@ -15,6 +16,7 @@ pub mod scorecard;
 pub mod showback;
 pub mod statements;
 pub mod transactions;
+pub mod trends;
 pub mod workflows;
 
 use axum::Router;
@@ -43,6 +45,8 @@ pub fn routes() -> Router<AppState> {
             get(showback::feature),
         )
         .route("/api/v1/movement", get(movement::get))
+        .route("/api/v1/trends", get(trends::get))
+        .route("/api/v1/outcomes", post(outcomes::post))
         .route("/api/v1/workflows", get(workflows::list))
         .route("/api/v1/workflows/{id}", get(workflows::get))
         .route(

@@ -4,6 +4,7 @@
 mod access;
 mod admin_forms;
 mod finance_forms;
+mod movement;
 mod security;
 mod showback;
 

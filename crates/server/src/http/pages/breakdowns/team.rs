@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, team_drilldown};
+use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::TeamShowback;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
@@ -15,7 +16,7 @@ use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_
 use crate::http::MonthQuery;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
-use crate::http::pages::{PageError, viewer_of};
+use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
 async fn team_model(
     state: &AppState,
@@ -57,12 +58,33 @@ async fn team_model(
         &cur,
     );
     let t = urlencode(team);
+    let path = format!("/teams/{t}");
+    let movement = movement::view(
+        state,
+        user,
+        Scope::Team {
+            team: team.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
+    let trend = trend::view(
+        state,
+        user,
+        Scope::Team {
+            team: team.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
     Ok(BreakdownPage {
         title: format!("Team {team}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,
         months,
-        path: format!("/teams/{t}"),
+        path,
         currency: cur.clone(),
         daily: Some(drill.days.clone()),
         summary: Summary::Team {
@@ -78,6 +100,8 @@ async fn team_model(
                 drill.features,
                 Some(format!("/teams/{t}/features/")),
             ),
+            Section::Movement(movement),
+            Section::Trend(trend),
             movers,
             lines_section(
                 "models",
