@@ -38,7 +38,7 @@ pub use dialect::Backend;
 pub use events::AddedEvents;
 pub use governance::{AlertRecord, Delivery, NewAlert};
 pub use mappings::KeySeen;
-pub use outcomes::{OutcomeChange, OutcomeRefusal, ReportedOutcome};
+pub use outcomes::{OutcomeChange, OutcomeRefusal, OutcomesSet, ReportedOutcome};
 pub use sessions::SessionRecord;
 pub use statements::{MonthClose, StoredStatement};
 pub use teams::{FeatureRecord, TeamRecord};

@@ -42,6 +42,9 @@ pub struct OutcomeChange {
     pub after: Outcome,
 }
 
+/// What a request of reports did: the changes, or every refusal by index (nothing written).
+pub type OutcomesSet = Result<Vec<OutcomeChange>, Vec<(usize, OutcomeRefusal)>>;
+
 /// A stored call as its rollups hold it.
 struct StoredCall {
     key: RollupKey,
@@ -210,7 +213,7 @@ impl Store {
         &self,
         reports: &[ReportedOutcome],
         actor: &str,
-    ) -> Result<Result<Vec<OutcomeChange>, Vec<(usize, OutcomeRefusal)>>, StoreError> {
+    ) -> Result<OutcomesSet, StoreError> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
         let mut calls = Vec::with_capacity(reports.len());

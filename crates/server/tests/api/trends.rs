@@ -77,14 +77,14 @@ storage_test!(each_trend_point_is_that_months_showback_figure, |app| {
             series(&answers, metric),
         );
         assert_eq!(org_s.len(), 12);
-        for i in 0..12 {
-            let month = org_s[i].0;
+        for (i, (month, org_value)) in org_s.iter().enumerate() {
+            let month = *month;
             let sb = app.showback(month).await;
             let used = sb["requests"].as_u64() != Some(0);
             if !used {
                 // No usage: a gap in every scope.
                 assert!(
-                    org_s[i].1.is_null() && team_s[i].1.is_null() && feature_s[i].1.is_null(),
+                    org_value.is_null() && team_s[i].1.is_null() && feature_s[i].1.is_null(),
                     "{month} {metric} must be null"
                 );
                 continue;
@@ -96,7 +96,7 @@ storage_test!(each_trend_point_is_that_months_showback_figure, |app| {
                 .normalize(),
                 _ => money(&sb[metric]),
             };
-            assert_eq!(money(org_s[i].1), org_figure, "org {metric} {month}");
+            assert_eq!(money(org_value), org_figure, "org {metric} {month}");
             let row = team(&sb, "search");
             if metric != "cost_per_query" {
                 assert_eq!(

@@ -24,8 +24,15 @@ pub async fn view(
     month: Month,
     csv_path: &str,
 ) -> Result<MovementView, PageError> {
-    let movement =
-        movement::movement(state, &user.principal, month.previous(), month, scope).await?;
+    // Boxed: reading two months makes a large future, and the pages await it among others.
+    let movement = Box::pin(movement::movement(
+        state,
+        &user.principal,
+        month.previous(),
+        month,
+        scope,
+    ))
+    .await?;
     Ok(MovementView {
         movement,
         csv: format!("{csv_path}?month={month}&table={TABLE}"),

@@ -25,7 +25,8 @@ pub async fn view(
     month: Month,
     csv_path: &str,
 ) -> Result<TrendView, PageError> {
-    let trend = trends::trend(state, &user.principal, month, scope).await?;
+    // Boxed: twelve months of reads make a large future, awaited among the page's others.
+    let trend = Box::pin(trends::trend(state, &user.principal, month, scope)).await?;
     Ok(TrendView {
         trend,
         csv: format!("{csv_path}?month={month}&table={TABLE}"),
