@@ -538,3 +538,114 @@ async fn finance_issues_a_statement_and_prints_it_to_pdf() {
         None => eprintln!("pdftotext missing: the PDF's text was not checked"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_follows_the_largest_bar_of_why_the_bill_moved_to_the_team_and_its_trend() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    let api = app.showback().await;
+    c.goto(&format!("{}/?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    let heading = find(&c, Locator::Id("movement-h"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.starts_with("Why the bill moved"), "{heading}");
+    screenshot(&c, "movement").await;
+
+    // The waterfall's bars that lead to a team; the largest of them.
+    let mut largest: Option<(Decimal, String)> = None;
+    for bar in c.find_all(Locator::Css("#movement svg a")).await.unwrap() {
+        let href = bar.attr("href").await.unwrap().unwrap_or_default();
+        if !href.starts_with("/teams/") || href.contains("/features/") {
+            continue;
+        }
+        let amount: Decimal = bar
+            .attr("data-amount")
+            .await
+            .unwrap()
+            .expect("a bar says its amount")
+            .parse()
+            .unwrap();
+        if largest.as_ref().is_none_or(|(a, _)| amount.abs() > a.abs()) {
+            largest = Some((amount, href));
+        }
+    }
+    let (_, href) = largest.expect("a bar leads to a team");
+    let team = href
+        .trim_start_matches("/teams/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    // It is the team whose spend moved most against last month.
+    let mover = api["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| {
+            let change: Decimal = t["mom_change"].as_str()?.parse().ok()?;
+            Some((change.abs(), t["team"].as_str()?.to_owned()))
+        })
+        .max()
+        .map(|(_, t)| t)
+        .unwrap();
+    assert_eq!(
+        team, mover,
+        "the largest bar leads to the team that moved most"
+    );
+
+    find(
+        &c,
+        Locator::Css(&format!("#movement svg a[href='{href}'] rect")),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.path() == format!("/teams/{team}")).await;
+    let team_heading = find(&c, Locator::Id("movement-h"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(team_heading.starts_with("Why the bill moved"));
+
+    // Then to its trend: the month's cost per success is the showback's.
+    find(
+        &c,
+        Locator::XPath("//nav[@class='on-page no-print']//a[normalize-space()='Unit cost trend']"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.fragment() == Some("trend")).await;
+    let row = find(
+        &c,
+        Locator::XPath(&format!(
+            "//table[@id='trend-table']//tr[th[normalize-space()='{MONTH}']]"
+        )),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let expected = api["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team"] == team.as_str())
+        .and_then(|t| t["cost_per_successful_outcome"].as_str())
+        .map(|c| tokentally_web::format::unit_money(c.parse().unwrap(), "USD"))
+        .unwrap();
+    assert!(row.contains(&expected), "{expected} in {row}");
+    screenshot(&c, "trend").await;
+    c.close().await.unwrap();
+}

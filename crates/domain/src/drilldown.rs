@@ -17,7 +17,7 @@ use crate::rollup::{Dims, UserWord};
 use crate::showback::{TeamShowback, commitment_tokens};
 use crate::tokens::TokenCounts;
 use crate::unit_economics::{
-    cost_per_million, percent, successes, transactions, unit_cost, workflow_stats,
+    cost_per_million, percent, successes, tokens_per, transactions, unit_cost, workflow_stats,
 };
 
 /// The line that carries a team's shared costs when it had no usage in the month.
@@ -73,6 +73,8 @@ pub struct Line {
     pub cost_per_query: Option<Decimal>,
     /// Blended cost ÷ successful outcomes: failures and retries stay in the numerator.
     pub cost_per_successful_outcome: Option<Decimal>,
+    /// Tokens (input and output) ÷ successful outcomes: token productivity.
+    pub tokens_per_successful_outcome: Option<Decimal>,
     /// Token cost per 1,000,000 tokens (input and output).
     pub cost_per_million_tokens: Option<Decimal>,
     /// Workflows whose final call is on this line, and those of them that succeeded.
@@ -227,6 +229,7 @@ impl<'a> Views<'a> {
                     successful_outcomes: won,
                     cost_per_query: unit_cost(blended, s.requests),
                     cost_per_successful_outcome: unit_cost(blended, won),
+                    tokens_per_successful_outcome: tokens_per(s.tokens.total(), won),
                     cost_per_million_tokens: cost_per_million(
                         token_costs[i],
                         s.tokens.input + s.tokens.output,

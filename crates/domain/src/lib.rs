@@ -26,6 +26,7 @@ pub mod showback;
 pub mod statement;
 pub mod tokens;
 pub mod transaction;
+pub mod trend;
 pub mod unit_economics;
 pub mod waste;
 

@@ -18,7 +18,7 @@ use crate::commitment::{Commitment, CommitmentUse};
 use crate::month::Month;
 use crate::pricing::Cost;
 use crate::tokens::TokenCounts;
-use crate::unit_economics::{successes, unit_cost};
+use crate::unit_economics::{successes, tokens_per, unit_cost};
 
 pub use crate::ledger::{AttributedRow, Ledger, MonthData, Point, Summary, UsageRow};
 
@@ -45,6 +45,8 @@ pub struct TeamShowback {
     pub tokens: TokenCounts,
     pub successful_outcomes: u64,
     pub cost_per_successful_outcome: Option<Decimal>,
+    /// Tokens (input and output) ÷ successful outcomes: token productivity.
+    pub tokens_per_successful_outcome: Option<Decimal>,
     pub waste: Decimal,
     pub unpriced_requests: u64,
     pub tag_conflicts: u64,
@@ -78,6 +80,10 @@ pub struct Showback {
     pub requests: u64,
     pub tokens: TokenCounts,
     pub successful_outcomes: u64,
+    /// The whole bill (`org_total`, idle commitments included) ÷ successful outcomes.
+    pub cost_per_successful_outcome: Option<Decimal>,
+    /// Tokens (input and output) ÷ successful outcomes.
+    pub tokens_per_successful_outcome: Option<Decimal>,
     /// The teams, largest first; Unallocated is always present, last.
     pub teams: Vec<TeamShowback>,
     pub commitments: Vec<CommitmentUse>,
@@ -212,6 +218,7 @@ pub fn showback(
                 tokens: s.tokens,
                 successful_outcomes: won,
                 cost_per_successful_outcome: unit_cost(blended, won),
+                tokens_per_successful_outcome: tokens_per(s.tokens.total(), won),
                 waste: from_cents(cents(s.waste)),
                 unpriced_requests: s.unpriced_requests,
                 tag_conflicts: s.tag_conflicts,
@@ -247,17 +254,21 @@ pub fn showback(
     let mut tokens = TokenCounts::default();
     rows.iter().for_each(|t| tokens.add(&t.tokens));
     let idle: Decimal = commitments.iter().map(|c| c.idle).sum();
+    let org_total = rows.iter().map(|t| t.blended_cost).sum::<Decimal>() + idle;
+    let successful_outcomes = rows.iter().map(|t| t.successful_outcomes).sum();
     Showback {
         month,
         currency: currency.to_owned(),
-        org_total: rows.iter().map(|t| t.blended_cost).sum::<Decimal>() + idle,
+        org_total,
+        cost_per_successful_outcome: unit_cost(org_total, successful_outcomes),
+        tokens_per_successful_outcome: tokens_per(tokens.total(), successful_outcomes),
         token_cost: rows.iter().map(|t| t.token_cost).sum(),
         list_cost: rows.iter().map(|t| t.list_cost).sum(),
         overhead: rows.iter().map(|t| t.overhead).sum(),
         commitment: rows.iter().map(|t| t.commitment).sum(),
         idle_commitment: idle,
         requests: rows.iter().map(|t| t.requests).sum(),
-        successful_outcomes: rows.iter().map(|t| t.successful_outcomes).sum(),
+        successful_outcomes,
         tokens,
         teams: rows,
         commitments,

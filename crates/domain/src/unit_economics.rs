@@ -22,6 +22,16 @@ pub fn unit_cost(cost: Decimal, count: u64) -> Option<Decimal> {
     (count > 0).then(|| (cost / Decimal::from(count)).round_dp(6).normalize())
 }
 
+/// Tokens (input and output) per unit, one decimal place; none when the count is zero.
+/// Token productivity: how many tokens one successful outcome took.
+pub fn tokens_per(tokens: u64, count: u64) -> Option<Decimal> {
+    (count > 0).then(|| {
+        (Decimal::from(tokens) / Decimal::from(count))
+            .round_dp(1)
+            .normalize()
+    })
+}
+
 /// Part ÷ whole in percent, one decimal place; none when the whole is zero.
 pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
     (!whole.is_zero()).then(|| {

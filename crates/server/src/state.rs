@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::cache::{FeatureCache, MonthDataCache, PriceBookCache, ShowbackCache, TeamCache};
+use crate::cache::{
+    FeatureCache, MonthDataCache, MovementCache, PriceBookCache, ShowbackCache, TeamCache,
+    TrendCache,
+};
 use crate::config::Config;
 use crate::storage::Store;
 use crate::telemetry::Metrics;
@@ -16,6 +19,10 @@ pub struct AppState {
     pub months: MonthDataCache,
     pub teams: TeamCache,
     pub features: FeatureCache,
+    /// Movements between two months, per scope (see `app::movement`).
+    pub movements: MovementCache,
+    /// Features' trends (see `app::trends`).
+    pub trends: TrendCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
 }
@@ -27,6 +34,8 @@ impl AppState {
         self.months.clear();
         self.teams.clear();
         self.features.clear();
+        self.movements.clear();
+        self.trends.clear();
     }
 
     pub fn new(store: Store, config: Config) -> Self {
@@ -37,6 +46,8 @@ impl AppState {
             months: MonthDataCache::default(),
             teams: TeamCache::default(),
             features: FeatureCache::default(),
+            movements: MovementCache::default(),
+            trends: TrendCache::default(),
             config: Arc::new(config),
             metrics: Arc::default(),
         }

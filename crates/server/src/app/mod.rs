@@ -10,10 +10,12 @@ pub mod error;
 pub mod governance;
 pub mod mappings;
 pub mod movement;
+pub mod outcomes;
 pub mod prices;
 pub mod reports;
 pub mod statements;
 pub mod transactions;
+pub mod trends;
 pub mod workflows;
 
 pub use error::{AppError, AppResult};

@@ -38,6 +38,22 @@ pub async fn movement(
         }
         _ => {}
     }
+    let key = match &scope {
+        Scope::Org => (from, to, None, None),
+        Scope::Team { team } => (from, to, Some(team.clone()), None),
+        Scope::Feature { team, feature } => (from, to, Some(team.clone()), Some(feature.clone())),
+    };
+    let version = state.store.data_version().await?;
+    let kept = state
+        .movements
+        .get_or_compute(version, key, compute(state, from, to, &scope))
+        .await?;
+    Ok(Movement::clone(&kept))
+}
+
+/// The movement computed from the two months' rollups. Kept per data version (see
+/// `AppState::movements`): a page that shows it reads the months once, not on every load.
+async fn compute(state: &AppState, from: Month, to: Month, scope: &Scope) -> AppResult<Movement> {
     let currency = &state.config.currency;
     let (before, after) = tokio::try_join!(
         MonthContext::load(&state.store, &state.prices, from),
@@ -55,7 +71,7 @@ pub async fn movement(
         showback: &after_sb,
     };
     Ok(movement::movement(
-        &scope,
+        scope,
         &before_side,
         &after_side,
         &after.book,

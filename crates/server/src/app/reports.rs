@@ -7,6 +7,7 @@ use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::drilldown::{self, FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
 use tokentally_domain::showback::{self, Showback};
+use tokentally_domain::unit_economics::{tokens_per, unit_cost};
 
 use crate::auth::Principal;
 use crate::cache::{PriceBookCache, ShowbackCache};
@@ -293,6 +294,8 @@ pub fn restrict(principal: &Principal, sb: &mut Showback) {
     for t in &sb.teams {
         sb.tokens.add(&t.tokens);
     }
+    sb.cost_per_successful_outcome = unit_cost(sb.org_total, sb.successful_outcomes);
+    sb.tokens_per_successful_outcome = tokens_per(sb.tokens.total(), sb.successful_outcomes);
     sb.unpriced.clear();
     sb.previous_org_total = None;
 }
@@ -326,6 +329,26 @@ pub async fn history(
                 .map(|t| (t.team, t.blended_cost))
                 .collect(),
         ));
+    }
+    Ok(out)
+}
+
+/// Each month's showback, as the caller may see it, read at one data version (kept ones
+/// reused).
+pub async fn showbacks(
+    store: &Store,
+    prices: &PriceBookCache,
+    showbacks: &ShowbackCache,
+    months: &[Month],
+    currency: &str,
+    principal: &Principal,
+) -> Result<Vec<Showback>, StoreError> {
+    let version = store.data_version().await?;
+    let mut out = Vec::with_capacity(months.len());
+    for m in months {
+        let mut sb = showback_at(store, prices, showbacks, version, *m, currency).await?;
+        restrict(principal, &mut sb);
+        out.push(sb);
     }
     Ok(out)
 }

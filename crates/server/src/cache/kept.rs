@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
+use tokentally_domain::movement::Movement;
+use tokentally_domain::trend::TrendPoint;
 use tokentally_domain::showback::{MonthData, Showback};
 use tokio::sync::OnceCell;
 
@@ -30,6 +32,19 @@ pub type TeamCache = Kept<(Month, String), Option<TeamDrilldown>, 256>;
 
 /// Feature drill-downs kept per month, team and feature.
 pub type FeatureCache = Kept<(Month, String, String), Option<FeatureDrilldown>, 1024>;
+
+/// A movement's months and scope: `from`, `to`, and the team and feature, if any.
+pub type MovementKey = (Month, Month, Option<String>, Option<String>);
+
+/// Movements between two months per scope (see `app::movement`): a page for each team and
+/// feature of a month or two.
+pub type MovementCache = Kept<MovementKey, Movement, 512>;
+
+/// A feature's trend: its last month, team and feature.
+pub type TrendKey = (Month, String, String);
+
+/// Features' trends (see `app::trends`): twelve months of reads each.
+pub type TrendCache = Kept<TrendKey, Vec<TrendPoint>, 512>;
 
 type Slot<V> = Arc<OnceCell<Arc<V>>>;
 
@@ -66,14 +81,14 @@ struct Versioned<K, V> {
 impl<K: Eq + Hash + Clone, V, const N: usize> Kept<K, V, N> {
     /// The answer for `key` at `version`: the kept one, or `compute`'s, which is then kept.
     /// A failed computation is not kept, so the next request tries again.
-    pub async fn get_or_compute<F>(
+    pub async fn get_or_compute<F, E>(
         &self,
         version: i64,
         key: K,
         compute: F,
-    ) -> Result<Arc<V>, StoreError>
+    ) -> Result<Arc<V>, E>
     where
-        F: Future<Output = Result<V, StoreError>>,
+        F: Future<Output = Result<V, E>>,
     {
         let Some(slot) = self.slot(version, key) else {
             // A reader that saw an older version than the kept one: its data may be older

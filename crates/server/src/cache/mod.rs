@@ -1,10 +1,13 @@
-//! What the server keeps in memory between requests: the price book, computed showbacks and
-//! drill-downs, and the months the drill-down pages read.
-//! Both are checked against a version asked of the database, so several servers sharing one
+//! What the server keeps in memory between requests: the price book, computed showbacks,
+//! drill-downs, movements and trends, and the months the drill-down pages read.
+//! All are checked against a version asked of the database, so several servers sharing one
 //! database never serve each other's stale answers.
 
 mod kept;
 mod price_book;
 
-pub use kept::{FeatureCache, Kept, MonthDataCache, ShowbackCache, TeamCache};
+pub use kept::{
+    FeatureCache, Kept, MonthDataCache, MovementCache, MovementKey, ShowbackCache, TeamCache,
+    TrendCache, TrendKey,
+};
 pub use price_book::PriceBookCache;

@@ -319,3 +319,59 @@ storage_test!(
         assert!(mine["commitments"].as_array().unwrap().is_empty());
     }
 );
+
+storage_test!(
+    the_organisation_has_a_cost_and_tokens_per_successful_outcome,
+    |app| {
+        // agents: two successes and a failure (0.63); support: one success (0.21).
+        let mut other = call("o1", "2026-03-04T10:00:00Z", "success", None, "triage");
+        other["team"] = json!("support");
+        let events = json!([
+            call("a1", "2026-03-02T10:00:00Z", "success", None, "answers"),
+            call("a2", "2026-03-02T11:00:00Z", "success", None, "answers"),
+            call("a3", "2026-03-02T12:00:00Z", "failure", None, "answers"),
+            other,
+        ]);
+        assert_eq!(app.post_events(&events).await.0, 200);
+        let sb = app.showback("2026-03").await;
+        assert_eq!(money(&sb["org_total"]), dec!(0.84));
+        assert_eq!(sb["successful_outcomes"], 3);
+        // 0.84 ÷ 3, and 4 × 1,100,000 tokens ÷ 3; the failure stays in both numerators.
+        assert_eq!(money(&sb["cost_per_successful_outcome"]), dec!(0.28));
+        assert_eq!(money(&sb["tokens_per_successful_outcome"]), dec!(1466666.7));
+        let agents = team(&sb, "agents");
+        assert_eq!(money(&agents["cost_per_successful_outcome"]), dec!(0.315));
+        assert_eq!(
+            money(&agents["tokens_per_successful_outcome"]),
+            dec!(1650000)
+        );
+
+        // A lead's showback is their teams': the figures are theirs too.
+        let lead = app.token_for(Role::Lead, &["support"]).await;
+        let (status, mine) = json_of(
+            app.get("/api/v1/showback?month=2026-03", &lead)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(money(&mine["cost_per_successful_outcome"]), dec!(0.21));
+        assert_eq!(money(&mine["tokens_per_successful_outcome"]), dec!(1100000));
+
+        // The page: a card, and the value in the total row.
+        let mut finance =
+            crate::browser_session::Browser::signed_in(&app, Role::Finance, &[]).await;
+        let page = finance.get("/?month=2026-03").await.body;
+        assert!(page.contains("Cost per successful outcome"), "{page}");
+        let total_row = page
+            .split("<tfoot>")
+            .nth(1)
+            .and_then(|t| t.split("</tfoot>").next())
+            .expect("a total row");
+        assert!(
+            total_row.contains("$0.2800") && total_row.contains("1,466,666.7"),
+            "{total_row}"
+        );
+    }
+);

@@ -259,6 +259,97 @@ pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
     svg
 }
 
+/// One line of a [`line_chart`]: its name and a value per label, `None` for a gap.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<Decimal>>,
+}
+
+/// Lines over evenly spaced labels (months), from zero up; a `None` value breaks its line (a
+/// month without usage is a gap, not a zero). Axis labels are written by `label`.
+pub fn line_chart(
+    labels: &[String],
+    series: &[Series],
+    palette: &Palette,
+    label: &dyn Fn(Decimal) -> String,
+    marker: Option<&Marker>,
+) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let data_max = series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .chain(marker.map(|m| m.value))
+            .max()
+            .unwrap_or(Decimal::ZERO);
+        let max = nice_ceiling(data_max);
+        let plot_h = H as i32 - TOP - BOTTOM;
+        let plot_w = W as i32 - LEFT - RIGHT;
+        let axis = ShapeStyle::from(&RGBColor(200, 200, 200)).stroke_width(1);
+        let label_style =
+            TextStyle::from(("sans-serif", 13).into_font()).color(&RGBColor(80, 80, 80));
+        for i in 0..=4 {
+            let v = max * Decimal::from(i) / Decimal::from(4);
+            let y = TOP + plot_h - px(v, max, plot_h);
+            let _ = root.draw(&PathElement::new(vec![(LEFT, y), (LEFT + plot_w, y)], axis));
+            let _ = root.draw(&Text::new(
+                label(v),
+                (LEFT - 6, y),
+                label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+            ));
+        }
+        let n = labels.len().max(1) as i32;
+        let slot = plot_w / n;
+        let x_of = |i: usize| LEFT + slot * i as i32 + slot / 2;
+        for (i, l) in labels.iter().enumerate() {
+            let _ = root.draw(&Text::new(
+                l.clone(),
+                (x_of(i), TOP + plot_h + 6),
+                label_style.pos(Pos::new(HPos::Center, VPos::Top)),
+            ));
+        }
+        for s in series {
+            let (r, g, b) = palette.color_of(&s.name);
+            let colour = RGBColor(r, g, b);
+            let mut run: Vec<(i32, i32)> = Vec::new();
+            let mut runs: Vec<Vec<(i32, i32)>> = Vec::new();
+            for (i, v) in s.values.iter().enumerate() {
+                match v {
+                    Some(v) => run.push((x_of(i), TOP + plot_h - px(*v, max, plot_h))),
+                    None => runs.push(std::mem::take(&mut run)),
+                }
+            }
+            runs.push(run);
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+                for p in &run {
+                    let _ = root.draw(&Circle::new(*p, 3, colour.filled()));
+                }
+                if run.len() > 1 {
+                    let _ = root.draw(&PathElement::new(run, colour.stroke_width(2)));
+                }
+            }
+        }
+        if let Some(m) = marker {
+            let y = TOP + plot_h - px(m.value, max, plot_h);
+            let style = ShapeStyle::from(&RGBColor(200, 40, 40)).stroke_width(2);
+            let _ = root.draw(&PathElement::new(
+                vec![(LEFT, y), (LEFT + plot_w, y)],
+                style,
+            ));
+            let _ = root.draw(&Text::new(
+                m.label.clone(),
+                (LEFT + plot_w - 4, y - 4),
+                label_style.pos(Pos::new(HPos::Right, VPos::Bottom)),
+            ));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +385,30 @@ mod tests {
             "the background and three segments"
         );
         assert!(stacked_rows(&bars, &p, "USD").contains("<svg"));
+    }
+
+    #[test]
+    fn a_line_breaks_at_a_gap_and_draws_a_dot_per_value() {
+        let labels: Vec<String> = ["01", "02", "03", "04"].map(String::from).to_vec();
+        let s = Series {
+            name: "a".into(),
+            values: vec![Some(dec!(1)), Some(dec!(2)), None, Some(dec!(3))],
+        };
+        let svg = line_chart(
+            &labels,
+            &[s],
+            &Palette::new(["a"]),
+            &|v| v.to_string(),
+            Some(&Marker {
+                label: "target".into(),
+                value: dec!(2.5),
+            }),
+        );
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        // Five grid lines, one line of two points (the lone point after the gap has none),
+        // and the target.
+        assert_eq!(svg.matches("<polyline").count(), 5 + 1 + 1, "{svg}");
+        assert!(svg.contains("target"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod data_table;
 pub mod form;
 pub mod messages;
 pub mod month_picker;
+pub mod waterfall;
 
 pub use card::{Card, Tone};
 pub use charts::Figure;

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::Line;
@@ -12,7 +12,9 @@ use tokentally_domain::month::Month;
 
 use super::breakdown_summary::SummaryCards;
 pub use super::breakdown_summary::{Rates, Summary};
-use super::showback_page::urlencode;
+use super::movement_section::{MovementView, movement_section};
+use super::showback_page::{per_success_tokens, urlencode};
+use super::trend_section::{TrendView, trend_section};
 use crate::components::charts::{Bar, Palette, stacked_bars};
 use crate::components::{Column, DataTable, Figure, MonthPicker};
 use crate::format::{count, money, share, tokens, unit_money, when_utc};
@@ -83,6 +85,10 @@ pub struct PlainTable {
 pub enum Section {
     Lines(LinesTable),
     Plain(PlainTable),
+    /// Why the bill moved against the month before (its `table=` value is `movement`).
+    Movement(MovementView),
+    /// Unit cost over the last 12 months (its `table=` value is `trend`).
+    Trend(TrendView),
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +157,7 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
                     <td class="num">{count(l.successful_outcomes)}</td>
                     <td class="num">{l.cost_per_query.map(|c| unit_money(c, &cur)).unwrap_or_else(dash)}</td>
                     <td class="num">{l.cost_per_successful_outcome.map(|c| unit_money(c, &cur)).unwrap_or_else(dash)}</td>
+                    <td class="num">{per_success_tokens(l.tokens_per_successful_outcome)}</td>
                 </tr>
             }
         })
@@ -186,6 +193,7 @@ fn line_columns(name_header: String) -> Vec<Column> {
                 "Successes",
                 "Cost per query",
                 "Cost per success",
+                "Tokens per success",
             ]
             .map(Column::num),
         )
@@ -264,10 +272,26 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
         .sections
         .iter()
         .map(|s| match s {
-            Section::Lines(t) => Either::Left(lines_table(t, &p)),
-            Section::Plain(t) => Either::Right(plain_table(t, &p)),
+            Section::Lines(t) => EitherOf4::A(lines_table(t, &p)),
+            Section::Plain(t) => EitherOf4::B(plain_table(t, &p)),
+            Section::Movement(m) => EitherOf4::C(movement_section(m)),
+            Section::Trend(t) => EitherOf4::D(trend_section(t)),
         })
         .collect_view();
+    // Links to the long sections, for a reader who came for one of them.
+    let on_page: Vec<_> = p
+        .sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::Movement(_) => Some(("#movement", "Why the bill moved")),
+            Section::Trend(_) => Some(("#trend", "Unit cost trend")),
+            _ => None,
+        })
+        .map(|(href, label)| view! { <li><a href=href>{label}</a></li> })
+        .collect();
+    let on_page = (!on_page.is_empty()).then(|| {
+        view! { <nav aria-label="On this page" class="on-page no-print"><ul>{on_page}</ul></nav> }
+    });
     let title = format!("{} · {}", p.title, p.month);
     let BreakdownPage {
         path,
@@ -286,6 +310,7 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
                     <h1>{title}</h1>
                     <MonthPicker action=path current=month months/>
                 </div>
+                {on_page}
                 <SummaryCards summary month currency/>
                 <div class="charts">{charts}</div>
                 {sections}

@@ -7,7 +7,7 @@ use tokentally_domain::drilldown::Line;
 use tokentally_domain::month::Month;
 use tokentally_domain::showback::TeamShowback;
 
-use super::showback_page::TeamBudget;
+use super::showback_page::{TeamBudget, per_success_tokens};
 use crate::components::Card;
 use crate::format::{count, money, pct, share, signed_pct, tokens, unit_money};
 
@@ -123,7 +123,10 @@ fn team(
         figure(
             "Cost per success",
             unit(row.cost_per_successful_outcome, cur),
-            "blended cost ÷ successful outcomes",
+            format!(
+                "{} tokens per success",
+                per_success_tokens(row.tokens_per_successful_outcome)
+            ),
         ),
         figure("Waste", money(row.waste, cur), "failed and retried calls"),
         figure(
@@ -165,7 +168,11 @@ fn feature(line: &Line, cur: &str) -> Vec<Figure> {
         figure(
             "Cost per success",
             unit(line.cost_per_successful_outcome, cur),
-            format!("{} successful outcomes", count(line.successful_outcomes)),
+            format!(
+                "{} successful outcomes, {} tokens each",
+                count(line.successful_outcomes),
+                per_success_tokens(line.tokens_per_successful_outcome)
+            ),
         ),
         figure(
             "Cost per active user",

@@ -8,9 +8,11 @@ use tokentally_domain::month::Month;
 use tokentally_domain::pricing::TokenClass;
 use tokentally_domain::showback::{Showback, TeamShowback};
 
+use super::movement_section::{MovementView, movement_section};
+use super::trend_section::{TrendView, trend_section};
 use crate::components::charts::{Bar, Palette, stacked_bars, stacked_rows};
 use crate::components::{Card, DataTable, Figure, MonthPicker, Tone};
-use crate::format::{count, money, share, signed_pct, tokens, unit_money};
+use crate::format::{count, fixed, money, share, signed_pct, tokens, unit_money};
 use crate::shell::{Nav, Shell, Viewer, render};
 
 /// A past month's blended cost per team, for the trend chart.
@@ -35,6 +37,11 @@ pub struct ShowbackPage {
     pub history: Vec<MonthTotals>,
     /// Team budgets of the month; the table shows a budget column when there is any.
     pub budgets: std::collections::BTreeMap<String, TeamBudget>,
+    /// Why the organisation's bill moved against the month before; none for a lead (the
+    /// organisation's movement would show the other teams).
+    pub movement: Option<MovementView>,
+    /// The organisation's unit costs over the last 12 months (a lead's: their teams').
+    pub trend: Option<TrendView>,
 }
 
 /// A team's budget for the month and where the month-end forecast puts it.
@@ -188,6 +195,7 @@ fn team_row(
         .cost_per_successful_outcome
         .map(|c| unit_money(c, currency))
         .unwrap_or_else(|| "–".into());
+    let tps = per_success_tokens(t.tokens_per_successful_outcome);
     view! {
         <tr class=row_class>
             <th scope="row"><span class="swatch" style=swatch aria-hidden="true"></span><a href=href>{name}</a></th>
@@ -199,8 +207,14 @@ fn team_row(
             <td class="num">{count(t.requests)}</td>
             <td class="num">{count(t.successful_outcomes)}</td>
             <td class="num">{cps}</td>
+            <td class="num">{tps}</td>
         </tr>
     }
+}
+
+/// Tokens per successful outcome as the tables show it: `1,234.5`, or a dash.
+pub fn per_success_tokens(t: Option<Decimal>) -> String {
+    t.map(|t| fixed(t, 1)).unwrap_or_else(|| "–".into())
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -240,10 +254,18 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     } else {
         "Blended cost"
     };
+    let per_success = view! {
+        <Card
+            label="Cost per successful outcome"
+            value=sb.cost_per_successful_outcome.map(|c| unit_money(c, &cur)).unwrap_or_else(|| "–".into())
+            sub=format!("{} tokens per success, {} successes", per_success_tokens(sb.tokens_per_successful_outcome), count(sb.successful_outcomes))
+        />
+    };
     view! {
         <div class="cards">
             <Card label=total_label value=money(sb.org_total, &cur) sub=change tone=Tone::Primary/>
             {forecast}
+            {per_success}
             <Card label="Token cost" value=money(sb.token_cost, &cur) sub=format!("{} tokens", tokens(sb.tokens.total()))/>
             <Card label="Overhead & commitments" value=money(shared, &cur) sub=format!("{} of blended", share(shared, sb.org_total))/>
             <Card label="Unallocated" value=money(unallocated, &cur) sub=format!("{} of blended", share(unallocated, sb.org_total)) tone=Tone::Warn/>
@@ -382,6 +404,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         {sort_header("Requests", SortKey::Requests, &p, true)}
         <th scope="col" class="num">"Successful outcomes"</th>
         {sort_header("Cost per success", SortKey::CostPerSuccess, &p, true)}
+        <th scope="col" class="num">"Tokens per success"</th>
     };
     // Capacity bought and not used: no team pays it, but it is part of the total.
     let idle = (!sb.idle_commitment.is_zero()).then(|| {
@@ -393,7 +416,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                 {budget_gap()}
                 <td class="num">{money(Decimal::ZERO, &cur)}</td>
                 <td class="num">{amount}</td>
-                <td></td><td></td><td></td><td></td>
+                <td></td><td></td><td></td><td></td><td></td>
             </tr>
         }
     });
@@ -402,6 +425,10 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         p.sort.as_str(),
         if p.descending { "desc" } else { "asc" }
     );
+    let org_cps = sb
+        .cost_per_successful_outcome
+        .map(|c| unit_money(c, &cur))
+        .unwrap_or_else(|| "–".into());
     let foot = view! {
         <tr>
             <th scope="row">"Total"</th>
@@ -412,12 +439,15 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             <td></td>
             <td class="num">{count(sb.requests)}</td>
             <td class="num">{count(sb.successful_outcomes)}</td>
-            <td></td>
+            <td class="num">{org_cps}</td>
+            <td class="num">{per_success_tokens(sb.tokens_per_successful_outcome)}</td>
         </tr>
     };
     let cards = cards(&p);
     let unpriced = unpriced_table(sb, viewer.is_admin);
     let charts = (trend_chart(&p, &palette), class_chart(&p));
+    let movement = p.movement.as_ref().map(movement_section);
+    let trend = p.trend.as_ref().map(trend_section);
     let months = p.months;
     let viewer = viewer.clone();
     render(move || {
@@ -437,8 +467,10 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                         {rows}{idle}
                     </DataTable>
                 </section>
+                {movement}
                 {unpriced}
                 <div class="charts">{charts}</div>
+                {trend}
             </Shell>
         }
     })

@@ -115,6 +115,8 @@ fn team_page_with_cards_lines_and_a_plain_table() {
             )],
             empty: "No change against last month.".into(),
         }),
+        Section::Movement(crate::fixtures::movement()),
+        Section::Trend(crate::fixtures::trend()),
     ];
     let days = vec![line("2026-03-01"), line("2026-03-02")];
     let html = breakdown_page(

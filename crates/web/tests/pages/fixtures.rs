@@ -66,3 +66,100 @@ macro_rules! snapshot {
         insta::assert_snapshot!($name, one_tag_a_line);
     }};
 }
+
+/// February → March for the organisation: search grew by volume, a model got cheaper, an
+/// overhead was added, and one part is zero.
+pub fn movement() -> tokentally_web::pages::movement_section::MovementView {
+    use rust_decimal_macros::dec;
+    use tokentally_domain::movement::{By, Contributor, Movement, Part, PartKind, Scope};
+    let c = |by, name: &str, team: Option<&str>, amount| Contributor {
+        by,
+        name: name.into(),
+        team: team.map(str::to_owned),
+        amount,
+    };
+    let part = |kind, amount, contributors| Part {
+        kind,
+        amount,
+        exact: amount,
+        contributors,
+    };
+    let parts = PartKind::ALL
+        .into_iter()
+        .map(|kind| match kind {
+            PartKind::Volume => part(
+                kind,
+                dec!(100.50),
+                vec![
+                    c(By::Team, "search & co", Some("search & co"), dec!(90.25)),
+                    c(By::Team, "support", Some("support"), dec!(10.25)),
+                ],
+            ),
+            PartKind::Price => part(
+                kind,
+                dec!(-20),
+                vec![c(By::Model, "openai/gpt-4o", None, dec!(-20))],
+            ),
+            PartKind::Overheads => part(
+                kind,
+                dec!(10),
+                vec![c(By::Category, "retrieval", None, dec!(10))],
+            ),
+            _ => part(kind, dec!(0), vec![]),
+        })
+        .collect();
+    tokentally_web::pages::movement_section::MovementView {
+        movement: Movement {
+            scope: Scope::Org,
+            from: Month::new(2026, 2).expect("a month"),
+            to: month(),
+            currency: "USD".into(),
+            before_total: dec!(1390),
+            after_total: dec!(1480.5),
+            change: dec!(90.5),
+            parts,
+        },
+        csv: "/showback.csv?month=2026-03&table=movement".into(),
+    }
+}
+
+/// Twelve months to March 2026 of a feature: usage from October on, with a gap in December,
+/// and a target it meets.
+pub fn trend() -> tokentally_web::pages::trend_section::TrendView {
+    use rust_decimal_macros::dec;
+    use tokentally_domain::movement::Scope;
+    use tokentally_domain::trend::{Trend, TrendPoint, months_ending};
+    let points = months_ending(month(), 12)
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let used = i >= 6 && m.to_string() != "2025-12";
+            if !used {
+                return TrendPoint::empty(m);
+            }
+            let successes = 100 * i as u64;
+            let cost = rust_decimal::Decimal::from(i as u64 * 3);
+            TrendPoint {
+                month: m,
+                blended_cost: cost,
+                requests: successes + 10,
+                successful_outcomes: successes,
+                cost_per_successful_outcome: Some(cost / rust_decimal::Decimal::from(successes)),
+                cost_per_query: Some(cost / rust_decimal::Decimal::from(successes + 10)),
+                tokens_per_successful_outcome: Some(dec!(1234.5)),
+            }
+        })
+        .collect();
+    tokentally_web::pages::trend_section::TrendView {
+        trend: Trend {
+            scope: Scope::Feature {
+                team: "search & co".into(),
+                feature: "chat".into(),
+            },
+            currency: "USD".into(),
+            points,
+            target: Some(dec!(0.05)),
+        },
+        csv: "/teams/search%20%26%20co/features/chat/export.csv?month=2026-03&table=trend".into(),
+    }
+}

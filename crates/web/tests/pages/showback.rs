@@ -9,7 +9,7 @@ use tokentally_web::pages::showback_page::{
     MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page,
 };
 
-use crate::fixtures::{admin, lead, month, months};
+use crate::fixtures::{admin, lead, month, months, movement};
 use crate::snapshot;
 
 fn team(name: &str, blended: rust_decimal::Decimal) -> TeamShowback {
@@ -33,6 +33,7 @@ fn team(name: &str, blended: rust_decimal::Decimal) -> TeamShowback {
         },
         successful_outcomes: 12_000,
         cost_per_successful_outcome: Some(blended / dec!(12000)),
+        tokens_per_successful_outcome: Some(dec!(106.7)),
         mom_change: Some(dec!(-12.5)),
         mom_change_pct: Some(dec!(-3.04)),
         ..TeamShowback::default()
@@ -60,6 +61,8 @@ fn showback() -> Showback {
             ..TokenCounts::default()
         },
         successful_outcomes: 24_000,
+        cost_per_successful_outcome: Some(dec!(0.061688)),
+        tokens_per_successful_outcome: Some(dec!(106.7)),
         teams: vec![team("search", dec!(1400.5)), unallocated],
         commitments: vec![],
         unpriced: vec![UnpricedModel {
@@ -112,6 +115,8 @@ fn page(month_to_date: bool) -> ShowbackPage {
         } else {
             BTreeMap::new()
         },
+        movement: month_to_date.then(movement),
+        trend: None,
     }
 }
 
@@ -129,4 +134,67 @@ fn showback_page_of_a_past_month() {
     p.sort = SortKey::Team;
     p.descending = false;
     snapshot!("showback_past_month", showback_page(&lead(), p));
+}
+
+#[test]
+fn the_waterfall_has_a_bar_per_contributor_linking_to_its_page() {
+    use tokentally_web::pages::movement_section::{csv_rows, steps};
+    let m = movement();
+    let s = steps(&m.movement);
+    let labels: Vec<&str> = s.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Volume · search & co",
+            "Volume · support",
+            "Price · openai/gpt-4o",
+            "Overheads · retrieval"
+        ]
+    );
+    assert_eq!(
+        s[0].href.as_deref(),
+        Some("/teams/search%20%26%20co?month=2026-03")
+    );
+    assert_eq!(s[2].href.as_deref(), Some("/models/gpt-4o?month=2026-03"));
+    assert_eq!(s[3].href, None);
+    // The bars take the earlier total to the later one.
+    assert_eq!(
+        m.movement.before_total + s.iter().map(|s| s.amount).sum::<rust_decimal::Decimal>(),
+        m.movement.after_total
+    );
+
+    let html = showback_page(&admin(), page(true));
+    assert!(
+        html.contains("Why the bill moved, 2026-02 → 2026-03"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="/teams/search%20%26%20co?month=2026-03" data-amount="90.25">"#)
+    );
+    assert!(html.contains(r#"href="/showback.csv?month=2026-03&amp;table=movement""#));
+    // A lead is shown no organisation-wide movement.
+    assert!(!showback_page(&lead(), page(false)).contains("Why the bill moved"));
+
+    // The CSV: the totals, every part (zero ones too) and each contributor.
+    let rows = csv_rows(&m.movement);
+    assert_eq!(rows.first().map(|r| r[4].as_str()), Some("1390"));
+    assert_eq!(rows.last().map(|r| r[4].as_str()), Some("1480.5"));
+    assert_eq!(rows.iter().filter(|r| r[1].is_empty()).count(), 2 + 8);
+    assert_eq!(rows.len(), 2 + 8 + 4);
+}
+
+#[test]
+fn the_trend_shows_gaps_not_zeros_and_the_target_status() {
+    use tokentally_web::pages::trend_section::csv_rows;
+    let mut p = page(false);
+    p.trend = Some(crate::fixtures::trend());
+    let html = showback_page(&admin(), p);
+    assert!(html.contains("Unit cost, last 12 months"), "{html}");
+    assert!(html.contains("on target"));
+    assert!(html.contains("7 of the months had no usage"));
+    let rows = csv_rows(&crate::fixtures::trend().trend);
+    assert_eq!(rows.len(), 12);
+    let december = rows.iter().find(|r| r[0] == "2025-12").expect("December");
+    assert_eq!(&december[1..4], ["", "", ""], "a gap, not a zero");
+    assert_eq!(rows[11][1], "0.03");
 }

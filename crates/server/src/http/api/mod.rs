@@ -8,6 +8,7 @@ pub mod health;
 pub mod key_mappings;
 pub mod metrics;
 pub mod movement;
+pub mod outcomes;
 pub mod overheads;
 pub mod prices;
 pub mod rules;
@@ -16,6 +17,7 @@ pub mod showback;
 pub(crate) use showback::asks_for_fresh;
 pub mod statements;
 pub mod transactions;
+pub mod trends;
 pub mod workflows;
 
 use axum::Router;
@@ -44,6 +46,8 @@ pub fn routes() -> Router<AppState> {
             get(showback::feature),
         )
         .route("/api/v1/movement", get(movement::get))
+        .route("/api/v1/trends", get(trends::get))
+        .route("/api/v1/outcomes", post(outcomes::post))
         .route("/api/v1/workflows", get(workflows::list))
         .route("/api/v1/workflows/{id}", get(workflows::get))
         .route(

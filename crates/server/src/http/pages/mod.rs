@@ -9,11 +9,13 @@ pub mod admin;
 pub mod alerts;
 pub mod breakdowns;
 pub mod costs;
+mod movement;
 mod routes;
 pub mod scorecard;
 pub mod showback;
 pub mod statements;
 pub mod transactions;
+mod trend;
 
 use axum::extract::Request;
 use axum::http::StatusCode;

@@ -6,6 +6,7 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::month::Month;
+use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::Showback;
 use tokentally_web::pages::showback_page::{
     MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page, sort_teams,
@@ -24,7 +25,8 @@ pub struct ShowbackQuery {
     pub month: Option<String>,
     pub sort: Option<String>,
     pub dir: Option<String>,
-    /// `unpriced` for the unpriced-usage table; the team table otherwise.
+    /// `unpriced` for the unpriced-usage table, `movement` for why the bill moved, `trend`
+    /// for unit costs over 12 months; the team table otherwise.
     pub table: Option<String>,
 }
 
@@ -120,7 +122,15 @@ pub async fn page(
     .collect();
     let today = chrono::Utc::now().date_naive();
     let budgets = team_budgets(&state, &user, sb.month).await?;
+    let movement = if user.principal.sees_everything() {
+        Some(super::movement::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?)
+    } else {
+        None
+    };
+    let trend = super::trend::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?;
     let page = ShowbackPage {
+        movement,
+        trend: Some(trend),
         budgets,
         month_to_date: sb.month.contains(today),
         forecast: forecast(&sb, today),
@@ -139,6 +149,23 @@ pub async fn csv(
     user: PageUser,
     Query(q): Query<ShowbackQuery>,
 ) -> Result<Response, PageError> {
+    if q.table.as_deref() == Some(super::movement::TABLE) {
+        let month = q.month()?;
+        let m = crate::app::movement::movement(
+            &state,
+            &user.principal,
+            month.previous(),
+            month,
+            Scope::Org,
+        )
+        .await?;
+        return Ok(super::movement::csv(&m, "organisation"));
+    }
+    if q.table.as_deref() == Some(super::trend::TABLE) {
+        let month = q.month()?;
+        let t = crate::app::trends::trend(&state, &user.principal, month, Scope::Org).await?;
+        return Ok(super::trend::csv(&t, "organisation"));
+    }
     let (sb, _, _) = load(&state, &user, &q).await?;
     if q.table.as_deref() == Some("unpriced") {
         let headers: Vec<&str> = ["month", "provider", "model", "events", "requests"]
@@ -170,6 +197,7 @@ pub async fn csv(
         "requests",
         "successful_outcomes",
         "cost_per_successful_outcome",
+        "tokens_per_successful_outcome",
     ]
     .into_iter()
     .chain(TOKEN_HEADERS)
@@ -188,6 +216,7 @@ pub async fn csv(
             t.requests.to_string(),
             t.successful_outcomes.to_string(),
             optional(t.cost_per_successful_outcome),
+            optional(t.tokens_per_successful_outcome),
         ];
         row.extend(token_cells(&t.tokens));
         row.push(sb.currency.clone());
@@ -205,6 +234,7 @@ pub async fn csv(
             String::new(),
             "0".to_owned(),
             "0".to_owned(),
+            String::new(),
             String::new(),
         ];
         row.extend(token_cells(&Default::default()));

@@ -5,6 +5,7 @@ mod access;
 mod admin_forms;
 mod finance_forms;
 mod guarding;
+mod movement;
 mod owners;
 mod security;
 mod showback;

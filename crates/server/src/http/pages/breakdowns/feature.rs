@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use tokentally_domain::event::Outcome;
+use tokentally_domain::movement::Scope;
 use tokentally_domain::pricing::TokenClass;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
@@ -17,7 +18,7 @@ use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
-use crate::http::pages::{PageError, viewer_of};
+use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
 async fn feature_model(
     state: &AppState,
@@ -76,6 +77,29 @@ async fn feature_model(
         })
         .collect();
     let t = urlencode(team);
+    let path = format!("/teams/{t}/features/{}", urlencode(feature));
+    let movement = movement::view(
+        state,
+        user,
+        Scope::Feature {
+            team: team.to_owned(),
+            feature: feature.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
+    let trend = trend::view(
+        state,
+        user,
+        Scope::Feature {
+            team: team.to_owned(),
+            feature: feature.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
     Ok(BreakdownPage {
         title: format!("Feature {feature}"),
         crumbs: vec![
@@ -87,13 +111,15 @@ async fn feature_model(
         ],
         month: ctx.month,
         months,
-        path: format!("/teams/{t}/features/{}", urlencode(feature)),
+        path,
         currency: cur.clone(),
         daily: Some(days.clone()),
         summary: Summary::Feature {
             line: Box::new(line),
         },
         sections: vec![
+            Section::Movement(movement),
+            Section::Trend(trend),
             lines_section(
                 "models",
                 "Model mix",

@@ -85,7 +85,15 @@ pub(super) fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Res
     let section = page.sections.into_iter().find(|s| match s {
         Section::Lines(t) => t.id == table,
         Section::Plain(t) => t.id == table,
+        Section::Movement(_) => table == super::movement::TABLE,
+        Section::Trend(_) => table == super::trend::TABLE,
     });
+    if let Some(Section::Movement(v)) = &section {
+        return Ok(super::movement::csv(&v.movement, name));
+    }
+    if let Some(Section::Trend(v)) = &section {
+        return Ok(super::trend::csv(&v.trend, name));
+    }
     if let Some(Section::Plain(t)) = section {
         let headers: Vec<&str> = std::iter::once("month")
             .chain(t.headers.iter().map(|h| h.0.as_str()))
@@ -101,7 +109,7 @@ pub(super) fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Res
     let lines = section
         .and_then(|s| match s {
             Section::Lines(t) => Some(t),
-            Section::Plain(_) => None,
+            Section::Plain(_) | Section::Movement(_) | Section::Trend(_) => None,
         })
         .ok_or_else(|| {
             PageError::from(ApiError::NotFound(format!(
@@ -122,6 +130,7 @@ pub(super) fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Res
         "successful_outcomes",
         "cost_per_query",
         "cost_per_successful_outcome",
+        "tokens_per_successful_outcome",
         "active_users",
         "cost_per_active_user",
         "currency",
@@ -142,6 +151,7 @@ pub(super) fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Res
             l.successful_outcomes.to_string(),
             optional(l.cost_per_query),
             optional(l.cost_per_successful_outcome),
+            optional(l.tokens_per_successful_outcome),
             l.active_users.to_string(),
             optional(l.cost_per_active_user),
             page.currency.clone(),

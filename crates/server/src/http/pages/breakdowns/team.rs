@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, team_drilldown};
+use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::TeamShowback;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
@@ -18,7 +19,7 @@ use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
-use crate::http::pages::{PageError, viewer_of};
+use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
 async fn team_model(
     state: &AppState,
@@ -72,12 +73,33 @@ async fn team_model(
         &cur,
     );
     let t = urlencode(team);
+    let path = format!("/teams/{t}");
+    let movement = movement::view(
+        state,
+        user,
+        Scope::Team {
+            team: team.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
+    let trend = trend::view(
+        state,
+        user,
+        Scope::Team {
+            team: team.to_owned(),
+        },
+        ctx.month,
+        &format!("{path}/export.csv"),
+    )
+    .await?;
     Ok(BreakdownPage {
         title: format!("Team {team}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,
         months,
-        path: format!("/teams/{t}"),
+        path,
         currency: cur.clone(),
         daily: Some(drill.days.clone()),
         summary: Summary::Team {
@@ -93,6 +115,8 @@ async fn team_model(
                 drill.features,
                 Some(format!("/teams/{t}/features/")),
             ),
+            Section::Movement(movement),
+            Section::Trend(trend),
             movers,
             lines_section(
                 "models",

@@ -1,0 +1,128 @@
+//! Unit cost over time (`tokentally_domain::trend`): twelve months of cost per successful
+//! outcome, cost per query and tokens per successful outcome, for the organisation, a team or
+//! a feature. Every point is taken from that month's showback (the organisation and teams,
+//! through the kept showbacks) or the team's drill-down (features), so a trend point is the
+//! figure the month's page shows.
+
+use std::sync::Arc;
+
+use tokentally_domain::catalog::PriceBook;
+use tokentally_domain::drilldown::{Shares, Views};
+use tokentally_domain::month::Month;
+use tokentally_domain::movement::Scope;
+use tokentally_domain::showback;
+use tokentally_domain::trend::{TREND_MONTHS, Trend, TrendPoint, months_ending};
+
+use super::reports::{self, attributor};
+use super::{AppError, AppResult};
+use crate::auth::{Capability, Principal};
+use crate::state::AppState;
+
+/// The trend of `scope` over the twelve months ending with `last`. A lead reads their own
+/// teams: the organisation's trend is then their teams' together, as their showback shows it.
+pub async fn trend(
+    state: &AppState,
+    principal: &Principal,
+    last: Month,
+    scope: Scope,
+) -> AppResult<Trend> {
+    principal.ensure(Capability::ReadReports)?;
+    if let Scope::Team { team } | Scope::Feature { team, .. } = &scope
+        && !principal.may_read_team(team)
+    {
+        return Err(AppError::Forbidden(format!(
+            "you may not read team `{team}`"
+        )));
+    }
+    let currency = state.config.currency.clone();
+    let months = months_ending(last, TREND_MONTHS);
+    let (points, target) = match &scope {
+        Scope::Org | Scope::Team { .. } => {
+            (kept_points(state, principal, &months, &scope).await?, None)
+        }
+        Scope::Feature { team, feature } => {
+            let version = state.store.data_version().await?;
+            let key = (last, team.clone(), feature.clone());
+            let points = state
+                .trends
+                .get_or_compute(version, key, feature_points(state, &months, team, feature))
+                .await?;
+            let target = state
+                .store
+                .list_unit_targets()
+                .await?
+                .into_iter()
+                .find(|t| t.team == *team && t.feature == *feature)
+                .map(|t| t.target);
+            (Vec::clone(&points), target)
+        }
+    };
+    Ok(Trend {
+        scope,
+        currency,
+        points,
+        target,
+    })
+}
+
+/// The organisation's or a team's points, from each month's kept showback.
+async fn kept_points(
+    state: &AppState,
+    principal: &Principal,
+    months: &[Month],
+    scope: &Scope,
+) -> AppResult<Vec<TrendPoint>> {
+    let showbacks = reports::showbacks(
+        &state.store,
+        &state.prices,
+        &state.showbacks,
+        months,
+        &state.config.currency,
+        principal,
+    )
+    .await?;
+    Ok(showbacks
+        .iter()
+        .map(|sb| match scope {
+            Scope::Team { team } => sb
+                .team(team)
+                .map(|t| TrendPoint::of_team(sb.month, t))
+                .unwrap_or_else(|| TrendPoint::empty(sb.month)),
+            _ => TrendPoint::of_org(sb),
+        })
+        .collect())
+}
+
+/// A feature's points: its line among its team's features, month by month, as the team's
+/// drill-down cuts it (the month's rollups without users: no figure here counts them).
+async fn feature_points(
+    state: &AppState,
+    months: &[Month],
+    team: &str,
+    feature: &str,
+) -> AppResult<Vec<TrendPoint>> {
+    let book: Arc<PriceBook> = state.prices.get(&state.store).await?;
+    let attributor = attributor(&state.store).await?;
+    let currency = &state.config.currency;
+    let mut points = Vec::with_capacity(months.len());
+    for m in months {
+        let data = state.store.month_without_users(*m).await?;
+        let sb = showback::showback(*m, currency, &data, None, &book, &attributor);
+        let line = sb.team(team).and_then(|row| {
+            let views = Views::new(*m, &data, &attributor, &book);
+            views
+                .lines(
+                    &|p| p.owner.team == team,
+                    &|p| p.owner.feature.clone(),
+                    Some(&Shares::of_team(row)),
+                )
+                .into_iter()
+                .find(|l| l.name == feature)
+        });
+        points.push(match line {
+            Some(l) => TrendPoint::of_line(*m, &l),
+            None => TrendPoint::empty(*m),
+        });
+    }
+    Ok(points)
+}

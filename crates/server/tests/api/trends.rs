@@ -1,0 +1,184 @@
+//! Unit cost over time through the API: `GET /api/v1/trends`, on SQLite and PostgreSQL. Each
+//! point must be the figure of that month's showback (or the feature's drill-down), and a
+//! month without usage a gap (`null`), never a zero.
+
+use reqwest::StatusCode;
+use rust_decimal_macros::dec;
+use serde_json::{Value, json};
+use tokentally_server::auth::Role;
+
+use crate::helpers::{TestApp, json_of, money, team};
+use crate::storage_test;
+
+/// A gpt-4o-mini call of 1,000,000 input and 100,000 output tokens: 0.21.
+fn call(id: &str, ts: &str, team: &str, feature: &str, outcome: &str) -> Value {
+    json!({"id": id, "timestamp": ts, "provider": "openai", "model": "gpt-4o-mini",
+        "team": team, "feature": feature, "input_tokens": 1_000_000, "output_tokens": 100_000,
+        "outcome": outcome})
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
+    json_of(app.get(path, token).send().await.expect("request")).await
+}
+
+/// The series of `metric` in a trend answer, as (month, value) pairs.
+fn series<'a>(trend: &'a Value, metric: &str) -> Vec<(&'a str, &'a Value)> {
+    trend["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .find(|s| s["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {metric} in {trend}"))["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| (p["month"].as_str().expect("a month"), &p["value"]))
+        .collect()
+}
+
+storage_test!(each_trend_point_is_that_months_showback_figure, |app| {
+    // January: search/answers, two successes and a failure; support, one success. February:
+    // nothing. March: search/answers, one success, and a call of search/other.
+    let events = json!([
+        call("j1", "2026-01-05T10:00:00Z", "search", "answers", "success"),
+        call("j2", "2026-01-06T10:00:00Z", "search", "answers", "success"),
+        call("j3", "2026-01-07T10:00:00Z", "search", "answers", "failure"),
+        call("j4", "2026-01-08T10:00:00Z", "support", "triage", "success"),
+        call("m1", "2026-03-05T10:00:00Z", "search", "answers", "success"),
+        call("m2", "2026-03-06T10:00:00Z", "search", "other", "unknown"),
+    ]);
+    assert_eq!(app.post_events(&events).await.0, 200);
+    let finance = app.finance_token.clone();
+
+    let (status, org) = get(&app, "/api/v1/trends?month=2026-03", &finance).await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    assert_eq!(
+        (org["from"].as_str(), org["to"].as_str()),
+        (Some("2025-04"), Some("2026-03"))
+    );
+    let (status, search) = get(&app, "/api/v1/trends?month=2026-03&team=search", &finance).await;
+    assert_eq!(status, StatusCode::OK, "{search}");
+    let (status, answers) = get(
+        &app,
+        "/api/v1/trends?month=2026-03&team=search&feature=answers",
+        &finance,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answers}");
+
+    for metric in [
+        "cost_per_successful_outcome",
+        "cost_per_query",
+        "tokens_per_successful_outcome",
+    ] {
+        let (org_s, team_s, feature_s) = (
+            series(&org, metric),
+            series(&search, metric),
+            series(&answers, metric),
+        );
+        assert_eq!(org_s.len(), 12);
+        for (i, (month, org_value)) in org_s.iter().enumerate() {
+            let month = *month;
+            let sb = app.showback(month).await;
+            let used = sb["requests"].as_u64() != Some(0);
+            if !used {
+                // No usage: a gap in every scope.
+                assert!(
+                    org_value.is_null() && team_s[i].1.is_null() && feature_s[i].1.is_null(),
+                    "{month} {metric} must be null"
+                );
+                continue;
+            }
+            let org_figure = match metric {
+                "cost_per_query" => (money(&sb["org_total"])
+                    / rust_decimal::Decimal::from(sb["requests"].as_u64().unwrap()))
+                .round_dp(6)
+                .normalize(),
+                _ => money(&sb[metric]),
+            };
+            assert_eq!(money(org_value), org_figure, "org {metric} {month}");
+            let row = team(&sb, "search");
+            if metric != "cost_per_query" {
+                assert_eq!(
+                    money(team_s[i].1),
+                    money(&row[metric]),
+                    "search {metric} {month}"
+                );
+            }
+            let (status, drill) = get(
+                &app,
+                &format!("/api/v1/teams/search/features/answers?month={month}"),
+                &finance,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{drill}");
+            assert_eq!(
+                money(feature_s[i].1),
+                money(&drill["total"][metric]),
+                "answers {metric} {month}"
+            );
+        }
+    }
+    // By hand: January's organisation, 0.84 for three successes; search's 0.63 for two.
+    let january = |s: &Vec<(&str, &Value)>| money(s[9].1);
+    assert_eq!(
+        january(&series(&org, "cost_per_successful_outcome")),
+        dec!(0.28)
+    );
+    assert_eq!(
+        january(&series(&search, "cost_per_successful_outcome")),
+        dec!(0.315)
+    );
+    assert_eq!(
+        january(&series(&answers, "tokens_per_successful_outcome")),
+        dec!(1650000)
+    );
+    // March: search has one success for two calls, 0.42; answers alone one call, 0.21.
+    let march = |s: &Vec<(&str, &Value)>| money(s[11].1);
+    assert_eq!(
+        march(&series(&search, "cost_per_successful_outcome")),
+        dec!(0.42)
+    );
+    assert_eq!(
+        march(&series(&answers, "cost_per_successful_outcome")),
+        dec!(0.21)
+    );
+    assert_eq!(march(&series(&search, "cost_per_query")), dec!(0.21));
+
+    // One metric asked for: one series. A target set on the scorecard comes with its status.
+    let (status, body) = app
+        .admin_post(
+            "/api/v1/unit-targets",
+            &json!({"team": "search", "feature": "answers", "target": "0.25"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (_, one) = get(
+        &app,
+        "/api/v1/trends?month=2026-03&team=search&feature=answers&metric=cost_per_successful_outcome",
+        &finance,
+    )
+    .await;
+    assert_eq!(one["series"].as_array().map(Vec::len), Some(1));
+    assert_eq!(money(&one["target"]), dec!(0.25));
+    assert_eq!(one["on_target"], true);
+});
+
+storage_test!(bad_trend_requests_are_refused_with_a_reason, |app| {
+    let finance = app.finance_token.clone();
+    for path in [
+        "/api/v1/trends?metric=cost",
+        "/api/v1/trends?feature=answers",
+        "/api/v1/trends?month=March",
+        "/api/v1/trends?team=",
+    ] {
+        let (status, body) = get(&app, path, &finance).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body.to_string().len() > 10, "{path} says why: {body}");
+    }
+    let lead = app.token_for(Role::Lead, &["search"]).await;
+    let (status, _) = get(&app, "/api/v1/trends?team=support", &lead).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&app, "/api/v1/trends?team=search", &lead).await;
+    assert_eq!(status, StatusCode::OK);
+});
