@@ -14,11 +14,9 @@ use std::sync::{Arc, Mutex};
 use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
 use tokentally_domain::movement::Movement;
-use tokentally_domain::trend::TrendPoint;
 use tokentally_domain::showback::{MonthData, Showback};
+use tokentally_domain::trend::TrendPoint;
 use tokio::sync::OnceCell;
-
-use crate::storage::StoreError;
 
 /// Showbacks kept per month (a page reads its month and the twelve before it).
 pub type ShowbackCache = Kept<Month, Showback, 48>;
@@ -81,12 +79,7 @@ struct Versioned<K, V> {
 impl<K: Eq + Hash + Clone, V, const N: usize> Kept<K, V, N> {
     /// The answer for `key` at `version`: the kept one, or `compute`'s, which is then kept.
     /// A failed computation is not kept, so the next request tries again.
-    pub async fn get_or_compute<F, E>(
-        &self,
-        version: i64,
-        key: K,
-        compute: F,
-    ) -> Result<Arc<V>, E>
+    pub async fn get_or_compute<F, E>(&self, version: i64, key: K, compute: F) -> Result<Arc<V>, E>
     where
         F: Future<Output = Result<V, E>>,
     {
@@ -131,6 +124,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::storage::StoreError;
 
     fn march() -> Month {
         "2026-03".parse().unwrap()
@@ -155,7 +149,7 @@ mod tests {
         let runs = AtomicUsize::new(0);
         let compute = |total| {
             runs.fetch_add(1, Ordering::SeqCst);
-            async move { Ok(showback(total)) }
+            async move { Ok::<_, StoreError>(showback(total)) }
         };
         let a = cache.get_or_compute(1, march(), compute(1)).await.unwrap();
         let b = cache.get_or_compute(1, march(), compute(2)).await.unwrap();
@@ -183,7 +177,7 @@ mod tests {
                     .get_or_compute(7, march(), async move {
                         computed.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                        Ok(showback(7))
+                        Ok::<_, StoreError>(showback(7))
                     })
                     .await
             })
@@ -199,7 +193,7 @@ mod tests {
             .await;
         assert!(failed.is_err());
         let retried = cache
-            .get_or_compute(7, april, async { Ok(showback(9)) })
+            .get_or_compute(7, april, async { Ok::<_, StoreError>(showback(9)) })
             .await
             .unwrap();
         assert_eq!(retried.org_total, 9.into());
