@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::ParsedBatch;
-use super::common::{self, BodyError, Collector, Native, Tokens, count, json_items, object, text};
+use super::common::{
+    self, BodyError, Collector, Extra, Native, Tokens, count, json_items, object, text,
+};
 
 pub const SOURCE: &str = "bedrock";
 
@@ -52,12 +54,18 @@ fn invocation(obj: &Map<String, Value>) -> Result<Option<Native>, String> {
     n.text("timestamp", Some(ts))
         .text("provider", Some("bedrock"))
         .text("model", Some(model_name(&model).to_owned()))
-        .tokens(Tokens::from_exclusive(
-            field(input, "inputTokenCount", "input")?,
-            field(input, "cacheReadInputTokenCount", "input")?,
-            field(input, "cacheWriteInputTokenCount", "input")?,
-            field(output, "outputTokenCount", "output")?,
-        ))
+        .tokens(
+            Tokens::from_exclusive(
+                field(input, "inputTokenCount", "input")?,
+                field(input, "cacheReadInputTokenCount", "input")?,
+                field(input, "cacheWriteInputTokenCount", "input")?,
+                field(output, "outputTokenCount", "output")?,
+            )
+            .with(Extra {
+                cache_write_1h: one_hour_writes(output)?,
+                ..Extra::default()
+            }),
+        )
         .tag("aws_account", text(obj.get("accountId")))
         .tag("aws_region", text(obj.get("region")))
         .tag("operation", text(obj.get("operation")));
@@ -81,6 +89,24 @@ fn invocation(obj: &Map<String, Value>) -> Result<Option<Native>, String> {
         }
     }
     Ok(Some(n))
+}
+
+/// Cache writes kept one hour: the Converse answer's `usage.cacheDetails` entries with
+/// `ttl` `1h` (`[{"ttl": "1h", "inputTokens": n}]`), in the logged output body.
+fn one_hour_writes(output: Option<&Map<String, Value>>) -> Result<u64, String> {
+    let details = output
+        .and_then(|o| o.get("outputBodyJson"))
+        .and_then(|b| b.get("usage"))
+        .and_then(|u| u.get("cacheDetails"))
+        .and_then(Value::as_array);
+    let mut total: u64 = 0;
+    for d in details.into_iter().flatten() {
+        if d.get("ttl").and_then(Value::as_str) == Some("1h") {
+            let n = count(d.get("inputTokens"), "usage.cacheDetails.inputTokens")?.unwrap_or(0);
+            total = total.saturating_add(n);
+        }
+    }
+    Ok(total)
 }
 
 /// The model of a model id or ARN (`arn:aws:bedrock:...:inference-profile/us.anthropic...`).

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::ParsedBatch;
 use super::common::{
-    self, BodyError, Collector, Native, Tokens, count, json_items, literal, object, text,
+    self, BodyError, Collector, Extra, Native, Tokens, count, json_items, literal, object, text,
 };
 
 pub const SOURCE: &str = "litellm";
@@ -175,12 +175,29 @@ fn tokens(obj: &Map<String, Value>, usage: Option<&Map<String, Value>>) -> Resul
         |field: &str| count(u.get(field), &format!("usage.{field}")).map(Option::unwrap_or_default);
     let cached =
         detail("prompt_tokens_details", "cached_tokens")?.max(top("cache_read_input_tokens")?);
+    let one_hour = u
+        .get("prompt_tokens_details")
+        .and_then(|d| d.get("cache_creation_token_details"))
+        .and_then(|d| d.get("ephemeral_1h_input_tokens"));
     Ok(Tokens {
         input,
         cached,
         cache_write: top("cache_creation_input_tokens")?,
         output,
         reasoning: detail("completion_tokens_details", "reasoning_tokens")?,
+        extra: Extra {
+            cache_write_1h: count(
+                one_hour,
+                "usage.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens",
+            )?
+            .unwrap_or(0),
+            audio_input: detail("prompt_tokens_details", "audio_tokens")?,
+            image_input: detail("prompt_tokens_details", "image_tokens")?,
+            audio_output: detail("completion_tokens_details", "audio_tokens")?,
+            image_output: detail("completion_tokens_details", "image_tokens")?,
+            web_search: detail("server_tool_use", "web_search_requests")?,
+            ..Extra::default()
+        },
     })
 }
 

@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 
 use super::ParsedBatch;
 use super::common::{
-    self, BodyError, Collector, Native, Tokens, caller_fields, count, json_items, object, text,
+    self, BodyError, Collector, Extra, Native, Tokens, caller_fields, count, json_items, object,
+    text,
 };
 
 pub const CALL_SOURCE: &str = "openai";
@@ -73,8 +74,47 @@ fn call(obj: &Map<String, Value>, raw: &RawValue) -> Result<Native, String> {
         Some(Value::Object(u)) => u,
         _ => return Err("`usage` is required: the answer's usage object".into()),
     };
-    n.tokens(usage_tokens(usage)?);
+    let tokens = usage_tokens(usage)?;
+    let extra = Extra {
+        web_search: tool_calls(obj, "web_search_call"),
+        file_search: tool_calls(obj, "file_search_call"),
+        code_interpreter: code_interpreter_sessions(obj),
+        ..tokens.extra
+    };
+    n.tokens(tokens.with(extra));
     Ok(n)
+}
+
+/// The Responses API's `output` items of a type (`web_search_call`, ...): each is billed.
+fn tool_calls(obj: &Map<String, Value>, kind: &str) -> u64 {
+    output_items(obj)
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some(kind))
+        .count() as u64
+}
+
+/// Code interpreter is billed per container session: the distinct `container_id`s of the
+/// `code_interpreter_call` items (a call without one is a session of its own).
+fn code_interpreter_sessions(obj: &Map<String, Value>) -> u64 {
+    let mut containers = std::collections::BTreeSet::new();
+    let mut without = 0;
+    for item in output_items(obj)
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some("code_interpreter_call"))
+    {
+        match item.get("container_id").and_then(Value::as_str) {
+            Some(id) => {
+                containers.insert(id);
+            }
+            None => without += 1,
+        }
+    }
+    containers.len() as u64 + without
+}
+
+fn output_items(obj: &Map<String, Value>) -> impl Iterator<Item = &Value> {
+    obj.get("output")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// Chat Completions (`prompt_tokens`, `completion_tokens`, `*_tokens_details`) or Responses
@@ -96,6 +136,11 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
             "output_tokens_details",
         )
     };
+    // The Realtime API names its details `input_token_details` / `output_token_details`.
+    let (input_details, output_details) = match (u.get("input_token_details"), chat) {
+        (Some(Value::Object(_)), false) => ("input_token_details", "output_token_details"),
+        _ => (input_details, output_details),
+    };
     let detail = |parent: &str, field: &str| -> Result<u64, String> {
         match u.get(parent) {
             Some(Value::Object(d)) => {
@@ -104,12 +149,28 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
             _ => Ok(0),
         }
     };
+    let cached_audio = match u.get(input_details).and_then(|d| d.get("cached_tokens_details")) {
+        Some(Value::Object(d)) => count(
+            d.get("audio_tokens"),
+            &format!("usage.{input_details}.cached_tokens_details.audio_tokens"),
+        )?
+        .unwrap_or(0),
+        _ => 0,
+    };
     Ok(Tokens {
         input: count(u.get(input), &format!("usage.{input}"))?.unwrap_or(0),
         cached: detail(input_details, "cached_tokens")?,
         cache_write: 0,
         output: count(u.get(output), &format!("usage.{output}"))?.unwrap_or(0),
         reasoning: detail(output_details, "reasoning_tokens")?,
+        extra: Extra {
+            audio_input: detail(input_details, "audio_tokens")?,
+            cached_audio_input: cached_audio,
+            image_input: detail(input_details, "image_tokens")?,
+            audio_output: detail(output_details, "audio_tokens")?,
+            image_output: detail(output_details, "image_tokens")?,
+            ..Extra::default()
+        },
     })
 }
 
@@ -150,6 +211,12 @@ fn usage_row(bucket: &Value, row: &Map<String, Value>) -> Result<Option<Native>,
         cache_write: 0,
         output: count(row.get("output_tokens"), "output_tokens")?.unwrap_or(0),
         reasoning: 0,
+        extra: Extra {
+            audio_input: count(row.get("input_audio_tokens"), "input_audio_tokens")?.unwrap_or(0),
+            audio_output: count(row.get("output_audio_tokens"), "output_audio_tokens")?
+                .unwrap_or(0),
+            ..Extra::default()
+        },
     };
     if requests == 0 {
         return if tokens.is_zero() {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod attribution;
 mod bad_input;
+mod billable_units;
 mod demo;
 mod governance;
 mod idempotency;
