@@ -160,7 +160,9 @@ pub enum EventError {
     TooManyTags,
     #[error("`reported_cost` must be a decimal number ≥ 0")]
     BadReportedCost,
-    #[error("unknown unit `{0}` in `units`; expected one of web_search, file_search, code_interpreter")]
+    #[error(
+        "unknown unit `{0}` in `units`; expected one of web_search, file_search, code_interpreter"
+    )]
     UnknownUnit(String),
     #[error("`{0}` holds a control character")]
     ControlCharacter(String),

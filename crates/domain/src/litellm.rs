@@ -239,9 +239,9 @@ fn class_rate(fields: &Fields<'_>, class: TokenClass, name: &str) -> Result<Opti
                 serde_json::from_str(raw.get()).map_err(|_| Skip::BadPrice(name.to_owned()))?;
             unit_price(&sizes, SEARCH_CONTEXT_SIZE).map_err(|_| Skip::BadPrice(name.to_owned()))
         }
-        TokenClass::FileSearch => Ok(unit_price(fields, name)?.map(|per_1k| {
-            (per_1k / Decimal::ONE_THOUSAND).normalize()
-        })),
+        TokenClass::FileSearch => Ok(
+            unit_price(fields, name)?.map(|per_1k| (per_1k / Decimal::ONE_THOUSAND).normalize())
+        ),
         TokenClass::CodeInterpreter => unit_price(fields, name),
         _ => price(fields, name),
     }
@@ -466,7 +466,11 @@ mod tests {
         // The realtime models' cached audio, under LiteLLM's cache-creation key.
         let c = find(&import, "openai", "gpt-4o-mini-realtime-preview");
         assert_eq!(c.rates.cached_audio_input, Some(dec!(0.3)));
-        let c = find(&import, "azure_openai", "us/gpt-4o-realtime-preview-2024-12-17");
+        let c = find(
+            &import,
+            "azure_openai",
+            "us/gpt-4o-realtime-preview-2024-12-17",
+        );
         assert_eq!(c.rates.cached_audio_input, Some(dec!(2.5)));
         // DeepSeek's cache-hit rate is its cached input rate.
         let c = find(&import, "deepseek", "deepseek-chat");
@@ -514,10 +518,17 @@ mod tests {
             );
             for base in bases {
                 for band in std::iter::once(0).chain(CONTEXT_THRESHOLDS) {
-                    let band_part = if band == 0 { String::new() } else { band_suffix(band) };
+                    let band_part = if band == 0 {
+                        String::new()
+                    } else {
+                        band_suffix(band)
+                    };
                     out.insert(format!("{base}{band_part}"), (class, band, None));
                     for (suffix, tier) in TIER_SUFFIXES {
-                        out.insert(format!("{base}{band_part}{suffix}"), (class, band, Some(tier)));
+                        out.insert(
+                            format!("{base}{band_part}{suffix}"),
+                            (class, band, Some(tier)),
+                        );
                     }
                 }
             }
@@ -529,7 +540,8 @@ mod tests {
     fn expected_rate(class: TokenClass, raw: &RawValue) -> Decimal {
         match class {
             TokenClass::WebSearch => {
-                let sizes: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw.get()).unwrap();
+                let sizes: BTreeMap<String, Box<RawValue>> =
+                    serde_json::from_str(raw.get()).unwrap();
                 parse_number(sizes[SEARCH_CONTEXT_SIZE].get()).unwrap()
             }
             TokenClass::FileSearch => parse_number(raw.get()).unwrap() / dec!(1000),
@@ -606,7 +618,11 @@ mod tests {
                 let canonical = format!(
                     "{}{}{}",
                     class.registry_key(),
-                    if band == 0 { String::new() } else { band_suffix(band) },
+                    if band == 0 {
+                        String::new()
+                    } else {
+                        band_suffix(band)
+                    },
                     tier_suffix(tier)
                 );
                 if own.as_deref() != Some(canonical.as_str()) {
@@ -647,7 +663,10 @@ mod tests {
                 assert_eq!(sum, cost.total(), "{name}");
             }
         }
-        assert!(unused.is_empty(), "registry rates tokentally leaves unused: {unused:#?}");
+        assert!(
+            unused.is_empty(),
+            "registry rates tokentally leaves unused: {unused:#?}"
+        );
         assert!(models > 900, "{models}");
         assert!(checked > 2_000, "{checked}");
     }
@@ -684,16 +703,19 @@ mod tests {
 
     #[test]
     fn reads_unit_prices_per_unit() {
-        let i = one(
-            r#""m": {"mode": "chat", "litellm_provider": "openai",
+        let i = one(r#""m": {"mode": "chat", "litellm_provider": "openai",
                 "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
                 "cache_creation_input_token_cost_above_1hr": 2e-06,
                 "file_search_cost_per_1k_calls": 2.5, "code_interpreter_cost_per_session": 0.03,
-                "search_context_cost_per_query": {"search_context_size_low": 0.03, "search_context_size_medium": 0.035}}"#,
-        );
+                "search_context_cost_per_query": {"search_context_size_low": 0.03, "search_context_size_medium": 0.035}}"#);
         let r = &i.cards[0].rates;
         assert_eq!(
-            (r.cache_write_1h, r.file_search, r.code_interpreter, r.web_search),
+            (
+                r.cache_write_1h,
+                r.file_search,
+                r.code_interpreter,
+                r.web_search
+            ),
             (
                 Some(dec!(2)),
                 Some(dec!(0.0025)),
@@ -701,11 +723,9 @@ mod tests {
                 Some(dec!(0.035))
             )
         );
-        let bad = one(
-            r#""m": {"mode": "chat", "litellm_provider": "openai",
+        let bad = one(r#""m": {"mode": "chat", "litellm_provider": "openai",
                 "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
-                "search_context_cost_per_query": 0.01}"#,
-        );
+                "search_context_cost_per_query": 0.01}"#);
         assert_eq!(reasons(&bad), [("bad search_context_cost_per_query", 1)]);
     }
 

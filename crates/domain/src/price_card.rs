@@ -334,7 +334,9 @@ impl PriceCard {
                 let r = self.tiers.get(&tier)?.get(class)?;
                 Some((r, key(0, Some(tier))))
             })
-            .or_else(|| bands().find_map(|lc| Some((lc.rates.get(class)?, key(lc.threshold, None)))))
+            .or_else(|| {
+                bands().find_map(|lc| Some((lc.rates.get(class)?, key(lc.threshold, None))))
+            })
             .or_else(|| Some((self.rates.get(class)?, key(0, None))))
     }
 
@@ -430,13 +432,21 @@ mod tests {
         let c = card();
         let std = c.resolve(ServiceTier::Standard, 0);
         assert_eq!(
-            [TokenClass::CachedInput, TokenClass::CacheWrite, TokenClass::Reasoning]
-                .map(|k| std.rate(k).unwrap()),
+            [
+                TokenClass::CachedInput,
+                TokenClass::CacheWrite,
+                TokenClass::Reasoning
+            ]
+            .map(|k| std.rate(k).unwrap()),
             [dec!(1.25), dec!(2.5), dec!(10)]
         );
         let batch = c.resolve(ServiceTier::Batch, 0);
         assert_eq!(
-            (batch.input(), batch.output(), batch.rate(TokenClass::CachedInput)),
+            (
+                batch.input(),
+                batch.output(),
+                batch.rate(TokenClass::CachedInput)
+            ),
             (dec!(1.25), dec!(5), Some(dec!(1.25)))
         );
         let long = c.resolve(ServiceTier::Standard, 200_000);
@@ -454,13 +464,17 @@ mod tests {
             rates: rates(dec!(6), dec!(20)),
             tiers: [(ServiceTier::Priority, rates(dec!(12), dec!(40)))].into(),
         });
-        c.tiers.insert(ServiceTier::Priority, rates(dec!(4), dec!(16)));
+        c.tiers
+            .insert(ServiceTier::Priority, rates(dec!(4), dec!(16)));
         c.rates.web_search = Some(dec!(0.01));
         let r = c.resolve(ServiceTier::Priority, 512_000);
         // Tier × band first, highest band first.
         assert_eq!(
             rate(&r, TokenClass::Input),
-            (dec!(12), "input_cost_per_token_above_272k_tokens_priority".into())
+            (
+                dec!(12),
+                "input_cost_per_token_above_272k_tokens_priority".into()
+            )
         );
         // A class the card prices only at base: the base key.
         assert_eq!(
@@ -486,7 +500,10 @@ mod tests {
         // 1-hour writes without a rate of their own: twice the input rate of the band.
         assert_eq!(
             rate(&r, TokenClass::CacheWrite1h),
-            (dec!(12), "2 × input_cost_per_token_above_272k_tokens".into())
+            (
+                dec!(12),
+                "2 × input_cost_per_token_above_272k_tokens".into()
+            )
         );
         assert_eq!(
             rate(&r, TokenClass::WebSearch),
@@ -521,7 +538,8 @@ mod tests {
         )
         .unwrap();
         assert!(none.long_context.is_empty());
-        let again: PriceCard = serde_json::from_value(serde_json::to_value(&card()).unwrap()).unwrap();
+        let again: PriceCard =
+            serde_json::from_value(serde_json::to_value(&card()).unwrap()).unwrap();
         assert_eq!(again, card());
     }
 
@@ -535,7 +553,10 @@ mod tests {
         );
         let mut c = card();
         c.long_context.push(c.long_context[0].clone());
-        assert_eq!(c.validate(), Err(PriceCardError::DuplicateThreshold(200_000)));
+        assert_eq!(
+            c.validate(),
+            Err(PriceCardError::DuplicateThreshold(200_000))
+        );
         let mut c = card();
         c.long_context[0]
             .tiers

@@ -301,7 +301,12 @@ pub fn price(card: &PriceCard, tier: ServiceTier, band: u64, tokens: &TokenCount
 
 /// The part of `tokens` the card cannot price in this tier and band: units it has no rate
 /// for (every token class has a rate, by fallback).
-pub fn unpriced(card: &PriceCard, tier: ServiceTier, band: u64, tokens: &TokenCounts) -> TokenCounts {
+pub fn unpriced(
+    card: &PriceCard,
+    tier: ServiceTier,
+    band: u64,
+    tokens: &TokenCounts,
+) -> TokenCounts {
     if !tokens.has_units() {
         return TokenCounts::default();
     }

@@ -157,7 +157,9 @@ impl TokenCounts {
             ),
             (
                 "cached_input_tokens + cache_write_tokens + uncached audio_input_tokens + image_input_tokens",
-                self.cached_input + self.cache_write + self.audio_input.saturating_sub(self.cached_audio_input)
+                self.cached_input
+                    + self.cache_write
+                    + self.audio_input.saturating_sub(self.cached_audio_input)
                     + self.image_input,
                 "input_tokens",
                 self.input,
@@ -311,11 +313,13 @@ mod tests {
             "cache_write_1h_tokens (201) exceeds cache_write_tokens (200)"
         );
         assert!(with(|t| t.cached_audio_input = 301).is_err());
-        assert!(with(|t| {
-            t.audio_input = 10;
-            t.cached_audio_input = 20;
-        })
-        .is_err());
+        assert!(
+            with(|t| {
+                t.audio_input = 10;
+                t.cached_audio_input = 20;
+            })
+            .is_err()
+        );
         // 300 cached + 200 written + 501 image > 1000 input.
         assert!(with(|t| t.image_input = 501).is_err());
         assert!(with(|t| t.image_input = 500).is_ok());

@@ -221,6 +221,33 @@ mod tests {
                       "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 50}}}"#;
         let t = parse_calls(body, now()).unwrap().events[0].tokens;
         assert_eq!((t.input, t.cache_write), (160, 150));
+        assert_eq!(t.cache_write_1h, 50);
+    }
+
+    #[test]
+    fn one_hour_writes_and_web_searches_are_kept_beside_the_total() {
+        let body = br#"{"id": "m", "model": "claude-sonnet-4-20250514", "timestamp": "2026-03-02T09:00:00Z",
+            "usage": {"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 150,
+                      "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 50},
+                      "server_tool_use": {"web_search_requests": 3}}}"#;
+        let t = parse_calls(body, now()).unwrap().events[0].tokens;
+        assert_eq!(
+            (t.input, t.cache_write, t.cache_write_1h, t.web_search),
+            (160, 150, 50, 3)
+        );
+        // More 1-hour writes than writes: refused with the domain's reason.
+        let bad = br#"{"id": "m", "model": "claude-sonnet-4-20250514", "timestamp": "2026-03-02T09:00:00Z",
+            "usage": {"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 20,
+                      "cache_creation": {"ephemeral_1h_input_tokens": 50}}}"#;
+        let b = parse_calls(bad, now()).unwrap();
+        assert!(b.events.is_empty());
+        assert!(
+            b.rejected[0]
+                .error
+                .contains("cache_write_1h_tokens (50) exceeds cache_write_tokens (20)"),
+            "{:?}",
+            b.rejected
+        );
     }
 
     #[test]
@@ -240,6 +267,7 @@ mod tests {
             (e.tokens.input, e.tokens.cached_input, e.tokens.cache_write),
             (3200, 200, 1500)
         );
+        assert_eq!((e.tokens.cache_write_1h, e.tokens.web_search), (1000, 10));
         assert_eq!(e.service_tier, ServiceTier::Batch);
         assert_eq!(e.requests, 1);
         assert_eq!(

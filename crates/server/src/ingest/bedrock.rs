@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn invocation_lines_add_cache_counts_to_input() {
-        let lines = br#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-03T12:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/checkout-app/i-0abc"},"region":"us-east-1","requestId":"r-1","operation":"Converse","modelId":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0","input":{"inputContentType":"application/json","inputTokenCount":9,"cacheReadInputTokenCount":1000,"cacheWriteInputTokenCount":37209},"output":{"outputContentType":"application/json","outputBodyJson":{"metrics":{"latencyMs":3640}},"outputTokenCount":357},"requestMetadata":{"team":"checkout","app":"cart"}}
+        let lines = br#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-03T12:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/checkout-app/i-0abc"},"region":"us-east-1","requestId":"r-1","operation":"Converse","modelId":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0","input":{"inputContentType":"application/json","inputTokenCount":9,"cacheReadInputTokenCount":1000,"cacheWriteInputTokenCount":37209},"output":{"outputContentType":"application/json","outputBodyJson":{"metrics":{"latencyMs":3640},"usage":{"cacheDetails":[{"ttl":"5m","inputTokens":37000},{"ttl":"1h","inputTokens":209}]}},"outputTokenCount":357},"requestMetadata":{"team":"checkout","app":"cart"}}
 {"schemaType":"ModelInvocationLog","timestamp":"2026-03-03T12:01:00Z","requestId":"r-2","modelId":"anthropic.claude-3-haiku-20240307-v1:0","errorCode":"ThrottlingException","input":{"inputTokenCount":0},"output":{}}
 "#;
         let b = parse(lines, now()).unwrap();
@@ -156,6 +156,7 @@ mod tests {
             ),
             (38218, 1000, 37209, 357)
         );
+        assert_eq!(e.tokens.cache_write_1h, 209);
         assert_eq!(
             e.api_key.as_deref(),
             Some("arn:aws:sts::123456789012:assumed-role/checkout-app")

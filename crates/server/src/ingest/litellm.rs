@@ -326,7 +326,9 @@ mod tests {
                          "user_api_key_team_id": "team-uuid", "user_api_key_team_alias": "search",
                          "user_api_key_user_id": "u-1", "spend_logs_metadata": {"environment": "prod"}},
             "response": {"usage": {"prompt_tokens": 1000, "completion_tokens": 300,
-                                   "cache_read_input_tokens": 600, "cache_creation_input_tokens": 100}}},
+                                   "cache_read_input_tokens": 600, "cache_creation_input_tokens": 100,
+                                   "prompt_tokens_details": {"cache_creation_token_details": {"ephemeral_1h_input_tokens": 40}},
+                                   "server_tool_use": {"web_search_requests": 2}}}},
             {"id": "cached", "cache_hit": true, "prompt_tokens": 5, "startTime": 1772359200.0, "model": "gpt-4o", "custom_llm_provider": "openai"}]"#;
         let b = parse_json(body, now()).unwrap();
         assert!(b.rejected.is_empty(), "{:?}", b.rejected);
@@ -336,6 +338,7 @@ mod tests {
             (e.tokens.input, e.tokens.cached_input, e.tokens.cache_write),
             (1000, 600, 100)
         );
+        assert_eq!((e.tokens.cache_write_1h, e.tokens.web_search), (40, 2));
         assert_eq!(e.api_key.as_deref(), Some("88dc28d0"));
         assert_eq!(e.team.as_deref(), Some("search"));
         assert_eq!(e.feature.as_deref(), Some("chat"));

@@ -149,7 +149,10 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
             _ => Ok(0),
         }
     };
-    let cached_audio = match u.get(input_details).and_then(|d| d.get("cached_tokens_details")) {
+    let cached_audio = match u
+        .get(input_details)
+        .and_then(|d| d.get("cached_tokens_details"))
+    {
         Some(Value::Object(d)) => count(
             d.get("audio_tokens"),
             &format!("usage.{input_details}.cached_tokens_details.audio_tokens"),
@@ -296,11 +299,53 @@ mod tests {
     }
 
     #[test]
+    fn audio_image_and_tool_calls_are_read_from_every_shape() {
+        let body = r#"[
+          {"id": "chatcmpl-a", "created": 1772359200, "model": "gpt-4o-audio-preview",
+           "usage": {"prompt_tokens": 1000, "completion_tokens": 300,
+                     "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 600, "image_tokens": 100},
+                     "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 200}}},
+          {"id": "rt-1", "created": 1772359200, "model": "gpt-4o-mini-realtime-preview",
+           "usage": {"input_tokens": 900, "output_tokens": 100,
+                     "input_token_details": {"cached_tokens": 300, "audio_tokens": 500,
+                                             "cached_tokens_details": {"text_tokens": 200, "audio_tokens": 100}},
+                     "output_token_details": {"text_tokens": 40, "audio_tokens": 60}}},
+          {"id": "resp-t", "created_at": 1772359200, "model": "gpt-4.1", "status": "completed",
+           "output": [{"type": "web_search_call"}, {"type": "web_search_call"}, {"type": "message"},
+                      {"type": "file_search_call"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_1"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_1"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_2"}],
+           "usage": {"input_tokens": 50, "output_tokens": 70}}
+        ]"#;
+        let b = parse_calls(body.as_bytes(), now()).unwrap();
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        let t = b.events[0].tokens;
+        assert_eq!(
+            (t.audio_input, t.image_input, t.audio_output),
+            (600, 100, 200)
+        );
+        let t = b.events[1].tokens;
+        assert_eq!(
+            (
+                t.cached_input,
+                t.audio_input,
+                t.cached_audio_input,
+                t.audio_output
+            ),
+            (300, 500, 100, 60)
+        );
+        let t = b.events[2].tokens;
+        assert_eq!((t.web_search, t.file_search, t.code_interpreter), (2, 1, 2));
+    }
+
+    #[test]
     fn usage_pages_become_aggregates_with_stable_ids() {
         let page = r#"{"object": "page", "data": [{"object": "bucket", "start_time": 1772323200, "end_time": 1772409600,
             "results": [
               {"object": "organization.usage.completions.result", "input_tokens": 1000, "output_tokens": 500,
-               "input_cached_tokens": 800, "num_model_requests": 5, "project_id": "proj_1", "user_id": null,
+               "input_cached_tokens": 800, "input_audio_tokens": 100, "output_audio_tokens": 50,
+               "num_model_requests": 5, "project_id": "proj_1", "user_id": null,
                "api_key_id": "key_1", "model": "gpt-4o-mini-2024-07-18", "batch": true},
               {"object": "organization.usage.completions.result", "input_tokens": 0, "output_tokens": 0,
                "num_model_requests": 0, "model": "gpt-4o"},
@@ -316,6 +361,7 @@ mod tests {
         let e = &a.events[0];
         assert_eq!(e.id, b.events[0].id);
         assert_eq!(e.requests, 5);
+        assert_eq!((e.tokens.audio_input, e.tokens.audio_output), (100, 50));
         assert_eq!(e.service_tier, ServiceTier::Batch);
         assert_eq!(e.api_key.as_deref(), Some("key_1"));
         assert_eq!(e.tags.get("project_id").map(String::as_str), Some("proj_1"));

@@ -457,6 +457,43 @@ mod tests {
     }
 
     #[test]
+    fn per_modality_counts_and_units_are_read_and_are_not_tags() {
+        let req = request(vec![span(
+            1,
+            vec![
+                kv("gen_ai.provider.name", s("openai")),
+                kv("gen_ai.response.model", s("gpt-4o-audio-preview")),
+                kv("gen_ai.usage.input_tokens", Any::IntValue(1000)),
+                kv("gen_ai.usage.output_tokens", Any::IntValue(300)),
+                kv("llm.token_count.prompt_details.audio", Any::IntValue(600)),
+                kv(
+                    "llm.token_count.completion_details.audio",
+                    Any::IntValue(200),
+                ),
+                kv("tokentally.usage.image_input_tokens", Any::IntValue(100)),
+                kv("tokentally.units.web_search", Any::IntValue(4)),
+            ],
+        )]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        let e = &b.events[0];
+        assert_eq!(
+            (
+                e.tokens.audio_input,
+                e.tokens.audio_output,
+                e.tokens.image_input,
+                e.tokens.web_search
+            ),
+            (600, 200, 100, 4)
+        );
+        assert!(
+            e.tags
+                .keys()
+                .all(|k| !k.starts_with("usage.") && !k.starts_with("units."))
+        );
+    }
+
+    #[test]
     fn usage_spans_without_a_model_are_refused_with_a_reason() {
         let req = request(vec![span(
             1,

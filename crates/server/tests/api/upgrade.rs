@@ -272,10 +272,7 @@ async fn billable_classes_rebuild_rollups_from_events(db: Db) {
         store.list_rollups(march).await.unwrap(),
         store.list_rollups_by_stretch(march).await.unwrap(),
     ] {
-        let r = rows
-            .iter()
-            .find(|r| r.key.provider == "anthropic")
-            .unwrap();
+        let r = rows.iter().find(|r| r.key.provider == "anthropic").unwrap();
         assert_eq!(
             (r.totals.tokens.cache_write_1h, r.totals.tokens.web_search),
             (200, 3)
