@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::event::ServiceTier;
-use crate::pricing::{Fallback, TokenClass};
+use crate::tokens::{Fallback, TokenClass};
 
 /// Input sizes at which providers switch to long-context rates (LiteLLM's
 /// `*_above_100k_tokens` ... `*_above_512k_tokens`, OpenAI's 272k). Rollups record which of
@@ -224,12 +224,12 @@ pub fn one_or_many_bands<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LongCont
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
-        One(LongContext),
+        One(Box<LongContext>),
         Many(Vec<LongContext>),
     }
     Ok(match Option::<OneOrMany>::deserialize(d)? {
         None => Vec::new(),
-        Some(OneOrMany::One(b)) => vec![b],
+        Some(OneOrMany::One(b)) => vec![*b],
         Some(OneOrMany::Many(mut v)) => {
             v.sort_by_key(|b| b.threshold);
             v
@@ -539,7 +539,7 @@ mod tests {
         .unwrap();
         assert!(none.long_context.is_empty());
         let again: PriceCard =
-            serde_json::from_value(serde_json::to_value(&card()).unwrap()).unwrap();
+            serde_json::from_value(serde_json::to_value(card()).unwrap()).unwrap();
         assert_eq!(again, card());
     }
 

@@ -1,5 +1,7 @@
-//! Token counts by class, and the invariants between the classes.
+//! Token counts by class, the invariants between the classes, and the classes a call is
+//! billed in (tokens per 1M, units one by one).
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The largest count one event may carry in any class. Far above any real call, low enough
@@ -246,6 +248,202 @@ impl std::ops::AddAssign<&TokenCounts> for TokenCounts {
     fn add_assign(&mut self, rhs: &TokenCounts) {
         self.add(rhs);
     }
+}
+
+const PER_MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// The classes a call is billed in: token classes (priced per 1,000,000 tokens) and units
+/// (priced per unit). `input` and `output` are the plain text rates (uncached input; output
+/// that is not reasoning, audio or image); `cache_write` is the 5-minute write. The first five
+/// are the classes every event had before; their order is the order of statement lines.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenClass {
+    Input,
+    CachedInput,
+    CacheWrite,
+    Output,
+    Reasoning,
+    #[serde(rename = "cache_write_1h")]
+    CacheWrite1h,
+    AudioInput,
+    CachedAudioInput,
+    ImageInput,
+    AudioOutput,
+    ImageOutput,
+    WebSearch,
+    FileSearch,
+    CodeInterpreter,
+}
+
+/// Where a class without a rate of its own takes its rate from (docs/DECISIONS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// The rate of that class.
+    Class(TokenClass),
+    /// That class's rate times a factor (Anthropic's 1-hour cache write: 2 × input).
+    Times(TokenClass, u32),
+    /// None: quantities of the class go to Unpriced.
+    Unpriced,
+}
+
+impl TokenClass {
+    pub const COUNT: usize = 14;
+
+    pub const ALL: [TokenClass; Self::COUNT] = [
+        Self::Input,
+        Self::CachedInput,
+        Self::CacheWrite,
+        Self::Output,
+        Self::Reasoning,
+        Self::CacheWrite1h,
+        Self::AudioInput,
+        Self::CachedAudioInput,
+        Self::ImageInput,
+        Self::AudioOutput,
+        Self::ImageOutput,
+        Self::WebSearch,
+        Self::FileSearch,
+        Self::CodeInterpreter,
+    ];
+
+    /// The classes every event had before audio, image, 1-hour writes and units: pages show
+    /// these always, the others only when they hold something.
+    pub const BASIC: [TokenClass; 5] = [
+        Self::Input,
+        Self::CachedInput,
+        Self::CacheWrite,
+        Self::Output,
+        Self::Reasoning,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Input => "input",
+            Self::CachedInput => "cached_input",
+            Self::CacheWrite => "cache_write",
+            Self::Output => "output",
+            Self::Reasoning => "reasoning",
+            Self::CacheWrite1h => "cache_write_1h",
+            Self::AudioInput => "audio_input",
+            Self::CachedAudioInput => "cached_audio_input",
+            Self::ImageInput => "image_input",
+            Self::AudioOutput => "audio_output",
+            Self::ImageOutput => "image_output",
+            Self::WebSearch => "web_search",
+            Self::FileSearch => "file_search",
+            Self::CodeInterpreter => "code_interpreter",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Input => "Uncached input",
+            Self::CachedInput => "Cached input",
+            Self::CacheWrite => "Cache write",
+            Self::Output => "Output",
+            Self::Reasoning => "Reasoning",
+            Self::CacheWrite1h => "Cache write (1 hour)",
+            Self::AudioInput => "Audio input",
+            Self::CachedAudioInput => "Cached audio input",
+            Self::ImageInput => "Image input",
+            Self::AudioOutput => "Audio output",
+            Self::ImageOutput => "Image output",
+            Self::WebSearch => "Web search",
+            Self::FileSearch => "File search",
+            Self::CodeInterpreter => "Code interpreter",
+        }
+    }
+
+    /// The unit a class counts, for units that are not tokens (FOCUS `ConsumedUnit`).
+    pub fn unit(self) -> Option<&'static str> {
+        match self {
+            Self::WebSearch => Some("Queries"),
+            Self::FileSearch => Some("Calls"),
+            Self::CodeInterpreter => Some("Sessions"),
+            _ => None,
+        }
+    }
+
+    pub fn is_unit(self) -> bool {
+        self.unit().is_some()
+    }
+
+    /// LiteLLM's registry key of the class's rate, before any band or tier suffix.
+    pub fn registry_key(self) -> &'static str {
+        match self {
+            Self::Input => "input_cost_per_token",
+            Self::CachedInput => "cache_read_input_token_cost",
+            Self::CacheWrite => "cache_creation_input_token_cost",
+            Self::Output => "output_cost_per_token",
+            Self::Reasoning => "output_cost_per_reasoning_token",
+            Self::CacheWrite1h => "cache_creation_input_token_cost_above_1hr",
+            Self::AudioInput => "input_cost_per_audio_token",
+            Self::CachedAudioInput => "cache_read_input_audio_token_cost",
+            Self::ImageInput => "input_cost_per_image_token",
+            Self::AudioOutput => "output_cost_per_audio_token",
+            Self::ImageOutput => "output_cost_per_image_token",
+            Self::WebSearch => "search_context_cost_per_query",
+            Self::FileSearch => "file_search_cost_per_1k_calls",
+            Self::CodeInterpreter => "code_interpreter_cost_per_session",
+        }
+    }
+
+    /// The documented fallback of a class the card does not price.
+    pub fn fallback(self) -> Fallback {
+        match self {
+            Self::Input | Self::Output => Fallback::Unpriced,
+            Self::CachedInput | Self::CacheWrite | Self::AudioInput | Self::ImageInput => {
+                Fallback::Class(Self::Input)
+            }
+            Self::CacheWrite1h => Fallback::Times(Self::Input, 2),
+            Self::CachedAudioInput => Fallback::Class(Self::AudioInput),
+            Self::Reasoning | Self::AudioOutput | Self::ImageOutput => {
+                Fallback::Class(Self::Output)
+            }
+            Self::WebSearch | Self::FileSearch | Self::CodeInterpreter => Fallback::Unpriced,
+        }
+    }
+
+    /// How many of this class `t` holds (tokens, or units).
+    pub fn quantity(self, t: &TokenCounts) -> u64 {
+        match self {
+            Self::Input => t.uncached_input(),
+            Self::CachedInput => t.cached_text_input(),
+            Self::CacheWrite => t.cache_write_5m(),
+            Self::Output => t.visible_output(),
+            Self::Reasoning => t.reasoning,
+            Self::CacheWrite1h => t.cache_write_1h,
+            Self::AudioInput => t.uncached_audio_input(),
+            Self::CachedAudioInput => t.cached_audio_input,
+            Self::ImageInput => t.image_input,
+            Self::AudioOutput => t.audio_output,
+            Self::ImageOutput => t.image_output,
+            Self::WebSearch => t.web_search,
+            Self::FileSearch => t.file_search,
+            Self::CodeInterpreter => t.code_interpreter,
+        }
+    }
+
+    /// What `quantity` of this class costs at `rate` (per 1M tokens, or per unit), exactly.
+    pub fn cost(self, quantity: u64, rate: Decimal) -> Decimal {
+        if self.is_unit() {
+            Decimal::from(quantity) * rate
+        } else {
+            amount(quantity, rate)
+        }
+    }
+}
+
+/// `tokens` tokens at `rate` per million, exactly.
+pub fn amount(tokens: u64, rate: Decimal) -> Decimal {
+    Decimal::from(tokens) * rate / PER_MILLION
 }
 
 #[cfg(test)]
