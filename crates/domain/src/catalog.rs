@@ -183,7 +183,7 @@ mod tests {
                 ..Rates::default()
             },
             tiers: Default::default(),
-            long_context: None,
+            long_context: Vec::new(),
             origin: "test".into(),
         }
     }

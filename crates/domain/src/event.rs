@@ -171,6 +171,10 @@ pub enum EventError {
         max = crate::bounds::MAX_AMOUNT
     )]
     BadReportedCost,
+    #[error(
+        "unknown unit `{0}` in `units`; expected one of web_search, file_search, code_interpreter"
+    )]
+    UnknownUnit(String),
     #[error("`{0}` holds a control character")]
     ControlCharacter(String),
     #[error(
@@ -196,6 +200,7 @@ impl UsageEvent {
             count(obj, "output_tokens", 0)?.unwrap_or(0),
             count(obj, "reasoning_tokens", 0)?.unwrap_or(0),
         )?;
+        let tokens = classes_and_units(obj, tokens)?;
         let requests = count(obj, "requests", 1)?.unwrap_or(1);
         if requests > 1_000_000_000 {
             return Err(EventError::OutOfRange {
@@ -292,6 +297,31 @@ impl UsageEvent {
         put("cache_write_tokens", self.tokens.cache_write.into());
         put("output_tokens", self.tokens.output.into());
         put("reasoning_tokens", self.tokens.reasoning.into());
+        let t = &self.tokens;
+        for (field, n) in [
+            ("cache_write_1h_tokens", t.cache_write_1h),
+            ("audio_input_tokens", t.audio_input),
+            ("cached_audio_input_tokens", t.cached_audio_input),
+            ("image_input_tokens", t.image_input),
+            ("audio_output_tokens", t.audio_output),
+            ("image_output_tokens", t.image_output),
+        ] {
+            if n > 0 {
+                put(field, n.into());
+            }
+        }
+        let units: Map<String, Value> = [
+            ("web_search", t.web_search),
+            ("file_search", t.file_search),
+            ("code_interpreter", t.code_interpreter),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.to_owned(), n.into()))
+        .collect();
+        if !units.is_empty() {
+            put("units", Value::Object(units));
+        }
         put("requests", self.requests.into());
         put("service_tier", self.service_tier.as_str().into());
         put("outcome", self.outcome.as_str().into());
@@ -383,6 +413,58 @@ fn count(
         return Err(out_of_range());
     }
     Ok(Some(n))
+}
+
+/// The token classes beyond the first five, and the `units` map, checked against the rest.
+fn classes_and_units(
+    obj: &Map<String, Value>,
+    mut tokens: TokenCounts,
+) -> Result<TokenCounts, EventError> {
+    let field = |name: &'static str| Ok::<_, EventError>(count(obj, name, 0)?.unwrap_or(0));
+    tokens.cache_write_1h = field("cache_write_1h_tokens")?;
+    tokens.audio_input = field("audio_input_tokens")?;
+    tokens.cached_audio_input = field("cached_audio_input_tokens")?;
+    tokens.image_input = field("image_input_tokens")?;
+    tokens.audio_output = field("audio_output_tokens")?;
+    tokens.image_output = field("image_output_tokens")?;
+    match obj.get("units") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(units)) => {
+            for name in units.keys() {
+                if !crate::tokens::UNIT_NAMES.contains(&name.as_str()) {
+                    return Err(EventError::UnknownUnit(truncate(name)));
+                }
+            }
+            tokens.web_search = count(units, "web_search", 0)
+                .map_err(|e| unit_field(e, "units.web_search"))?
+                .unwrap_or(0);
+            tokens.file_search = count(units, "file_search", 0)
+                .map_err(|e| unit_field(e, "units.file_search"))?
+                .unwrap_or(0);
+            tokens.code_interpreter = count(units, "code_interpreter", 0)
+                .map_err(|e| unit_field(e, "units.code_interpreter"))?
+                .unwrap_or(0);
+        }
+        Some(_) => {
+            return Err(EventError::WrongType {
+                field: "units".into(),
+                expected: "an object of unit name → count",
+            });
+        }
+    }
+    Ok(tokens.checked()?)
+}
+
+/// A unit count's error, named by its place in the event (`units.web_search`).
+fn unit_field(e: EventError, field: &'static str) -> EventError {
+    match e {
+        EventError::OutOfRange { min, got, .. } => EventError::OutOfRange { field, min, got },
+        EventError::WrongType { expected, .. } => EventError::WrongType {
+            field: field.to_owned(),
+            expected,
+        },
+        other => other,
+    }
 }
 
 fn parse_timestamp(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EventError> {

@@ -1,5 +1,5 @@
 //! FOCUS export: a month's statements as rows shaped like the FinOps Open Cost and Usage
-//! Specification, one per team × model × token class (× rate, feature and key), plus a row per
+//! Specification, one per team × model × token class or unit (× rate, feature and key), plus a row per
 //! overhead share, commitment share and adjustment.
 //!
 //! Amounts are the statements' own, so the export's BilledCost adds up to the statements'
@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::pricing::amount;
+use crate::pricing::TokenClass;
 use crate::statement::{LineKind, Statement};
 
 pub const COLUMNS: &[&str] = &[
@@ -44,6 +44,7 @@ pub const COLUMNS: &[&str] = &[
     "x_Feature",
     "x_ApiKey",
     "x_StatementMode",
+    "x_RateKey",
 ];
 
 const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
@@ -135,21 +136,30 @@ pub fn rows(statements: &[Statement], billing_account: &str) -> Vec<Vec<String>>
                     feature.to_owned(),
                     key.to_owned(),
                     s.mode.as_str().to_owned(),
+                    line.rate_key.clone().unwrap_or_default(),
                 ]
             };
             match (line.kind, line.rate_per_million, line.list_rate_per_million) {
                 (LineKind::Usage, Some(rate), Some(list)) => {
+                    let class = line.token_class.unwrap_or(TokenClass::Input);
                     for p in &line.parts {
+                        // Units (web search queries, ...) are consumed and priced one by one.
+                        let (unit, pricing_quantity, pricing_unit) = match class.unit() {
+                            Some(unit) => (unit, Decimal::from(p.quantity), unit),
+                            None => (
+                                "Tokens",
+                                Decimal::from(p.quantity) / MILLION,
+                                "1000000 Tokens",
+                            ),
+                        };
                         out.push(row(
                             p.amount,
-                            amount(p.quantity, list),
-                            amount(p.quantity, rate),
+                            class.cost(p.quantity, list),
+                            class.cost(p.quantity, rate),
                             p.quantity.to_string(),
-                            "Tokens",
-                            (Decimal::from(p.quantity) / MILLION)
-                                .normalize()
-                                .to_string(),
-                            "1000000 Tokens",
+                            unit,
+                            pricing_quantity.normalize().to_string(),
+                            pricing_unit,
                             list.to_string(),
                             rate.to_string(),
                             &p.feature,

@@ -14,7 +14,7 @@ use crate::catalog::{CardId, PriceBook};
 use crate::commitment::Commitment;
 use crate::discount::{self, Discount};
 use crate::event::{Outcome, ServiceTier};
-use crate::pricing::{Cost, price};
+use crate::pricing::{Cost, price, unpriced};
 use crate::rollup::{RollupKey, RollupTotals, UserWord, WorkflowGroup};
 use crate::tokens::TokenCounts;
 use crate::transaction::BusinessTransactions;
@@ -72,6 +72,8 @@ pub struct Summary {
     pub list_cost: Cost,
     pub unpriced_events: u64,
     pub unpriced_requests: u64,
+    /// Tokens of rows without a card, and units (web searches, ...) of any row whose card
+    /// has no rate for them: never priced at zero.
     pub unpriced_tokens: TokenCounts,
     /// Requests whose outcome is failure or retry, and what they cost (effective, exact).
     pub wasted_requests: u64,
@@ -199,6 +201,8 @@ impl<'a> Ledger<'a> {
                 (factor.map_or(list, |f| list.scaled(f)), list)
             };
             let s = out.get_mut(&k).expect("group seen above");
+            s.unpriced_tokens
+                .add(&unpriced(card, tier, band, &acc.tokens));
             let (cost, list) = effective(&acc.tokens);
             s.cost.add(&cost);
             s.list_cost.add(&list);

@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 use crate::catalog::{canonical_provider, split_model_prefix};
 use crate::event::ServiceTier;
 use crate::price_card::{CONTEXT_THRESHOLDS, LongContext, PriceCard, PriceCardError, Rates};
+use crate::pricing::TokenClass;
 
 /// What an import produced: the cards, and how many entries were left out, by reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,11 +132,6 @@ type Fields<'a> = BTreeMap<String, &'a RawValue>;
 const TOKEN_MODES: [&str; 4] = ["chat", "responses", "completion", "embedding"];
 
 const INPUT: &str = "input_cost_per_token";
-const OUTPUT: &str = "output_cost_per_token";
-const CACHE_READ: &str = "cache_read_input_token_cost";
-const CACHE_WRITE: &str = "cache_creation_input_token_cost";
-const REASONING: &str = "output_cost_per_reasoning_token";
-const RATE_FIELDS: [&str; 5] = [INPUT, OUTPUT, CACHE_READ, CACHE_WRITE, REASONING];
 
 /// Field suffixes of the service tiers (`input_cost_per_token_batches`, ...).
 const TIER_SUFFIXES: [(&str, ServiceTier); 3] = [
@@ -143,6 +139,22 @@ const TIER_SUFFIXES: [(&str, ServiceTier); 3] = [
     ("_flex", ServiceTier::Flex),
     ("_priority", ServiceTier::Priority),
 ];
+
+/// Older spellings of a class's base key, read when the class's own key is absent:
+/// DeepSeek's cache-hit input rate, and the realtime models' cached audio rate, which
+/// LiteLLM files under `cache_creation_input_audio_token_cost` although OpenAI bills it for
+/// audio read from the cache (docs/DECISIONS.md).
+pub const KEY_ALIASES: [(&str, TokenClass); 2] = [
+    ("input_cost_per_token_cache_hit", TokenClass::CachedInput),
+    (
+        "cache_creation_input_audio_token_cost",
+        TokenClass::CachedAudioInput,
+    ),
+];
+
+/// The medium context size of `search_context_cost_per_query`: OpenAI's default, and the
+/// only size Anthropic's and Bedrock's entries price differently from none.
+pub const SEARCH_CONTEXT_SIZE: &str = "search_context_size_medium";
 
 /// The card of one entry, or why there is none.
 fn card(key: &str, raw: &RawValue, effective_from: NaiveDate) -> Result<PriceCard, Skip> {
@@ -173,7 +185,7 @@ fn card(key: &str, raw: &RawValue, effective_from: NaiveDate) -> Result<PriceCar
         model: model_name(key, &litellm_provider).to_owned(),
         effective_from,
         rates,
-        tiers: tiers(&fields)?,
+        tiers: tiers(&fields, "")?,
         long_context: long_context(&fields)?,
         origin: ORIGIN.to_owned(),
     };
@@ -197,58 +209,91 @@ fn text(fields: &Fields<'_>, name: &str) -> Option<String> {
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
 }
 
-/// The five rates read from `<field><suffix>`, per 1M tokens.
+/// Every class's rate read from `<class key><suffix>`: per 1M tokens for token classes,
+/// per unit for units.
 fn rates(fields: &Fields<'_>, suffix: &str) -> Result<Rates, Skip> {
-    let get = |base: &str| price(fields, &format!("{base}{suffix}"));
-    Ok(Rates {
-        input: get(INPUT)?,
-        cached_input: get(CACHE_READ)?,
-        cache_write: get(CACHE_WRITE)?,
-        output: get(OUTPUT)?,
-        reasoning: get(REASONING)?,
-    })
+    let mut out = Rates::default();
+    for class in TokenClass::ALL {
+        let mut rate = class_rate(fields, class, &format!("{}{suffix}", class.registry_key()))?;
+        for (alias, of) in KEY_ALIASES {
+            if of == class && rate.is_none() {
+                rate = class_rate(fields, class, &format!("{alias}{suffix}"))?;
+            }
+        }
+        out.set(class, rate);
+    }
+    Ok(out)
 }
 
-fn tiers(fields: &Fields<'_>) -> Result<BTreeMap<ServiceTier, Rates>, Skip> {
+/// One class's rate from field `name`, in tokentally's unit for the class.
+fn class_rate(fields: &Fields<'_>, class: TokenClass, name: &str) -> Result<Option<Decimal>, Skip> {
+    match class {
+        TokenClass::WebSearch => {
+            let Some(raw) = fields.get(name) else {
+                return Ok(None);
+            };
+            if raw.get() == "null" {
+                return Ok(None);
+            }
+            let sizes: Fields<'_> =
+                serde_json::from_str(raw.get()).map_err(|_| Skip::BadPrice(name.to_owned()))?;
+            unit_price(&sizes, SEARCH_CONTEXT_SIZE).map_err(|_| Skip::BadPrice(name.to_owned()))
+        }
+        TokenClass::FileSearch => Ok(
+            unit_price(fields, name)?.map(|per_1k| (per_1k / Decimal::ONE_THOUSAND).normalize())
+        ),
+        TokenClass::CodeInterpreter => unit_price(fields, name),
+        _ => price(fields, name),
+    }
+}
+
+/// A price per unit, as written; `None` when missing or null.
+fn unit_price(fields: &Fields<'_>, name: &str) -> Result<Option<Decimal>, Skip> {
+    let Some(raw) = fields.get(name) else {
+        return Ok(None);
+    };
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    parse_number(raw.get())
+        .map(|d| Some(d.normalize()))
+        .ok_or_else(|| Skip::BadPrice(name.to_owned()))
+}
+
+fn tiers(fields: &Fields<'_>, band_suffix: &str) -> Result<BTreeMap<ServiceTier, Rates>, Skip> {
     let mut tiers = BTreeMap::new();
     for (suffix, tier) in TIER_SUFFIXES {
-        let r = rates(fields, suffix)?;
-        if r != Rates::default() {
+        let r = rates(fields, &format!("{band_suffix}{suffix}"))?;
+        if !r.is_empty() {
             tiers.insert(tier, r);
         }
     }
     Ok(tiers)
 }
 
-/// The long-context tier from `*_above_<N>k_tokens` fields. Only thresholds tokentally's
-/// rollups record ([`CONTEXT_THRESHOLDS`]) can be priced; of several, the lowest is kept.
-fn long_context(fields: &Fields<'_>) -> Result<Option<LongContext>, Skip> {
-    let Some(threshold) = fields
-        .keys()
-        .filter_map(|k| above_threshold(k))
-        .filter(|t| CONTEXT_THRESHOLDS.contains(t))
-        .min()
-    else {
-        return Ok(None);
-    };
-    let rates = rates(fields, &format!("_above_{}k_tokens", threshold / 1000))?;
-    Ok((rates != Rates::default()).then_some(LongContext { threshold, rates }))
+/// The long-context bands from `*_above_<N>k_tokens` fields (and their tier ×
+/// band `*_above_<N>k_tokens_<tier>`), for every threshold tokentally's rollups record
+/// ([`CONTEXT_THRESHOLDS`]).
+fn long_context(fields: &Fields<'_>) -> Result<Vec<LongContext>, Skip> {
+    let mut bands = Vec::new();
+    for threshold in CONTEXT_THRESHOLDS {
+        let suffix = band_suffix(threshold);
+        let rates = rates(fields, &suffix)?;
+        let tiers = tiers(fields, &suffix)?;
+        if !rates.is_empty() || !tiers.is_empty() {
+            bands.push(LongContext {
+                threshold,
+                rates,
+                tiers,
+            });
+        }
+    }
+    Ok(bands)
 }
 
-/// `input_cost_per_token_above_200k_tokens` → 200,000, for the five rate fields.
-fn above_threshold(field: &str) -> Option<u64> {
-    let n = RATE_FIELDS.iter().find_map(|base| {
-        field
-            .strip_prefix(base)?
-            .strip_prefix("_above_")?
-            .strip_suffix("k_tokens")
-    })?;
-    let k: u64 = n.parse().ok()?;
-    // Only the canonical spelling, so that the rates are read back from the same fields.
-    if k.to_string() != n {
-        return None;
-    }
-    k.checked_mul(1000)
+/// `_above_200k_tokens` for 200,000.
+fn band_suffix(threshold: u64) -> String {
+    format!("_above_{}k_tokens", threshold / 1000)
 }
 
 /// A per-token price field as a per-1M-token rate; `None` when missing or null.
@@ -301,6 +346,8 @@ fn per_million(per_token: Decimal) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::price_card::tier_suffix;
+    use crate::tokens::TokenCounts;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
     use serde_json::Value;
@@ -351,7 +398,7 @@ mod tests {
             c.tiers,
             BTreeMap::from([(ServiceTier::Batch, rates(dec!(1.25), dec!(5)))])
         );
-        assert_eq!(c.long_context, None);
+        assert_eq!(c.long_context, []);
         assert_eq!((c.origin.as_str(), c.effective_from), ("litellm", day()));
         // Normalized: 2.5, not 2.5000000.
         assert_eq!(c.rates.input.unwrap().to_string(), "2.5");
@@ -375,6 +422,8 @@ mod tests {
             Rates {
                 cached_input: Some(dec!(0.3)),
                 cache_write: Some(dec!(3.75)),
+                // $10 per 1,000 searches.
+                web_search: Some(dec!(0.01)),
                 ..rates(dec!(3), dec!(15))
             }
         );
@@ -389,19 +438,295 @@ mod tests {
         assert_eq!(c.rates, rates(dec!(1.25), dec!(10)));
         assert_eq!(
             c.long_context,
-            Some(LongContext {
+            [LongContext {
                 threshold: 200_000,
-                rates: rates(dec!(2.5), dec!(15))
-            })
+                rates: rates(dec!(2.5), dec!(15)),
+                tiers: BTreeMap::new(),
+            }]
         );
         let c = find(&import, "vertex_ai", "gemini-1.5-pro");
         assert_eq!(
             c.long_context,
-            Some(LongContext {
+            [LongContext {
                 threshold: 128_000,
-                rates: rates(dec!(2.5), dec!(10))
-            })
+                rates: rates(dec!(2.5), dec!(10)),
+                tiers: BTreeMap::new(),
+            }]
         );
+    }
+
+    #[test]
+    fn real_file_prices_audio_cached_audio_and_units() {
+        let (_, import) = real();
+        let c = find(&import, "openai", "gpt-4o-audio-preview-2024-12-17");
+        assert_eq!(
+            (c.rates.audio_input, c.rates.audio_output),
+            (Some(dec!(40)), Some(dec!(80)))
+        );
+        // The realtime models' cached audio, under LiteLLM's cache-creation key.
+        let c = find(&import, "openai", "gpt-4o-mini-realtime-preview");
+        assert_eq!(c.rates.cached_audio_input, Some(dec!(0.3)));
+        let c = find(
+            &import,
+            "azure_openai",
+            "us/gpt-4o-realtime-preview-2024-12-17",
+        );
+        assert_eq!(c.rates.cached_audio_input, Some(dec!(2.5)));
+        // DeepSeek's cache-hit rate is its cached input rate.
+        let c = find(&import, "deepseek", "deepseek-chat");
+        assert_eq!(c.rates.cached_input, Some(dec!(0.07)));
+        // Web search at the medium context size.
+        let c = find(&import, "openai", "gpt-4o-search-preview");
+        assert_eq!(c.rates.web_search, Some(dec!(0.035)));
+    }
+
+    /// Registry keys tokentally does not price (docs/DECISIONS.md): per character, second,
+    /// pixel, image (not per image token), video, GB-day, DBU, request or query rates, and
+    /// a few one-model oddities. Every other cost key of an imported entry must be priced.
+    fn not_priced(key: &str) -> bool {
+        let per_image = (key.starts_with("input_cost_per_image")
+            || key.starts_with("output_cost_per_image"))
+            && !key.contains("per_image_token");
+        per_image
+            || [
+                "_per_character",
+                "_per_second",
+                "_per_pixel",
+                "_per_video",
+                "_per_gb_per_day",
+                "_dbu_",
+                "_db_cost_",
+                "input_cost_per_query",
+                "input_cost_per_request",
+                "citation_cost_per_token",
+                "input_cost_per_token_batch_requests",
+                "computer_use_",
+            ]
+            .iter()
+            .any(|p| key.contains(p))
+    }
+
+    /// Every rate key tokentally reads: (class, band, tier) by its LiteLLM name.
+    fn rate_keys() -> BTreeMap<String, (TokenClass, u64, Option<ServiceTier>)> {
+        let mut out = BTreeMap::new();
+        for class in TokenClass::ALL {
+            let bases = std::iter::once(class.registry_key()).chain(
+                KEY_ALIASES
+                    .iter()
+                    .filter(|(_, c)| *c == class)
+                    .map(|(a, _)| *a),
+            );
+            for base in bases {
+                for band in std::iter::once(0).chain(CONTEXT_THRESHOLDS) {
+                    let band_part = if band == 0 {
+                        String::new()
+                    } else {
+                        band_suffix(band)
+                    };
+                    out.insert(format!("{base}{band_part}"), (class, band, None));
+                    for (suffix, tier) in TIER_SUFFIXES {
+                        out.insert(
+                            format!("{base}{band_part}{suffix}"),
+                            (class, band, Some(tier)),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// What one registry literal is in tokentally's unit for `class`.
+    fn expected_rate(class: TokenClass, raw: &RawValue) -> Decimal {
+        match class {
+            TokenClass::WebSearch => {
+                let sizes: BTreeMap<String, Box<RawValue>> =
+                    serde_json::from_str(raw.get()).unwrap();
+                parse_number(sizes[SEARCH_CONTEXT_SIZE].get()).unwrap()
+            }
+            TokenClass::FileSearch => parse_number(raw.get()).unwrap() / dec!(1000),
+            TokenClass::CodeInterpreter => parse_number(raw.get()).unwrap(),
+            _ => parse_number(raw.get()).and_then(per_million).unwrap(),
+        }
+    }
+
+    /// One call with some of every class: 1M tokens of each token class, 1,000 of each unit.
+    fn one_of_everything() -> TokenCounts {
+        let t = TokenCounts {
+            input: 7_000_000,
+            cached_input: 2_000_000,
+            cached_audio_input: 1_000_000,
+            cache_write: 2_000_000,
+            cache_write_1h: 1_000_000,
+            audio_input: 2_000_000,
+            image_input: 1_000_000,
+            output: 4_000_000,
+            reasoning: 1_000_000,
+            audio_output: 1_000_000,
+            image_output: 1_000_000,
+            web_search: 1_000,
+            file_search: 1_000,
+            code_interpreter: 1_000,
+        };
+        let t = t.checked().unwrap();
+        for class in TokenClass::ALL {
+            let expected = if class.is_unit() { 1_000 } else { 1_000_000 };
+            assert_eq!(class.quantity(&t), expected, "{class:?}");
+        }
+        t
+    }
+
+    #[test]
+    fn every_registry_rate_prices_its_class_key_by_key() {
+        use crate::pricing::{price, unpriced};
+        let bytes = std::fs::read(REAL_FILE).unwrap();
+        let file: Vec<(String, BTreeMap<String, Box<RawValue>>)> = {
+            let entries: Entries<'_> = serde_json::from_slice(&bytes).unwrap();
+            entries
+                .0
+                .into_iter()
+                .filter_map(|(k, raw)| Some((k, serde_json::from_str(raw.get()).ok()?)))
+                .collect()
+        };
+        let keys = rate_keys();
+        let tokens = one_of_everything();
+        let (mut models, mut checked, mut unused) = (0, 0, Vec::new());
+        for (name, fields) in &file {
+            let raw: Box<RawValue> =
+                RawValue::from_string(serde_json::to_string(fields).unwrap()).unwrap();
+            let Ok(card) = card(name, &raw, day()) else {
+                continue;
+            };
+            models += 1;
+            // The standard call, and one per (tier, band) the entry prices.
+            let mut calls: Vec<(ServiceTier, u64)> = vec![(ServiceTier::Standard, 0)];
+            for (key, value) in fields.iter().filter(|(k, _)| k.contains("cost")) {
+                if not_priced(key) {
+                    continue;
+                }
+                let Some(&(class, band, tier)) = keys.get(key) else {
+                    unused.push(format!("{name}: {key}"));
+                    continue;
+                };
+                if value.get() == "null" {
+                    continue;
+                }
+                let tier = tier.unwrap_or(ServiceTier::Standard);
+                let resolved = card.resolve(tier, band);
+                let expected = expected_rate(class, value);
+                let own = resolved.key(class).map(|k| k.to_string());
+                let canonical = format!(
+                    "{}{}{}",
+                    class.registry_key(),
+                    if band == 0 {
+                        String::new()
+                    } else {
+                        band_suffix(band)
+                    },
+                    tier_suffix(tier)
+                );
+                if own.as_deref() != Some(canonical.as_str()) {
+                    // An alias the class's own key overrides must say the same price.
+                    assert!(
+                        KEY_ALIASES.iter().any(|(a, _)| key.starts_with(a)),
+                        "{name}: {key} priced by {own:?}"
+                    );
+                }
+                assert_eq!(resolved.rate(class), Some(expected), "{name}: {key}");
+                let cost = price(&card, tier, band, &tokens);
+                let q = class.quantity(&tokens);
+                assert_eq!(cost.of(class), class.cost(q, expected), "{name}: {key}");
+                calls.push((tier, band));
+                checked += 1;
+            }
+            for (tier, band) in calls {
+                let rates = card.resolve(tier, band);
+                let cost = price(&card, tier, band, &tokens);
+                let left = unpriced(&card, tier, band, &tokens);
+                let mut sum = Decimal::ZERO;
+                for class in TokenClass::ALL {
+                    let q = class.quantity(&tokens);
+                    match rates.rate(class) {
+                        Some(rate) => {
+                            assert_eq!(cost.of(class), class.cost(q, rate), "{name} {class:?}");
+                            assert_eq!(class.quantity(&left), 0, "{name} {class:?}");
+                        }
+                        // No unit silently dropped: what is not priced is Unpriced.
+                        None => {
+                            assert!(class.is_unit(), "{name} {class:?} has no rate");
+                            assert_eq!(class.quantity(&left), q, "{name} {class:?}");
+                            assert!(cost.of(class).is_zero());
+                        }
+                    }
+                    sum += cost.of(class);
+                }
+                assert_eq!(sum, cost.total(), "{name}");
+            }
+        }
+        assert!(
+            unused.is_empty(),
+            "registry rates tokentally leaves unused: {unused:#?}"
+        );
+        assert!(models > 900, "{models}");
+        assert!(checked > 2_000, "{checked}");
+    }
+
+    #[test]
+    fn the_issues_anthropic_row_costs_19_dollars_at_list_prices() {
+        use crate::pricing::price;
+        let (_, import) = real();
+        let c = find(&import, "anthropic", "claude-sonnet-4-20250514");
+        // 1M uncached input ($3), 1M one-hour cache writes (2 × $3 input: the registry file
+        // has no 1-hour key for it), 1,000 web searches ($10 per 1,000).
+        let t = TokenCounts {
+            input: 2_000_000,
+            cache_write: 1_000_000,
+            cache_write_1h: 1_000_000,
+            web_search: 1_000,
+            ..TokenCounts::default()
+        }
+        .checked()
+        .unwrap();
+        let cost = price(c, ServiceTier::Standard, 0, &t);
+        assert_eq!(
+            (
+                cost.input,
+                cost.of(TokenClass::CacheWrite1h),
+                cost.of(TokenClass::WebSearch)
+            ),
+            (dec!(3), dec!(6), dec!(10))
+        );
+        assert_eq!(cost.total(), dec!(19));
+        // Before, the same row was priced $3 + $3.75 (the 5-minute rate), searches dropped.
+        assert_eq!(cost.cache_write, dec!(0));
+    }
+
+    #[test]
+    fn reads_unit_prices_per_unit() {
+        let i = one(r#""m": {"mode": "chat", "litellm_provider": "openai",
+                "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
+                "cache_creation_input_token_cost_above_1hr": 2e-06,
+                "file_search_cost_per_1k_calls": 2.5, "code_interpreter_cost_per_session": 0.03,
+                "search_context_cost_per_query": {"search_context_size_low": 0.03, "search_context_size_medium": 0.035}}"#);
+        let r = &i.cards[0].rates;
+        assert_eq!(
+            (
+                r.cache_write_1h,
+                r.file_search,
+                r.code_interpreter,
+                r.web_search
+            ),
+            (
+                Some(dec!(2)),
+                Some(dec!(0.0025)),
+                Some(dec!(0.03)),
+                Some(dec!(0.035))
+            )
+        );
+        let bad = one(r#""m": {"mode": "chat", "litellm_provider": "openai",
+                "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
+                "search_context_cost_per_query": 0.01}"#);
+        assert_eq!(reasons(&bad), [("bad search_context_cost_per_query", 1)]);
     }
 
     #[test]
@@ -412,6 +737,7 @@ mod tests {
             c.rates,
             Rates {
                 reasoning: Some(dec!(3.5)),
+                audio_input: Some(dec!(1)),
                 ..rates(dec!(0.15), dec!(0.6))
             }
         );
@@ -567,7 +893,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_tiers_and_picks_the_lowest_known_context_threshold() {
+    fn reads_tiers_every_context_band_and_tier_by_band() {
         let i = one(
             r#""openai/m": {"mode": "responses", "litellm_provider": "openai",
                 "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06,
@@ -576,6 +902,8 @@ mod tests {
                 "input_cost_per_token_above_200k_tokens": 2e-06, "output_cost_per_token_above_200k_tokens": 6e-06,
                 "input_cost_per_token_above_128k_tokens": 1.5e-06,
                 "input_cost_per_token_above_100k_tokens": 9e-06,
+                "input_cost_per_token_above_272k_tokens_priority": 7e-06,
+                "input_cost_per_token_above_512k_tokens": 3e-06,
                 "input_cost_per_character_above_128k_tokens": 9e-06}"#,
         );
         assert_eq!(i.skipped_total(), 0);
@@ -601,16 +929,28 @@ mod tests {
                 ),
             ])
         );
-        let lc = Rates {
-            input: Some(dec!(1.5)),
+        let input = |d: Decimal| Rates {
+            input: Some(d),
             ..Rates::default()
+        };
+        let band = |threshold, rates, tiers: &[(ServiceTier, Rates)]| LongContext {
+            threshold,
+            rates,
+            tiers: tiers.iter().cloned().collect(),
         };
         assert_eq!(
             c.long_context,
-            Some(LongContext {
-                threshold: 128_000,
-                rates: lc
-            })
+            [
+                band(100_000, input(dec!(9)), &[]),
+                band(128_000, input(dec!(1.5)), &[]),
+                band(200_000, rates(dec!(2), dec!(6)), &[]),
+                band(
+                    272_000,
+                    Rates::default(),
+                    &[(ServiceTier::Priority, input(dec!(7)))]
+                ),
+                band(512_000, input(dec!(3)), &[]),
+            ]
         );
     }
 

@@ -5,77 +5,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::event::ServiceTier;
-use crate::price_card::{PriceCard, ResolvedRates};
+use crate::price_card::PriceCard;
 use crate::tokens::TokenCounts;
+pub use crate::tokens::{Fallback, TokenClass, amount};
 
-const PER_MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
-/// The classes a token is billed in. `input` and `output` are the plain rates (uncached
-/// input; output that is not reasoning).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenClass {
-    Input,
-    CachedInput,
-    CacheWrite,
-    Output,
-    Reasoning,
-}
-
-impl TokenClass {
-    pub const ALL: [TokenClass; 5] = [
-        Self::Input,
-        Self::CachedInput,
-        Self::CacheWrite,
-        Self::Output,
-        Self::Reasoning,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Input => "input",
-            Self::CachedInput => "cached_input",
-            Self::CacheWrite => "cache_write",
-            Self::Output => "output",
-            Self::Reasoning => "reasoning",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Input => "Uncached input",
-            Self::CachedInput => "Cached input",
-            Self::CacheWrite => "Cache write",
-            Self::Output => "Output",
-            Self::Reasoning => "Reasoning",
-        }
-    }
-
-    /// How many tokens of this class `t` holds.
-    pub fn quantity(self, t: &TokenCounts) -> u64 {
-        match self {
-            Self::Input => t.uncached_input(),
-            Self::CachedInput => t.cached_input,
-            Self::CacheWrite => t.cache_write,
-            Self::Output => t.visible_output(),
-            Self::Reasoning => t.reasoning,
-        }
-    }
-
-    pub fn rate(self, r: &ResolvedRates) -> Decimal {
-        match self {
-            Self::Input => r.input,
-            Self::CachedInput => r.cached_input,
-            Self::CacheWrite => r.cache_write,
-            Self::Output => r.output,
-            Self::Reasoning => r.reasoning,
-        }
-    }
-}
-
-/// Exact cost by token class, unrounded.
+/// Exact cost by class, unrounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Cost {
     pub input: Decimal,
@@ -83,11 +17,29 @@ pub struct Cost {
     pub cache_write: Decimal,
     pub output: Decimal,
     pub reasoning: Decimal,
+    /// The classes after the first five, by [`TokenClass::index`] (the first five entries
+    /// stay zero), serialized by name when not zero.
+    #[serde(flatten, serialize_with = "extra_classes")]
+    pub extra: [Decimal; TokenClass::COUNT],
+}
+
+fn extra_classes<S: serde::Serializer>(
+    extra: &[Decimal; TokenClass::COUNT],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(None)?;
+    for c in TokenClass::ALL.into_iter().skip(TokenClass::BASIC.len()) {
+        if !extra[c.index()].is_zero() {
+            m.serialize_entry(c.as_str(), &extra[c.index()])?;
+        }
+    }
+    m.end()
 }
 
 impl Cost {
     pub fn total(&self) -> Decimal {
-        self.input + self.cached_input + self.cache_write + self.output + self.reasoning
+        TokenClass::ALL.iter().map(|c| self.of(*c)).sum()
     }
 
     pub fn of(&self, class: TokenClass) -> Decimal {
@@ -97,44 +49,73 @@ impl Cost {
             TokenClass::CacheWrite => self.cache_write,
             TokenClass::Output => self.output,
             TokenClass::Reasoning => self.reasoning,
+            other => self.extra[other.index()],
+        }
+    }
+
+    pub fn of_mut(&mut self, class: TokenClass) -> &mut Decimal {
+        match class {
+            TokenClass::Input => &mut self.input,
+            TokenClass::CachedInput => &mut self.cached_input,
+            TokenClass::CacheWrite => &mut self.cache_write,
+            TokenClass::Output => &mut self.output,
+            TokenClass::Reasoning => &mut self.reasoning,
+            other => &mut self.extra[other.index()],
         }
     }
 
     pub fn add(&mut self, other: &Cost) {
-        self.input += other.input;
-        self.cached_input += other.cached_input;
-        self.cache_write += other.cache_write;
-        self.output += other.output;
-        self.reasoning += other.reasoning;
+        for c in TokenClass::ALL {
+            *self.of_mut(c) += other.of(c);
+        }
     }
 
     /// Every class multiplied by `factor` (a discount's), exactly.
     pub fn scaled(&self, factor: Decimal) -> Cost {
-        Cost {
-            input: self.input * factor,
-            cached_input: self.cached_input * factor,
-            cache_write: self.cache_write * factor,
-            output: self.output * factor,
-            reasoning: self.reasoning * factor,
+        let mut out = Cost::default();
+        for c in TokenClass::ALL {
+            *out.of_mut(c) = self.of(c) * factor;
         }
+        out
     }
 }
 
-/// `tokens` tokens at `rate` per million, exactly.
-pub fn amount(tokens: u64, rate: Decimal) -> Decimal {
-    Decimal::from(tokens) * rate / PER_MILLION
-}
-
-/// Prices an aggregate of calls that share a card, a tier and a context band.
+/// Prices an aggregate of calls that share a card, a tier and a context band. A class the
+/// card cannot price (a unit without a rate) costs nothing here: [`unpriced`] answers it, and
+/// callers count it as Unpriced.
 pub fn price(card: &PriceCard, tier: ServiceTier, band: u64, tokens: &TokenCounts) -> Cost {
     let rates = card.resolve(tier, band);
-    let of = |class: TokenClass| amount(class.quantity(tokens), class.rate(&rates));
-    Cost {
-        input: of(TokenClass::Input),
-        cached_input: of(TokenClass::CachedInput),
-        cache_write: of(TokenClass::CacheWrite),
-        output: of(TokenClass::Output),
-        reasoning: of(TokenClass::Reasoning),
+    let mut cost = Cost::default();
+    for class in TokenClass::ALL {
+        let q = class.quantity(tokens);
+        if q == 0 {
+            continue;
+        }
+        if let Some(rate) = rates.rate(class) {
+            *cost.of_mut(class) = class.cost(q, rate);
+        }
+    }
+    cost
+}
+
+/// The part of `tokens` the card cannot price in this tier and band: units it has no rate
+/// for (every token class has a rate, by fallback).
+pub fn unpriced(
+    card: &PriceCard,
+    tier: ServiceTier,
+    band: u64,
+    tokens: &TokenCounts,
+) -> TokenCounts {
+    if !tokens.has_units() {
+        return TokenCounts::default();
+    }
+    let rates = card.resolve(tier, band);
+    let keep = |class: TokenClass, n: u64| if rates.rate(class).is_none() { n } else { 0 };
+    TokenCounts {
+        web_search: keep(TokenClass::WebSearch, tokens.web_search),
+        file_search: keep(TokenClass::FileSearch, tokens.file_search),
+        code_interpreter: keep(TokenClass::CodeInterpreter, tokens.code_interpreter),
+        ..TokenCounts::default()
     }
 }
 
@@ -153,7 +134,7 @@ mod tests {
             effective_from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             rates,
             tiers: Default::default(),
-            long_context: None,
+            long_context: Vec::new(),
             origin: "test".into(),
         }
     }
@@ -211,7 +192,7 @@ mod tests {
                 cached_input: Some(dec!(0.3)),
                 cache_write: Some(dec!(3.75)),
                 output: Some(dec!(15)),
-                reasoning: None,
+                ..Default::default()
             },
         );
         let c = price(
@@ -278,14 +259,15 @@ mod tests {
                 ..Default::default()
             },
         );
-        g.long_context = Some(LongContext {
+        g.long_context = vec![LongContext {
             threshold: 200_000,
             rates: Rates {
                 input: Some(dec!(2.5)),
                 output: Some(dec!(15)),
                 ..Default::default()
             },
-        });
+            tiers: Default::default(),
+        }];
         let big = tokens(250_000, 0, 0, 1_000, 0);
         let c = price(&g, ServiceTier::Standard, context_band(big.input), &big);
         assert_eq!((c.input, c.output), (dec!(0.625), dec!(0.015)));

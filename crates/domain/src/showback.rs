@@ -87,7 +87,8 @@ pub struct Showback {
     /// The teams, largest first; Unallocated is always present, last.
     pub teams: Vec<TeamShowback>,
     pub commitments: Vec<CommitmentUse>,
-    /// Usage with no price card: kept, counted, priced 0 until a card exists.
+    /// Usage with no price card, and units a card has no rate for: kept, counted, priced
+    /// nowhere until a rate exists.
     pub unpriced: Vec<UnpricedModel>,
     pub previous_org_total: Option<Decimal>,
 }
@@ -236,19 +237,20 @@ pub fn showback(
             .then(a.team.cmp(&b.team))
     });
 
+    // Rows without a card, and units (web searches, ...) their card has no rate for.
     let unpriced = ledger
         .summarize(|r| {
-            r.card
-                .is_none()
+            (r.card.is_none() || r.row.totals.tokens.has_units())
                 .then(|| (r.row.key.provider.clone(), r.row.key.model.clone()))
         })
         .into_iter()
+        .filter(|(_, s)| s.unpriced_events > 0 || s.unpriced_tokens.has_units())
         .map(|((provider, model), s)| UnpricedModel {
             provider,
             model,
-            events: s.events,
-            requests: s.requests,
-            tokens: s.tokens,
+            events: s.unpriced_events,
+            requests: s.unpriced_requests,
+            tokens: s.unpriced_tokens,
         })
         .collect();
     let mut tokens = TokenCounts::default();

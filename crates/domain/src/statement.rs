@@ -16,7 +16,7 @@ use crate::allocation::{cents, from_cents};
 use crate::attribution::Basis;
 use crate::drilldown::rounded_to;
 use crate::month::Month;
-use crate::pricing::{TokenClass, amount};
+use crate::pricing::TokenClass;
 use crate::showback::{Ledger, TeamShowback};
 
 /// Whether the statement charges the team or only informs it (same numbers).
@@ -70,14 +70,19 @@ pub struct StatementLine {
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_class: Option<TokenClass>,
-    /// Tokens.
+    /// Tokens, or units for a unit class (web search queries, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u64>,
-    /// Effective rate per 1,000,000 tokens (list less any negotiated discount), and list.
+    /// Effective rate per 1,000,000 tokens (per unit for a unit class), list less any
+    /// negotiated discount, and list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_per_million: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list_rate_per_million: Option<Decimal>,
+    /// The price card's rate key that priced the line, in LiteLLM's naming
+    /// (`cache_creation_input_token_cost_above_1hr`, `2 × input_cost_per_token`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_key: Option<String>,
     /// Rounded to the cent; the lines add up to the total.
     pub amount: Decimal,
     /// Exact amount before rounding, for usage and adjustments.
@@ -152,8 +157,8 @@ pub fn statement(
     ledger: &Ledger<'_>,
     late: &[LateUsage],
 ) -> Statement {
-    // Tokens per (provider, model, class, effective rate, list rate).
-    type Key = (String, String, TokenClass, Decimal, Decimal);
+    // Tokens per (provider, model, class, effective rate, list rate, rate key).
+    type Key = (String, String, TokenClass, Decimal, Decimal, String);
     let mut usage: BTreeMap<Key, BTreeMap<(String, String), u64>> = BTreeMap::new();
     let mut basis: BTreeMap<(String, String), (u64, Decimal)> = BTreeMap::new();
     let mine = |r: &&crate::showback::AttributedRow<'_>| r.owner.team == team.team;
@@ -171,12 +176,15 @@ pub fn statement(
         let mut cost = Decimal::ZERO;
         for class in TokenClass::ALL {
             let q = class.quantity(&t.tokens);
+            // A unit the card has no rate for is Unpriced (in the showback), not a line.
+            let (Some(list), Some(key)) = (rates.rate(class), rates.key(class)) else {
+                continue;
+            };
             if q == 0 {
                 continue;
             }
-            let list = class.rate(&rates);
             let effective = (list * factor).normalize();
-            cost += amount(q, effective);
+            cost += class.cost(q, effective);
             *usage
                 .entry((
                     k.provider.clone(),
@@ -184,6 +192,7 @@ pub fn statement(
                     class,
                     effective,
                     list.normalize(),
+                    key.to_string(),
                 ))
                 .or_default()
                 .entry((r.owner.feature.clone(), k.api_key.clone()))
@@ -197,7 +206,7 @@ pub fn statement(
     }
     let exact: Vec<Decimal> = usage
         .iter()
-        .map(|((_, _, _, rate, _), parts)| amount(parts.values().sum(), *rate))
+        .map(|((_, _, class, rate, _, _), parts)| class.cost(parts.values().sum(), *rate))
         .collect();
     let rounded = rounded_to(team.token_cost, &exact);
     let mut lines: Vec<StatementLine> = usage
@@ -205,8 +214,8 @@ pub fn statement(
         .zip(exact)
         .zip(rounded)
         .map(|(((key, parts), exact), line_amount)| {
-            let (provider, model, class, rate, list) = key;
-            let part_exact: Vec<Decimal> = parts.values().map(|q| amount(*q, rate)).collect();
+            let (provider, model, class, rate, list, rate_key) = key;
+            let part_exact: Vec<Decimal> = parts.values().map(|q| class.cost(*q, rate)).collect();
             let part_amounts = rounded_to(line_amount, &part_exact);
             StatementLine {
                 kind: LineKind::Usage,
@@ -217,6 +226,7 @@ pub fn statement(
                 quantity: Some(parts.values().sum()),
                 rate_per_million: Some(rate),
                 list_rate_per_million: Some(list),
+                rate_key: Some(rate_key),
                 amount: line_amount,
                 exact_amount: Some(exact.normalize()),
                 belongs_to: None,
@@ -242,6 +252,7 @@ pub fn statement(
         quantity: None,
         rate_per_million: None,
         list_rate_per_million: None,
+        rate_key: None,
         amount,
         exact_amount: None,
         belongs_to: None,

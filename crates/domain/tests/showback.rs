@@ -899,14 +899,15 @@ fn prop_book() -> PriceBook {
         "2024-01-01",
         rates(dec!(1.25), Some(dec!(0.31)), None, dec!(10)),
     );
-    gemini.long_context = Some(LongContext {
+    gemini.long_context = vec![LongContext {
         threshold: 200_000,
         rates: Rates {
             input: Some(dec!(2.5)),
             output: Some(dec!(15)),
             ..Rates::default()
         },
-    });
+        tiers: Default::default(),
+    }];
     let fresh = card(
         "openai",
         "fresh",

@@ -83,7 +83,7 @@ pub fn card(provider: &str, model: &str, from: &str, rates: Rates) -> PriceCard 
         effective_from: day(from),
         rates,
         tiers: BTreeMap::new(),
-        long_context: None,
+        long_context: Vec::new(),
         origin: "test".into(),
     }
 }
@@ -99,7 +99,7 @@ pub fn rates(
         cached_input,
         cache_write,
         output: Some(output),
-        reasoning: None,
+        ..Rates::default()
     }
 }
 

@@ -18,7 +18,8 @@ use serde_json::{Map, Value};
 
 use super::ParsedBatch;
 use super::common::{
-    self, BodyError, Collector, Native, Tokens, caller_fields, count, json_items, object, text,
+    self, BodyError, Collector, Extra, Native, Tokens, caller_fields, count, json_items, object,
+    text,
 };
 
 pub const CALL_SOURCE: &str = "anthropic";
@@ -66,13 +67,39 @@ fn call(obj: &Map<String, Value>, raw: &RawValue) -> Result<Native, String> {
         }
         _ => cache_creation(usage.get("cache_creation"), "usage.cache_creation")?,
     };
-    n.tokens(Tokens::from_exclusive(
-        field("input_tokens")?,
-        field("cache_read_input_tokens")?,
-        written,
-        field("output_tokens")?,
-    ));
+    let extra = Extra {
+        cache_write_1h: one_hour(usage.get("cache_creation"), "usage.cache_creation")?,
+        web_search: web_searches(usage.get("server_tool_use"), "usage.server_tool_use")?,
+        ..Extra::default()
+    };
+    n.tokens(
+        Tokens::from_exclusive(
+            field("input_tokens")?,
+            field("cache_read_input_tokens")?,
+            written,
+            field("output_tokens")?,
+        )
+        .with(extra),
+    );
     Ok(n)
+}
+
+/// The 1-hour part of a `cache_creation` object.
+fn one_hour(v: Option<&Value>, at: &str) -> Result<u64, String> {
+    let Some(Value::Object(parts)) = v else {
+        return Ok(0);
+    };
+    let key = "ephemeral_1h_input_tokens";
+    Ok(count(parts.get(key), &format!("{at}.{key}"))?.unwrap_or(0))
+}
+
+/// `server_tool_use.web_search_requests`: web searches, billed per search.
+fn web_searches(v: Option<&Value>, at: &str) -> Result<u64, String> {
+    let Some(Value::Object(tools)) = v else {
+        return Ok(0);
+    };
+    let key = "web_search_requests";
+    Ok(count(tools.get(key), &format!("{at}.{key}"))?.unwrap_or(0))
 }
 
 /// The sum of a `cache_creation` object's TTL parts (5-minute and 1-hour writes).
@@ -118,12 +145,19 @@ fn report_row(bucket: &Value, row: &Map<String, Value>) -> Result<Option<Native>
     let written = cache_creation(row.get("cache_creation"), "cache_creation")?
         .saturating_add(field("cache_creation_5m_input_tokens")?)
         .saturating_add(field("cache_creation_1h_input_tokens")?);
+    let extra = Extra {
+        cache_write_1h: one_hour(row.get("cache_creation"), "cache_creation")?
+            .saturating_add(field("cache_creation_1h_input_tokens")?),
+        web_search: web_searches(row.get("server_tool_use"), "server_tool_use")?,
+        ..Extra::default()
+    };
     let tokens = Tokens::from_exclusive(
         field("uncached_input_tokens")?,
         field("cache_read_input_tokens")?,
         written,
         field("output_tokens")?,
-    );
+    )
+    .with(extra);
     if tokens.is_zero() {
         return Ok(None);
     }
@@ -187,6 +221,33 @@ mod tests {
                       "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 50}}}"#;
         let t = parse_calls(body, now()).unwrap().events[0].tokens;
         assert_eq!((t.input, t.cache_write), (160, 150));
+        assert_eq!(t.cache_write_1h, 50);
+    }
+
+    #[test]
+    fn one_hour_writes_and_web_searches_are_kept_beside_the_total() {
+        let body = br#"{"id": "m", "model": "claude-sonnet-4-20250514", "timestamp": "2026-03-02T09:00:00Z",
+            "usage": {"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 150,
+                      "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 50},
+                      "server_tool_use": {"web_search_requests": 3}}}"#;
+        let t = parse_calls(body, now()).unwrap().events[0].tokens;
+        assert_eq!(
+            (t.input, t.cache_write, t.cache_write_1h, t.web_search),
+            (160, 150, 50, 3)
+        );
+        // More 1-hour writes than writes: refused with the domain's reason.
+        let bad = br#"{"id": "m", "model": "claude-sonnet-4-20250514", "timestamp": "2026-03-02T09:00:00Z",
+            "usage": {"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 20,
+                      "cache_creation": {"ephemeral_1h_input_tokens": 50}}}"#;
+        let b = parse_calls(bad, now()).unwrap();
+        assert!(b.events.is_empty());
+        assert!(
+            b.rejected[0]
+                .error
+                .contains("cache_write_1h_tokens (50) exceeds cache_write_tokens (20)"),
+            "{:?}",
+            b.rejected
+        );
     }
 
     #[test]
@@ -206,6 +267,7 @@ mod tests {
             (e.tokens.input, e.tokens.cached_input, e.tokens.cache_write),
             (3200, 200, 1500)
         );
+        assert_eq!((e.tokens.cache_write_1h, e.tokens.web_search), (1000, 10));
         assert_eq!(e.service_tier, ServiceTier::Batch);
         assert_eq!(e.requests, 1);
         assert_eq!(

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::ParsedBatch;
-use super::common::{self, BodyError, Collector, Native, Tokens, count, json_items, object, text};
+use super::common::{
+    self, BodyError, Collector, Extra, Native, Tokens, count, json_items, object, text,
+};
 
 pub const SOURCE: &str = "bedrock";
 
@@ -52,12 +54,18 @@ fn invocation(obj: &Map<String, Value>) -> Result<Option<Native>, String> {
     n.text("timestamp", Some(ts))
         .text("provider", Some("bedrock"))
         .text("model", Some(model_name(&model).to_owned()))
-        .tokens(Tokens::from_exclusive(
-            field(input, "inputTokenCount", "input")?,
-            field(input, "cacheReadInputTokenCount", "input")?,
-            field(input, "cacheWriteInputTokenCount", "input")?,
-            field(output, "outputTokenCount", "output")?,
-        ))
+        .tokens(
+            Tokens::from_exclusive(
+                field(input, "inputTokenCount", "input")?,
+                field(input, "cacheReadInputTokenCount", "input")?,
+                field(input, "cacheWriteInputTokenCount", "input")?,
+                field(output, "outputTokenCount", "output")?,
+            )
+            .with(Extra {
+                cache_write_1h: one_hour_writes(output)?,
+                ..Extra::default()
+            }),
+        )
         .tag("aws_account", text(obj.get("accountId")))
         .tag("aws_region", text(obj.get("region")))
         .tag("operation", text(obj.get("operation")));
@@ -81,6 +89,24 @@ fn invocation(obj: &Map<String, Value>) -> Result<Option<Native>, String> {
         }
     }
     Ok(Some(n))
+}
+
+/// Cache writes kept one hour: the Converse answer's `usage.cacheDetails` entries with
+/// `ttl` `1h` (`[{"ttl": "1h", "inputTokens": n}]`), in the logged output body.
+fn one_hour_writes(output: Option<&Map<String, Value>>) -> Result<u64, String> {
+    let details = output
+        .and_then(|o| o.get("outputBodyJson"))
+        .and_then(|b| b.get("usage"))
+        .and_then(|u| u.get("cacheDetails"))
+        .and_then(Value::as_array);
+    let mut total: u64 = 0;
+    for d in details.into_iter().flatten() {
+        if d.get("ttl").and_then(Value::as_str) == Some("1h") {
+            let n = count(d.get("inputTokens"), "usage.cacheDetails.inputTokens")?.unwrap_or(0);
+            total = total.saturating_add(n);
+        }
+    }
+    Ok(total)
 }
 
 /// The model of a model id or ARN (`arn:aws:bedrock:...:inference-profile/us.anthropic...`).
@@ -114,7 +140,7 @@ mod tests {
 
     #[test]
     fn invocation_lines_add_cache_counts_to_input() {
-        let lines = br#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-03T12:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/checkout-app/i-0abc"},"region":"us-east-1","requestId":"r-1","operation":"Converse","modelId":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0","input":{"inputContentType":"application/json","inputTokenCount":9,"cacheReadInputTokenCount":1000,"cacheWriteInputTokenCount":37209},"output":{"outputContentType":"application/json","outputBodyJson":{"metrics":{"latencyMs":3640}},"outputTokenCount":357},"requestMetadata":{"team":"checkout","app":"cart"}}
+        let lines = br#"{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-03T12:00:00Z","accountId":"123456789012","identity":{"arn":"arn:aws:sts::123456789012:assumed-role/checkout-app/i-0abc"},"region":"us-east-1","requestId":"r-1","operation":"Converse","modelId":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0","input":{"inputContentType":"application/json","inputTokenCount":9,"cacheReadInputTokenCount":1000,"cacheWriteInputTokenCount":37209},"output":{"outputContentType":"application/json","outputBodyJson":{"metrics":{"latencyMs":3640},"usage":{"cacheDetails":[{"ttl":"5m","inputTokens":37000},{"ttl":"1h","inputTokens":209}]}},"outputTokenCount":357},"requestMetadata":{"team":"checkout","app":"cart"}}
 {"schemaType":"ModelInvocationLog","timestamp":"2026-03-03T12:01:00Z","requestId":"r-2","modelId":"anthropic.claude-3-haiku-20240307-v1:0","errorCode":"ThrottlingException","input":{"inputTokenCount":0},"output":{}}
 "#;
         let b = parse(lines, now()).unwrap();
@@ -130,6 +156,7 @@ mod tests {
             ),
             (38218, 1000, 37209, 357)
         );
+        assert_eq!(e.tokens.cache_write_1h, 209);
         assert_eq!(
             e.api_key.as_deref(),
             Some("arn:aws:sts::123456789012:assumed-role/checkout-app")

@@ -317,7 +317,33 @@ impl Native {
             .count("cached_input_tokens", t.cached)
             .count("cache_write_tokens", t.cache_write)
             .count("output_tokens", t.output)
-            .count("reasoning_tokens", t.reasoning)
+            .count("reasoning_tokens", t.reasoning);
+        let e = t.extra;
+        for (field, n) in [
+            ("cache_write_1h_tokens", e.cache_write_1h),
+            ("audio_input_tokens", e.audio_input),
+            ("cached_audio_input_tokens", e.cached_audio_input),
+            ("image_input_tokens", e.image_input),
+            ("audio_output_tokens", e.audio_output),
+            ("image_output_tokens", e.image_output),
+        ] {
+            if n > 0 {
+                self.count(field, n);
+            }
+        }
+        let units: Map<String, Value> = [
+            ("web_search", e.web_search),
+            ("file_search", e.file_search),
+            ("code_interpreter", e.code_interpreter),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.to_owned(), Value::from(n)))
+        .collect();
+        if !units.is_empty() {
+            self.fields.insert("units".into(), Value::Object(units));
+        }
+        self
     }
 
     /// A key-value a source attaches to a call: the owner fields set the event's own fields
@@ -391,6 +417,23 @@ pub struct Tokens {
     pub cache_write: u64,
     pub output: u64,
     pub reasoning: u64,
+    /// The classes inside input and output that bill at rates of their own, and units
+    /// (docs/API.md): written only when not zero.
+    pub extra: Extra,
+}
+
+/// The parts of input and output a source breaks out, and the units it counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extra {
+    pub cache_write_1h: u64,
+    pub audio_input: u64,
+    pub cached_audio_input: u64,
+    pub image_input: u64,
+    pub audio_output: u64,
+    pub image_output: u64,
+    pub web_search: u64,
+    pub file_search: u64,
+    pub code_interpreter: u64,
 }
 
 impl Tokens {
@@ -404,7 +447,13 @@ impl Tokens {
             cache_write,
             output,
             reasoning: 0,
+            extra: Extra::default(),
         }
+    }
+
+    pub fn with(mut self, extra: Extra) -> Self {
+        self.extra = extra;
+        self
     }
 
     pub fn is_zero(&self) -> bool {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::ParsedBatch;
 use super::common::{
-    self, BodyError, Collector, Native, Tokens, count, json_items, literal, object, text,
+    self, BodyError, Collector, Extra, Native, Tokens, count, json_items, literal, object, text,
 };
 
 pub const SOURCE: &str = "litellm";
@@ -175,12 +175,29 @@ fn tokens(obj: &Map<String, Value>, usage: Option<&Map<String, Value>>) -> Resul
         |field: &str| count(u.get(field), &format!("usage.{field}")).map(Option::unwrap_or_default);
     let cached =
         detail("prompt_tokens_details", "cached_tokens")?.max(top("cache_read_input_tokens")?);
+    let one_hour = u
+        .get("prompt_tokens_details")
+        .and_then(|d| d.get("cache_creation_token_details"))
+        .and_then(|d| d.get("ephemeral_1h_input_tokens"));
     Ok(Tokens {
         input,
         cached,
         cache_write: top("cache_creation_input_tokens")?,
         output,
         reasoning: detail("completion_tokens_details", "reasoning_tokens")?,
+        extra: Extra {
+            cache_write_1h: count(
+                one_hour,
+                "usage.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens",
+            )?
+            .unwrap_or(0),
+            audio_input: detail("prompt_tokens_details", "audio_tokens")?,
+            image_input: detail("prompt_tokens_details", "image_tokens")?,
+            audio_output: detail("completion_tokens_details", "audio_tokens")?,
+            image_output: detail("completion_tokens_details", "image_tokens")?,
+            web_search: detail("server_tool_use", "web_search_requests")?,
+            ..Extra::default()
+        },
     })
 }
 
@@ -309,7 +326,9 @@ mod tests {
                          "user_api_key_team_id": "team-uuid", "user_api_key_team_alias": "search",
                          "user_api_key_user_id": "u-1", "spend_logs_metadata": {"environment": "prod"}},
             "response": {"usage": {"prompt_tokens": 1000, "completion_tokens": 300,
-                                   "cache_read_input_tokens": 600, "cache_creation_input_tokens": 100}}},
+                                   "cache_read_input_tokens": 600, "cache_creation_input_tokens": 100,
+                                   "prompt_tokens_details": {"cache_creation_token_details": {"ephemeral_1h_input_tokens": 40}},
+                                   "server_tool_use": {"web_search_requests": 2}}}},
             {"id": "cached", "cache_hit": true, "prompt_tokens": 5, "startTime": 1772359200.0, "model": "gpt-4o", "custom_llm_provider": "openai"}]"#;
         let b = parse_json(body, now()).unwrap();
         assert!(b.rejected.is_empty(), "{:?}", b.rejected);
@@ -319,6 +338,7 @@ mod tests {
             (e.tokens.input, e.tokens.cached_input, e.tokens.cache_write),
             (1000, 600, 100)
         );
+        assert_eq!((e.tokens.cache_write_1h, e.tokens.web_search), (40, 2));
         assert_eq!(e.api_key.as_deref(), Some("88dc28d0"));
         assert_eq!(e.team.as_deref(), Some("search"));
         assert_eq!(e.feature.as_deref(), Some("chat"));

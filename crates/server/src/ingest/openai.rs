@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 
 use super::ParsedBatch;
 use super::common::{
-    self, BodyError, Collector, Native, Tokens, caller_fields, count, json_items, object, text,
+    self, BodyError, Collector, Extra, Native, Tokens, caller_fields, count, json_items, object,
+    text,
 };
 
 pub const CALL_SOURCE: &str = "openai";
@@ -73,8 +74,47 @@ fn call(obj: &Map<String, Value>, raw: &RawValue) -> Result<Native, String> {
         Some(Value::Object(u)) => u,
         _ => return Err("`usage` is required: the answer's usage object".into()),
     };
-    n.tokens(usage_tokens(usage)?);
+    let tokens = usage_tokens(usage)?;
+    let extra = Extra {
+        web_search: tool_calls(obj, "web_search_call"),
+        file_search: tool_calls(obj, "file_search_call"),
+        code_interpreter: code_interpreter_sessions(obj),
+        ..tokens.extra
+    };
+    n.tokens(tokens.with(extra));
     Ok(n)
+}
+
+/// The Responses API's `output` items of a type (`web_search_call`, ...): each is billed.
+fn tool_calls(obj: &Map<String, Value>, kind: &str) -> u64 {
+    output_items(obj)
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some(kind))
+        .count() as u64
+}
+
+/// Code interpreter is billed per container session: the distinct `container_id`s of the
+/// `code_interpreter_call` items (a call without one is a session of its own).
+fn code_interpreter_sessions(obj: &Map<String, Value>) -> u64 {
+    let mut containers = std::collections::BTreeSet::new();
+    let mut without = 0;
+    for item in output_items(obj)
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some("code_interpreter_call"))
+    {
+        match item.get("container_id").and_then(Value::as_str) {
+            Some(id) => {
+                containers.insert(id);
+            }
+            None => without += 1,
+        }
+    }
+    containers.len() as u64 + without
+}
+
+fn output_items(obj: &Map<String, Value>) -> impl Iterator<Item = &Value> {
+    obj.get("output")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// Chat Completions (`prompt_tokens`, `completion_tokens`, `*_tokens_details`) or Responses
@@ -96,6 +136,11 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
             "output_tokens_details",
         )
     };
+    // The Realtime API names its details `input_token_details` / `output_token_details`.
+    let (input_details, output_details) = match (u.get("input_token_details"), chat) {
+        (Some(Value::Object(_)), false) => ("input_token_details", "output_token_details"),
+        _ => (input_details, output_details),
+    };
     let detail = |parent: &str, field: &str| -> Result<u64, String> {
         match u.get(parent) {
             Some(Value::Object(d)) => {
@@ -104,12 +149,31 @@ fn usage_tokens(u: &Map<String, Value>) -> Result<Tokens, String> {
             _ => Ok(0),
         }
     };
+    let cached_audio = match u
+        .get(input_details)
+        .and_then(|d| d.get("cached_tokens_details"))
+    {
+        Some(Value::Object(d)) => count(
+            d.get("audio_tokens"),
+            &format!("usage.{input_details}.cached_tokens_details.audio_tokens"),
+        )?
+        .unwrap_or(0),
+        _ => 0,
+    };
     Ok(Tokens {
         input: count(u.get(input), &format!("usage.{input}"))?.unwrap_or(0),
         cached: detail(input_details, "cached_tokens")?,
         cache_write: 0,
         output: count(u.get(output), &format!("usage.{output}"))?.unwrap_or(0),
         reasoning: detail(output_details, "reasoning_tokens")?,
+        extra: Extra {
+            audio_input: detail(input_details, "audio_tokens")?,
+            cached_audio_input: cached_audio,
+            image_input: detail(input_details, "image_tokens")?,
+            audio_output: detail(output_details, "audio_tokens")?,
+            image_output: detail(output_details, "image_tokens")?,
+            ..Extra::default()
+        },
     })
 }
 
@@ -150,6 +214,12 @@ fn usage_row(bucket: &Value, row: &Map<String, Value>) -> Result<Option<Native>,
         cache_write: 0,
         output: count(row.get("output_tokens"), "output_tokens")?.unwrap_or(0),
         reasoning: 0,
+        extra: Extra {
+            audio_input: count(row.get("input_audio_tokens"), "input_audio_tokens")?.unwrap_or(0),
+            audio_output: count(row.get("output_audio_tokens"), "output_audio_tokens")?
+                .unwrap_or(0),
+            ..Extra::default()
+        },
     };
     if requests == 0 {
         return if tokens.is_zero() {
@@ -229,11 +299,53 @@ mod tests {
     }
 
     #[test]
+    fn audio_image_and_tool_calls_are_read_from_every_shape() {
+        let body = r#"[
+          {"id": "chatcmpl-a", "created": 1772359200, "model": "gpt-4o-audio-preview",
+           "usage": {"prompt_tokens": 1000, "completion_tokens": 300,
+                     "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 600, "image_tokens": 100},
+                     "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 200}}},
+          {"id": "rt-1", "created": 1772359200, "model": "gpt-4o-mini-realtime-preview",
+           "usage": {"input_tokens": 900, "output_tokens": 100,
+                     "input_token_details": {"cached_tokens": 300, "audio_tokens": 500,
+                                             "cached_tokens_details": {"text_tokens": 200, "audio_tokens": 100}},
+                     "output_token_details": {"text_tokens": 40, "audio_tokens": 60}}},
+          {"id": "resp-t", "created_at": 1772359200, "model": "gpt-4.1", "status": "completed",
+           "output": [{"type": "web_search_call"}, {"type": "web_search_call"}, {"type": "message"},
+                      {"type": "file_search_call"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_1"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_1"},
+                      {"type": "code_interpreter_call", "container_id": "cntr_2"}],
+           "usage": {"input_tokens": 50, "output_tokens": 70}}
+        ]"#;
+        let b = parse_calls(body.as_bytes(), now()).unwrap();
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        let t = b.events[0].tokens;
+        assert_eq!(
+            (t.audio_input, t.image_input, t.audio_output),
+            (600, 100, 200)
+        );
+        let t = b.events[1].tokens;
+        assert_eq!(
+            (
+                t.cached_input,
+                t.audio_input,
+                t.cached_audio_input,
+                t.audio_output
+            ),
+            (300, 500, 100, 60)
+        );
+        let t = b.events[2].tokens;
+        assert_eq!((t.web_search, t.file_search, t.code_interpreter), (2, 1, 2));
+    }
+
+    #[test]
     fn usage_pages_become_aggregates_with_stable_ids() {
         let page = r#"{"object": "page", "data": [{"object": "bucket", "start_time": 1772323200, "end_time": 1772409600,
             "results": [
               {"object": "organization.usage.completions.result", "input_tokens": 1000, "output_tokens": 500,
-               "input_cached_tokens": 800, "num_model_requests": 5, "project_id": "proj_1", "user_id": null,
+               "input_cached_tokens": 800, "input_audio_tokens": 100, "output_audio_tokens": 50,
+               "num_model_requests": 5, "project_id": "proj_1", "user_id": null,
                "api_key_id": "key_1", "model": "gpt-4o-mini-2024-07-18", "batch": true},
               {"object": "organization.usage.completions.result", "input_tokens": 0, "output_tokens": 0,
                "num_model_requests": 0, "model": "gpt-4o"},
@@ -249,6 +361,7 @@ mod tests {
         let e = &a.events[0];
         assert_eq!(e.id, b.events[0].id);
         assert_eq!(e.requests, 5);
+        assert_eq!((e.tokens.audio_input, e.tokens.audio_output), (100, 50));
         assert_eq!(e.service_tier, ServiceTier::Batch);
         assert_eq!(e.api_key.as_deref(), Some("key_1"));
         assert_eq!(e.tags.get("project_id").map(String::as_str), Some("proj_1"));

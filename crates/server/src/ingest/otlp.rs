@@ -25,7 +25,7 @@ use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use prost::Message;
 
 use super::ParsedBatch;
-use super::common::{BodyError, Collector, Native, Tokens, clip, rfc3339};
+use super::common::{BodyError, Collector, Extra, Native, Tokens, clip, rfc3339};
 
 pub const SOURCE: &str = "otlp";
 
@@ -227,6 +227,31 @@ const REASONING: [&str; 4] = [
     "llm.usage.reasoning_tokens",
     "llm.token_count.completion_details.reasoning",
 ];
+/// The classes inside input and output with rates of their own, and units: OpenInference's
+/// per-modality counts where it has them, and `tokentally.usage.*` / `tokentally.units.*`
+/// (the native field names) for any instrumentation.
+const CACHE_WRITE_1H: [&str; 1] = ["tokentally.usage.cache_write_1h_tokens"];
+const AUDIO_INPUT: [&str; 2] = [
+    "llm.token_count.prompt_details.audio",
+    "tokentally.usage.audio_input_tokens",
+];
+const CACHED_AUDIO_INPUT: [&str; 1] = ["tokentally.usage.cached_audio_input_tokens"];
+const IMAGE_INPUT: [&str; 2] = [
+    "llm.token_count.prompt_details.image",
+    "tokentally.usage.image_input_tokens",
+];
+const AUDIO_OUTPUT: [&str; 2] = [
+    "llm.token_count.completion_details.audio",
+    "tokentally.usage.audio_output_tokens",
+];
+const IMAGE_OUTPUT: [&str; 2] = [
+    "llm.token_count.completion_details.image",
+    "tokentally.usage.image_output_tokens",
+];
+const WEB_SEARCH: [&str; 1] = ["tokentally.units.web_search"];
+const FILE_SEARCH: [&str; 1] = ["tokentally.units.file_search"];
+const CODE_INTERPRETER: [&str; 1] = ["tokentally.units.code_interpreter"];
+
 const MODEL: [&str; 5] = [
     "gen_ai.response.model",
     "gen_ai.request.model",
@@ -288,6 +313,17 @@ fn usage(resource: &Attrs<'_>, span: &Span) -> Result<Option<Native>, String> {
             cache_write: first_count(&a, &CACHE_WRITE)?,
             output: first_count(&a, &OUTPUT)?,
             reasoning: first_count(&a, &REASONING)?,
+            extra: Extra {
+                cache_write_1h: first_count(&a, &CACHE_WRITE_1H)?,
+                audio_input: first_count(&a, &AUDIO_INPUT)?,
+                cached_audio_input: first_count(&a, &CACHED_AUDIO_INPUT)?,
+                image_input: first_count(&a, &IMAGE_INPUT)?,
+                audio_output: first_count(&a, &AUDIO_OUTPUT)?,
+                image_output: first_count(&a, &IMAGE_OUTPUT)?,
+                web_search: first_count(&a, &WEB_SEARCH)?,
+                file_search: first_count(&a, &FILE_SEARCH)?,
+                code_interpreter: first_count(&a, &CODE_INTERPRETER)?,
+            },
         })
         .text("workflow_id", first_text(&a, &["gen_ai.conversation.id"]))
         .text(
@@ -317,6 +353,7 @@ fn usage(resource: &Attrs<'_>, span: &Span) -> Result<Option<Native>, String> {
     let mut own: Vec<(&str, &Any)> = a
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("tokentally.")?, *v)))
+        .filter(|(k, _)| !k.starts_with("usage.") && !k.starts_with("units."))
         .collect();
     own.sort_by_key(|(k, _)| *k);
     for (key, value) in own {
@@ -530,6 +567,43 @@ mod tests {
         );
         // A body without the export's shape is still refused whole.
         assert!(parse(b"[1, 2]", Encoding::Json, now()).is_err());
+    }
+
+    #[test]
+    fn per_modality_counts_and_units_are_read_and_are_not_tags() {
+        let req = request(vec![span(
+            1,
+            vec![
+                kv("gen_ai.provider.name", s("openai")),
+                kv("gen_ai.response.model", s("gpt-4o-audio-preview")),
+                kv("gen_ai.usage.input_tokens", Any::IntValue(1000)),
+                kv("gen_ai.usage.output_tokens", Any::IntValue(300)),
+                kv("llm.token_count.prompt_details.audio", Any::IntValue(600)),
+                kv(
+                    "llm.token_count.completion_details.audio",
+                    Any::IntValue(200),
+                ),
+                kv("tokentally.usage.image_input_tokens", Any::IntValue(100)),
+                kv("tokentally.units.web_search", Any::IntValue(4)),
+            ],
+        )]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        let e = &b.events[0];
+        assert_eq!(
+            (
+                e.tokens.audio_input,
+                e.tokens.audio_output,
+                e.tokens.image_input,
+                e.tokens.web_search
+            ),
+            (600, 200, 100, 4)
+        );
+        assert!(
+            e.tags
+                .keys()
+                .all(|k| !k.starts_with("usage.") && !k.starts_with("units."))
+        );
     }
 
     #[test]

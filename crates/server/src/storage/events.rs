@@ -9,7 +9,7 @@ use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, UserWord, WorkflowDelta};
 
-use super::rows::{FromRow, ROLLUPS};
+use super::rows::{FromRow, ROLLUPS, extra_counts};
 use super::{Backend, Store, StoreError, now_ms};
 
 /// Which events of a batch were stored now, and which were already there.
@@ -53,6 +53,15 @@ const EVENT_COLUMNS: &[&str] = &[
     "latency_ms",
     "reported_cost",
     "received_ms",
+    "cache_write_1h_tokens",
+    "audio_input_tokens",
+    "cached_audio_input_tokens",
+    "image_input_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "web_search_queries",
+    "file_search_calls",
+    "code_interpreter_sessions",
 ];
 
 const WORKFLOW_COLUMNS: &[&str] = &[
@@ -427,6 +436,9 @@ async fn insert_events(
         add(&mut args, e.latency_ms.map(count));
         add(&mut args, e.reported_cost.map(|c| c.to_string()));
         add(&mut args, received);
+        for n in extra_counts(&e.tokens) {
+            add(&mut args, count(n));
+        }
     }
     let mut inserted: Vec<(String, String)> = sqlx::query_as_with(&sql, args)
         .persistent(chunk.len() == EVENT_CHUNK)
@@ -489,6 +501,9 @@ async fn upsert_rollups(
         add(&mut args, count(t.tokens.output));
         add(&mut args, count(t.tokens.reasoning));
         add(&mut args, count(t.standalone_successes));
+        for n in extra_counts(&t.tokens) {
+            add(&mut args, count(n));
+        }
     }
     sqlx::query_with(&sql, args)
         .persistent(chunk.len() == ROLLUP_CHUNK)

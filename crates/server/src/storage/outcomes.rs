@@ -13,7 +13,7 @@ use tokentally_domain::month::Month;
 use tokentally_domain::price_card::context_band;
 use tokentally_domain::rollup::RollupKey;
 
-use super::rows::ROLLUPS;
+use super::rows::{EXTRA_COUNT_COLUMNS, ROLLUPS};
 use super::{Store, StoreError, now_ms};
 
 /// One call's outcome as a client reports it.
@@ -50,12 +50,20 @@ struct StoredCall {
     key: RollupKey,
     requests: i64,
     tokens: [i64; 5],
+    /// The billable classes after the first five, in the order of [`EXTRA_COUNT_COLUMNS`]
+    /// (rollup sums list them after `standalone_successes`).
+    extra: [i64; 9],
 }
 
-const SELECT_CALL: &str = "SELECT day, provider, model, api_key, team, feature, environment, tags, \
-     service_tier, outcome, workflow_id, requests, input_tokens, cached_input_tokens, \
-     cache_write_tokens, output_tokens, reasoning_tokens \
-     FROM events WHERE source = $1 AND event_id = $2";
+fn select_call() -> String {
+    format!(
+        "SELECT day, provider, model, api_key, team, feature, environment, tags, \
+         service_tier, outcome, workflow_id, requests, input_tokens, cached_input_tokens, \
+         cache_write_tokens, output_tokens, reasoning_tokens, {} \
+         FROM events WHERE source = $1 AND event_id = $2",
+        EXTRA_COUNT_COLUMNS.join(", ")
+    )
+}
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("event {what} `{value}`"))
@@ -65,7 +73,7 @@ async fn stored_call(
     tx: &mut Transaction<'static, Any>,
     r: &ReportedOutcome,
 ) -> Result<Option<(StoredCall, String)>, StoreError> {
-    let Some(row) = sqlx::query(SELECT_CALL)
+    let Some(row) = sqlx::query(&select_call())
         .bind(r.source.clone())
         .bind(r.id.clone())
         .fetch_optional(&mut **tx)
@@ -102,7 +110,7 @@ async fn stored_call(
         ),
         in_workflow: !workflow.is_empty(),
     };
-    let call = StoredCall {
+    let mut call = StoredCall {
         key,
         requests,
         tokens: [
@@ -112,7 +120,11 @@ async fn stored_call(
             int("output_tokens")?,
             int("reasoning_tokens")?,
         ],
+        extra: [0; 9],
     };
+    for (slot, column) in call.extra.iter_mut().zip(EXTRA_COUNT_COLUMNS) {
+        *slot = int(column)?;
+    }
     Ok(Some((call, workflow)))
 }
 
@@ -133,6 +145,7 @@ async fn move_call(
         .into_iter()
         .chain(call.tokens)
         .chain([successes])
+        .chain(call.extra)
         .map(|v| v * sign)
         .collect();
     for (table, period_column, period) in [

@@ -25,8 +25,12 @@ pub(super) struct CardBody {
         tokentally_domain::event::ServiceTier,
         tokentally_domain::price_card::Rates,
     >,
-    #[serde(default)]
-    pub long_context: Option<tokentally_domain::price_card::LongContext>,
+    /// One band (an object) as stored before several were priced, or a list.
+    #[serde(
+        default,
+        deserialize_with = "tokentally_domain::price_card::one_or_many_bands"
+    )]
+    pub long_context: Vec<tokentally_domain::price_card::LongContext>,
 }
 
 impl Store {

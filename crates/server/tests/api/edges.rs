@@ -175,7 +175,7 @@ storage_test!(
                     ..Rates::default()
                 },
                 tiers: Default::default(),
-                long_context: None,
+                long_context: Vec::new(),
                 origin: "manual".into(),
             }])
             .await
@@ -232,7 +232,7 @@ storage_test!(
                 ..Rates::default()
             },
             tiers: Default::default(),
-            long_context: None,
+            long_context: Vec::new(),
             origin: "manual".into(),
         };
         assert!(

@@ -146,9 +146,11 @@ storage_test!(ingest_anthropic_usage_report_counts_once, |app| {
     assert_eq!(counts(&report), (2, 0, 0));
     let before = app.showback("2026-03").await;
     let labs = team(&before, "labs");
-    // claude-sonnet-4: 1M × 3 + 2M × 0.30 + 0.4M × 3.75 + 0.1M × 15 = 3 + 0.6 + 1.5 + 1.5 = 6.6;
-    // claude-3-5-haiku: 0.5M × 0.80 + 50k × 4 = 0.4 + 0.2 = 0.6. Total 7.2.
-    assert_eq!(money(&labs["token_cost_exact"]), dec!(7.2));
+    // claude-sonnet-4: 1M × 3 + 2M × 0.30 + 0.4M × 3.75 + 0.1M × 15 = 3 + 0.6 + 1.5 + 1.5 = 6.6,
+    // and its 10 web searches at $0.01 (issue 23: no longer dropped) = 0.1;
+    // claude-3-5-haiku: 0.5M × 0.80 + 50k × 4 = 0.4 + 0.2 = 0.6. Total 7.3.
+    assert_eq!(money(&labs["token_cost_exact"]), dec!(7.3));
+    assert_eq!(labs["tokens"]["web_search"], 10);
     assert_eq!(labs["tokens"]["input"], 3_900_000);
     assert_eq!(labs["tokens"]["cached_input"], 2_000_000);
     assert_eq!(labs["tokens"]["cache_write"], 400_000);

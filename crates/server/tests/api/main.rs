@@ -6,6 +6,7 @@ mod helpers;
 mod active_users;
 mod attribution;
 mod bad_input;
+mod billable_units;
 mod demo;
 mod edges;
 mod fuzz_inputs;

@@ -1,6 +1,8 @@
 //! Upgrading databases written by earlier releases, on SQLite and PostgreSQL: migration 0005
 //! rebuilds the rollups from the raw events, split by workflow membership; migration 0009
-//! sums the stored workflows into groups; migration 0013 turns user-days into user words.
+//! sums the stored workflows into groups; migration 0013 turns user-days into user words;
+//! migration 0016 adds the billable classes and rebuilds the kept days' rollups for the new
+//! context bands.
 
 use crate::helpers::{Db, database_at_version};
 
@@ -237,4 +239,134 @@ async fn sqlite_user_days_become_user_words() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_user_days_become_user_words() {
     user_days_become_user_words(Db::Postgres).await;
+}
+
+/// Migration 0016 adds the billable classes of issue 23 to events and rollups, rebuilds the
+/// daily rollups of the days whose raw events are kept (calls take the new 100k and 512k
+/// bands), keeps older days as they were, and sums the monthly rollups again.
+async fn billable_classes_rebuild_rollups_from_events(db: Db) {
+    let Some((store, _guard)) = database_at_version(db, 12).await else {
+        return;
+    };
+    // Raw events were pruned before 2026-03-01: February's rollup has no events left.
+    sqlx::query("INSERT INTO retention (id, pruned_before) VALUES (1, '2026-03-01')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // Two calls of 2026-03-06 as release 0.12 stored them: 110k input (band 0 then, 100k now)
+    // and 600k input (272k then, 512k now).
+    for (id, input) in [("a", 110_000i64), ("b", 600_000)] {
+        sqlx::query(
+            "INSERT INTO events (source, event_id, ts_ms, day, provider, model, api_key, team, feature, environment, \
+             user_id, customer, tags, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, \
+             reasoning_tokens, requests, service_tier, outcome, workflow_id, latency_ms, reported_cost, received_ms) \
+             VALUES ('api', $1, 1772791200000, '2026-03-06', 'openai', 'gpt-4.1', 'k1', 'search', '', '', '', '', '', \
+             $2, 0, 0, 1000, 0, 1, 'standard', 'success', '', NULL, NULL, 1772791200000)",
+        )
+        .bind(id)
+        .bind(input)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    for (day, band, events, input) in [
+        ("2026-03-06", 0i64, 1i64, 110_000i64),
+        ("2026-03-06", 272_000, 1, 600_000),
+        ("2026-02-10", 272_000, 3, 1_800_000),
+    ] {
+        let values = "$1, 'openai', 'gpt-4.1', 'k1', 'search', '', '', '', 'standard', 'success', $2, 0, \
+                      $3, $3, $4, 0, 0, 1000, 0, $3";
+        for (table, period) in [
+            ("usage_rollups", day.to_owned()),
+            ("usage_rollups_monthly", day[..7].to_owned()),
+        ] {
+            sqlx::query(&format!("INSERT INTO {table} VALUES ({values})"))
+                .bind(period)
+                .bind(band)
+                .bind(events)
+                .bind(input)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    }
+
+    store.migrate().await.expect("migrations up to today apply");
+    let bands = |rows: &[tokentally_domain::showback::UsageRow]| {
+        let mut b: Vec<(String, u64, u64, u64)> = rows
+            .iter()
+            .map(|r| {
+                let t = &r.totals.tokens;
+                assert_eq!(
+                    (t.cache_write_1h, t.audio_input, t.web_search),
+                    (0, 0, 0),
+                    "new classes start at 0"
+                );
+                (
+                    r.key.day.to_string(),
+                    r.key.context_band,
+                    r.totals.events,
+                    t.input,
+                )
+            })
+            .collect();
+        b.sort();
+        b
+    };
+    let march = "2026-03".parse().unwrap();
+    assert_eq!(
+        bands(&store.list_rollups(march).await.unwrap()),
+        [
+            ("2026-03-06".to_owned(), 100_000, 1, 110_000),
+            ("2026-03-06".to_owned(), 512_000, 1, 600_000),
+        ]
+    );
+    // The month's rows (monthly table) follow the rebuilt days.
+    assert_eq!(
+        bands(&store.list_rollups_by_stretch(march).await.unwrap()),
+        [
+            ("2026-03-01".to_owned(), 100_000, 1, 110_000),
+            ("2026-03-01".to_owned(), 512_000, 1, 600_000),
+        ]
+    );
+    // February's events are gone: its rollup stays as it was.
+    let february = "2026-02".parse().unwrap();
+    assert_eq!(
+        bands(&store.list_rollups(february).await.unwrap()),
+        [("2026-02-10".to_owned(), 272_000, 3, 1_800_000)]
+    );
+    assert_eq!(
+        bands(&store.list_rollups_by_stretch(february).await.unwrap()),
+        [("2026-02-01".to_owned(), 272_000, 3, 1_800_000)]
+    );
+    // New writes carry the new classes into both tables.
+    let e = tokentally_domain::event::UsageEvent::from_json(
+        &serde_json::json!({"id": "c", "timestamp": "2026-03-06T10:00:00Z", "provider": "anthropic",
+            "model": "claude-sonnet-4-20250514", "input_tokens": 1000, "cache_write_tokens": 500,
+            "cache_write_1h_tokens": 200, "audio_input_tokens": 0, "output_tokens": 10,
+            "units": {"web_search": 3}, "outcome": "success"}),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    store.add_events(&[e]).await.unwrap();
+    for rows in [
+        store.list_rollups(march).await.unwrap(),
+        store.list_rollups_by_stretch(march).await.unwrap(),
+    ] {
+        let r = rows.iter().find(|r| r.key.provider == "anthropic").unwrap();
+        assert_eq!(
+            (r.totals.tokens.cache_write_1h, r.totals.tokens.web_search),
+            (200, 3)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_billable_classes_rebuild_rollups_from_events() {
+    billable_classes_rebuild_rollups_from_events(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_billable_classes_rebuild_rollups_from_events() {
+    billable_classes_rebuild_rollups_from_events(Db::Postgres).await;
 }

@@ -306,6 +306,17 @@ fn trend_chart(p: &ShowbackPage, palette: &Palette) -> impl IntoView + use<> {
 }
 
 fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
+    // The five basic classes always; audio, image, 1-hour writes and units when some team has them.
+    let shown: Vec<TokenClass> = TokenClass::ALL
+        .into_iter()
+        .filter(|c| {
+            TokenClass::BASIC.contains(c)
+                || p.showback
+                    .teams
+                    .iter()
+                    .any(|t| !t.token_cost_by_class.of(*c).is_zero())
+        })
+        .collect();
     let rows: Vec<Bar> = p
         .showback
         .teams
@@ -313,7 +324,7 @@ fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
         .filter(|t| !t.token_cost.is_zero())
         .map(|t| Bar {
             label: t.team.clone(),
-            segments: TokenClass::ALL
+            segments: shown
                 .iter()
                 .map(|c| (c.label().to_owned(), t.token_cost_by_class.of(*c)))
                 .collect(),
@@ -321,7 +332,7 @@ fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
         .collect();
     let classes = Palette::token_classes();
     let svg = stacked_rows(&rows, &classes, &p.showback.currency);
-    let legend = TokenClass::ALL
+    let legend = shown
         .iter()
         .map(|c| {
             let style = format!("background:{}", classes.css(c.label()));

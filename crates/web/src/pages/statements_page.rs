@@ -176,11 +176,22 @@ pub fn statement_document(viewer: &Viewer, d: StatementDocument) -> String {
             .iter()
             .filter(|l| l.kind == k)
             .map(|l| {
+                // Units (web search queries, ...) are counted and priced one by one.
+                let unit = l.token_class.and_then(|c| c.unit());
                 let rate = l
                     .rate_per_million
-                    .map(|r| format!("{} {r}", cur))
+                    .map(|r| match unit {
+                        Some(_) => format!("{cur} {r} each"),
+                        None => format!("{cur} {r}"),
+                    })
                     .unwrap_or_default();
-                let qty = l.quantity.map(count).unwrap_or_default();
+                let qty = l
+                    .quantity
+                    .map(|q| match unit {
+                        Some(u) => format!("{} {}", count(q), u.to_lowercase()),
+                        None => count(q),
+                    })
+                    .unwrap_or_default();
                 view! {
                     <tr>
                         <td>{l.description.clone()}</td>

@@ -84,6 +84,7 @@ fn line(
         quantity,
         rate_per_million: rate,
         list_rate_per_million: rate,
+        rate_key: None,
         amount,
         exact_amount: None,
         belongs_to: None,

@@ -57,9 +57,47 @@ pub(super) const ROLLUPS: DailyAndMonthly = DailyAndMonthly {
         "output_tokens",
         "reasoning_tokens",
         "standalone_successes",
+        "cache_write_1h_tokens",
+        "audio_input_tokens",
+        "cached_audio_input_tokens",
+        "image_input_tokens",
+        "audio_output_tokens",
+        "image_output_tokens",
+        "web_search_queries",
+        "file_search_calls",
+        "code_interpreter_sessions",
     ],
     counted: "events",
 };
+
+/// The columns of the billable classes after the first five (migration 0016), on events and
+/// rollups alike, in the order of [`extra_counts`].
+pub(super) const EXTRA_COUNT_COLUMNS: [&str; 9] = [
+    "cache_write_1h_tokens",
+    "audio_input_tokens",
+    "cached_audio_input_tokens",
+    "image_input_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "web_search_queries",
+    "file_search_calls",
+    "code_interpreter_sessions",
+];
+
+/// `t`'s counts for [`EXTRA_COUNT_COLUMNS`].
+pub(super) fn extra_counts(t: &TokenCounts) -> [u64; 9] {
+    [
+        t.cache_write_1h,
+        t.audio_input,
+        t.cached_audio_input,
+        t.image_input,
+        t.audio_output,
+        t.image_output,
+        t.web_search,
+        t.file_search,
+        t.code_interpreter,
+    ]
+}
 
 /// `workflow_groups` and `workflow_groups_monthly`.
 pub(super) const WORKFLOW_GROUPS: DailyAndMonthly = DailyAndMonthly {
@@ -235,7 +273,22 @@ impl<'r> Cols<'r> {
             cache_write: self.count()?,
             output: self.count()?,
             reasoning: self.count()?,
+            ..TokenCounts::default()
         })
+    }
+
+    /// The [`EXTRA_COUNT_COLUMNS`] into `t`.
+    fn extra_counts(&mut self, t: &mut TokenCounts) -> Result<(), StoreError> {
+        t.cache_write_1h = self.count()?;
+        t.audio_input = self.count()?;
+        t.cached_audio_input = self.count()?;
+        t.image_input = self.count()?;
+        t.audio_output = self.count()?;
+        t.image_output = self.count()?;
+        t.web_search = self.count()?;
+        t.file_search = self.count()?;
+        t.code_interpreter = self.count()?;
+        Ok(())
     }
 }
 
@@ -286,6 +339,13 @@ pub(super) fn event_rollup_select() -> &'static str {
                 "standalone_successes",
             ),
         ]
+        .into_iter()
+        .chain(
+            EXTRA_COUNT_COLUMNS
+                .iter()
+                .map(|c| sum(&format!("e.{c}"), c)),
+        )
+        .collect::<Vec<_>>()
         .join(", ")
     });
     &SELECT
@@ -331,14 +391,25 @@ mod tests {
     fn event_rollup_select_is_the_sql_it_replaced() {
         let before = "e.day, e.provider, e.model, e.api_key, e.team, e.feature, \
      e.environment, e.tags, e.service_tier, e.outcome, \
-     CASE WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
-          WHEN e.input_tokens / e.requests > 128000 THEN 128000 ELSE 0 END AS context_band, \
+     CASE WHEN e.input_tokens / e.requests > 512000 THEN 512000 \
+          WHEN e.input_tokens / e.requests > 272000 THEN 272000 WHEN e.input_tokens / e.requests > 200000 THEN 200000 \
+          WHEN e.input_tokens / e.requests > 128000 THEN 128000 WHEN e.input_tokens / e.requests > 100000 THEN 100000 \
+          ELSE 0 END AS context_band, \
      CASE WHEN e.workflow_id = '' THEN 0 ELSE 1 END AS in_workflow, \
      CAST(COUNT(*) AS BIGINT) AS events, CAST(SUM(e.requests) AS BIGINT) AS requests, \
      CAST(SUM(e.input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(e.cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
      CAST(SUM(e.cache_write_tokens) AS BIGINT) AS cache_write_tokens, CAST(SUM(e.output_tokens) AS BIGINT) AS output_tokens, \
      CAST(SUM(e.reasoning_tokens) AS BIGINT) AS reasoning_tokens, \
-     CAST(SUM(CASE WHEN e.outcome = 'success' AND e.workflow_id = '' THEN e.requests ELSE 0 END) AS BIGINT) AS standalone_successes";
+     CAST(SUM(CASE WHEN e.outcome = 'success' AND e.workflow_id = '' THEN e.requests ELSE 0 END) AS BIGINT) AS standalone_successes, \
+     CAST(SUM(e.cache_write_1h_tokens) AS BIGINT) AS cache_write_1h_tokens, \
+     CAST(SUM(e.audio_input_tokens) AS BIGINT) AS audio_input_tokens, \
+     CAST(SUM(e.cached_audio_input_tokens) AS BIGINT) AS cached_audio_input_tokens, \
+     CAST(SUM(e.image_input_tokens) AS BIGINT) AS image_input_tokens, \
+     CAST(SUM(e.audio_output_tokens) AS BIGINT) AS audio_output_tokens, \
+     CAST(SUM(e.image_output_tokens) AS BIGINT) AS image_output_tokens, \
+     CAST(SUM(e.web_search_queries) AS BIGINT) AS web_search_queries, \
+     CAST(SUM(e.file_search_calls) AS BIGINT) AS file_search_calls, \
+     CAST(SUM(e.code_interpreter_sessions) AS BIGINT) AS code_interpreter_sessions";
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(words(event_rollup_select()), words(before));
     }

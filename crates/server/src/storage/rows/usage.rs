@@ -32,12 +32,21 @@ impl FromRow for UsageRow {
         "output_tokens",
         "reasoning_tokens",
         "standalone_successes",
+        "cache_write_1h_tokens",
+        "audio_input_tokens",
+        "cached_audio_input_tokens",
+        "image_input_tokens",
+        "audio_output_tokens",
+        "image_output_tokens",
+        "web_search_queries",
+        "file_search_calls",
+        "code_interpreter_sessions",
     ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         let day = c.day()?;
         let d = c.dims()?;
-        Ok(UsageRow {
+        let mut row = UsageRow {
             key: RollupKey {
                 day,
                 provider: d.provider,
@@ -58,7 +67,9 @@ impl FromRow for UsageRow {
                 tokens: c.tokens()?,
                 standalone_successes: c.count()?,
             },
-        })
+        };
+        c.extra_counts(&mut row.totals.tokens)?;
+        Ok(row)
     }
 }
 

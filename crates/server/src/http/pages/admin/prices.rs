@@ -50,7 +50,7 @@ async fn page_model(
             cache_write: rate(c.rates.cache_write),
             output: rate(c.rates.output),
             tiers: c.tiers.keys().map(|t| t.as_str().to_owned()).collect(),
-            long_context_above: c.long_context.as_ref().map(|lc| lc.threshold),
+            long_context_above: c.long_context.first().map(|lc| lc.threshold),
             origin: c.origin,
             provider: c.provider,
             model: c.model,
@@ -141,6 +141,7 @@ impl CardPost {
             cache_write: rate("cache_write", &self.cache_write),
             output: rate("output", &self.output),
             reasoning: rate("reasoning", &self.reasoning),
+            ..Rates::default()
         };
         let effective_from = self
             .effective_from
@@ -166,7 +167,7 @@ impl CardPost {
             effective_from,
             rates,
             tiers: Default::default(),
-            long_context: None,
+            long_context: Vec::new(),
             origin: "manual".into(),
         };
         if errors.is_empty()

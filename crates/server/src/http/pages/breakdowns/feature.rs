@@ -65,6 +65,7 @@ async fn feature_model(
         .collect();
     let class_rows = TokenClass::ALL
         .iter()
+        .filter(|c| TokenClass::BASIC.contains(c) || c.quantity(&summary.tokens) > 0)
         .map(|c| {
             (
                 None,

@@ -39,8 +39,8 @@ async fn model_model(
     let rates = priced.map(|c| {
         let r = c.resolve(tokentally_domain::event::ServiceTier::Standard, 0);
         Rates {
-            input: r.input,
-            output: r.output,
+            input: r.input(),
+            output: r.output(),
         }
     });
     Ok(BreakdownPage {
