@@ -46,7 +46,7 @@ pub async fn movement(
     let version = state.store.data_version().await?;
     let kept = state
         .movements
-        .get_or_compute(version, key, compute(state, from, to, &scope))
+        .get_or_compute(version, key, Box::pin(compute(state, from, to, &scope)))
         .await?;
     Ok(Movement::clone(&kept))
 }
