@@ -246,7 +246,7 @@ pub struct EventFiles {
 }
 
 /// The `events` table's columns, in the order of `migrations/*/0001_init.sql`.
-pub const EVENT_COLUMNS: [&str; 25] = [
+pub const EVENT_COLUMNS: [&str; 34] = [
     "source",
     "event_id",
     "ts_ms",
@@ -272,6 +272,16 @@ pub const EVENT_COLUMNS: [&str; 25] = [
     "latency_ms",
     "reported_cost",
     "received_ms",
+    // The billable classes of migration 0016, appended to the table in this order.
+    "cache_write_1h_tokens",
+    "audio_input_tokens",
+    "cached_audio_input_tokens",
+    "image_input_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "web_search_queries",
+    "file_search_calls",
+    "code_interpreter_sessions",
 ];
 
 /// `received_ms` of the CSV rows: fixed, so the file is the same on every run.
@@ -325,7 +335,21 @@ fn csv_row(e: &UsageEvent, out: &mut String) {
     if let Some(c) = e.reported_cost {
         let _ = write!(out, "\"{c}\"");
     }
-    let _ = writeln!(out, ",{RECEIVED_MS}");
+    let _ = write!(out, ",{RECEIVED_MS}");
+    for n in [
+        t.cache_write_1h,
+        t.audio_input,
+        t.cached_audio_input,
+        t.image_input,
+        t.audio_output,
+        t.image_output,
+        t.web_search,
+        t.file_search,
+        t.code_interpreter,
+    ] {
+        let _ = write!(out, ",{n}");
+    }
+    out.push('\n');
 }
 
 /// Input, cached input and output tokens; two calls in a thousand exceed 128k input.
