@@ -479,6 +479,18 @@ async fn finance_issues_a_statement_and_prints_it_to_pdf() {
     c.goto(&format!("{}/statements?month={MONTH}", app.base))
         .await
         .unwrap();
+    // Issuing closes the open month: the box beside Issue confirms it (the browser refuses
+    // to send the form without it, and so does the server).
+    find(
+        &c,
+        Locator::Css(
+            "form[action='/statements/support/2026-10/issue'] input[name='confirm_close']",
+        ),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     find(
         &c,
         Locator::Css("form[action='/statements/support/2026-10/issue'] button"),

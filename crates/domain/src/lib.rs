@@ -27,6 +27,7 @@ pub mod statement;
 pub mod tokens;
 pub mod transaction;
 pub mod trend;
+pub mod typed_amount;
 pub mod unit_economics;
 pub mod waste;
 

@@ -53,6 +53,16 @@ impl RollupTotals {
         self.tokens.add(&o.tokens);
         self.standalone_successes += o.standalone_successes;
     }
+
+    /// Takes a part away (late usage out of its closed month), stopping at zero.
+    pub fn saturating_sub(&mut self, o: &RollupTotals) {
+        self.events = self.events.saturating_sub(o.events);
+        self.requests = self.requests.saturating_sub(o.requests);
+        self.tokens.saturating_sub(&o.tokens);
+        self.standalone_successes = self
+            .standalone_successes
+            .saturating_sub(o.standalone_successes);
+    }
 }
 
 /// Owner-relevant dimensions shared by rollup rows and workflows.

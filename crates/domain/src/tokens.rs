@@ -242,6 +242,28 @@ impl TokenCounts {
         self.file_search += other.file_search;
         self.code_interpreter += other.code_interpreter;
     }
+
+    /// Takes `other` away class by class, stopping at zero: every class that [`Self::add`]
+    /// adds, so a part taken out of a total (late usage out of a closed month) leaves no
+    /// billable unit behind.
+    pub fn saturating_sub(&mut self, other: &TokenCounts) {
+        self.input = self.input.saturating_sub(other.input);
+        self.cached_input = self.cached_input.saturating_sub(other.cached_input);
+        self.cache_write = self.cache_write.saturating_sub(other.cache_write);
+        self.output = self.output.saturating_sub(other.output);
+        self.reasoning = self.reasoning.saturating_sub(other.reasoning);
+        self.cache_write_1h = self.cache_write_1h.saturating_sub(other.cache_write_1h);
+        self.audio_input = self.audio_input.saturating_sub(other.audio_input);
+        self.cached_audio_input = self
+            .cached_audio_input
+            .saturating_sub(other.cached_audio_input);
+        self.image_input = self.image_input.saturating_sub(other.image_input);
+        self.audio_output = self.audio_output.saturating_sub(other.audio_output);
+        self.image_output = self.image_output.saturating_sub(other.image_output);
+        self.web_search = self.web_search.saturating_sub(other.web_search);
+        self.file_search = self.file_search.saturating_sub(other.file_search);
+        self.code_interpreter = self.code_interpreter.saturating_sub(other.code_interpreter);
+    }
 }
 
 impl std::ops::AddAssign<&TokenCounts> for TokenCounts {
@@ -456,6 +478,29 @@ mod tests {
         assert_eq!(t.uncached_input(), 300);
         assert_eq!(t.visible_output(), 300);
         assert_eq!(t.total(), 1500);
+    }
+
+    #[test]
+    fn taking_away_what_was_added_leaves_every_class_where_it_was() {
+        let base = TokenCounts::new(1000, 300, 200, 500, 100).unwrap();
+        let mut part = TokenCounts::new(40, 10, 20, 30, 5).unwrap();
+        part.cache_write_1h = 7;
+        part.audio_input = 6;
+        part.cached_audio_input = 2;
+        part.image_input = 3;
+        part.audio_output = 4;
+        part.image_output = 1;
+        part.web_search = 11;
+        part.file_search = 12;
+        part.code_interpreter = 13;
+        let mut sum = base;
+        sum.add(&part);
+        sum.saturating_sub(&part);
+        assert_eq!(sum, base);
+        // Stops at zero rather than wrapping.
+        let mut small = TokenCounts::default();
+        small.saturating_sub(&part);
+        assert_eq!(small, TokenCounts::default());
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub struct Viewer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Showback,
+    Models,
     Scorecard,
     Alerts,
     Costs,
@@ -103,6 +104,7 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
             <a class="brand" href="/">"tokentally"</a>
             <nav aria-label="Main">
                 <NavLink href="/" label="Showback" me=Nav::Showback active/>
+                <NavLink href="/models" label="Models" me=Nav::Models active/>
                 <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
                 <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
                 <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>

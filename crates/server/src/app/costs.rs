@@ -11,7 +11,7 @@ use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
 use tokentally_domain::discount::Discount;
 use tokentally_domain::month::Month;
 
-use super::{AppError, audit};
+use super::{AppError, audit, closed_months};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +63,7 @@ impl NewOverhead {
 
 /// Stores a month's overhead (replacing the category's earlier amount) and audits it.
 pub async fn record_overhead(state: &AppState, actor: &str, o: &Overhead) -> Result<(), AppError> {
+    closed_months::refuse_in(&state.store, "An overhead", o.month).await?;
     let before = state.store.set_overhead(o).await?;
     audit::record(
         &state.store,
@@ -107,6 +108,7 @@ pub async fn record_commitment(
     actor: &str,
     c: &Commitment,
 ) -> Result<(), AppError> {
+    closed_months::refuse_in(&state.store, "A commitment", c.month).await?;
     let before = state.store.set_commitment(c).await?;
     audit::record(
         &state.store,
@@ -141,6 +143,7 @@ impl NewDiscount {
 }
 
 pub async fn record_discount(state: &AppState, actor: &str, d: &Discount) -> Result<(), AppError> {
+    closed_months::refuse_from(&state.store, "A discount", d.effective_from).await?;
     let before = state.store.set_discount(d).await?;
     audit::record(
         &state.store,

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use tokentally_domain::attribution::{KeyMapping, Rule};
 
-use super::{AppError, AppResult, audit};
+use super::{AppError, AppResult, audit, closed_months};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +56,7 @@ pub async fn set_mapping(
             m.team
         )));
     }
+    closed_months::refuse_from(&state.store, "A key mapping", m.valid_from).await?;
     let before = state.store.set_key_mapping(m, actor).await?;
     audit::record(
         &state.store,

@@ -5,10 +5,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod closed_months;
 pub mod costs;
 pub mod error;
 pub mod governance;
 pub mod mappings;
+pub mod models;
 pub mod movement;
 pub mod outcomes;
 pub mod prices;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tokentally_domain::litellm;
 use tokentally_domain::price_card::PriceCard;
 
-use super::{AppError, AppResult, audit};
+use super::{AppError, AppResult, audit, closed_months};
 use crate::storage::Store;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -24,6 +24,7 @@ pub async fn import_litellm(
     body: &[u8],
     effective_from: NaiveDate,
 ) -> Result<ImportReport, AppError> {
+    closed_months::refuse_from(store, "A price import", effective_from).await?;
     let parsed =
         litellm::import(body, effective_from).map_err(|e| AppError::invalid(e.to_string()))?;
     let known: std::collections::HashSet<(String, String)> = store
@@ -32,7 +33,13 @@ pub async fn import_litellm(
         .into_iter()
         .map(|c| (c.provider, c.model))
         .collect();
-    let first_day = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    // A model seen for the first time is priced from the start, so that its earlier usage
+    // is priced too; but never inside a closed month, whose statements stand as issued.
+    let first_day = closed_months::earliest_open_day(
+        store,
+        NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date"),
+    )
+    .await?;
     let cards: Vec<PriceCard> = parsed
         .cards
         .iter()
@@ -77,6 +84,7 @@ pub async fn import_as(
 pub async fn add_card(store: &Store, actor: &str, card: &PriceCard) -> AppResult<bool> {
     card.validate()
         .map_err(|e| AppError::invalid(e.to_string()))?;
+    closed_months::refuse_from(store, "A price card", card.effective_from).await?;
     let stored = store.add_price_cards(std::slice::from_ref(card)).await?;
     if stored.added == 0 {
         return Ok(false);

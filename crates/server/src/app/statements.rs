@@ -60,9 +60,8 @@ pub async fn drafts(
 /// the close (that usage is an adjustment on a later month's statements instead).
 pub async fn as_closed(state: &AppState, month: Month) -> Result<MonthContext, AppError> {
     let mut ctx = MonthContext::load(&state.store, &state.prices, month).await?;
-    if state.store.month_close(month).await?.is_none() {
-        return Ok(ctx);
-    }
+    // Late usage stays where it was carried even if the month has been reopened since
+    // (a later month's statements may have charged it), so it is taken out either way.
     let late = state.store.late_usage_of(month).await?;
     if late.is_empty() {
         return Ok(ctx);
@@ -76,7 +75,7 @@ pub async fn as_closed(state: &AppState, month: Month) -> Result<MonthContext, A
         .collect();
     for l in late {
         if let Some(t) = rows.get_mut(&l.key) {
-            subtract(t, &l.totals);
+            t.saturating_sub(&l.totals);
         }
     }
     std::sync::Arc::make_mut(&mut ctx.data).rows = rows
@@ -85,20 +84,6 @@ pub async fn as_closed(state: &AppState, month: Month) -> Result<MonthContext, A
         .map(|(key, totals)| tokentally_domain::showback::UsageRow { key, totals })
         .collect();
     Ok(ctx)
-}
-
-fn subtract(
-    t: &mut tokentally_domain::rollup::RollupTotals,
-    late: &tokentally_domain::rollup::RollupTotals,
-) {
-    t.events = t.events.saturating_sub(late.events);
-    t.requests = t.requests.saturating_sub(late.requests);
-    let (a, b) = (&mut t.tokens, &late.tokens);
-    a.input = a.input.saturating_sub(b.input);
-    a.cached_input = a.cached_input.saturating_sub(b.cached_input);
-    a.cache_write = a.cache_write.saturating_sub(b.cache_write);
-    a.output = a.output.saturating_sub(b.output);
-    a.reasoning = a.reasoning.saturating_sub(b.reasoning);
 }
 
 /// Late usage landing on `month`'s statements, priced and attributed now, per team.
@@ -118,15 +103,48 @@ async fn late_by_team(
     }
     let mut out: BTreeMap<String, Vec<LateUsage>> = BTreeMap::new();
     for (belongs_to, rows) in &by_month {
-        let ledger = Ledger::new(rows, &ctx.data.discounts, &ctx.attributor, &ctx.book);
-        for (team, s) in ledger.summarize(|r| Some(r.owner.team.clone())) {
+        for (team, token_cost) in price_late(ctx, rows) {
             out.entry(team).or_default().push(LateUsage {
                 belongs_to: *belongs_to,
-                token_cost: s.token_cost(),
+                token_cost,
             });
         }
     }
     Ok(out)
+}
+
+/// Late usage priced and attributed as the statements of `ctx`'s month charge it: the exact
+/// token cost per team.
+fn price_late(
+    ctx: &MonthContext,
+    rows: &[tokentally_domain::showback::UsageRow],
+) -> BTreeMap<String, Decimal> {
+    let ledger = Ledger::new(rows, &ctx.data.discounts, &ctx.attributor, &ctx.book);
+    ledger
+        .summarize(|r| Some(r.owner.team.clone()))
+        .into_iter()
+        .map(|(team, s)| (team, s.token_cost()))
+        .collect()
+}
+
+/// Usage of `month` received after it closed, as the later statements charge it: each
+/// team's adjustment line rounded to the cent, as it is printed there, and summed. So the
+/// month's "carried forward" and the later months' "adjustments" are one figure with one
+/// rounding.
+async fn carried_forward(state: &AppState, month: Month) -> Result<Decimal, AppError> {
+    let mut by_target: BTreeMap<Month, Vec<_>> = BTreeMap::new();
+    for (target, row) in state.store.late_usage_carried(month).await? {
+        by_target.entry(target).or_default().push(row);
+    }
+    let mut total = Decimal::ZERO;
+    for (target, rows) in &by_target {
+        let ctx = MonthContext::load(&state.store, &state.prices, *target).await?;
+        total += price_late(&ctx, rows)
+            .values()
+            .map(|c| tokentally_domain::allocation::from_cents(cents(c.normalize())))
+            .sum::<Decimal>();
+    }
+    Ok(total)
 }
 
 /// A statement as the API shows it: the issued snapshot (its bytes as issued) or the draft.
@@ -141,6 +159,10 @@ pub struct Current {
     pub mode: Mode,
     /// The statement's JSON.
     pub content: String,
+    /// For an issued statement: what the month's inputs give now (the draft's total) when it
+    /// differs from what was issued, e.g. after a rule or a team rename reached the closed
+    /// month. `None` when the issued statement still matches (and for drafts).
+    pub changed_since_issue: Option<Decimal>,
 }
 
 impl Current {
@@ -154,6 +176,8 @@ impl Current {
             "issued_by": self.issued_by,
             "total": self.total,
             "mode": self.mode,
+            "changed_since_issue": self.changed_since_issue.is_some(),
+            "total_now": self.changed_since_issue,
         })
         .to_string();
         format!(
@@ -184,6 +208,7 @@ fn of_stored(s: &StoredStatement) -> Result<Current, AppError> {
         total: parsed.total,
         mode: parsed.mode,
         content: s.content.clone(),
+        changed_since_issue: None,
     })
 }
 
@@ -198,6 +223,7 @@ fn of_draft(s: &Statement) -> Current {
         total: s.total,
         mode: s.mode,
         content,
+        changed_since_issue: None,
     }
 }
 
@@ -208,11 +234,29 @@ pub async fn current(
     team: &str,
     month: Month,
 ) -> Result<Option<Current>, AppError> {
-    if let Some(s) = state.store.issued_statement(team, month).await? {
-        return Ok(Some(of_stored(&s)?));
-    }
+    let issued = state.store.issued_statement(team, month).await?;
     let (_, drafts) = drafts(state, month).await?;
-    Ok(drafts.iter().find(|s| s.team == team).map(of_draft))
+    let draft = drafts.iter().find(|s| s.team == team);
+    let Some(s) = issued else {
+        return Ok(draft.map(of_draft));
+    };
+    let mut current = of_stored(&s)?;
+    let frozen: Statement = serde_json::from_str(&s.content)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}")))?;
+    current.changed_since_issue = changed(&frozen, draft);
+    Ok(Some(current))
+}
+
+/// What an issued statement's inputs give now, when that differs from what was issued.
+/// Compared as values, so that a field added to statements since does not count as a
+/// change; a team with nothing left in the month now gives zero.
+fn changed(issued: &Statement, draft: Option<&Statement>) -> Option<Decimal> {
+    match draft {
+        Some(d) if d == issued => None,
+        Some(d) => Some(d.total),
+        None if issued.total.is_zero() => None,
+        None => Some(Decimal::ZERO),
+    }
 }
 
 /// Every team's statement as it stands (issued, else draft), Unallocated included, and the
@@ -237,7 +281,9 @@ pub async fn month(
                 let frozen: Statement = serde_json::from_str(&s.content).map_err(|e| {
                     AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}"))
                 })?;
-                out.push((of_stored(s)?, frozen));
+                let mut current = of_stored(s)?;
+                current.changed_since_issue = changed(&frozen, Some(&d));
+                out.push((current, frozen));
             }
             None => out.push((of_draft(&d), d)),
         }
@@ -248,7 +294,9 @@ pub async fn month(
             let frozen: Statement = serde_json::from_str(&s.content).map_err(|e| {
                 AppError::Internal(anyhow::anyhow!("stored statement unreadable: {e}"))
             })?;
-            out.push((of_stored(s)?, frozen));
+            let mut current = of_stored(s)?;
+            current.changed_since_issue = changed(&frozen, None);
+            out.push((current, frozen));
         }
     }
     Ok((sb, out))
@@ -405,12 +453,14 @@ pub struct Reconciliation {
     pub org_total: Decimal,
     /// statements + unallocated + unpriced + idle = org_total.
     pub balanced: bool,
+    /// When the sum does not hold: what breaks it, line by line (an issued statement whose
+    /// inputs changed since, then any difference left).
+    pub breaks: Vec<String>,
 }
 
 pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, AppError> {
     let (closed, all) = month(state, m).await?;
     let live = MonthContext::load(&state.store, &state.prices, m).await?;
-    let live_sb = live.showback(&state.config.currency);
     let ledger = live.ledger();
     let by_provider = ledger.summarize(|r| {
         r.card
@@ -457,6 +507,31 @@ pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, App
         .map(|(_, s)| without_adjustments(s))
         .sum();
     let adjustments: Decimal = all.iter().map(|(_, s)| s.adjustments).sum();
+    let balanced = statements + unallocated + closed.idle_commitment == closed.org_total;
+    let mut breaks = Vec::new();
+    if !balanced {
+        let cur = &closed.currency;
+        let mut explained = Decimal::ZERO;
+        for (c, s) in &all {
+            if let Some(now) = c.changed_since_issue {
+                let issued = s.total - s.adjustments;
+                let now_without = now - s.adjustments;
+                explained += issued - now_without;
+                breaks.push(format!(
+                    "{}: issued for {issued} {cur}, its inputs now give {now_without} {cur} (changed since issue by {}); void and re-issue it, or undo the change",
+                    s.team,
+                    now_without - issued
+                ));
+            }
+        }
+        let left = statements + unallocated + closed.idle_commitment - closed.org_total - explained;
+        if !left.is_zero() {
+            breaks.push(format!(
+                "statements + Unallocated + idle commitment differ from the month's total ({} {cur}) by {left} {cur} beyond the statements above",
+                closed.org_total
+            ));
+        }
+    }
     Ok(Reconciliation {
         month: m,
         currency: closed.currency.clone(),
@@ -466,9 +541,10 @@ pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, App
         unpriced: Decimal::ZERO,
         idle_commitment: closed.idle_commitment,
         adjustments,
-        carried_forward: live_sb.org_total - closed.org_total,
+        carried_forward: carried_forward(state, m).await?,
         org_total: closed.org_total,
-        balanced: statements + unallocated + closed.idle_commitment == closed.org_total,
+        balanced,
+        breaks,
     })
 }
 

@@ -291,3 +291,29 @@ impl Store {
         Ok(Ok(changes))
     }
 }
+
+impl Store {
+    /// Usage of `month` whose outcome was reported after the call (`POST /api/v1/outcomes`),
+    /// summed like rollups under the outcome reported. Bounded by the outcomes reported, not
+    /// by the month's events: the join starts from `call_outcomes`.
+    pub async fn late_outcome_usage(
+        &self,
+        month: tokentally_domain::month::Month,
+    ) -> Result<Vec<tokentally_domain::showback::UsageRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM call_outcomes c \
+             JOIN events e ON e.source = c.source AND e.event_id = c.event_id \
+             WHERE e.day >= $1 AND e.day < $2 GROUP BY {}",
+            super::rows::event_rollup_select(),
+            super::rows::EVENT_ROLLUP_GROUP,
+        );
+        let rows = sqlx::query(&sql)
+            .bind(month.first_day().to_string())
+            .bind(month.end_exclusive().to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| super::rows::Cols::new(r).read())
+            .collect()
+    }
+}

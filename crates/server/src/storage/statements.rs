@@ -62,31 +62,95 @@ impl Store {
         row.as_ref().map(decode).transpose()
     }
 
+    /// Every closed month, oldest first.
+    pub async fn list_month_closes(&self) -> Result<Vec<MonthClose>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM month_closes ORDER BY month",
+            select::<MonthClose>()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        decode_all(&rows)
+    }
+
+    /// Reopens a closed month: the close goes and every statement issued for the month is
+    /// voided with `reason`, in one transaction. Answers the statements voided, or `None`
+    /// when the month was not closed.
+    pub async fn reopen_month(
+        &self,
+        month: Month,
+        reason: &str,
+        by: &str,
+    ) -> Result<Option<Vec<StoredStatement>>, StoreError> {
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM month_closes WHERE month = $1")
+            .bind(month.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if gone.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM statements WHERE month = $1 AND status = 'issued' ORDER BY team",
+            select::<StoredStatement>()
+        ))
+        .bind(month.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let issued: Vec<StoredStatement> = decode_all(&rows)?;
+        sqlx::query(
+            "UPDATE statements SET status = 'void', void_ms = $1, void_by = $2, void_reason = $3 \
+             WHERE month = $4 AND status = 'issued'",
+        )
+        .bind(now_ms())
+        .bind(by.to_owned())
+        .bind(reason.to_owned())
+        .bind(month.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(issued))
+    }
+
     /// Usage that arrived after its month closed and lands on `target`'s statements, summed
     /// like rollups per month it belongs to.
     pub async fn late_usage(&self, target: Month) -> Result<Vec<(Month, UsageRow)>, StoreError> {
-        self.late_usage_where("target_month", target).await
+        self.late_usage_where("target_month", target, "belongs_month")
+            .await
+    }
+
+    /// Usage of `month` that arrived after it closed, per month whose statements carry it.
+    pub async fn late_usage_carried(
+        &self,
+        month: Month,
+    ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
+        self.late_usage_where("belongs_month", month, "target_month")
+            .await
     }
 
     /// Usage of `month` that arrived after it closed (carried to later statements).
     pub async fn late_usage_of(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
         Ok(self
-            .late_usage_where("belongs_month", month)
+            .late_usage_where("belongs_month", month, "belongs_month")
             .await?
             .into_iter()
             .map(|(_, r)| r)
             .collect())
     }
 
+    /// Late usage where `column` is `month`, summed per `per` month (both `belongs_month` or
+    /// `target_month`) and rollup key.
     async fn late_usage_where(
         &self,
         column: &'static str,
         month: Month,
+        per: &'static str,
     ) -> Result<Vec<(Month, UsageRow)>, StoreError> {
         let sql = format!(
-            "SELECT {}, l.belongs_month \
+            "SELECT {}, l.{per} \
              FROM late_events l JOIN events e ON e.source = l.source AND e.event_id = l.event_id \
-             WHERE l.{column} = $1 GROUP BY l.belongs_month, {EVENT_ROLLUP_GROUP}",
+             WHERE l.{column} = $1 GROUP BY l.{per}, {EVENT_ROLLUP_GROUP}",
             event_rollup_select(),
         );
         let rows = sqlx::query(&sql)

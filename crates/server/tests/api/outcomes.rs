@@ -131,6 +131,37 @@ storage_test!(
         // c1 failed: its cost is now waste.
         assert_eq!(money(&feature["total"]["waste"]), dec!(0.21));
         assert_eq!(statement(&app).await, before, "still byte-identical");
+        // The feature page says how many outcomes came later: all three calls were reported
+        // after the fact (c2, then c1 and c3).
+        let mut finance =
+            crate::browser_session::Browser::signed_in(&app, Role::Finance, &[]).await;
+        let csv = finance
+            .get("/teams/agents/features/answers/export.csv?month=2026-03&table=outcomes")
+            .await
+            .body;
+        let row = |outcome: &str| -> Vec<String> {
+            csv.lines()
+                .find(|l| l.starts_with(&format!("2026-03,{outcome},")))
+                .unwrap_or_else(|| panic!("{outcome} in {csv}"))
+                .split(',')
+                .map(str::to_owned)
+                .collect()
+        };
+        assert!(
+            csv.starts_with("month,Outcome,Requests,Share,Cost,Reported later"),
+            "{csv}"
+        );
+        let (success, failure) = (row("success"), row("failure"));
+        assert_eq!(
+            (success[2].as_str(), success.last().unwrap().as_str()),
+            ("2", "2"),
+            "{csv}"
+        );
+        assert_eq!(
+            (failure[2].as_str(), failure.last().unwrap().as_str()),
+            ("1", "1"),
+            "{csv}"
+        );
 
         // Audited: who changed which call from what to what.
         let audit: Vec<(String, Option<String>)> = sqlx::query_as(

@@ -70,8 +70,8 @@ storage_test!(
         let path = "/api/v1/statements/search/2026-03";
         let (_, before) = get_text(&app, path, &app.finance_token).await;
 
-        // Late usage for March, a new gpt-4o-mini price from March 1st (0.30 / 1.20), and the
-        // key moved to another team.
+        // Late usage for March; a new gpt-4o-mini price from March 1st (0.30 / 1.20) and the
+        // key moved to another team from January are refused: March is closed.
         let late = json!([mini(
             "late1",
             "2026-03-20T10:00:00Z",
@@ -91,14 +91,14 @@ storage_test!(
             .send()
             .await
             .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-        let (s, _) = app
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let (s, b) = app
             .admin_post(
                 "/api/v1/key-mappings",
                 &json!({"api_key": "k-search", "team": "support", "valid_from": "2026-01-01"}),
             )
             .await;
-        assert_eq!(s, 201);
+        assert_eq!(s, 409, "{b}");
 
         let (status, after) = get_text(&app, path, &app.finance_token).await;
         assert_eq!(status, StatusCode::OK);
@@ -116,11 +116,11 @@ storage_test!(
         );
         let after: Value = serde_json::from_str(&after).unwrap();
         assert_eq!(after["sha256"], hash.as_str());
-        // Meanwhile the live showback of March did change.
+        // Meanwhile the live showback of March did change: it holds the late call.
         let live = app.showback("2026-03").await;
-        assert_ne!(money(&team(&live, "support")["token_cost"]), dec!(0.30));
+        assert_eq!(money(&team(&live, "search")["token_cost"]), dec!(0.90));
 
-        // The late call is April's adjustment for search, priced now: 1M × 0.30.
+        // The late call is April's adjustment for search: 1M × 0.15.
         let (status, april) = json_of(
             app.get("/api/v1/statements/search/2026-04", &app.finance_token)
                 .send()
@@ -133,8 +133,8 @@ storage_test!(
         let adjustment = &april["statement"]["lines"][0];
         assert_eq!(adjustment["kind"], "adjustment");
         assert_eq!(adjustment["belongs_to"], "2026-03");
-        assert_eq!(money(&adjustment["amount"]), dec!(0.30));
-        assert_eq!(money(&april["total"]), dec!(0.30));
+        assert_eq!(money(&adjustment["amount"]), dec!(0.15));
+        assert_eq!(money(&april["total"]), dec!(0.15));
 
         // Issuing twice is refused; voiding needs a reason; re-issuing is version 2.
         let (status, _) = post(
@@ -157,7 +157,7 @@ storage_test!(
             &app,
             "/api/v1/statements/search/2026-03/void",
             &app.finance_token,
-            json!({"reason": "key moved to support"}),
+            json!({"reason": "re-issue"}),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{voided}");
@@ -174,8 +174,8 @@ storage_test!(
         .await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(v2["version"], 2);
-        // search's March, as closed, no longer holds k-search (now support's) nor the late call.
-        assert_eq!(money(&v2["total"]), Decimal::ZERO);
+        // search's March, as closed, without the late call (April's adjustment).
+        assert_eq!(money(&v2["total"]), dec!(0.75));
         let audit: Vec<String> =
             sqlx::query_scalar::<_, String>("SELECT action FROM audit_log ORDER BY id")
                 .fetch_all(app.store.pool())

@@ -78,6 +78,22 @@ impl Scale {
     }
 }
 
+/// Where the amount axis starts. From zero, unless every running total is positive and the
+/// steps together span less than half of the smallest total: then a bar of a few cents
+/// beside a total of thousands would be a pixel wide, so the axis is cut (the cut is drawn
+/// on the two total bars) and starts one step-span below the smallest total, which gives the
+/// steps at least half of the chart's width.
+fn axis_start(lo: Decimal, hi: Decimal) -> Decimal {
+    if lo <= Decimal::ZERO {
+        return lo;
+    }
+    let spread = hi - lo;
+    if spread * Decimal::TWO >= lo {
+        return Decimal::ZERO;
+    }
+    lo - spread
+}
+
 /// The waterfall from `start` through `steps` to `end`, each a `(label, amount)`; `end` is
 /// expected to equal `start` plus the steps (the bars are drawn from the running total).
 pub fn waterfall(
@@ -87,16 +103,18 @@ pub fn waterfall(
     currency: &str,
 ) -> String {
     let mut running = start.1;
-    let mut lo = Decimal::ZERO.min(start.1).min(end.1);
-    let mut hi = Decimal::ZERO.max(start.1).max(end.1);
+    let mut lo = start.1.min(end.1);
+    let mut hi = start.1.max(end.1);
     for s in steps {
         running += s.amount;
         lo = lo.min(running);
         hi = hi.max(running);
     }
+    let base = axis_start(lo, hi);
+    let cut = base > Decimal::ZERO;
     let scale = Scale {
-        lo,
-        hi,
+        lo: if cut { base } else { lo.min(Decimal::ZERO) },
+        hi: hi.max(Decimal::ZERO),
         span: W - LABEL_W - AMOUNT_W - 8,
     };
     let rows = steps.len() as i32 + 2;
@@ -106,16 +124,25 @@ pub fn waterfall(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="waterfall" width="{W}" height="{height}" viewBox="0 0 {W} {height}" font-family="sans-serif" font-size="13">"#
     );
+    if cut {
+        // Say in words where the cut axis starts; the totals carry a break mark.
+        let _ = write!(
+            svg,
+            "<title>The amount axis starts at {} so that the steps can be seen</title>",
+            escape(&format::money(base, currency))
+        );
+    }
     let _ = write!(
         svg,
         r##"<rect x="0" y="0" width="{W}" height="{height}" fill="#ffffff"/>"##
     );
-    let zero = scale.x(Decimal::ZERO);
+    let zero = scale.x(if cut { base } else { Decimal::ZERO });
     let _ = write!(
         svg,
         r#"<line x1="{zero}" y1="{TOP}" x2="{zero}" y2="{}" stroke="rgb(200,200,200)"/>"#,
         height - BOTTOM
     );
+
     let mut row = 0;
     let mut bar = |svg: &mut String,
                    label: &str,
@@ -153,6 +180,20 @@ pub fn waterfall(
         );
         if href.is_some() {
             svg.push_str("</a>");
+        }
+        if cut && from == Decimal::ZERO {
+            // A total drawn from a cut axis: two white slashes near its start mark the break.
+            let x = a + 6;
+            let _ = write!(
+                svg,
+                r#"<path class="axis-break" d="M{} {} l6 {} M{} {} l6 {}" stroke="white" stroke-width="2"/>"#,
+                x,
+                y + ROW_H - 3,
+                -(ROW_H - 6),
+                x + 5,
+                y + ROW_H - 3,
+                -(ROW_H - 6),
+            );
         }
     };
     bar(
@@ -226,6 +267,41 @@ mod tests {
         assert!(svg.contains(r#"<a href="/teams/search?month=2026-03" data-amount="30">"#));
         assert!(svg.contains("+$30.00") && svg.contains("-$10.00") && svg.contains("$120.00"));
         assert!(svg.contains(UP) && svg.contains(DOWN));
+    }
+
+    #[test]
+    fn small_steps_beside_large_totals_get_a_cut_axis_and_half_the_width() {
+        let svg = waterfall(
+            ("2026-02", dec!(10000)),
+            &[step("Volume", dec!(0.50), None)],
+            ("2026-03", dec!(10000.50)),
+            "USD",
+        );
+        // Cut one step-span below the smallest total: the axis starts at $9,999.50.
+        assert!(svg.contains("axis starts at $9,999.50"), "{svg}");
+        assert_eq!(svg.matches(r#"class="axis-break""#).count(), 2);
+        // The step's bar takes half of the span (2 × 0.50 shown over 1.00), not one pixel.
+        let span = W - LABEL_W - AMOUNT_W - 8;
+        let step_bar = svg
+            .split("<g class=\"step\">")
+            .nth(2)
+            .and_then(|g| g.split(r#"width=""#).nth(1))
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse::<i32>().ok())
+            .unwrap();
+        assert_eq!(step_bar, span / 2);
+    }
+
+    #[test]
+    fn steps_as_large_as_the_totals_keep_the_axis_at_zero() {
+        let svg = waterfall(
+            ("2026-02", dec!(100)),
+            &[step("New", dec!(60), None)],
+            ("2026-03", dec!(160)),
+            "USD",
+        );
+        assert!(!svg.contains("axis starts at"), "{svg}");
+        assert!(!svg.contains("axis-break"));
     }
 
     #[test]

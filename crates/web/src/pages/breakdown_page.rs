@@ -31,6 +31,10 @@ pub struct LinesTable {
     pub lines: Vec<Line>,
     pub link_prefix: Option<String>,
     pub link_suffix: String,
+    /// Whether the lines carry shares of overheads and commitments. Lines of usage alone (a
+    /// key's or a model's page) show their token cost and no "blended" column, so that
+    /// "blended cost" means token cost + overhead + commitment wherever it appears.
+    pub shared_costs: bool,
 }
 
 /// One cell of a [`PlainTable`], typed; it reads the same on the page and in the CSV.
@@ -145,12 +149,22 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 _ => Either::Right(view! { <span>{name}</span> }),
             };
             let dash = || "–".to_owned();
+            let shared = t.shared_costs.then(|| {
+                view! { <td class="num strong">{money(l.blended_cost, &cur)}</td> }
+            });
+            let shares = t.shared_costs.then(|| {
+                view! {
+                    <td class="num">{money(l.overhead, &cur)}</td>
+                    <td class="num">{money(l.commitment, &cur)}</td>
+                }
+            });
+            let token_class = if t.shared_costs { "num" } else { "num strong" };
             view! {
                 <tr>
                     <th scope="row">{cell}</th>
-                    <td class="num strong">{money(l.blended_cost, &cur)}</td>
-                    <td class="num">{money(l.token_cost, &cur)}</td>
-                    <td class="num">{money(l.overhead, &cur)}</td>
+                    {shared}
+                    <td class=token_class>{money(l.token_cost, &cur)}</td>
+                    {shares}
                     <td class="num">{count(l.requests)}</td>
                     <td class="num">{tokens(l.tokens.input)}</td>
                     <td class="num">{tokens(l.tokens.output)}</td>
@@ -165,7 +179,7 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
     let csv = format!("{}/export.csv?month={}&table={}", p.path, p.month, t.id);
     let id = format!("{}-h", t.id);
     let labelled_by = id.clone();
-    let header = t.name_header.clone();
+    let columns = line_columns(t.name_header.clone(), t.shared_costs);
     let title = t.title.clone();
     let table_id = t.id.clone();
     view! {
@@ -174,19 +188,22 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 <h2 id=id>{title}</h2>
                 <a class="download no-print" href=csv>"Download CSV"</a>
             </div>
-            <DataTable id=table_id columns=line_columns(header)>{rows}</DataTable>
+            <DataTable id=table_id columns>{rows}</DataTable>
         </section>
     }
 }
 
 /// The columns of a table of [`Line`]s, after the one that names them.
-fn line_columns(name_header: String) -> Vec<Column> {
+fn line_columns(name_header: String, shared_costs: bool) -> Vec<Column> {
+    let costs: &[&str] = if shared_costs {
+        &["Blended cost", "Token cost", "Overhead", "Commitment"]
+    } else {
+        &["Token cost"]
+    };
     std::iter::once(Column::text(name_header))
+        .chain(costs.iter().map(|c| Column::num(*c)))
         .chain(
             [
-                "Blended cost",
-                "Token cost",
-                "Overhead",
                 "Requests",
                 "Input tokens",
                 "Output tokens",
@@ -302,9 +319,15 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
         ..
     } = p;
     let viewer = viewer.clone();
+    // The model pages sit under "Models" in the navigation; the rest under "Showback".
+    let active = if path.starts_with("/models") {
+        Nav::Models
+    } else {
+        Nav::Showback
+    };
     render(move || {
         view! {
-            <Shell title=title.clone() viewer=Some(viewer) active=Nav::Showback>
+            <Shell title=title.clone() viewer=Some(viewer) active>
                 <nav aria-label="Breadcrumb" class="crumbs no-print"><ol>{crumbs}</ol></nav>
                 <div class="page-head">
                     <h1>{title}</h1>

@@ -36,6 +36,14 @@ pub enum Summary {
         requests: u64,
         rates: Option<Rates>,
     },
+    /// Every model and provider in the month.
+    Models {
+        token_cost: Decimal,
+        requests: u64,
+        models: usize,
+        providers: usize,
+        successful_outcomes: u64,
+    },
 }
 
 /// A model's standard-tier rates per 1,000,000 tokens.
@@ -155,9 +163,10 @@ fn feature(line: &Line, cur: &str) -> Vec<Figure> {
             "Blended cost",
             money(line.blended_cost, cur),
             format!(
-                "{} tokens + {} overhead",
+                "{} tokens + {} overhead + {} commitment",
                 money(line.token_cost, cur),
-                money(line.overhead, cur)
+                money(line.overhead, cur),
+                money(line.commitment, cur)
             ),
         ),
         figure(
@@ -245,6 +254,32 @@ fn figures(summary: &Summary, month: Month, cur: &str) -> Vec<Figure> {
             };
             let mut cards = Vec::from(token_cost_and_requests(*token_cost, *requests, cur));
             cards.push(figure("Rates", rates, "standard tier"));
+            cards
+        }
+        Summary::Models {
+            token_cost,
+            requests,
+            models,
+            providers,
+            successful_outcomes,
+        } => {
+            let mut cards = Vec::from(token_cost_and_requests(*token_cost, *requests, cur));
+            cards.push(figure(
+                "Models",
+                count(*models as u64),
+                format!("from {} providers", count(*providers as u64)),
+            ));
+            cards.push(figure(
+                "Successful outcomes",
+                count(*successful_outcomes),
+                format!(
+                    "{} per request",
+                    share(
+                        Decimal::from(*successful_outcomes),
+                        Decimal::from(*requests)
+                    )
+                ),
+            ));
             cards
         }
     }

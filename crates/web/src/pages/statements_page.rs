@@ -21,6 +21,8 @@ pub struct StatementRow {
     pub version: Option<i64>,
     pub mode: String,
     pub total: Decimal,
+    /// An issued statement whose inputs changed since: what they give now.
+    pub total_now: Option<Decimal>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub struct StatementsPage {
     pub closed: Option<Stamp>,
     /// Finance and admins see the issue, void and close forms.
     pub manage: bool,
+    /// Admins see the form that reopens a closed month.
+    pub reopen: bool,
     pub notice: Option<String>,
 }
 
@@ -43,6 +47,7 @@ fn enc(s: &str) -> String {
 pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
     let cur = p.currency.clone();
     let month = p.month;
+    let closed = p.closed.is_some();
     let token = viewer.csrf.clone();
     let rows = p
         .rows
@@ -62,10 +67,21 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                     })
                 } else if r.team != tokentally_domain::attribution::UNALLOCATED {
                     let to = format!("/statements/{}/{month}/issue", enc(&r.team));
+                    // Issuing closes an open month: the box must be ticked first (the
+                    // server refuses the issue without it too).
+                    let confirm = (!closed).then(|| {
+                        view! {
+                            <label class="confirm">
+                                <input type="checkbox" name="confirm_close" value="yes" required/>
+                                {format!(" and close {month}")}
+                            </label>
+                        }
+                    });
                     EitherOf3::B(view! {
                         <form method="post" action=to class="inline">
                             <Csrf token/>
                             <button type="submit">"Issue"</button>
+                            {confirm}
                         </form>
                     })
                 } else {
@@ -76,10 +92,17 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                 Some(v) => format!("{} v{v}", r.status),
                 None => r.status.clone(),
             };
+            let changed = r.total_now.map(|now| {
+                let text = format!(
+                    "inputs changed since issue: they now give {}",
+                    money(now, &cur)
+                );
+                view! { <br/><span class="changed-since-issue warn">{text}</span> }
+            });
             view! {
                 <tr>
                     <th scope="row"><a href=href>{r.team.clone()}</a></th>
-                    <td>{status}</td>
+                    <td>{status}{changed}</td>
                     <td>{r.mode.clone()}</td>
                     <td class="num strong">{money(r.total, &cur)}</td>
                     <td class="no-print">{action}</td>
@@ -90,11 +113,21 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
     let close = match (&p.closed, p.manage) {
         (Some(c), _) => {
             let text = format!(
-                "{month} is closed (by {} on {}): usage arriving now for it goes on the next open month's statements as an adjustment.",
+                "{month} is closed (by {} on {}): usage arriving now for it goes on the next open month's statements as an adjustment, and overheads, commitments, key mappings and price cards dated inside it are refused.",
                 c.by,
                 when_utc(c.at)
             );
-            EitherOf3::A(view! { <p class="muted">{text}</p> })
+            let reopen = p.reopen.then(|| {
+                let to = format!("/months/{month}/reopen");
+                view! {
+                    <form method="post" action=to class="inline no-print">
+                        <Csrf token=token.clone()/>
+                        <input name="reason" placeholder="Why reopen" required aria-label="Reason to reopen"/>
+                        <button type="submit" class="secondary">{format!("Reopen {month} and void its statements")}</button>
+                    </form>
+                }
+            });
+            EitherOf3::A(view! { <p class="muted">{text}</p>{reopen} })
         }
         (None, true) => {
             let to = format!("/months/{month}/close");
@@ -292,6 +325,8 @@ pub struct ReconciliationPage {
     pub adjustments: Decimal,
     pub carried_forward: Decimal,
     pub balanced: bool,
+    /// What breaks the sum, line by line, when it does not add up.
+    pub breaks: Vec<String>,
     pub errors: FieldErrors,
     pub notice: Option<String>,
 }
@@ -318,7 +353,7 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
     let verdict = if p.balanced {
         "Statements, Unallocated, Unpriced and idle commitments add up to the month's total to the cent."
     } else {
-        "The statements do not add up to the month's total: see the lines above."
+        "The statements do not add up to the month's total:"
     };
     let general = p.errors.get("form").cloned();
     let error = |name: &str| p.errors.get(name).cloned();
@@ -346,8 +381,16 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
         month,
         months,
         notice,
+        breaks,
         ..
     } = p;
+    let breaks = (!breaks.is_empty()).then(|| {
+        let items = breaks
+            .into_iter()
+            .map(|b| view! { <li>{b}</li> })
+            .collect_view();
+        view! { <ul id="breaks" class="warn">{items}</ul> }
+    });
     let viewer = viewer.clone();
     render(move || {
         view! {
@@ -372,6 +415,7 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
                 {identity}
             </DataTable>
             <p id="verdict">{verdict}</p>
+            {breaks}
             <p class="muted">{carried}</p>
             </Shell>
         }

@@ -94,6 +94,7 @@ fn team_page_with_cards_lines_and_a_plain_table() {
             lines: vec![line("chat"), line("")],
             link_prefix: Some("/teams/search%20%26%20co/features/".into()),
             link_suffix: String::new(),
+            shared_costs: true,
         }),
         Section::Plain(PlainTable {
             id: "movers".into(),
@@ -226,4 +227,44 @@ fn model_pages_with_and_without_a_price_card() {
         let html = breakdown_page(&admin(), page("Model gpt-4o", summary, None, vec![empty]));
         snapshot!(name, html);
     }
+}
+
+#[test]
+fn lines_of_usage_alone_show_token_cost_and_no_blended_column() {
+    let summary = Summary::Models {
+        token_cost: dec!(12.5),
+        requests: 10,
+        models: 2,
+        providers: 1,
+        successful_outcomes: 7,
+    };
+    let table = |shared_costs| {
+        Section::Lines(LinesTable {
+            id: "models".into(),
+            title: "Models".into(),
+            name_header: "Model".into(),
+            lines: vec![line("gpt-4o")],
+            link_prefix: Some("/models/".into()),
+            link_suffix: String::new(),
+            shared_costs,
+        })
+    };
+    let html = breakdown_page(
+        &admin(),
+        page(
+            "Models and providers",
+            summary.clone(),
+            None,
+            vec![table(false)],
+        ),
+    );
+    assert!(!html.contains("Blended cost"), "{html}");
+    assert!(!html.contains(">Overhead<") && !html.contains(">Commitment<"));
+    assert!(html.contains("Token cost"));
+    assert!(
+        html.contains("70.0% per request"),
+        "the summary's success share: {html}"
+    );
+    let html = breakdown_page(&admin(), page("Team", summary, None, vec![table(true)]));
+    assert!(html.contains("Blended cost") && html.contains(">Commitment<"));
 }

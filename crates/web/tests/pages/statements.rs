@@ -19,6 +19,7 @@ fn rows() -> Vec<StatementRow> {
             version: Some(2),
             mode: "chargeback".into(),
             total: dec!(1336.85),
+            total_now: None,
         },
         StatementRow {
             team: "support & ops".into(),
@@ -26,6 +27,7 @@ fn rows() -> Vec<StatementRow> {
             version: None,
             mode: "showback".into(),
             total: dec!(20),
+            total_now: None,
         },
         StatementRow {
             team: "Unallocated".into(),
@@ -33,6 +35,7 @@ fn rows() -> Vec<StatementRow> {
             version: None,
             mode: "showback".into(),
             total: dec!(3.5),
+            total_now: None,
         },
     ]
 }
@@ -46,9 +49,51 @@ fn statements_page_for_finance_of_an_open_month() {
         rows: rows(),
         closed: None,
         manage: true,
+        reopen: true,
         notice: Some("Issued search.".into()),
     };
-    snapshot!("statements_manage", statements_page(&admin(), page));
+    let html = statements_page(&admin(), page);
+    // Issuing in an open month asks to confirm the close, on every issue form.
+    assert_eq!(
+        html.matches(r#"name="confirm_close" value="yes" required"#)
+            .count(),
+        1,
+        "the draft of `support & ops` (Unallocated has no issue form)"
+    );
+    assert!(
+        !html.contains("/reopen"),
+        "an open month has nothing to reopen"
+    );
+    snapshot!("statements_manage", html);
+}
+
+#[test]
+fn an_admin_may_reopen_a_closed_month_and_sees_statements_whose_inputs_changed() {
+    let mut rows = rows();
+    rows[0].total_now = Some(dec!(1340.10));
+    let page = StatementsPage {
+        month: month(),
+        months: months(),
+        currency: "USD".into(),
+        rows,
+        closed: Some(Stamp {
+            by: "ada@example.test".into(),
+            at: at(31, 23, 0),
+        }),
+        manage: true,
+        reopen: true,
+        notice: None,
+    };
+    let html = statements_page(&admin(), page);
+    assert!(
+        html.contains(r#"action="/months/2026-03/reopen""#),
+        "{html}"
+    );
+    assert!(html.contains("inputs changed since issue: they now give $1,340.10"));
+    assert!(
+        !html.contains("confirm_close"),
+        "a closed month needs no close confirmed"
+    );
 }
 
 #[test]
@@ -63,6 +108,7 @@ fn statements_page_of_a_closed_month_for_a_lead() {
             at: at(31, 23, 0),
         }),
         manage: false,
+        reopen: false,
         notice: None,
     };
     snapshot!("statements_closed", statements_page(&lead(), page));
@@ -181,6 +227,7 @@ fn reconciliation_page_that_balances() {
         adjustments: dec!(0.01),
         carried_forward: dec!(-2),
         balanced: true,
+        breaks: vec![],
         errors: errors("amount", "`x` is not an amount"),
         notice: None,
     };

@@ -7,6 +7,7 @@ pub mod commitments;
 pub mod health;
 pub mod key_mappings;
 pub mod metrics;
+pub mod models;
 pub mod movement;
 pub mod outcomes;
 pub mod overheads;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             get(showback::feature),
         )
         .route("/api/v1/movement", get(movement::get))
+        .route("/api/v1/models", get(models::get))
         .route("/api/v1/trends", get(trends::get))
         .route("/api/v1/outcomes", post(outcomes::post))
         .route("/api/v1/workflows", get(workflows::list))
@@ -81,6 +83,7 @@ pub fn routes() -> Router<AppState> {
             post(statements::void),
         )
         .route("/api/v1/months/{month}/close", post(statements::close))
+        .route("/api/v1/months/{month}/reopen", post(statements::reopen))
         .route("/api/v1/reconciliation", get(statements::reconciliation))
         .route("/api/v1/invoices", post(statements::post_invoice))
         .route(

@@ -1,6 +1,6 @@
 //! Statements, month close, reconciliation and the FOCUS export:
 //! `GET /api/v1/statements?month=`, `GET /api/v1/statements/{team}/{month}` (and `.csv`),
-//! `POST .../issue`, `POST .../void`, `POST /api/v1/months/{month}/close`,
+//! `POST .../issue`, `POST .../void`, `POST /api/v1/months/{month}/close` (and `/reopen`),
 //! `GET /api/v1/reconciliation?month=`, `POST /api/v1/invoices`,
 //! `POST /api/v1/teams/{team}/statement-mode`, `GET /api/v1/export/focus?month=`.
 
@@ -49,6 +49,10 @@ pub struct Listed {
     pub mode: Mode,
     pub total: Decimal,
     pub sha256: String,
+    /// An issued statement whose inputs now give another draft.
+    pub changed_since_issue: bool,
+    /// What the inputs give now, when they changed since issue.
+    pub total_now: Option<Decimal>,
 }
 
 pub async fn list(
@@ -69,6 +73,8 @@ pub async fn list(
                 mode: c.mode,
                 total: c.total,
                 sha256: c.sha256,
+                changed_since_issue: c.changed_since_issue.is_some(),
+                total_now: c.changed_since_issue,
             })
             .collect(),
     ))
@@ -213,6 +219,22 @@ pub async fn close(
         "newly_closed": newly,
         "closed_at": close.and_then(|c| chrono::DateTime::from_timestamp_millis(c.closed_ms)),
     })))
+}
+
+/// `POST /api/v1/months/{month}/reopen` `{reason}`: admins only; voids the month's issued
+/// statements.
+pub async fn reopen(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(month): Path<String>,
+    JsonBody(body): JsonBody<VoidBody>,
+) -> Result<Json<crate::app::closed_months::Reopened>, ApiError> {
+    principal.ensure(Capability::Administer)?;
+    let month = month_of(&month)?;
+    Ok(Json(
+        crate::app::closed_months::reopen(&state.store, month, &body.reason, &principal.name)
+            .await?,
+    ))
 }
 
 pub async fn reconciliation(

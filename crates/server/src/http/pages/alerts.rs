@@ -171,11 +171,8 @@ pub async fn post_budget(
             .month
             .parse()
             .map_err(|_| AppError::invalid(format!("`{}` is not a month", f.month)))?;
-        let amount = f
-            .amount
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid(format!("`{}` is not an amount", f.amount)))?;
+        let amount = tokentally_domain::typed_amount::parse_typed_amount(&f.amount)
+            .map_err(AppError::invalid)?;
         let thresholds = f
             .thresholds
             .split(',')

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::allocation::{Allocation, Overhead};
 use tokentally_domain::month::Month;
+use tokentally_domain::typed_amount::parse_typed_amount;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::costs_page::{
     BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
@@ -239,11 +240,7 @@ pub async fn post_overhead(
         ..CostForms::default()
     };
     let parsed = (|| {
-        let amount: Decimal = f
-            .amount
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid(format!("`{}` is not an amount", f.amount)))?;
+        let amount: Decimal = parse_typed_amount(&f.amount).map_err(AppError::invalid)?;
         let shares = match f.allocation.as_str() {
             "fixed" => Some(parse_shares(&f.shares)?),
             _ => None,
@@ -335,7 +332,7 @@ pub async fn post_commitment(
             month,
             provider: f.provider.clone(),
             model: f.model.clone(),
-            fee: number(&f.fee, "fee")?,
+            fee: parse_typed_amount(&f.fee).map_err(|e| AppError::invalid(format!("fee: {e}")))?,
             capacity_tokens: f.capacity_tokens.trim().parse().map_err(|_| {
                 AppError::invalid(format!(
                     "capacity `{}` is not a whole number of tokens",

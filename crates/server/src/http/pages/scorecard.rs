@@ -38,12 +38,18 @@ pub async fn page(
     let p = &user.principal;
     let (org, teams) = governance::scorecards(&state, month, p).await?;
     let mut history = Vec::new();
+    let months = state.store.list_months().await?;
     let mut m = month;
     for _ in 0..12 {
         m = m.previous();
     }
     for _ in 0..12 {
         m = m.next();
+        // A month without usage has no stage: nothing was there to be managed.
+        if !months.contains(&m) {
+            history.push((m, None, Vec::new()));
+            continue;
+        }
         let (o, ts) = if m == month {
             (org.clone(), teams.clone())
         } else {
@@ -57,7 +63,7 @@ pub async fn page(
     }
     let page = ScorecardPage {
         month,
-        months: state.store.list_months().await?,
+        months,
         org,
         teams,
         history,

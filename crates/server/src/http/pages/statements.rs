@@ -73,12 +73,17 @@ pub async fn list(
             version: c.version,
             mode: c.mode.as_str().to_owned(),
             total: c.total,
+            total_now: c.changed_since_issue,
         })
         .collect();
     let notice = q.done.as_deref().and_then(|d| match d {
         "issued" => Some("Statement issued.".to_owned()),
         "voided" => Some("Statement voided; the draft follows the data again.".to_owned()),
         "closed" => Some("Month closed.".to_owned()),
+        "reopened" => Some(
+            "Month reopened; its issued statements are voided and drafts follow the data again."
+                .to_owned(),
+        ),
         _ => None,
     });
     let p = StatementsPage {
@@ -91,6 +96,7 @@ pub async fn list(
             at: when(c.closed_ms),
         }),
         manage: manages(&user),
+        reopen: user.principal.may(Capability::Administer),
         notice,
     };
     Ok(Html(statements_page(&viewer_of(&user), p)))
@@ -134,6 +140,8 @@ pub async fn document(
 #[serde(default)]
 pub struct ActionForm {
     pub reason: String,
+    /// `yes` when the person confirmed that issuing closes the month.
+    pub confirm_close: String,
 }
 
 fn back(month: Month, done: &str) -> Response {
@@ -143,10 +151,15 @@ fn back(month: Month, done: &str) -> Response {
 pub async fn issue(
     State(state): State<AppState>,
     Path((team, month)): Path<(String, String)>,
-    CsrfForm { user, .. }: CsrfForm<ActionForm>,
+    CsrfForm { user, form: f }: CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
     require_manager(&user)?;
     let month = month_of(&Some(month))?;
+    if f.confirm_close != "yes" && state.store.month_close(month).await?.is_none() {
+        return Err(PageError::from(ApiError::BadRequest(format!(
+            "Issuing closes {month} for everyone: nothing dated inside it can change afterwards, and usage arriving late goes on the next open month. Tick \"and close {month}\" beside Issue to confirm."
+        ))));
+    }
     statements::issue(&state, &team, month, &user.principal.name).await?;
     Ok(back(month, "issued"))
 }
@@ -171,6 +184,21 @@ pub async fn close(
     let month = month_of(&Some(month))?;
     statements::close(&state, month, &user.principal.name).await?;
     Ok(back(month, "closed"))
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    Path(month): Path<String>,
+    CsrfForm { user, form: f }: CsrfForm<ActionForm>,
+) -> Result<Response, PageError> {
+    require(
+        &user,
+        Capability::Administer,
+        "only admins reopen a closed month",
+    )?;
+    let month = month_of(&Some(month))?;
+    crate::app::closed_months::reopen(&state.store, month, &f.reason, &user.principal.name).await?;
+    Ok(back(month, "reopened"))
 }
 
 async fn reconciliation_model(
@@ -203,6 +231,7 @@ async fn reconciliation_model(
         adjustments: r.adjustments,
         carried_forward: r.carried_forward,
         balanced: r.balanced,
+        breaks: r.breaks,
         errors,
         notice,
     })
@@ -238,7 +267,7 @@ pub async fn post_invoice(
 ) -> Result<Response, PageError> {
     require_manager(&user)?;
     let month = month_of(&Some(f.month.clone()))?;
-    let saved = match f.amount.trim().parse() {
+    let saved = match tokentally_domain::typed_amount::parse_typed_amount(&f.amount) {
         Ok(amount) => {
             record_invoice(
                 &state,
@@ -251,10 +280,7 @@ pub async fn post_invoice(
             )
             .await
         }
-        Err(_) => Err(AppError::invalid(format!(
-            "`{}` is not an amount",
-            f.amount
-        ))),
+        Err(e) => Err(AppError::invalid(e)),
     };
     match saved {
         Ok(()) => {

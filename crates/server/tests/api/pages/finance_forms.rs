@@ -92,6 +92,46 @@ storage_test!(
             "{}",
             page.body
         );
+        // Amounts are read as people type them: `$1,200.50` is 1200.50; a decimal comma is
+        // refused rather than guessed.
+        for (typed, stored) in [("$1,200.50", Some("1200.50")), ("1,20", None)] {
+            let page = b
+                .post_form(
+                    "/costs/overheads",
+                    &[
+                        ("csrf", &csrf),
+                        ("month", "2026-03"),
+                        ("category", "typed"),
+                        ("amount", typed),
+                        ("allocation", "proportional"),
+                    ],
+                )
+                .await;
+            let (_, list) = crate::helpers::json_of(
+                app.get("/api/v1/overheads?month=2026-03", &app.finance_token)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let typed_row = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["category"] == "typed")
+                .map(|o| crate::helpers::money(&o["amount"]));
+            match stored {
+                Some(amount) => {
+                    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+                    assert_eq!(typed_row, Some(amount.parse().unwrap()));
+                }
+                None => {
+                    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+                    assert!(page.body.contains("is not an amount"), "{}", page.body);
+                    assert_eq!(typed_row, Some("1200.50".parse().unwrap()), "unchanged");
+                }
+            }
+        }
         // Without the CSRF token, refused.
         let page = b
             .post_form(
@@ -145,7 +185,7 @@ storage_test!(
         let actions: Vec<String> = audit.iter().map(|r| r.get::<String, _>("action")).collect();
         assert_eq!(
             actions.iter().filter(|a| *a == "overhead.set").count(),
-            2,
+            3,
             "{actions:?}"
         );
         assert!(actions.contains(&"commitment.set".to_owned()));
@@ -213,8 +253,24 @@ storage_test!(
         let page = b.get("/statements?month=2026-03").await;
         assert!(page.body.contains("Close 2026-03"), "{}", page.body);
         let csrf = page.csrf();
+        // Issuing closes the open month: without the confirmation it is refused, and the
+        // month stays open.
         let r = b
             .post_form("/statements/search/2026-03/issue", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains("Issuing closes 2026-03"), "{}", r.body);
+        assert!(
+            !b.get("/statements?month=2026-03")
+                .await
+                .body
+                .contains("2026-03 is closed")
+        );
+        let r = b
+            .post_form(
+                "/statements/search/2026-03/issue",
+                &[("csrf", &csrf), ("confirm_close", "yes")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let page = b.get("/statements?month=2026-03&done=issued").await;

@@ -159,3 +159,102 @@ storage_test!(team_budgets_show_on_the_showback_and_team_pages, |app| {
         team_page.body
     );
 });
+
+storage_test!(every_feature_row_adds_up_to_its_blended_cost, |app| {
+    // Two features on gpt-4o-mini, an overhead and a commitment on the model: each row's
+    // token cost + overhead + commitment is its blended cost, in the CSV and on the page.
+    let events = json!([
+        {"id": "a", "timestamp": "2026-03-02T10:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+         "input_tokens": 3_000_000, "output_tokens": 0, "team": "search", "feature": "chat"},
+        {"id": "b", "timestamp": "2026-03-03T10:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+         "input_tokens": 1_000_000, "output_tokens": 0, "team": "search", "feature": "extract"},
+    ]);
+    assert_eq!(app.post_events(&events).await.0, 200);
+    for (path, body) in [
+        (
+            "/api/v1/overheads",
+            json!({"month": MONTH, "category": "retrieval", "amount": "10.00"}),
+        ),
+        (
+            "/api/v1/commitments",
+            json!({"month": MONTH, "provider": "openai", "model": "gpt-4o-mini", "fee": "20.00", "capacity_tokens": 100_000_000}),
+        ),
+    ] {
+        let (s, b) = app.admin_post(path, &body).await;
+        assert_eq!(s, StatusCode::CREATED, "{path}: {b}");
+    }
+    let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+    let csv = finance
+        .get("/teams/search/export.csv?month=2026-03&table=features")
+        .await
+        .body;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (blended, tokens, overhead, commitment) = (
+        col("blended_cost"),
+        col("token_cost"),
+        col("overhead"),
+        col("commitment"),
+    );
+    let mut commitments = rust_decimal::Decimal::ZERO;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let d = |i: usize| cells[i].parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(
+            d(tokens) + d(overhead) + d(commitment),
+            d(blended),
+            "{line}"
+        );
+        commitments += d(commitment);
+    }
+    let (_, drill) = crate::helpers::json_of(
+        app.get("/api/v1/teams/search?month=2026-03", &app.finance_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(commitments > rust_decimal::Decimal::ZERO, "{csv}");
+    assert_eq!(
+        commitments,
+        crate::helpers::money(&drill["total"]["commitment"]),
+        "{csv}"
+    );
+    let page = finance
+        .get("/teams/search/features/chat?month=2026-03")
+        .await
+        .body;
+    assert!(
+        page.contains(" commitment"),
+        "the feature's blended cost names its commitment"
+    );
+});
+
+storage_test!(
+    months_without_usage_have_no_stage_in_the_scorecard_history,
+    |app| {
+        seed(&app).await;
+        let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let page = finance.get("/scorecard?month=2026-03").await.body;
+        let row = |m: &str| {
+            let start = page
+                .find(&format!(r#"<th scope="row">{m}</th>"#))
+                .unwrap_or_else(|| panic!("{m} in the history: {page}"));
+            page[start..].split("</tr>").next().unwrap().to_owned()
+        };
+        // February has no usage: no stage at all, rather than stage 1.
+        let february = row("2026-02");
+        assert!(
+            !february.chars().skip(30).any(|c| c.is_ascii_digit()),
+            "{february}"
+        );
+        assert!(february.contains('–'), "{february}");
+        // March has usage and a stage.
+        let march = row("2026-03");
+        assert!(
+            march.chars().skip(30).any(|c| c.is_ascii_digit()),
+            "{march}"
+        );
+    }
+);

@@ -44,6 +44,18 @@ async fn feature_model(
     let views = ctx.views();
     let summary = views.summary(&|p| p.owner.team == team && p.owner.feature == feature);
     let outcomes = fd.outcomes.clone();
+    // Of each outcome's requests, those whose outcome was reported after the call.
+    let reported = state.store.late_outcome_usage(ctx.month).await?;
+    let later = tokentally_domain::showback::Ledger::new(
+        &reported,
+        &ctx.data.discounts,
+        &ctx.attributor,
+        &ctx.book,
+    )
+    .summarize(|r| {
+        (r.owner.team == team && r.owner.feature == feature)
+            .then(|| r.row.key.outcome.as_str().to_owned())
+    });
     let days = sorted_by_day(fd.days.clone());
     let outcome_rows = Outcome::ALL
         .iter()
@@ -59,6 +71,7 @@ async fn feature_model(
                         whole: line.requests,
                     },
                     Cell::Money(Money::new(l.blended_cost, &cur)),
+                    Cell::Count(later.get(&l.name).map_or(0, |s| s.requests)),
                 ],
             )
         })
@@ -136,6 +149,7 @@ async fn feature_model(
                     ("Requests".into(), true),
                     ("Share".into(), true),
                     ("Cost".into(), true),
+                    ("Reported later".into(), true),
                 ],
                 rows: outcome_rows,
                 empty: "No calls.".into(),

@@ -11,7 +11,7 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, lines_section, sorted_by_day, visible};
+use super::{ExportQuery, context, export, sorted_by_day, token_lines_section, visible};
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
@@ -130,15 +130,15 @@ async fn key_model(
                 empty: "Never mapped: its spend is attributed by tags or rules, else Unallocated."
                     .into(),
             }),
-            lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
-            lines_section(
+            token_lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
+            token_lines_section(
                 "models",
                 "Models",
                 "Model",
                 view(&|p| p.model.to_owned()),
                 Some("/models/".into()),
             ),
-            lines_section(
+            token_lines_section(
                 "days",
                 "Days",
                 "Day",

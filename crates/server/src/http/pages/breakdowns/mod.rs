@@ -1,15 +1,17 @@
-//! The drill-down pages: team → feature → key, and model. Each page's model is built once and
+//! The drill-down pages: team → feature → key, and models → model. Each page's model is built once and
 //! serves both the HTML and the CSV of any of its tables, so a download is exactly what the
 //! page shows.
 
 mod feature;
 mod key;
 mod model;
+mod models;
 mod team;
 
 pub use feature::{feature_csv, feature_page};
 pub use key::{key_csv, key_page};
 pub use model::{model_csv, model_page};
+pub use models::{models_csv, models_page};
 pub use team::{team_csv, team_page};
 
 use axum::response::Response;
@@ -46,7 +48,26 @@ pub(super) fn lines_section(
         lines,
         link_prefix,
         link_suffix: String::new(),
+        shared_costs: true,
     })
+}
+
+/// A table of lines of usage alone (no overhead or commitment shares): it shows, and its
+/// CSV carries, token cost only, never a "blended" cost that would mean something else here.
+pub(super) fn token_lines_section(
+    id: &str,
+    title: &str,
+    name_header: &str,
+    lines: Vec<Line>,
+    link_prefix: Option<String>,
+) -> Section {
+    match lines_section(id, title, name_header, lines, link_prefix) {
+        Section::Lines(t) => Section::Lines(LinesTable {
+            shared_costs: false,
+            ..t
+        }),
+        other => other,
+    }
 }
 
 pub(super) fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
@@ -116,36 +137,40 @@ pub(super) fn export(page: BreakdownPage, table: &str, name: &str) -> Result<Res
                 "this page has no table `{table}`"
             )))
         })?;
-    let headers: Vec<&str> = [
-        "month",
-        lines.id.as_str(),
-        "blended_cost",
-        "token_cost",
-        "overhead",
-        "requests",
-    ]
-    .into_iter()
-    .chain(TOKEN_HEADERS)
-    .chain([
-        "successful_outcomes",
-        "cost_per_query",
-        "cost_per_successful_outcome",
-        "tokens_per_successful_outcome",
-        "active_users",
-        "cost_per_active_user",
-        "currency",
-    ])
-    .collect();
+    let costs: &[&str] = if lines.shared_costs {
+        &["blended_cost", "token_cost", "overhead", "commitment"]
+    } else {
+        &["token_cost"]
+    };
+    let headers: Vec<&str> = ["month", lines.id.as_str()]
+        .into_iter()
+        .chain(costs.iter().copied())
+        .chain(["requests"])
+        .chain(TOKEN_HEADERS)
+        .chain([
+            "successful_outcomes",
+            "cost_per_query",
+            "cost_per_successful_outcome",
+            "tokens_per_successful_outcome",
+            "active_users",
+            "cost_per_active_user",
+            "currency",
+        ])
+        .collect();
     let mut csv = Csv::new(&headers);
     for l in &lines.lines {
-        let mut row = vec![
-            page.month.to_string(),
-            l.name.clone(),
-            l.blended_cost.to_string(),
-            l.token_cost.to_string(),
-            l.overhead.to_string(),
-            l.requests.to_string(),
-        ];
+        let mut row = vec![page.month.to_string(), l.name.clone()];
+        if lines.shared_costs {
+            row.extend([
+                l.blended_cost.to_string(),
+                l.token_cost.to_string(),
+                l.overhead.to_string(),
+                l.commitment.to_string(),
+            ]);
+        } else {
+            row.push(l.token_cost.to_string());
+        }
+        row.push(l.requests.to_string());
         row.extend(token_cells(&l.tokens));
         row.extend([
             l.successful_outcomes.to_string(),

@@ -8,7 +8,7 @@ use tokentally_domain::showback::Point;
 use tokentally_web::pages::breakdown_page::{BreakdownPage, Rates, Summary, breakdown_page};
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, lines_section, sorted_by_day, visible};
+use super::{ExportQuery, context, export, sorted_by_day, token_lines_section, visible};
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::extract::PageUser;
@@ -57,15 +57,15 @@ async fn model_model(
         },
         daily: None,
         sections: vec![
-            lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
-            lines_section(
+            token_lines_section("teams", "Teams", "Team", teams, Some("/teams/".into())),
+            token_lines_section(
                 "providers",
                 "Providers",
                 "Provider",
                 view(&|p| p.provider.to_owned()),
                 None,
             ),
-            lines_section(
+            token_lines_section(
                 "days",
                 "Days",
                 "Day",
