@@ -14,6 +14,8 @@ pub mod discount;
 pub mod drilldown;
 pub mod event;
 pub mod focus;
+pub mod focus_datasets;
+pub mod fx;
 pub mod ledger;
 pub mod litellm;
 pub mod month;

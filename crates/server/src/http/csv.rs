@@ -70,6 +70,29 @@ impl Csv {
         self.out.push_str("\r\n");
     }
 
+    /// A row written as it is, for interchange files (FOCUS): no formula guard, since the
+    /// values must stay the provider's and user's own; `None` is null, an empty unquoted
+    /// field, and an empty string is written quoted so the two stay apart.
+    pub fn row_exact(&mut self, cells: impl IntoIterator<Item = Option<String>>) {
+        let mut first = true;
+        for cell in cells {
+            if !first {
+                self.out.push(',');
+            }
+            first = false;
+            match cell {
+                None => {}
+                Some(c) if c.is_empty() || c.contains([',', '"', '\n', '\r']) => {
+                    self.out.push('"');
+                    self.out.push_str(&c.replace('"', "\"\""));
+                    self.out.push('"');
+                }
+                Some(c) => self.out.push_str(&c),
+            }
+        }
+        self.out.push_str("\r\n");
+    }
+
     pub fn into_string(self) -> String {
         self.out
     }

@@ -13,6 +13,7 @@ mod commitments;
 mod data_version;
 mod dialect;
 mod events;
+mod fx;
 mod governance;
 mod mappings;
 mod outcomes;

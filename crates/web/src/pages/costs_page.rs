@@ -1,6 +1,6 @@
 //! Costs beyond tokens, for finance and admins: the month's blended cost per team (token cost,
 //! each overhead category, commitments), and the forms that set overheads (with a copy of
-//! last month's), commitments and negotiated discounts.
+//! last month's), commitments, negotiated discounts and the month's exchange rates.
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -51,6 +51,15 @@ pub struct DiscountRow {
     pub effective_from: NaiveDate,
 }
 
+/// An exchange rate for the month: 1 `base` = `rate` `quote`, and where it comes from.
+#[derive(Debug, Clone)]
+pub struct FxRateRow {
+    pub base: String,
+    pub quote: String,
+    pub rate: Decimal,
+    pub source: String,
+}
+
 /// What the forms held when they came back invalid.
 #[derive(Debug, Clone, Default)]
 pub struct CostForms {
@@ -67,6 +76,10 @@ pub struct CostForms {
     pub discount_provider: String,
     pub percent: String,
     pub effective_from: String,
+    pub fx_base: String,
+    pub fx_quote: String,
+    pub fx_rate: String,
+    pub fx_source: String,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +96,10 @@ pub struct CostsPage {
     pub previous_overheads: usize,
     pub commitments: Vec<CommitmentRow>,
     pub discounts: Vec<DiscountRow>,
+    /// The month's exchange rates.
+    pub fx_rates: Vec<FxRateRow>,
+    /// Whether the month is closed (its rates can no longer change).
+    pub closed: bool,
     pub forms: CostForms,
     pub errors: FieldErrors,
     pub notice: Option<String>,
@@ -272,6 +289,49 @@ fn discounts_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
     }
 }
 
+fn fx_section(viewer: &Viewer, p: &CostsPage) -> impl IntoView + use<> {
+    let rows = p
+        .fx_rates
+        .iter()
+        .map(|r| view! { <tr><th scope="row">{format!("{} → {}", r.base, r.quote)}</th><td class="num">{r.rate.to_string()}</td><td>{r.source.clone()}</td></tr> })
+        .collect_view();
+    let f = p.forms.clone();
+    let error = error_of(&p.errors);
+    let columns = vec![
+        Column::text("Currencies"),
+        Column::num("Rate"),
+        Column::text("Source"),
+    ];
+    let base = if f.fx_base.is_empty() {
+        p.currency.clone()
+    } else {
+        f.fx_base.clone()
+    };
+    let form = (!p.closed).then(|| {
+        view! {
+            <form method="post" action="/costs/fx-rates" class="grid">
+                <Csrf token=viewer.csrf.clone()/>
+                <Hidden name="month" value=p.month.to_string()/>
+                <Field label="From (ISO 4217)" name="fx_base" value=base required=true error=error("fx_base")/>
+                <Field label="To (ISO 4217)" name="fx_quote" value=f.fx_quote required=true error=error("fx_quote")/>
+                <Field label="Rate (1 from = rate to)" name="fx_rate" value=f.fx_rate required=true error=error("fx_rate")/>
+                <Field label="Source" name="fx_source" value=f.fx_source required=true error=error("fx_source")/>
+                <button type="submit">"Save rate"</button>
+            </form>
+        }
+    });
+    let closed = p.closed.then(|| {
+        view! { <p class="muted">"The month is closed: its statements were converted at these rates, which stay."</p> }
+    });
+    view! {
+        <h2>"Exchange rates"</h2>
+        <p class="muted">"One rate per currency pair for the month, with its source. Statements stay in the billing currency; a team billed in another currency sees its statement converted at the month's rate."</p>
+        <DataTable id="fx-rates" columns>{rows}</DataTable>
+        {closed}
+        {form}
+    }
+}
+
 pub fn costs_page(viewer: &Viewer, p: CostsPage) -> String {
     let general = p.errors.get("form").cloned();
     let title = format!("Costs beyond tokens · {}", p.month);
@@ -279,6 +339,7 @@ pub fn costs_page(viewer: &Viewer, p: CostsPage) -> String {
     let overheads = overheads_section(viewer, &p);
     let commitments = commitments_section(viewer, &p);
     let discounts = discounts_section(viewer, &p);
+    let fx = fx_section(viewer, &p);
     let CostsPage {
         month,
         months,
@@ -297,6 +358,7 @@ pub fn costs_page(viewer: &Viewer, p: CostsPage) -> String {
                 {overheads}
                 {commitments}
                 {discounts}
+                {fx}
             </Shell>
         }
     })

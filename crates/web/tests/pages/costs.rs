@@ -1,6 +1,7 @@
 use rust_decimal_macros::dec;
 use tokentally_web::pages::costs_page::{
-    BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
+    BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, FxRateRow, OverheadRow,
+    costs_page,
 };
 
 use crate::fixtures::{admin, day, errors, month, months};
@@ -42,6 +43,13 @@ fn costs_page_with_every_section_and_an_invalid_form() {
             percent: dec!(12.5),
             effective_from: day(1),
         }],
+        fx_rates: vec![FxRateRow {
+            base: "USD".into(),
+            quote: "EUR".into(),
+            rate: dec!(0.9213),
+            source: "ECB reference rate".into(),
+        }],
+        closed: false,
         forms: CostForms {
             category: "support staff".into(),
             amount: "ten".into(),

@@ -4,6 +4,8 @@
 pub mod alerts;
 pub mod budgets;
 pub mod commitments;
+pub mod currencies;
+pub mod focus;
 pub mod health;
 pub mod key_mappings;
 pub mod metrics;
@@ -90,7 +92,32 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/teams/{team}/statement-mode",
             post(statements::set_mode),
         )
-        .route("/api/v1/export/focus", get(statements::focus))
+        .route(
+            "/api/v1/fx-rates",
+            get(currencies::list_rates).post(currencies::post_rate),
+        )
+        .route("/api/v1/fx-rates/import", post(currencies::import_rates))
+        .route(
+            "/api/v1/currency",
+            get(currencies::get_currency).post(currencies::post_currency),
+        )
+        .route(
+            "/api/v1/teams/{team}/currency",
+            post(currencies::post_team_currency),
+        )
+        .route(
+            "/api/v1/statements/{team}/{month}/converted",
+            get(currencies::converted),
+        )
+        .route("/api/v1/export/focus", get(focus::cost_and_usage))
+        .route(
+            "/api/v1/export/focus/billing-periods",
+            get(focus::billing_periods),
+        )
+        .route(
+            "/api/v1/export/focus/invoice-details",
+            get(focus::invoice_details),
+        )
         .route("/api/v1/budgets", get(budgets::list).post(budgets::post))
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/evaluate", post(alerts::evaluate))

@@ -2,7 +2,7 @@
 //! `GET /api/v1/statements?month=`, `GET /api/v1/statements/{team}/{month}` (and `.csv`),
 //! `POST .../issue`, `POST .../void`, `POST /api/v1/months/{month}/close` (and `/reopen`),
 //! `GET /api/v1/reconciliation?month=`, `POST /api/v1/invoices`,
-//! `POST /api/v1/teams/{team}/statement-mode`, `GET /api/v1/export/focus?month=`.
+//! `POST /api/v1/teams/{team}/statement-mode` (the FOCUS downloads are in [`super::focus`]).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tokentally_domain::focus;
 use tokentally_domain::month::Month;
 use tokentally_domain::statement::{Mode, Statement};
 
@@ -274,26 +273,4 @@ pub async fn set_mode(
     principal.ensure(Capability::IssueStatements)?;
     let mode = statements::set_mode(&state, &principal.name, &team, &body.mode).await?;
     Ok(Json(serde_json::json!({"team": team, "mode": mode})))
-}
-
-/// The month's statements (issued, else draft; Unallocated included) as FOCUS rows.
-pub async fn focus(
-    State(state): State<AppState>,
-    principal: Principal,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, ApiError> {
-    principal.ensure(Capability::ReadReports)?;
-    if !principal.sees_everything() {
-        return Err(ApiError::Forbidden(
-            "the FOCUS export holds every team; a lead reads their own statements".into(),
-        ));
-    }
-    let month = q.month()?;
-    let (_, all) = statements::month(&state, month).await?;
-    let statements: Vec<Statement> = all.into_iter().map(|(_, s)| s).collect();
-    let mut csv = Csv::new(focus::COLUMNS);
-    for row in focus::rows(&statements, "tokentally") {
-        csv.row(row);
-    }
-    Ok(csv.into_download(&format!("focus-{month}.csv")))
 }

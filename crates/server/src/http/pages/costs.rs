@@ -13,7 +13,8 @@ use tokentally_domain::month::Month;
 use tokentally_domain::typed_amount::parse_typed_amount;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::costs_page::{
-    BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, OverheadRow, costs_page,
+    BlendedRow, CommitmentRow, CostForms, CostsPage, DiscountRow, FxRateRow, OverheadRow,
+    costs_page,
 };
 
 use super::{PageError, reason, require, viewer_of};
@@ -21,6 +22,7 @@ use crate::app::AppError;
 use crate::app::costs::{
     NewCommitment, NewDiscount, NewOverhead, record_commitment, record_discount, record_overhead,
 };
+use crate::app::currencies::{NewRate, set_rates};
 use crate::app::reports::MonthContext;
 use crate::auth::Capability;
 use crate::http::MonthQuery;
@@ -89,6 +91,20 @@ async fn model(
         .filter(|p| !ctx.data.overheads.iter().any(|o| o.category == p.category))
         .count();
     let discounts = state.store.list_discounts().await?;
+    let fx_rates = state
+        .store
+        .list_fx_rates()
+        .await?
+        .into_iter()
+        .filter(|r| r.month == month)
+        .map(|r| FxRateRow {
+            base: r.base,
+            quote: r.quote,
+            rate: r.rate,
+            source: r.source,
+        })
+        .collect();
+    let closed = state.store.month_close(month).await?.is_some();
     Ok(CostsPage {
         month,
         months: state.store.list_months().await?,
@@ -129,6 +145,8 @@ async fn model(
                 effective_from: d.effective_from,
             })
             .collect(),
+        fx_rates,
+        closed,
         forms,
         errors,
         notice,
@@ -157,6 +175,7 @@ pub async fn page(
         "copied" => Some("Last month's overheads copied.".to_owned()),
         "commitment" => Some("Commitment saved.".to_owned()),
         "discount" => Some("Discount saved.".to_owned()),
+        "fx-rate" => Some("Exchange rate saved.".to_owned()),
         _ => None,
     });
     let p = model(
@@ -395,5 +414,54 @@ pub async fn post_discount(
             Ok(saved(month, "discount"))
         }
         Err(e) => invalid(&state, &user, month, forms, &e).await,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct FxRatePost {
+    pub month: String,
+    pub fx_base: String,
+    pub fx_quote: String,
+    pub fx_rate: String,
+    pub fx_source: String,
+}
+
+/// The month's exchange rate for a currency pair; refused for a closed month.
+pub async fn post_fx_rate(
+    State(state): State<AppState>,
+    CsrfForm { user, form: f }: CsrfForm<FxRatePost>,
+) -> Result<Response, PageError> {
+    require_finance(&user)?;
+    let month = month_of(&f.month)?;
+    let forms = CostForms {
+        fx_base: f.fx_base.clone(),
+        fx_quote: f.fx_quote.clone(),
+        fx_rate: f.fx_rate.clone(),
+        fx_source: f.fx_source.clone(),
+        ..CostForms::default()
+    };
+    let parsed = (|| {
+        NewRate {
+            base: f.fx_base.clone(),
+            quote: f.fx_quote.clone(),
+            month: f.month.clone(),
+            rate: f
+                .fx_rate
+                .trim()
+                .parse()
+                .map_err(|_| AppError::invalid(format!("`{}` is not a rate", f.fx_rate)))?,
+            source: f.fx_source.clone(),
+        }
+        .into_domain()
+    })();
+    let stored = match parsed {
+        Ok(r) => set_rates(&state, &user.principal.name, std::slice::from_ref(&r)).await,
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(()) => Ok(saved(month, "fx-rate")),
+        Err(e) if e.is_callers_fault() => invalid(&state, &user, month, forms, &e).await,
+        Err(e) => Err(e.into()),
     }
 }

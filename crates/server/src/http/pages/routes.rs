@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/costs/overheads/copy", post(costs::copy_overheads))
         .route("/costs/commitments", post(costs::post_commitment))
         .route("/costs/discounts", post(costs::post_discount))
+        .route("/costs/fx-rates", post(costs::post_fx_rate))
         .route(
             "/transactions",
             get(transactions::page).post(transactions::post),

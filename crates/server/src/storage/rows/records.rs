@@ -7,6 +7,7 @@ use tokentally_domain::attribution::{KeyMapping, Rule};
 use tokentally_domain::budget::Budget;
 use tokentally_domain::commitment::Commitment;
 use tokentally_domain::discount::Discount;
+use tokentally_domain::fx::FxRate;
 use tokentally_domain::month::Month;
 use tokentally_domain::price_card::PriceCard;
 use tokentally_domain::scorecard::UnitTarget;
@@ -293,6 +294,21 @@ impl FromRow for Commitment {
             fee: c.parsed()?,
             capacity_tokens: c.count()?,
             utilisation_floor: c.parsed()?,
+        })
+    }
+}
+
+/// `fx_rates`.
+impl FromRow for FxRate {
+    const COLUMNS: &'static [&'static str] = &["base", "quote", "month", "rate", "source"];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        Ok(FxRate {
+            base: c.text()?,
+            quote: c.text()?,
+            month: c.parsed()?,
+            rate: c.parsed()?,
+            source: c.text()?,
         })
     }
 }

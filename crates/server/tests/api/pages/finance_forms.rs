@@ -337,3 +337,63 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    finance_states_a_months_exchange_rate_in_the_costs_form,
+    |app| {
+        seed(&app).await;
+        let mut b = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let csrf = b.get("/costs?month=2026-04").await.csrf();
+        let rate = |month: &'static str, value: &'static str| {
+            [
+                ("month", month),
+                ("fx_base", "USD"),
+                ("fx_quote", "EUR"),
+                ("fx_rate", value),
+                ("fx_source", "ECB reference rate"),
+            ]
+        };
+        let with_csrf = |fields: [(&'static str, &'static str); 5]| {
+            let mut v: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+            v.extend(fields);
+            v
+        };
+        let page = b
+            .post_form("/costs/fx-rates", &with_csrf(rate("2026-04", "0.9213")))
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let page = b.get("/costs?month=2026-04&saved=fx-rate").await;
+        assert!(page.body.contains("USD → EUR"), "{}", page.body);
+        assert!(page.body.contains("0.9213"));
+        assert!(page.body.contains("ECB reference rate"));
+        // A malformed rate comes back with its reason; nothing is stored.
+        let page = b
+            .post_form("/costs/fx-rates", &with_csrf(rate("2026-04", "-2")))
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.body.contains("`rate` must be above 0"),
+            "{}",
+            page.body
+        );
+        // Once March is closed, its rate cannot be set any more.
+        let r = app
+            .post("/api/v1/months/2026-03/close", &app.finance_token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let page = b
+            .post_form("/costs/fx-rates", &with_csrf(rate("2026-03", "0.9")))
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("is closed"), "{}", page.body);
+        let stored = sqlx::query("SELECT month, rate FROM fx_rates")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].get::<String, _>("rate"), "0.9213");
+    }
+);
