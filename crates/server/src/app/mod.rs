@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod costs;
+pub mod customers;
 pub mod error;
 pub mod governance;
 pub mod mappings;

@@ -6,6 +6,7 @@ mod feature;
 mod key;
 mod model;
 mod team;
+mod value;
 
 pub use feature::{feature_csv, feature_page};
 pub use key::{key_csv, key_page};
