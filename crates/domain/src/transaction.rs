@@ -8,7 +8,7 @@
 //!
 //! A report may carry what the transactions are worth to the business (revenue or benefit),
 //! either per transaction or as a total for the period, in the organisation's currency: the
-//! team and feature pages then read value, margin and ROI beside cost (see [`crate::margin`]).
+//! team and feature pages then read value, margin and ROI beside cost (the `margin` module).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

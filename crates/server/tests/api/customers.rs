@@ -32,7 +32,7 @@ fn events(n: usize, salt: usize) -> Value {
                     "customer": customer,
                     "input_tokens": 1000 + j, "output_tokens": 10 + j % 3, "requests": 1 + j % 2,
                     "outcome": outcome,
-                    "workflow_id": if j % 5 == 0 { Value::from(format!("w{}", j % 9)) } else { Value::Null }})
+                    "workflow_id": if j.is_multiple_of(5) { Value::from(format!("w{}", j % 9)) } else { Value::Null }})
             })
             .collect(),
     )
