@@ -678,7 +678,7 @@ async fn finance_enters_a_feature_value_and_sees_its_margin_on_the_team_page() {
     fill(&c, "value", "5.00").await;
     find(
         &c,
-        Locator::Css("form[action='/transactions'] button[type=submit]"),
+        Locator::Css("form[method='post'][action='/transactions'] button[type=submit]"),
     )
     .await
     .click()
