@@ -663,3 +663,83 @@ async fn finance_follows_the_largest_bar_of_why_the_bill_moved_to_the_team_and_i
     screenshot(&c, "trend").await;
     c.close().await.unwrap();
 }
+
+/// Types `text` into the form field `name` (ids are `f-{name}`), replacing what it held.
+async fn fill(c: &Client, name: &str, text: &str) {
+    let field = find(c, Locator::Id(&format!("f-{name}"))).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_enters_a_feature_value_and_sees_its_margin_on_the_team_page() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    c.goto(&format!("{}/transactions?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    fill(&c, "period", MONTH).await;
+    fill(&c, "team", "support").await;
+    fill(&c, "feature", "ticket-triage").await;
+    fill(&c, "name", "tickets triaged").await;
+    fill(&c, "count", "1000").await;
+    fill(&c, "value", "5.00").await;
+    find(
+        &c,
+        Locator::Css("form[method='post'][action='/transactions'] button[type=submit]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| u.query().unwrap_or("").contains("saved=1")).await;
+
+    // 1,000 tickets at 5.00: 5,000.00 against the feature's blended cost.
+    let feature: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/teams/support/features/ticket-triage?month={MONTH}",
+            app.base
+        ))
+        .bearer_auth(&app.finance_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let blended: Decimal = feature["total"]["blended_cost"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let value = Decimal::from(5000);
+    c.goto(&format!("{}/teams/support?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    let row = "//table[@id='value']//tr[th[normalize-space()='ticket-triage']]";
+    let cell = |i: usize| format!("{row}/td[{i}]");
+    let shown_value = find(&c, Locator::XPath(&cell(1)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown_cost = find(&c, Locator::XPath(&cell(2)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown_margin = find(&c, Locator::XPath(&cell(3)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown_value, money(value, "USD"));
+    assert_eq!(shown_cost, money(blended, "USD"));
+    assert_eq!(shown_margin, money(value - blended, "USD"));
+    screenshot(&c, "team-value-margin").await;
+    c.close().await.unwrap();
+}

@@ -108,6 +108,8 @@ pub fn day(s: &str) -> NaiveDate {
 pub struct Workload {
     events: usize,
     users: u64,
+    /// Distinct customers the events name, one on every event; 0 for none (the default).
+    customers: u64,
     start_ms: i64,
     month_ms: i64,
 }
@@ -120,9 +122,18 @@ impl Workload {
         Workload {
             events,
             users,
+            customers: 0,
             start_ms,
             month_ms: end.and_utc().timestamp_millis() - start_ms,
         }
+    }
+
+    /// The same events, each naming one of `customers` customers (drawn apart from every
+    /// other field, so the rest of each event is unchanged): what the per-customer rollup
+    /// costs at ingest.
+    pub fn with_customers(mut self, customers: u64) -> Self {
+        self.customers = customers;
+        self
     }
 
     pub fn events(&self) -> usize {
@@ -185,6 +196,11 @@ impl Workload {
         let user = rng.below(self.users.max(1));
         if self.users > 0 {
             e.insert("user".into(), format!("user-{user}").into());
+        }
+        if self.customers > 0 {
+            let mut crng = Rng(0xC057_0E55 ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let customer = crng.below(self.customers);
+            e.insert("customer".into(), format!("customer-{customer}").into());
         }
         insert_tokens(&mut e, &mut rng);
         if rng.chance(50) {

@@ -3,8 +3,11 @@
 //! ```sh
 //! cargo build --release -p tokentally-server
 //! cargo run --release -p tokentally-bench -- [--events 1000000,10000000] [--db sqlite,postgres]
-//!     [--clients 4] [--quick]
+//!     [--clients 4] [--quick] [--customers 100000]
 //! ```
+//!
+//! `--customers N` names one of N customers on every event, so the per-customer rollup is
+//! folded at ingest too: run once without and once with it and compare the ingest rows.
 //!
 //! For each size N it generates N deterministic events to disk once (request bodies and the
 //! `events` table's rows as CSV), times DuckDB's GROUP BY over the CSV, and for each database
@@ -42,11 +45,13 @@ struct Options {
     server: Option<PathBuf>,
     postgres_url: String,
     perf: bool,
+    /// Distinct customers, one on every event; 0 for none.
+    customers: u64,
 }
 
 const USAGE: &str = "usage: tokentally-bench [--events 1000000,10000000] [--db sqlite,postgres] \
 [--clients 4] [--quick] [--reads 20] [--connections 32] [--wrk-seconds 10] [--server PATH] \
-[--postgres-url URL] [--perf]";
+[--postgres-url URL] [--perf] [--customers N]";
 
 impl Options {
     fn parse() -> anyhow::Result<Self> {
@@ -64,6 +69,7 @@ impl Options {
                 .filter(|u| !u.is_empty())
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into()),
             perf: false,
+            customers: 0,
         };
         let mut events_given = false;
         let mut quick = false;
@@ -96,6 +102,7 @@ impl Options {
                 "--postgres-url" => o.postgres_url = value()?,
                 "--quick" => quick = true,
                 "--perf" => o.perf = true,
+                "--customers" => o.customers = parse_count(&value()?)? as u64,
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -167,7 +174,7 @@ fn main() -> anyhow::Result<()> {
         .find_map(|s| s.duck.as_ref().ok().map(|d| d.version.clone()));
     let mut out = String::new();
     out.push_str(&format!(
-        "### tokentally-bench: {} events of {MONTH}, {} users, {} ingest tasks\n\n",
+        "### tokentally-bench: {} events of {MONTH}, {} users, {}{} ingest tasks\n\n",
         options
             .events
             .iter()
@@ -175,6 +182,11 @@ fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" and "),
         USERS,
+        if options.customers > 0 {
+            format!("a customer (of {}) on every event, ", options.customers)
+        } else {
+            String::new()
+        },
         options.clients
     ));
     out.push_str(&report::table(
@@ -220,12 +232,18 @@ async fn postgres_version(url: &str) -> anyhow::Result<String> {
 
 /// Everything at one size: the files, DuckDB, then each database.
 async fn run_size(n: usize, options: &Options, setup: &Setup) -> anyhow::Result<SizeResult> {
-    let dir = setup.data_dir.join(format!("events-{n}"));
+    let dir = if options.customers > 0 {
+        setup
+            .data_dir
+            .join(format!("events-{n}-customers-{}", options.customers))
+    } else {
+        setup.data_dir.join(format!("events-{n}"))
+    };
     eprintln!(
         "{n} events: writing request bodies and CSV to {} (once per size)…",
         dir.display()
     );
-    let workload = Workload::new(n, USERS);
+    let workload = Workload::new(n, USERS).with_customers(options.customers);
     let files = tokio::task::block_in_place(|| workload.write_files(&dir))?;
     let duck = match &setup.python {
         Ok(python) => {

@@ -1,20 +1,16 @@
 //! Budgets: an amount per team (or per API key) per month, alert thresholds on it, and a
-//! month-end forecast from the month to date and the trailing seven days' run rate.
-
-use std::collections::BTreeMap;
+//! month-end forecast by the one forecasting method of [`crate::forecast`].
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::allocation::{cents, from_cents};
+use crate::anomaly::AnomalySettings;
+use crate::forecast::Owner;
 use crate::month::Month;
 
 /// Alert thresholds, in percent of the budget, unless a budget sets its own.
 pub const DEFAULT_THRESHOLDS: [u32; 3] = [50, 80, 100];
-
-/// Days the run rate is averaged over.
-pub const RUN_RATE_DAYS: i64 = 7;
 
 /// What a budget limits: a team's blended cost, or one API key's token cost.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,55 +101,53 @@ impl Budget {
     }
 }
 
-/// Where a month is expected to end.
+/// Where a month is expected to end, by the one forecasting method ([`crate::forecast`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Forecast {
-    /// Spend so far in the month.
+    /// Spend so far in the month (fixed costs included), to the cent.
     pub month_to_date: Decimal,
-    /// Average daily spend over the last complete days (up to seven), exact.
+    /// Expected average daily spend of the days left (from the weekday profile), 6 places.
     pub run_rate: Decimal,
     /// Days of the month after `as_of`.
     pub days_left: u32,
-    /// Month to date + run rate × days left, rounded to the cent.
+    /// The expected month end, to the cent.
     pub month_end: Decimal,
+    /// The conservative and peak month ends.
+    pub conservative: Decimal,
+    pub peak: Decimal,
 }
 
-/// Forecasts the month's end from daily spend. `as_of` is today: its spend counts in the month
-/// to date, the run rate averages the up to seven complete days before it within the month,
-/// and the days after it are left. A past month is complete (nothing left); a future one has
-/// spent nothing.
-pub fn forecast(month: Month, daily: &BTreeMap<NaiveDate, Decimal>, as_of: NaiveDate) -> Forecast {
-    let month_to_date: Decimal = daily
-        .iter()
-        .filter(|(d, _)| month.contains(**d) && **d <= as_of)
-        .map(|(_, v)| *v)
-        .sum();
-    if as_of >= month.last_day() || as_of < month.first_day() {
-        return Forecast {
-            month_to_date,
-            run_rate: Decimal::ZERO,
-            days_left: 0,
-            month_end: from_cents(cents(month_to_date)),
-        };
-    }
-    let from = (as_of - chrono::Duration::days(RUN_RATE_DAYS)).max(month.first_day());
-    let complete = (as_of - from).num_days();
-    let recent: Decimal = daily
-        .iter()
-        .filter(|(d, _)| **d >= from && **d < as_of)
-        .map(|(_, v)| *v)
-        .sum();
-    let run_rate = if complete > 0 {
-        recent / Decimal::from(complete)
+/// Forecasts the month's end of one owner. `as_of` is today: its spend counts in the month
+/// to date and the days after it are forecast from the weekday profile of the history
+/// before it. A past month is complete (nothing left); a future one has spent nothing.
+pub fn forecast(
+    month: Month,
+    owner: &Owner,
+    as_of: NaiveDate,
+    anomalies: &AnomalySettings,
+) -> Forecast {
+    let l = crate::forecast::line("", owner, &[month], as_of, anomalies);
+    let days_left = if as_of >= month.last_day() {
+        0
+    } else if as_of < month.first_day() {
+        month.days()
+    } else {
+        (month.last_day() - as_of).num_days() as u32
+    };
+    let run_rate = if days_left > 0 {
+        ((l.bands.expected - l.to_date) / Decimal::from(days_left))
+            .round_dp(6)
+            .normalize()
     } else {
         Decimal::ZERO
     };
-    let days_left = (month.last_day() - as_of).num_days() as u32;
     Forecast {
-        month_to_date,
+        month_to_date: l.to_date,
         run_rate,
         days_left,
-        month_end: from_cents(cents(month_to_date + run_rate * Decimal::from(days_left))),
+        month_end: l.bands.expected,
+        conservative: l.bands.conservative,
+        peak: l.bands.peak,
     }
 }
 
@@ -198,17 +192,15 @@ pub struct BudgetStatus {
     pub crossed: Vec<u32>,
 }
 
-/// Where a budget stands; `fixed` is spend the month carries whatever the days bring
-/// (overhead and commitment shares), counted in full in the month to date.
+/// Where a budget stands; the owner's `fixed` is spend the month carries whatever the days
+/// bring (overhead and commitment shares), counted in full in the month to date.
 pub fn status(
     budget: &Budget,
-    daily: &BTreeMap<NaiveDate, Decimal>,
-    fixed: Decimal,
+    owner: &Owner,
     as_of: NaiveDate,
+    anomalies: &AnomalySettings,
 ) -> BudgetStatus {
-    let mut f = forecast(budget.month, daily, as_of);
-    f.month_to_date += fixed;
-    f.month_end += fixed;
+    let f = forecast(budget.month, owner, as_of, anomalies);
     BudgetStatus {
         status: Status::of(budget.amount, &f),
         used_pct: (f.month_to_date * Decimal::ONE_HUNDRED / budget.amount).round_dp(1),
@@ -220,6 +212,8 @@ pub fn status(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use rust_decimal_macros::dec;
 
@@ -231,11 +225,11 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
     }
 
-    fn series(
-        per_day: Decimal,
-        days: std::ops::RangeInclusive<u32>,
-    ) -> BTreeMap<NaiveDate, Decimal> {
-        days.map(|d| (day(d), per_day)).collect()
+    fn series(per_day: Decimal, days: std::ops::RangeInclusive<u32>) -> Owner {
+        Owner {
+            daily: days.map(|d| (day(d), per_day)).collect::<BTreeMap<_, _>>(),
+            fixed: Decimal::ZERO,
+        }
     }
 
     fn budget(amount: Decimal) -> Budget {
@@ -250,34 +244,47 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn forecast_is_month_to_date_plus_the_trailing_run_rate_for_the_days_left() {
-        // 10.00 a day on the 1st..9th, 20.00 a day on the 10th..16th, today the 17th (5.00 so
-        // far): run rate of the 10th..16th = 20.00, 14 days left after the 17th.
-        let mut s = series(dec!(10), 1..=9);
-        s.extend(series(dec!(20), 10..=16));
-        s.insert(day(17), dec!(5));
-        let f = forecast(month(), &s, day(17));
-        assert_eq!(f.month_to_date, dec!(235));
-        assert_eq!(f.run_rate, dec!(20));
-        assert_eq!(f.days_left, 14);
-        assert_eq!(f.month_end, dec!(515.00));
+    fn anomalies() -> AnomalySettings {
+        AnomalySettings::default()
     }
 
     #[test]
-    fn early_in_the_month_the_run_rate_uses_the_days_there_are() {
+    fn forecast_is_month_to_date_plus_the_weekday_profile_for_the_days_left() {
+        // 10.00 a day on the 1st..16th, today the 17th (5.00 so far): every weekday's
+        // profile is 10.00, 14 days left after the 17th, fixed costs 7.50.
+        let mut s = series(dec!(10), 1..=16);
+        s.daily.insert(day(17), dec!(5));
+        s.fixed = dec!(7.50);
+        let f = forecast(month(), &s, day(17), &anomalies());
+        assert_eq!(f.month_to_date, dec!(172.50));
+        assert_eq!(f.run_rate, dec!(10));
+        assert_eq!(f.days_left, 14);
+        assert_eq!(f.month_end, dec!(312.50));
+        assert_eq!((f.conservative, f.peak), (dec!(312.50), dec!(312.50)));
+    }
+
+    #[test]
+    fn early_in_the_month_the_profile_uses_the_days_there_are() {
         let s = series(dec!(3), 1..=3);
-        let f = forecast(month(), &s, day(3));
+        let f = forecast(month(), &s, day(3), &anomalies());
         assert_eq!(f.run_rate, dec!(3));
         assert_eq!(f.month_end, dec!(9) + dec!(3) * dec!(28));
         // On the first, nothing is complete: the forecast is what is spent.
-        assert_eq!(forecast(month(), &s, day(1)).month_end, dec!(3.00));
+        assert_eq!(
+            forecast(month(), &s, day(1), &anomalies()).month_end,
+            dec!(3.00)
+        );
     }
 
     #[test]
     fn a_past_month_forecasts_what_it_spent() {
         let s = series(dec!(1.005), 1..=31);
-        let f = forecast(month(), &s, NaiveDate::from_ymd_opt(2026, 5, 2).unwrap());
+        let f = forecast(
+            month(),
+            &s,
+            NaiveDate::from_ymd_opt(2026, 5, 2).unwrap(),
+            &anomalies(),
+        );
         assert_eq!(f.days_left, 0);
         assert_eq!(f.month_end, dec!(31.16));
     }
@@ -285,22 +292,14 @@ mod tests {
     #[test]
     fn status_is_on_track_at_risk_or_over() {
         let s = series(dec!(10), 1..=10);
+        let at = |amount| status(&budget(amount), &s, day(10), &anomalies());
         // 100 spent, 10 a day, 21 days left → 310.
-        assert_eq!(
-            status(&budget(dec!(400)), &s, Decimal::ZERO, day(10)).status,
-            Status::OnTrack
-        );
-        assert_eq!(
-            status(&budget(dec!(300)), &s, Decimal::ZERO, day(10)).status,
-            Status::AtRisk
-        );
-        let over = status(&budget(dec!(99.99)), &s, Decimal::ZERO, day(10));
+        assert_eq!(at(dec!(400)).status, Status::OnTrack);
+        assert_eq!(at(dec!(300)).status, Status::AtRisk);
+        let over = at(dec!(99.99));
         assert_eq!(over.status, Status::Over);
         assert_eq!(over.crossed, vec![50, 80, 100]);
-        assert_eq!(
-            status(&budget(dec!(180)), &s, Decimal::ZERO, day(10)).crossed,
-            vec![50]
-        );
+        assert_eq!(at(dec!(180)).crossed, vec![50]);
     }
 
     #[test]

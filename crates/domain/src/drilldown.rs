@@ -12,12 +12,14 @@ use crate::attribution::Attributor;
 use crate::catalog::PriceBook;
 use crate::event::Outcome;
 use crate::ledger::{Ledger, MonthData, Point, Summary};
+use crate::margin::Margin;
 use crate::month::Month;
 use crate::rollup::{Dims, UserWord};
 use crate::showback::{TeamShowback, commitment_tokens};
 use crate::tokens::TokenCounts;
 use crate::unit_economics::{
-    cost_per_million, percent, successes, tokens_per, transactions, unit_cost, workflow_stats,
+    cost_per_million, percent, successes, tokens_per, transactions, unit_cost, values,
+    workflow_stats,
 };
 
 /// The line that carries a team's shared costs when it had no usage in the month.
@@ -94,6 +96,9 @@ pub struct Line {
     /// Business transactions reported for the line's team and feature.
     pub transactions: u64,
     pub cost_per_transaction: Option<Decimal>,
+    /// Value reported with the line's transactions against its blended cost; none when no
+    /// report for the line carries a value.
+    pub margin: Option<Margin>,
     /// Token cost of failure and retry calls, and its share of the token cost (percent).
     pub waste: Decimal,
     pub waste_share: Option<Decimal>,
@@ -179,6 +184,7 @@ impl<'a> Views<'a> {
         let wins = successes(&sums, &self.data.workflows, self.attributor, group);
         let flows = workflow_stats(&self.data.workflows, self.attributor, group);
         let reports = transactions(&self.data.transactions, self.month, group);
+        let worth = values(&self.data.transactions, self.month, group);
         let users = active_users(&self.data.users, self.attributor, keep, by);
         let shares = shares.cloned().unwrap_or_else(|| {
             let exact: Vec<Decimal> = sums.values().map(Summary::token_cost).collect();
@@ -244,6 +250,9 @@ impl<'a> Views<'a> {
                     cost_per_active_user: unit_cost(blended, users),
                     transactions: reported,
                     cost_per_transaction: unit_cost(blended, reported),
+                    margin: worth
+                        .get(*name)
+                        .map(|v| Margin::of(*v, blended, s.tokens.input + s.tokens.output)),
                     waste,
                     waste_share: percent(waste, token_costs[i]),
                     cache_hit_rate: percent(

@@ -148,6 +148,15 @@ impl<'a> Ledger<'a> {
         &self,
         key: impl Fn(&AttributedRow<'a>) -> Option<K>,
     ) -> BTreeMap<K, Summary> {
+        self.summarize_indexed(|_, r| key(r))
+    }
+
+    /// [`Ledger::summarize`], where `key` also sees each row's index in the rows the ledger
+    /// was made of (so that a caller can group by something kept beside them, a customer).
+    pub fn summarize_indexed<K: Ord + Clone + std::hash::Hash>(
+        &self,
+        key: impl Fn(usize, &AttributedRow<'a>) -> Option<K>,
+    ) -> BTreeMap<K, Summary> {
         #[derive(Default)]
         struct Acc {
             tokens: TokenCounts,
@@ -157,8 +166,8 @@ impl<'a> Ledger<'a> {
         type PriceKey<K> = (K, CardId, ServiceTier, u64, Option<usize>);
         let mut out: BTreeMap<K, Summary> = BTreeMap::new();
         let mut priced: HashMap<PriceKey<K>, Acc> = HashMap::new();
-        for r in &self.rows {
-            let Some(k) = key(r) else { continue };
+        for (i, r) in self.rows.iter().enumerate() {
+            let Some(k) = key(i, r) else { continue };
             let t = &r.row.totals;
             let s = out.entry(k.clone()).or_default();
             s.events += t.events;

@@ -169,6 +169,30 @@ pub fn fold<'a>(
     out
 }
 
+/// Monthly rollups per customer of the events that name one (keyed by the customer and the
+/// rollup key of the month's first day), summed like [`fold`]: the per-customer rollup kept
+/// apart from the ones showback reads.
+pub fn fold_customers<'a>(
+    events: impl IntoIterator<Item = &'a UsageEvent>,
+) -> BTreeMap<(String, RollupKey), RollupTotals> {
+    let mut out: BTreeMap<(String, RollupKey), RollupTotals> = BTreeMap::new();
+    for e in events {
+        let Some(customer) = e.customer.as_deref().filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let mut key = RollupKey::of(e);
+        key.day = crate::month::Month::of(key.day).first_day();
+        let t = out.entry((customer.to_owned(), key)).or_default();
+        t.events += 1;
+        t.requests += e.requests;
+        t.tokens.add(&e.tokens);
+        if e.outcome == Outcome::Success && e.workflow_id.is_none() {
+            t.standalone_successes += e.requests;
+        }
+    }
+    out
+}
+
 /// What a batch adds to one workflow: its calls, and its first and last call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowDelta {

@@ -15,10 +15,11 @@ use crate::allocation::{cents, from_cents, round_to_cents_preserving_total};
 use crate::attribution::{Attributor, UNALLOCATED};
 use crate::catalog::PriceBook;
 use crate::commitment::{Commitment, CommitmentUse};
+use crate::margin::Margin;
 use crate::month::Month;
 use crate::pricing::Cost;
 use crate::tokens::TokenCounts;
-use crate::unit_economics::{successes, tokens_per, unit_cost};
+use crate::unit_economics::{successes, tokens_per, unit_cost, values};
 
 pub use crate::ledger::{AttributedRow, Ledger, MonthData, Point, Summary, UsageRow};
 
@@ -53,6 +54,9 @@ pub struct TeamShowback {
     /// Blended cost against the previous month (absolute, and in percent).
     pub mom_change: Option<Decimal>,
     pub mom_change_pct: Option<Decimal>,
+    /// Value reported with the team's business transactions against its blended cost; none
+    /// when no report of the team carries a value.
+    pub margin: Option<Margin>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,6 +95,8 @@ pub struct Showback {
     /// nowhere until a rate exists.
     pub unpriced: Vec<UnpricedModel>,
     pub previous_org_total: Option<Decimal>,
+    /// Σ teams' reported value against the whole bill; none until some value is reported.
+    pub margin: Option<Margin>,
 }
 
 impl Showback {
@@ -186,6 +192,7 @@ pub fn showback(
     let list_rounded = round_to_cents_preserving_total(&list_exact);
 
     let prev = previous.map(|p| showback(month.previous(), currency, p, None, book, attributor));
+    let worth = values(&data.transactions, month, |p| Some(p.owner.team.clone()));
     let mut rows: Vec<TeamShowback> = teams
         .iter()
         .zip(rounded)
@@ -227,6 +234,9 @@ pub fn showback(
                 mom_change_pct: before
                     .filter(|b| !b.is_zero())
                     .map(|b| ((blended - b) / b * Decimal::ONE_HUNDRED).round_dp(1)),
+                margin: worth
+                    .get(*team)
+                    .map(|v| Margin::of(*v, blended, s.tokens.input + s.tokens.output)),
             }
         })
         .collect();
@@ -276,5 +286,12 @@ pub fn showback(
         commitments,
         unpriced,
         previous_org_total: prev.map(|p| p.org_total),
+        margin: (!worth.is_empty()).then(|| {
+            Margin::of(
+                worth.values().sum(),
+                org_total,
+                tokens.input + tokens.output,
+            )
+        }),
     }
 }

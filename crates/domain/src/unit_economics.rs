@@ -125,6 +125,34 @@ pub fn transactions<K: Ord>(
     key: impl Fn(&Point<'_>) -> Option<K>,
 ) -> BTreeMap<K, u64> {
     let mut out: BTreeMap<K, u64> = BTreeMap::new();
+    for_each_report(reports, month, key, |k, t| {
+        *out.entry(k).or_default() += t.count;
+    });
+    out
+}
+
+/// Reported value of `month` per group, grouped like [`transactions`]; only groups with at
+/// least one report carrying a value appear (a value of 0 is a value, none is not).
+pub fn values<K: Ord>(
+    reports: &[BusinessTransactions],
+    month: Month,
+    key: impl Fn(&Point<'_>) -> Option<K>,
+) -> BTreeMap<K, Decimal> {
+    let mut out: BTreeMap<K, Decimal> = BTreeMap::new();
+    for_each_report(reports, month, key, |k, t| {
+        if let Some(v) = t.value_total() {
+            *out.entry(k).or_default() += v;
+        }
+    });
+    out
+}
+
+fn for_each_report<K>(
+    reports: &[BusinessTransactions],
+    month: Month,
+    key: impl Fn(&Point<'_>) -> Option<K>,
+    mut each: impl FnMut(K, &BusinessTransactions),
+) {
     for t in reports.iter().filter(|t| t.period.month() == month) {
         let owner = Attribution {
             team: t.team.clone(),
@@ -143,10 +171,9 @@ pub fn transactions<K: Ord>(
             outcome: Outcome::Success,
         };
         if let Some(k) = key(&p) {
-            *out.entry(k).or_default() += t.count;
+            each(k, t);
         }
     }
-    out
 }
 
 /// One workflow as the API lists it: its calls, its span in time, its outcome, what it cost

@@ -367,6 +367,7 @@ fn cost_per_business_transaction_is_read_per_feature_and_per_team() {
         feature: feature.into(),
         name: "tickets resolved".into(),
         count,
+        value: None,
     };
     data.transactions = vec![
         report("2026-03-04", "answers", 50),
@@ -391,4 +392,94 @@ fn cost_per_business_transaction_is_read_per_feature_and_per_team() {
         f.models.iter().map(|l| l.blended_cost).sum::<Decimal>(),
         answers.blended_cost
     );
+}
+
+#[test]
+fn value_margin_and_roi_are_read_per_feature_per_team_and_on_showback() {
+    use tokentally_domain::transaction::{TransactionValue, ValueBasis};
+    // answers: 10 calls × 0.35 = 3.50 over 10 × (100,000 in + output) tokens;
+    // summaries: 2 calls = 0.70, no value reported.
+    let mut events: Vec<UsageEvent> = (0..10)
+        .map(|i| {
+            call(
+                &format!("a{i}"),
+                "2026-03-04T00:00:00Z",
+                "success",
+                None,
+                100_000,
+            )
+        })
+        .collect();
+    for i in 0..2 {
+        let mut e = call(
+            &format!("s{i}"),
+            "2026-03-04T00:00:00Z",
+            "success",
+            None,
+            100_000,
+        );
+        e.feature = Some("summaries".into());
+        events.push(e);
+    }
+    let mut data = month_data(&events, vec![]);
+    let report =
+        |period: &str, feature: &str, count: u64, amount: Decimal, basis| BusinessTransactions {
+            period: period.parse().unwrap(),
+            team: "agents".into(),
+            feature: feature.into(),
+            name: "tickets resolved".into(),
+            count,
+            value: Some(TransactionValue {
+                amount,
+                basis,
+                currency: "USD".into(),
+            }),
+        };
+    data.transactions = vec![
+        // 40 × 0.05 = 2.00, plus a period total of 0.50: answers is worth 2.50.
+        report(
+            "2026-03-04",
+            "answers",
+            40,
+            dec!(0.05),
+            ValueBasis::PerTransaction,
+        ),
+        report("2026-03", "answers", 10, dec!(0.50), ValueBasis::Total),
+        // Team-wide: 1.00, the team's but no feature's.
+        report("2026-03", "", 5, dec!(1.00), ValueBasis::Total),
+        // Another month's: nobody's in March.
+        report("2026-04-01", "answers", 1, dec!(1000), ValueBasis::Total),
+    ];
+    let d = drill(&data);
+    let answers = line(&d.features, "answers");
+    let tokens = answers.tokens.input + answers.tokens.output;
+    let m = answers.margin.expect("answers has a value");
+    assert_eq!(answers.blended_cost, dec!(3.50));
+    assert_eq!(m.value, dec!(2.5));
+    // 2.50 − 3.50 = −1.00; ROI 2.50 ÷ 3.50 = 0.714… → 0.71; cost share 140 %.
+    assert_eq!(m.margin, dec!(-1));
+    assert_eq!(m.roi, Some(dec!(0.71)));
+    assert_eq!(m.cost_share_of_value, Some(dec!(140)));
+    assert!(m.earns_less_than_it_burns);
+    assert_eq!(
+        m.value_per_million_tokens,
+        Some(
+            (dec!(2.5) * dec!(1000000) / Decimal::from(tokens))
+                .round_dp(6)
+                .normalize()
+        )
+    );
+    assert_eq!(line(&d.features, "summaries").margin, None);
+    // The team: 2.50 + 1.00 = 3.50 against 4.20.
+    let team = d.total.margin.expect("the team has a value");
+    assert_eq!(team.value, dec!(3.5));
+    assert_eq!(team.margin, dec!(-0.7));
+    assert_eq!(team.roi, Some(dec!(0.83)));
+
+    let sb = march(&data);
+    let agents = sb.teams.iter().find(|t| t.team == "agents").unwrap();
+    assert_eq!(agents.margin.map(|m| m.value), Some(dec!(3.5)));
+    assert_eq!(agents.margin.map(|m| m.margin), Some(dec!(-0.7)));
+    assert_eq!(sb.margin.map(|m| m.value), Some(dec!(3.5)));
+    assert_eq!(sb.margin.map(|m| m.cost), Some(sb.org_total));
 }

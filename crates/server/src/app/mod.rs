@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod closed_months;
 pub mod costs;
 pub mod currencies;
+pub mod customers;
 pub mod error;
 pub mod focus;
 pub mod governance;

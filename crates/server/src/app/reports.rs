@@ -298,6 +298,19 @@ pub fn restrict(principal: &Principal, sb: &mut Showback) {
     sb.tokens_per_successful_outcome = tokens_per(sb.tokens.total(), sb.successful_outcomes);
     sb.unpriced.clear();
     sb.previous_org_total = None;
+    // The organisation's value is the caller's teams' value against their cost.
+    let values: Vec<rust_decimal::Decimal> = sb
+        .teams
+        .iter()
+        .filter_map(|t| t.margin.map(|m| m.value))
+        .collect();
+    sb.margin = (!values.is_empty()).then(|| {
+        tokentally_domain::margin::Margin::of(
+            values.iter().sum(),
+            sb.org_total,
+            sb.tokens.input + sb.tokens.output,
+        )
+    });
 }
 
 /// Blended cost per team for each of the `n` months ending with `last`, oldest first: each

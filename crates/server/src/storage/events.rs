@@ -309,6 +309,15 @@ impl Store {
                 upsert_rollups(&mut tx, self.backend, period, chunk).await?;
             }
         }
+        // Customers in a table of their own, after the rollups showback reads: batches with no
+        // customer add nothing here.
+        let customers: Vec<((String, RollupKey), RollupTotals)> =
+            rollup::fold_customers(stored.iter().copied())
+                .into_iter()
+                .collect();
+        for chunk in customers.chunks(ROLLUP_CHUNK) {
+            upsert_customers(&mut tx, self.backend, chunk).await?;
+        }
         if !stored.is_empty() {
             super::data_version::bump_in(&mut tx).await?;
         }
@@ -482,6 +491,63 @@ async fn upsert_rollups(
                 Period::Month => Month::of(k.day).to_string(),
             },
         );
+        add(&mut args, k.provider.clone());
+        add(&mut args, k.model.clone());
+        add(&mut args, k.api_key.clone());
+        add(&mut args, k.team.clone());
+        add(&mut args, k.feature.clone());
+        add(&mut args, k.environment.clone());
+        add(&mut args, k.tags.clone());
+        add(&mut args, k.service_tier.as_str().to_owned());
+        add(&mut args, k.outcome.as_str().to_owned());
+        add(&mut args, count(k.context_band));
+        add(&mut args, i64::from(k.in_workflow));
+        add(&mut args, count(t.events));
+        add(&mut args, count(t.requests));
+        add(&mut args, count(t.tokens.input));
+        add(&mut args, count(t.tokens.cached_input));
+        add(&mut args, count(t.tokens.cache_write));
+        add(&mut args, count(t.tokens.output));
+        add(&mut args, count(t.tokens.reasoning));
+        add(&mut args, count(t.standalone_successes));
+        for n in extra_counts(&t.tokens) {
+            add(&mut args, count(n));
+        }
+    }
+    sqlx::query_with(&sql, args)
+        .persistent(chunk.len() == ROLLUP_CHUNK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Adds to `usage_customers_monthly` (the month, the customer, then [`ROLLUPS`]' key and sums).
+async fn upsert_customers(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    chunk: &[((String, RollupKey), RollupTotals)],
+) -> Result<(), StoreError> {
+    let table = super::customers::TABLE;
+    let keys: Vec<&str> = ["month", "customer"]
+        .into_iter()
+        .chain(ROLLUPS.keys.iter().copied())
+        .collect();
+    let columns: Vec<&str> = keys.iter().chain(ROLLUPS.sums).copied().collect();
+    let updates: Vec<String> = ROLLUPS
+        .sums
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "{} ON CONFLICT ({}) DO UPDATE SET {}",
+        insert_sql(backend, table, &columns, chunk.len()),
+        keys.join(", "),
+        updates.join(", ")
+    );
+    let mut args = AnyArguments::default();
+    for ((customer, k), t) in chunk {
+        add(&mut args, Month::of(k.day).to_string());
+        add(&mut args, customer.clone());
         add(&mut args, k.provider.clone());
         add(&mut args, k.model.clone());
         add(&mut args, k.api_key.clone());

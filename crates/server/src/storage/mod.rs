@@ -10,6 +10,7 @@
 mod audit;
 mod auth;
 mod commitments;
+mod customers;
 mod data_version;
 mod dialect;
 mod events;

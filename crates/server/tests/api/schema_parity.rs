@@ -25,6 +25,7 @@ const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] =
 /// PostgreSQL has no such option: its tables are heaps with the key's index. Listed so that a
 /// table changing storage on SQLite is a decision, not an accident.
 const SQLITE_WITHOUT_ROWID: &[&str] = &[
+    "usage_customers_monthly",
     "usage_rollups",
     "usage_rollups_monthly",
     "usage_user_words",

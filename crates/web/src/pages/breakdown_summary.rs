@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::Line;
+use tokentally_domain::margin::Margin;
 use tokentally_domain::month::Month;
 use tokentally_domain::showback::TeamShowback;
 
@@ -85,6 +86,32 @@ fn workflows(line: &Line) -> String {
     )
 }
 
+/// The value and margin cards of a team or feature with a reported value.
+fn value_cards(m: &Margin, cur: &str) -> [Figure; 2] {
+    let roi = m.roi.map_or_else(dash, |r| format!("{r}×"));
+    let share_of_value = m.cost_share_of_value.map_or_else(dash, pct);
+    let per_million = m
+        .value_per_million_tokens
+        .map_or_else(dash, |v| unit_money(v, cur));
+    let verdict = if m.earns_less_than_it_burns {
+        "earns less than it burns"
+    } else {
+        "earns more than it burns"
+    };
+    [
+        figure(
+            "Value",
+            money(m.value, cur),
+            format!("ROI {roi}; {per_million} per 1M tokens"),
+        ),
+        figure(
+            "Margin",
+            money(m.margin, cur),
+            format!("{verdict}: cost is {share_of_value} of value"),
+        ),
+    ]
+}
+
 fn team(
     row: &TeamShowback,
     total: &Line,
@@ -111,7 +138,7 @@ fn team(
         ),
         None => figure("Budget", dash(), "none set for the month"),
     };
-    vec![
+    let mut cards = vec![
         figure("Blended cost", money(row.blended_cost, cur), change),
         figure(
             "Token cost",
@@ -153,12 +180,16 @@ fn team(
             unit(total.cost_per_transaction, cur),
             format!("{} transactions reported", count(total.transactions)),
         ),
-    ]
+    ];
+    if let Some(m) = &total.margin {
+        cards.extend(value_cards(m, cur));
+    }
+    cards
 }
 
 fn feature(line: &Line, cur: &str) -> Vec<Figure> {
     let percent = |p: Option<Decimal>| p.map_or_else(dash, pct);
-    vec![
+    let mut cards = vec![
         figure(
             "Blended cost",
             money(line.blended_cost, cur),
@@ -208,7 +239,11 @@ fn feature(line: &Line, cur: &str) -> Vec<Figure> {
             money(line.waste, cur),
             format!("{} of token cost", percent(line.waste_share)),
         ),
-    ]
+    ];
+    if let Some(m) = &line.margin {
+        cards.extend(value_cards(m, cur));
+    }
+    cards
 }
 
 fn token_cost_and_requests(token_cost: Decimal, requests: u64, cur: &str) -> [Figure; 2] {

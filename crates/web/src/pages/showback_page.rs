@@ -4,6 +4,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::attribution::UNALLOCATED;
+use tokentally_domain::forecast::Backtest;
+use tokentally_domain::margin::Margin;
 use tokentally_domain::month::Month;
 use tokentally_domain::pricing::TokenClass;
 use tokentally_domain::showback::{Showback, TeamShowback};
@@ -29,8 +31,10 @@ pub struct ShowbackPage {
     pub months: Vec<Month>,
     /// The current month, shown as month to date.
     pub month_to_date: bool,
-    /// Month-end estimate at the run rate so far (current month only).
+    /// Month-end forecast, expected, by the one forecasting method (current month only).
     pub forecast: Option<Decimal>,
+    /// How last month's month-end forecast, made mid-month, compared with what it came to.
+    pub backtest: Option<Backtest>,
     pub sort: SortKey,
     pub descending: bool,
     /// Oldest first, up to 12 months ending with this one.
@@ -181,8 +185,10 @@ fn team_row(
     currency: &str,
     palette: &Palette,
     budget: Option<Option<&TeamBudget>>,
+    with_value: bool,
 ) -> impl IntoView + use<> {
     let budget = budget.map(|b| budget_cell(b, currency));
+    let value = with_value.then(|| value_cells(t.margin.as_ref(), currency));
     let href = format!("/teams/{}?month={month}", urlencode(&t.team));
     let swatch = format!("background:{}", palette.css(&t.team));
     let name = t.team.clone();
@@ -208,7 +214,34 @@ fn team_row(
             <td class="num">{count(t.successful_outcomes)}</td>
             <td class="num">{cps}</td>
             <td class="num">{tps}</td>
+            {value}
         </tr>
+    }
+}
+
+/// The value and margin cells of a row: a dash where no value is reported; a margin below
+/// zero is marked, since that row earns less than it burns.
+fn value_cells(m: Option<&Margin>, currency: &str) -> impl IntoView + use<> {
+    match m {
+        Some(m) => {
+            let class = if m.earns_less_than_it_burns {
+                "num down"
+            } else {
+                "num"
+            };
+            let title = m
+                .roi
+                .map(|r| format!("ROI {r}× (value ÷ blended cost)"))
+                .unwrap_or_default();
+            Either::Left(view! {
+                <td class="num">{money(m.value, currency)}</td>
+                <td class=class title=title>{money(m.margin, currency)}</td>
+            })
+        }
+        None => Either::Right(view! {
+            <td class="num muted">"–"</td>
+            <td class="num muted">"–"</td>
+        }),
     }
 }
 
@@ -247,7 +280,23 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     let unpriced_requests: u64 = sb.unpriced.iter().map(|u| u.requests).sum();
     let unpriced_tokens: u64 = sb.unpriced.iter().map(|u| u.tokens.total()).sum();
     let forecast = p.forecast.map(|f| {
-        view! { <Card label="Forecast, month end" value=money(f, &cur) sub="at the run rate so far"/> }
+        view! { <Card label="Forecast, month end" value=money(f, &cur) sub="weekday profile of the last 28 days, anomalies left out"/> }
+    });
+    let backtest = p.backtest.as_ref().map(|b| {
+        let error = b.error_pct.map_or_else(|| money(b.error, &cur), signed_pct);
+        let sub = format!(
+            "forecast {} on {} against an actual {}{}",
+            money(b.forecast.expected, &cur),
+            b.as_of,
+            money(b.actual, &cur),
+            if b.within_bands {
+                ", within its bands"
+            } else {
+                ", outside its bands"
+            }
+        );
+        let label = format!("Forecast error, {}", b.month);
+        view! { <Card label=label value=error sub=sub/> }
     });
     let total_label = if p.month_to_date {
         "Blended cost, month to date"
@@ -265,6 +314,7 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
         <div class="cards">
             <Card label=total_label value=money(sb.org_total, &cur) sub=change tone=Tone::Primary/>
             {forecast}
+            {backtest}
             {per_success}
             <Card label="Token cost" value=money(sb.token_cost, &cur) sub=format!("{} tokens", tokens(sb.tokens.total()))/>
             <Card label="Overhead & commitments" value=money(shared, &cur) sub=format!("{} of blended", share(shared, sb.org_total))/>
@@ -394,17 +444,26 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                 .flat_map(|m| m.by_team.iter().map(|t| t.0.as_str())),
         ),
     );
+    // Value and margin columns appear once any value is reported for the month.
+    let has_value = sb.margin.is_some();
     let rows = sb
         .teams
         .iter()
         .map(|t| {
             let budget = (!p.budgets.is_empty()).then(|| p.budgets.get(&t.team));
-            team_row(t, month, &cur, &palette, budget)
+            team_row(t, month, &cur, &palette, budget, has_value)
         })
         .collect_view();
     let has_budgets = !p.budgets.is_empty();
     let budget_head = has_budgets.then(|| view! { <th scope="col" class="num">"Budget"</th> });
     let budget_gap = || has_budgets.then(|| view! { <td></td> });
+    let value_head = has_value.then(|| {
+        view! {
+            <th scope="col" class="num">"Value"</th>
+            <th scope="col" class="num">"Margin"</th>
+        }
+    });
+    let value_gap = has_value.then(|| view! { <td></td><td></td> });
     let headers = view! {
         {sort_header("Team", SortKey::Team, &p, false)}
         {sort_header("Blended cost", SortKey::Blended, &p, true)}
@@ -416,6 +475,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         <th scope="col" class="num">"Successful outcomes"</th>
         {sort_header("Cost per success", SortKey::CostPerSuccess, &p, true)}
         <th scope="col" class="num">"Tokens per success"</th>
+        {value_head}
     };
     // Capacity bought and not used: no team pays it, but it is part of the total.
     let idle = (!sb.idle_commitment.is_zero()).then(|| {
@@ -428,6 +488,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                 <td class="num">{money(Decimal::ZERO, &cur)}</td>
                 <td class="num">{amount}</td>
                 <td></td><td></td><td></td><td></td><td></td>
+                {value_gap}
             </tr>
         }
     });
@@ -452,6 +513,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             <td class="num">{count(sb.successful_outcomes)}</td>
             <td class="num">{org_cps}</td>
             <td class="num">{per_success_tokens(sb.tokens_per_successful_outcome)}</td>
+            {has_value.then(|| value_cells(sb.margin.as_ref(), &cur))}
         </tr>
     };
     let cards = cards(&p);

@@ -81,6 +81,8 @@ fn budget(subject: &str, scope: Scope, status: Status) -> BudgetStatus {
             run_rate: dec!(40.5),
             days_left: 10,
             month_end: dec!(1217.35),
+            conservative: dec!(1100),
+            peak: dec!(1300),
         },
         status,
         used_pct: dec!(81.2),

@@ -76,6 +76,7 @@ fn showback() -> Showback {
             },
         }],
         previous_org_total: Some(dec!(1400)),
+        margin: None,
     }
 }
 
@@ -85,6 +86,7 @@ fn page(month_to_date: bool) -> ShowbackPage {
         months: months(),
         month_to_date,
         forecast: month_to_date.then_some(dec!(2100.25)),
+        backtest: None,
         sort: SortKey::Blended,
         descending: true,
         history: vec![
@@ -197,4 +199,27 @@ fn the_trend_shows_gaps_not_zeros_and_the_target_status() {
     let december = rows.iter().find(|r| r[0] == "2025-12").expect("December");
     assert_eq!(&december[1..4], ["", "", ""], "a gap, not a zero");
     assert_eq!(rows[11][1], "0.03");
+}
+
+#[test]
+fn value_and_margin_columns_appear_once_a_value_is_reported() {
+    use tokentally_domain::margin::Margin;
+    let bare = showback_page(&admin(), page(false));
+    assert!(!bare.contains(">Margin<"), "no value, no column");
+    let mut p = page(false);
+    // search: worth 1,000.00 against 1,400.50; the org: 1,000.00 against 1,480.50.
+    p.showback.teams[0].margin = Some(Margin::of(dec!(1000), dec!(1400.5), 1_280_245));
+    p.showback.margin = Some(Margin::of(dec!(1000), dec!(1480.5), 2_560_490));
+    let html = showback_page(&admin(), p);
+    assert!(
+        html.contains(">Value<") && html.contains(">Margin<"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<td title="ROI 0.71× (value ÷ blended cost)" class="num down">-$400.50</td>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("-$480.50"), "the total row's margin");
 }

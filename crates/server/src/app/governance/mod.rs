@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod budgets;
+pub mod forecasts;
 pub mod settings;
 pub mod webhook_target;
 
@@ -23,7 +24,7 @@ use tokentally_domain::budget::{self, BudgetStatus, Scope, Status};
 use tokentally_domain::drilldown::Shares;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{self, Facts, FeatureUnitCost, Scorecard, Thresholds};
-use tokentally_domain::showback::{Ledger, Showback};
+use tokentally_domain::showback::Showback;
 use tokentally_domain::waste::{self, OwnedKey, WasteFlag, WasteSettings};
 
 use crate::app::reports::MonthContext;
@@ -78,25 +79,6 @@ pub async fn daily_context(
     Ok(ctx)
 }
 
-/// Token cost per day of each team and each key.
-type Daily = BTreeMap<NaiveDate, Decimal>;
-
-fn daily_by(ledger: &Ledger<'_>, team: bool) -> BTreeMap<String, Daily> {
-    let mut out: BTreeMap<String, Daily> = BTreeMap::new();
-    let sums = ledger.summarize(|r| {
-        let who = if team {
-            r.owner.team.clone()
-        } else {
-            r.row.key.api_key.clone()
-        };
-        (!who.is_empty()).then(|| (who, r.day()))
-    });
-    for ((who, day), s) in sums {
-        *out.entry(who).or_default().entry(day).or_default() += s.token_cost();
-    }
-    out
-}
-
 /// A budget's status and the team it belongs to (a key's owner this month).
 #[derive(Debug, Clone, Serialize)]
 pub struct BudgetView {
@@ -105,52 +87,57 @@ pub struct BudgetView {
     pub team: String,
 }
 
-/// Every budget of the month with its forecast as of `as_of`.
-pub fn budget_views(
-    ctx: &MonthContext,
+/// Every budget of the month with its forecast as of `as_of`, by the one forecasting method:
+/// a team's fixed costs are its overhead and commitment shares in `sb`.
+pub async fn budget_views(
+    state: &AppState,
     sb: &Showback,
     budgets: &[tokentally_domain::budget::Budget],
     as_of: NaiveDate,
-) -> Vec<BudgetView> {
-    let ledger = ctx.ledger();
-    let teams = daily_by(&ledger, true);
-    let keys = daily_by(&ledger, false);
-    let mut key_owner: BTreeMap<String, String> = BTreeMap::new();
-    for r in &ledger.rows {
-        key_owner
-            .entry(r.row.key.api_key.clone())
-            .or_insert_with(|| r.owner.team.clone());
+) -> Result<Vec<BudgetView>, StoreError> {
+    if budgets.is_empty() {
+        return Ok(Vec::new());
     }
-    let empty = Daily::new();
-    budgets
+    let anomalies = anomaly_settings(&state.store).await?;
+    let mut months = forecasts::History::months_for(
+        sb.month,
+        tokentally_domain::forecast::Horizon::MonthEnd,
+        as_of,
+    );
+    if !months.contains(&sb.month) {
+        months.push(sb.month);
+    }
+    let history = forecasts::History::load(state, &months).await?;
+    let teams = history.teams(sb);
+    let keys = history.keys();
+    let empty = tokentally_domain::forecast::Owner::default();
+    Ok(budgets
         .iter()
         .map(|b| match b.scope {
-            Scope::Team => {
-                let fixed = sb
-                    .team(&b.subject)
-                    .map(|t| t.overhead + t.commitment)
-                    .unwrap_or_default();
-                BudgetView {
-                    status: budget::status(
-                        b,
-                        teams.get(&b.subject).unwrap_or(&empty),
-                        fixed,
-                        as_of,
-                    ),
-                    team: b.subject.clone(),
-                }
-            }
+            Scope::Team => BudgetView {
+                status: budget::status(
+                    b,
+                    teams.get(&b.subject).unwrap_or(&empty),
+                    as_of,
+                    &anomalies,
+                ),
+                team: b.subject.clone(),
+            },
             Scope::Key => BudgetView {
                 status: budget::status(
                     b,
                     keys.get(&b.subject).unwrap_or(&empty),
-                    Decimal::ZERO,
                     as_of,
+                    &anomalies,
                 ),
-                team: key_owner.get(&b.subject).cloned().unwrap_or_default(),
+                team: history
+                    .key_owner
+                    .get(&b.subject)
+                    .cloned()
+                    .unwrap_or_default(),
             },
         })
-        .collect()
+        .collect())
 }
 
 /// The budgets of a month as `principal` may see them.
@@ -159,10 +146,11 @@ pub async fn budgets(
     month: Month,
     principal: &Principal,
 ) -> Result<Vec<BudgetView>, StoreError> {
-    let ctx = daily_context(&state.store, &state.prices, month).await?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
     let sb = ctx.showback(&state.config.currency);
     let budgets = state.store.list_budgets(month).await?;
-    Ok(budget_views(&ctx, &sb, &budgets, today())
+    Ok(budget_views(state, &sb, &budgets, today())
+        .await?
         .into_iter()
         .filter(|v| principal.may_read_team(&v.team))
         .collect())
@@ -184,7 +172,7 @@ pub async fn scorecards(
     let previous = ctx.previous_showback(&state.config.currency);
     let t = thresholds(store).await?;
     let budgets = store.list_budgets(month).await?;
-    let views = budget_views(&ctx, &sb, &budgets, today());
+    let views = budget_views(state, &sb, &budgets, today()).await?;
     let alerts = store.list_alerts(10_000).await?;
     let acknowledged: BTreeSet<&str> = alerts
         .iter()
@@ -367,7 +355,7 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
     let sb = ctx.showback(&state.config.currency);
     let budgets = store.list_budgets(month).await?;
     let mut new = Vec::new();
-    for v in budget_views(&ctx, &sb, &budgets, as_of) {
+    for v in Box::pin(budget_views(state, &sb, &budgets, as_of)).await? {
         let s = &v.status;
         let scope = s.budget.scope.as_str().to_owned();
         for level in &s.crossed {
@@ -411,8 +399,8 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
         key_owner.insert(r.row.key.api_key.clone(), r.owner.team.clone());
     }
     for (scope, team) in [("team", true), ("key", false)] {
-        let mut series = daily_by(&l0, team);
-        for (who, days) in daily_by(&l1, team) {
+        let mut series = forecasts::daily_by(&l0, team);
+        for (who, days) in forecasts::daily_by(&l1, team) {
             series.entry(who).or_default().extend(days);
         }
         for (who, a) in anomaly::scan(&series, &days, &settings) {

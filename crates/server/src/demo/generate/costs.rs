@@ -103,6 +103,7 @@ pub(super) fn transactions(events: &[UsageEvent]) -> Vec<BusinessTransactions> {
                 feature: feature.to_owned(),
                 name: "tasks completed".to_owned(),
                 count: n / 4,
+                value: None,
             })
         })
         .filter(|t| t.count > 0)

@@ -5,7 +5,9 @@ pub mod alerts;
 pub mod budgets;
 pub mod commitments;
 pub mod currencies;
+pub mod customers;
 pub mod focus;
+pub mod forecast;
 pub mod health;
 pub mod key_mappings;
 pub mod metrics;
@@ -33,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::get))
         .route("/api/v1/showback", get(showback::get))
+        .route("/api/v1/forecast", get(forecast::get))
+        .route("/api/v1/customers", get(customers::get))
         .route("/api/v1/teams/{team}", get(showback::team))
         .route(
             "/api/v1/key-mappings",
@@ -62,6 +66,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/transactions",
             get(transactions::list).post(transactions::post),
         )
+        .route("/api/v1/transactions/csv", post(transactions::post_csv))
         .route(
             "/api/v1/commitments",
             get(commitments::list_commitments).post(commitments::post_commitment),

@@ -13,7 +13,8 @@ use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// The month's showback; each team row carries its `budget` (amount, forecast, status) or
-/// `null`. It is kept until the data changes; a request with `Cache-Control: no-cache` has it
+/// `null`, and its month-end `forecast` (expected); the organisation its own (Σ teams and
+/// idle commitments). It is kept until the data changes; a request with `Cache-Control: no-cache` has it
 /// computed anew.
 pub async fn get(
     State(state): State<AppState>,
@@ -32,6 +33,10 @@ pub async fn get(
         asks_for_fresh(&headers),
     )
     .await?;
+    // The month-end forecast of every team, from the whole organisation's showback (so the
+    // organisation's is the sum of all its lines), before a lead's view narrows it.
+    let (forecasts, org_forecast) =
+        Box::pin(crate::app::governance::forecasts::month_end(&state, &sb)).await?;
     reports::restrict(&principal, &mut sb);
     let budgets = if state.store.list_budgets(month).await?.is_empty() {
         Vec::new()
@@ -39,9 +44,17 @@ pub async fn get(
         crate::app::governance::budgets(&state, month, &principal).await?
     };
     let mut body = serde_json::to_value(&sb).map_err(anyhow::Error::from)?;
+    body["forecast"] = if principal.sees_everything() {
+        serde_json::json!(org_forecast)
+    } else {
+        let mine: rust_decimal::Decimal =
+            sb.teams.iter().filter_map(|t| forecasts.get(&t.team)).sum();
+        serde_json::json!(mine)
+    };
     if let Some(teams) = body["teams"].as_array_mut() {
         for row in teams {
             let team = row["team"].as_str().unwrap_or_default().to_owned();
+            row["forecast"] = serde_json::json!(forecasts.get(&team).copied().unwrap_or_default());
             let b = budgets.iter().find(|b| {
                 b.status.budget.scope == tokentally_domain::budget::Scope::Team
                     && b.status.budget.subject == team

@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             "/transactions",
             get(transactions::page).post(transactions::post),
         )
+        .route("/transactions/csv", post(transactions::post_csv))
         .route(
             "/admin/keys",
             get(admin::keys::page).post(admin::keys::post),

@@ -2,7 +2,6 @@
 
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
-use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::month::Month;
@@ -84,20 +83,48 @@ async fn load(
     Ok((sb, key, descending))
 }
 
-/// Month-end estimate for the current month: token cost at the run rate of the days so far,
-/// plus the month's overheads and commitment fees (recorded for the whole month).
-fn forecast(sb: &Showback, today: chrono::NaiveDate) -> Option<Decimal> {
-    if !sb.month.contains(today) {
-        return None;
-    }
-    let elapsed = Decimal::from(today.day());
-    let days = Decimal::from(sb.month.days());
-    Some(
-        (sb.token_cost / elapsed * days).round_dp(2)
-            + sb.overhead
-            + sb.commitment
-            + sb.idle_commitment,
-    )
+/// The month-end forecast of the month while it runs (none once it is over): the
+/// organisation's for those who see everything, else the sum of the caller's teams', by the
+/// one forecasting method; and last month's back-test for those who see everything.
+async fn forecast_cards(
+    state: &AppState,
+    user: &PageUser,
+    sb: &Showback,
+    today: chrono::NaiveDate,
+) -> Result<
+    (
+        Option<Decimal>,
+        Option<tokentally_domain::forecast::Backtest>,
+    ),
+    PageError,
+> {
+    use crate::app::governance::{anomaly_settings, forecasts};
+    let forecast = if sb.month.contains(today) {
+        let full = reports::showback(
+            &state.store,
+            &state.prices,
+            &state.showbacks,
+            sb.month,
+            &state.config.currency,
+            false,
+        )
+        .await?;
+        let (by_team, org) = Box::pin(forecasts::month_end(state, &full)).await?;
+        Some(if user.principal.sees_everything() {
+            org
+        } else {
+            sb.teams.iter().filter_map(|t| by_team.get(&t.team)).sum()
+        })
+    } else {
+        None
+    };
+    let backtest = if user.principal.sees_everything() {
+        let anomalies = anomaly_settings(&state.store).await?;
+        Box::pin(forecasts::backtest(state, sb.month.previous(), &anomalies)).await?
+    } else {
+        None
+    };
+    Ok((forecast, backtest))
 }
 
 pub async fn page(
@@ -122,6 +149,7 @@ pub async fn page(
     .collect();
     let today = chrono::Utc::now().date_naive();
     let budgets = team_budgets(&state, &user, sb.month).await?;
+    let (forecast, backtest) = forecast_cards(&state, &user, &sb, today).await?;
     let movement = if user.principal.sees_everything() {
         Some(super::movement::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?)
     } else {
@@ -133,7 +161,8 @@ pub async fn page(
         trend: Some(trend),
         budgets,
         month_to_date: sb.month.contains(today),
-        forecast: forecast(&sb, today),
+        forecast,
+        backtest,
         showback: sb,
         months,
         sort,

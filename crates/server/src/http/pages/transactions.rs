@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tokentally_domain::month::Month;
+use tokentally_domain::transaction::ValueBasis;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::transactions_page::{
     TransactionForm, TransactionRow, TransactionsPage, transactions_page,
@@ -13,7 +14,7 @@ use tokentally_web::pages::transactions_page::{
 
 use super::{PageError, reason, viewer_of};
 use crate::app::AppError;
-use crate::app::transactions::{NewTransactions, may_report, record};
+use crate::app::transactions::{NewTransactions, may_report, parse_csv, record, record_all};
 use crate::auth::Capability;
 use crate::http::MonthQuery;
 use crate::http::extract::{CsrfForm, PageUser};
@@ -35,6 +36,13 @@ async fn model(
         .filter(|t| user.principal.may_read_team(&t.team))
         .map(|t| TransactionRow {
             period: t.period.to_string(),
+            value: t
+                .value_total()
+                .zip(t.value.as_ref().map(|v| v.currency.clone())),
+            basis: t.value.as_ref().map(|v| match v.basis {
+                ValueBasis::PerTransaction => format!("{} per transaction", v.amount),
+                ValueBasis::Total => "total".to_owned(),
+            }),
             team: t.team,
             feature: t.feature,
             name: t.name,
@@ -48,6 +56,7 @@ async fn model(
         form,
         errors,
         notice,
+        currency: state.config.currency.clone(),
     })
 }
 
@@ -67,7 +76,10 @@ pub async fn page(
         month: q.month.filter(|m| !m.is_empty()),
     }
     .month()?;
-    let notice = q.saved.map(|_| "Count saved.".to_owned());
+    let notice = q.saved.map(|n| match n.parse::<usize>() {
+        Ok(many) if many > 1 => format!("{many} reports saved."),
+        _ => "Count saved.".to_owned(),
+    });
     let form = TransactionForm {
         period: month.to_string(),
         ..TransactionForm::default()
@@ -84,6 +96,9 @@ pub struct TransactionPost {
     pub feature: String,
     pub name: String,
     pub count: String,
+    pub value: String,
+    pub value_basis: String,
+    pub currency: String,
 }
 
 pub async fn post(
@@ -96,6 +111,10 @@ pub async fn post(
         feature: f.feature.clone(),
         name: f.name.clone(),
         count: f.count.clone(),
+        value: f.value.clone(),
+        value_basis: f.value_basis.clone(),
+        currency: f.currency.clone(),
+        csv: String::new(),
     };
     let parsed = (|| {
         let count = f.count.trim().parse::<u64>().map_err(|_| {
@@ -109,8 +128,11 @@ pub async fn post(
             feature: Some(f.feature.clone()),
             name: f.name.clone(),
             count,
+            value: Some(serde_json::Value::String(f.value.clone())),
+            value_basis: (!f.value.trim().is_empty()).then(|| f.value_basis.clone()),
+            currency: (!f.value.trim().is_empty()).then(|| f.currency.clone()),
         }
-        .into_domain()
+        .into_domain(&state.config.currency)
     })();
     let t = match parsed {
         Ok(t) => t,
@@ -133,4 +155,42 @@ pub async fn post(
     may_report(&user.principal, &t.team)?;
     record(&state, &user.principal.name, &t).await?;
     Ok(Redirect::to(&format!("/transactions?month={}&saved=1", t.period.month())).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CsvPost {
+    pub csv: String,
+}
+
+/// A pasted CSV of reports: all stored, or none with the first bad line named (a line for a
+/// team the user may not report for answers 403, like the single form).
+pub async fn post_csv(
+    State(state): State<AppState>,
+    CsrfForm { user, form: f }: CsrfForm<CsvPost>,
+) -> Result<Response, PageError> {
+    user.principal.ensure(Capability::ReportTransactions)?;
+    let all = match parse_csv(&user.principal, &f.csv, &state.config.currency) {
+        Ok(all) => all,
+        Err(e @ AppError::Forbidden(_)) => return Err(e.into()),
+        Err(e) => {
+            let month = crate::app::reports::last_full_month();
+            let mut errors = FieldErrors::new();
+            errors.insert("form".into(), reason(&e));
+            let form = TransactionForm {
+                period: month.to_string(),
+                csv: f.csv.clone(),
+                ..TransactionForm::default()
+            };
+            let p = model(&state, &user, month, form, errors, None).await?;
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(transactions_page(&viewer_of(&user), p)),
+            )
+                .into_response());
+        }
+    };
+    record_all(&state, &user.principal.name, &all).await?;
+    let month = all[0].period.month();
+    Ok(Redirect::to(&format!("/transactions?month={month}&saved={}", all.len())).into_response())
 }

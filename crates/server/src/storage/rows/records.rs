@@ -12,7 +12,7 @@ use tokentally_domain::month::Month;
 use tokentally_domain::price_card::PriceCard;
 use tokentally_domain::scorecard::UnitTarget;
 use tokentally_domain::statement::Mode;
-use tokentally_domain::transaction::BusinessTransactions;
+use tokentally_domain::transaction::{BusinessTransactions, TransactionValue};
 
 use super::{Cols, FromRow};
 use crate::storage::StoreError;
@@ -347,15 +347,45 @@ impl FromRow for Overhead {
 
 /// `business_transactions`.
 impl FromRow for BusinessTransactions {
-    const COLUMNS: &'static [&'static str] = &["period", "team", "feature", "name", "count"];
+    const COLUMNS: &'static [&'static str] = &[
+        "period",
+        "team",
+        "feature",
+        "name",
+        "count",
+        "value_amount",
+        "value_basis",
+        "value_currency",
+    ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        let period = c.parsed()?;
+        let team = c.text()?;
+        let feature = c.text()?;
+        let name = c.text()?;
+        let count = c.count()?;
+        let amount = c.opt_text()?;
+        let basis = c.opt_text()?;
+        let currency = c.opt_text()?;
+        let value = match (amount, basis, currency) {
+            (Some(a), Some(b), Some(currency)) => Some(TransactionValue {
+                amount: a.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("value_amount `{a}` is not a decimal"))
+                })?,
+                basis: b
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("value_basis `{b}` is not valid")))?,
+                currency,
+            }),
+            _ => None,
+        };
         Ok(BusinessTransactions {
-            period: c.parsed()?,
-            team: c.text()?,
-            feature: c.text()?,
-            name: c.text()?,
-            count: c.count()?,
+            period,
+            team,
+            feature,
+            name,
+            count,
+            value,
         })
     }
 }

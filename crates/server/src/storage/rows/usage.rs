@@ -1,7 +1,9 @@
 //! The rows the month reads decode by the ten thousand: rollups, workflow groups, user words,
 //! workflows, and the keys seen in usage.
 
+use tokentally_domain::customer::CustomerRow;
 use tokentally_domain::event::Outcome;
+use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{RollupKey, RollupTotals, UserWord, WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
 
@@ -70,6 +72,72 @@ impl FromRow for UsageRow {
         };
         c.extra_counts(&mut row.totals.tokens)?;
         Ok(row)
+    }
+}
+
+/// `usage_customers_monthly`: the month, the customer, then a rollup's key and sums.
+impl FromRow for CustomerRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "month",
+        "customer",
+        "provider",
+        "model",
+        "api_key",
+        "team",
+        "feature",
+        "environment",
+        "tags",
+        "service_tier",
+        "outcome",
+        "context_band",
+        "in_workflow",
+        "events",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "standalone_successes",
+        "cache_write_1h_tokens",
+        "audio_input_tokens",
+        "cached_audio_input_tokens",
+        "image_input_tokens",
+        "audio_output_tokens",
+        "image_output_tokens",
+        "web_search_queries",
+        "file_search_calls",
+        "code_interpreter_sessions",
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        let month: Month = c.parsed()?;
+        let customer = c.text()?;
+        let d = c.dims()?;
+        let mut row = UsageRow {
+            key: RollupKey {
+                day: month.first_day(),
+                provider: d.provider,
+                model: d.model,
+                api_key: d.api_key,
+                team: d.team,
+                feature: d.feature,
+                environment: d.environment,
+                tags: d.tags,
+                service_tier: c.parsed()?,
+                outcome: c.parsed()?,
+                context_band: c.count()?,
+                in_workflow: c.int()? != 0,
+            },
+            totals: RollupTotals {
+                events: c.count()?,
+                requests: c.count()?,
+                tokens: c.tokens()?,
+                standalone_successes: c.count()?,
+            },
+        };
+        c.extra_counts(&mut row.totals.tokens)?;
+        Ok(CustomerRow { customer, row })
     }
 }
 

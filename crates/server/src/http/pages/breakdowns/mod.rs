@@ -7,6 +7,7 @@ mod key;
 mod model;
 mod models;
 mod team;
+mod value;
 
 pub use feature::{feature_csv, feature_page};
 pub use key::{key_csv, key_page};

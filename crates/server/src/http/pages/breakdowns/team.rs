@@ -104,10 +104,11 @@ async fn team_model(
         daily: Some(drill.days.clone()),
         summary: Summary::Team {
             row: Box::new(row),
-            total: Box::new(drill.total),
+            total: Box::new(drill.total.clone()),
             budget,
         },
         sections: vec![
+            super::value::section(team, &drill.features, &drill.total, &cur),
             lines_section(
                 "features",
                 "Features",
