@@ -20,6 +20,7 @@ pub enum Nav {
     Showback,
     Scorecard,
     Alerts,
+    Recommendations,
     Costs,
     Statements,
     Transactions,
@@ -105,6 +106,7 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
                 <NavLink href="/" label="Showback" me=Nav::Showback active/>
                 <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
                 <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
+                <NavLink href="/recommendations" label="Recommendations" me=Nav::Recommendations active/>
                 <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>
                 {finance}
                 {reporter}

@@ -12,6 +12,7 @@ pub mod mappings;
 pub mod movement;
 pub mod outcomes;
 pub mod prices;
+pub mod recommendations;
 pub mod reports;
 pub mod statements;
 pub mod transactions;

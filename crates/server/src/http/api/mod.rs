@@ -11,6 +11,7 @@ pub mod movement;
 pub mod outcomes;
 pub mod overheads;
 pub mod prices;
+pub mod recommendations;
 pub mod rules;
 pub mod scorecard;
 pub mod showback;
@@ -107,7 +108,19 @@ pub fn routes() -> Router<AppState> {
             get(scorecard::list_targets).post(scorecard::post_target),
         )
         .route("/api/v1/showback/publish", post(scorecard::publish))
-        .route("/api/v1/waste", get(scorecard::waste))
+        .route("/api/v1/recommendations", get(recommendations::list))
+        .route(
+            "/api/v1/recommendations/settings",
+            get(recommendations::get_settings).post(recommendations::post_settings),
+        )
+        .route(
+            "/api/v1/recommendations/{id}/accept",
+            post(recommendations::accept),
+        )
+        .route(
+            "/api/v1/recommendations/{id}/dismiss",
+            post(recommendations::dismiss),
+        )
         .route("/api/v1/prices", get(prices::list))
         .route("/api/v1/prices/import", post(prices::import))
 }
