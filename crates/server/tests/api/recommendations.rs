@@ -388,3 +388,76 @@ storage_test!(
         assert_eq!(money(&f["expected"]), dec!(0.109667));
     }
 );
+
+storage_test!(
+    a_lead_opens_their_team_sees_the_routing_and_accepts_it_in_a_form,
+    |app| {
+        use crate::browser_session::Browser;
+        seed(&app).await;
+        let mut b = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+        let team = b.get("/teams/search?month=2026-03").await;
+        assert_eq!(team.status, StatusCode::OK);
+        assert!(team.body.contains("Top recommendations"), "{}", team.body);
+        assert!(
+            team.body.contains("Route to a cheaper model"),
+            "{}",
+            team.body
+        );
+
+        let page = b.get("/recommendations?month=2026-03&team=search").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<details class=\"evidence\">"));
+        assert!(page.body.contains("openai/gpt-4o-mini"));
+        let (_, list) = get(
+            &app,
+            "/api/v1/recommendations?month=2026-03",
+            &app.finance_token,
+        )
+        .await;
+        let id = routing_of(&list, "search")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let action = format!("/recommendations/{id}/accept");
+        assert!(page.body.contains(&action), "{}", page.body);
+
+        // Without the CSRF token: refused, nothing stored.
+        let refused = b.post_form(&action, &[("note", "x")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(
+            app.store
+                .list_recommendation_decisions()
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let csrf = page.csrf();
+        let done = b
+            .post_form(&action, &[("csrf", &csrf), ("note", "moving to mini")])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        assert!(
+            done.location
+                .as_deref()
+                .unwrap_or("")
+                .contains("saved=accepted")
+        );
+        let decisions = app.store.list_recommendation_decisions().await.unwrap();
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(
+            (decisions[0].decision.as_str(), decisions[0].note.as_str()),
+            ("accepted", "moving to mini")
+        );
+        let feature = b.get("/teams/search/features/answers?month=2026-03").await;
+        assert!(feature.body.contains("did they pay?"), "{}", feature.body);
+
+        // The old address leads here.
+        let waste = b.get("/waste?month=2026-03").await;
+        assert_eq!(waste.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(
+            waste.location.as_deref(),
+            Some("/recommendations?month=2026-03")
+        );
+    }
+);
