@@ -461,3 +461,40 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    anomaly_thresholds_are_set_by_admins_and_bad_values_change_nothing,
+    |app| {
+        let path = "/api/v1/anomaly/settings";
+        let (status, before) = get(&app, path, &app.finance_token).await;
+        assert_eq!(status, StatusCode::OK);
+        for bad in [
+            json!({"z_threshold": "0", "min_amount": "1", "min_days": 7}),
+            json!({"z_threshold": "3.5", "min_amount": "1", "min_days": 40}),
+            json!({"z_threshold": "lots", "min_amount": "1", "min_days": 7}),
+            json!({"z_threshold": "3.5"}),
+        ] {
+            let (status, body) = app.admin_post(path, &bad).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        }
+        let (_, after) = get(&app, path, &app.finance_token).await;
+        assert_eq!(after, before);
+        let good = json!({"z_threshold": "3", "min_amount": "5", "min_days": 10});
+        let r = app
+            .post(path, &app.finance_token)
+            .json(&good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let (status, set) = app.admin_post(path, &good).await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        assert_eq!(set["min_days"], 10);
+        let audit = app
+            .store
+            .list_audit(Some("setting:anomaly"), 10)
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+    }
+);

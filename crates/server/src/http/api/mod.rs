@@ -98,6 +98,10 @@ pub fn routes() -> Router<AppState> {
             get(alerts::get_webhook).post(alerts::post_webhook),
         )
         .route("/api/v1/webhook/deliveries", get(alerts::deliveries))
+        .route(
+            "/api/v1/anomaly/settings",
+            get(alerts::get_anomaly).post(alerts::post_anomaly),
+        )
         .route("/api/v1/scorecard", get(scorecard::get))
         .route(
             "/api/v1/scorecard/thresholds",
