@@ -498,3 +498,47 @@ storage_test!(
         assert_eq!(audit.len(), 1);
     }
 );
+
+storage_test!(admins_set_the_thresholds_in_a_form, |app| {
+    use crate::browser_session::Browser;
+    let mut b = Browser::signed_in(&app, Role::Admin, &[]).await;
+    let page = b.get("/recommendations?month=2026-03").await;
+    assert!(page.body.contains("Save thresholds"), "{}", page.body);
+    let csrf = page.csrf();
+    let bad = b
+        .post_form(
+            "/recommendations/settings",
+            &[("csrf", &csrf), ("max_retry_waste_pct", "120")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let path = "/api/v1/recommendations/settings";
+    let (_, s) = get(&app, path, &app.finance_token).await;
+    assert_eq!(money(&s["max_retry_waste_pct"]), dec!(5));
+    let ok = b
+        .post_form(
+            "/recommendations/settings",
+            &[
+                ("csrf", &csrf),
+                ("max_retry_waste_pct", "7"),
+                ("max_calls_per_workflow", "12"),
+                ("not_latency_bound", "search/answers"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let (_, s) = get(&app, path, &app.finance_token).await;
+    assert_eq!(money(&s["max_retry_waste_pct"]), dec!(7));
+    assert_eq!(s["not_latency_bound"][0]["feature"], "answers");
+    // A lead sees no form and may not post one.
+    let mut lead = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+    let page = lead.get("/recommendations?month=2026-03").await;
+    assert!(!page.body.contains("Save thresholds"));
+    let refused = lead
+        .post_form(
+            "/recommendations/settings",
+            &[("csrf", &page.csrf()), ("zombie_days", "5")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+});

@@ -7,7 +7,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
-use tokentally_domain::recommendation::{Basis, Lever, Recommendation};
+use tokentally_domain::recommendation::{Basis, Lever, Recommendation, Settings};
 
 use crate::components::{Alert, Column, Csrf, DataTable, Notice};
 use crate::format::{money, unit_money};
@@ -46,6 +46,86 @@ pub struct RecommendationsPage {
     pub lever: Option<Lever>,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// The thresholds, for an admin to change; `None` for everyone else.
+    pub settings: Option<Settings>,
+}
+
+/// The admin's form of thresholds (waste and runaway): each field posts as it reads.
+#[component]
+fn SettingsForm(s: Settings, csrf: String) -> impl IntoView {
+    let latency_free = s
+        .not_latency_bound
+        .iter()
+        .map(|f| format!("{}/{}", f.team, f.feature))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fields: Vec<(&'static str, &'static str, String)> = vec![
+        (
+            "Large prompt (input tokens a request)",
+            "large_input_tokens",
+            s.large_input_tokens.to_string(),
+        ),
+        (
+            "Cache hit rate floor (%)",
+            "min_cache_hit_pct",
+            s.min_cache_hit_pct.to_string(),
+        ),
+        (
+            "Cacheable share of input (%)",
+            "cacheable_input_pct",
+            s.cacheable_input_pct.to_string(),
+        ),
+        (
+            "Cache reads per write",
+            "cache_reads_per_write",
+            s.cache_reads_per_write.to_string(),
+        ),
+        (
+            "Output cap (tokens a request)",
+            "max_output_tokens",
+            s.max_output_tokens.to_string(),
+        ),
+        (
+            "Failure and retry waste tolerated (%)",
+            "max_retry_waste_pct",
+            s.max_retry_waste_pct.to_string(),
+        ),
+        (
+            "Zombie key after (days)",
+            "zombie_days",
+            s.zombie_days.to_string(),
+        ),
+        (
+            "Runaway: calls per workflow",
+            "max_calls_per_workflow",
+            s.max_calls_per_workflow.to_string(),
+        ),
+        (
+            "Runaway: context growth (×)",
+            "max_context_growth",
+            s.max_context_growth.to_string(),
+        ),
+        (
+            "Outcomes to trust a success rate",
+            "min_outcomes",
+            s.min_outcomes.to_string(),
+        ),
+    ];
+    let inputs = fields
+        .into_iter()
+        .map(|(label, name, value)| view! { <label>{label}<input name=name value=value/></label> })
+        .collect_view();
+    view! {
+        <details class="settings no-print">
+            <summary>"Thresholds"</summary>
+            <form method="post" action="/recommendations/settings" class="grid">
+                <Csrf token=csrf/>
+                {inputs}
+                <label>"Not latency-bound (team/feature, comma separated)"<input name="not_latency_bound" value=latency_free/></label>
+                <button type="submit">"Save thresholds"</button>
+            </form>
+        </details>
+    }
 }
 
 fn basis_label(b: Basis) -> &'static str {
@@ -216,8 +296,10 @@ pub fn recommendations_page(viewer: &Viewer, p: RecommendationsPage) -> String {
         lever,
         notice,
         error,
+        settings,
     } = p;
     let csrf = viewer.csrf.clone();
+    let settings = settings.map(|s| view! { <SettingsForm s csrf=csrf.clone()/> });
     let summary = format!(
         "Together these save {} a month, of {} spent on tokens and commitments. Untested routes are shown, not counted.",
         money(total, &currency),
@@ -255,6 +337,7 @@ pub fn recommendations_page(viewer: &Viewer, p: RecommendationsPage) -> String {
                 <p class="muted">"Levers on the same tokens apply in order, each to what the ones before it left: failures and retries, runaway workflows, output caps, long context, caching, a cheaper model, then the batch or flex tier."</p>
                 {empty}
                 <DataTable id="recommendations" columns>{rows}</DataTable>
+                {settings}
             </Shell>
         }
     })

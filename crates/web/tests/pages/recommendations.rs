@@ -64,6 +64,7 @@ fn recommendations_ranked_with_evidence_and_decisions() {
         lever: None,
         notice: Some("Accepted: it is followed from today.".into()),
         error: None,
+        settings: None,
     };
     let html = recommendations_page(&lead(), page);
     assert!(html.contains("<details class=\"evidence\">"), "{html}");

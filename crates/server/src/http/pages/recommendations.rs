@@ -97,9 +97,15 @@ pub async fn page(
         lever: filter.lever,
         notice: q.saved.as_deref().map(|s| match s {
             "accepted" => "Accepted: it is followed from today.".to_owned(),
+            "settings" => "Thresholds saved.".to_owned(),
             _ => "Dismissed.".to_owned(),
         }),
         error: None,
+        settings: if user.principal.may(Capability::Administer) {
+            Some(recommendations::settings(&state.store).await?)
+        } else {
+            None
+        },
     };
     Ok(Html(recommendations_page(&viewer_of(&user), page)))
 }
@@ -205,6 +211,37 @@ pub async fn dismiss(
     form: CsrfForm<NoteForm>,
 ) -> Result<Response, PageError> {
     decide(&state, form, &id, Decision::Dismissed).await
+}
+
+/// The thresholds form (admins): each field as the API's settings take it; an unknown,
+/// malformed or out-of-range field re-renders as a 422 and changes nothing.
+pub async fn post_settings(
+    State(state): State<AppState>,
+    form: CsrfForm<std::collections::BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let mut patch = serde_json::Map::new();
+    for (name, value) in form.form.into_iter().filter(|(n, _)| n != "csrf") {
+        let value = value.trim().to_owned();
+        let json = if name == "not_latency_bound" {
+            let list: Vec<serde_json::Value> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    let (team, feature) = v.split_once('/').unwrap_or((v, ""));
+                    serde_json::json!({"team": team.trim(), "feature": feature.trim()})
+                })
+                .collect();
+            serde_json::Value::Array(list)
+        } else if let Ok(n) = value.parse::<i64>() {
+            serde_json::Value::from(n)
+        } else {
+            serde_json::Value::String(value)
+        };
+        patch.insert(name, json);
+    }
+    recommendations::patch_settings_as(&state, &form.user.principal, patch).await?;
+    Ok(Redirect::to("/recommendations?saved=settings").into_response())
 }
 
 /// The old waste page's address leads to the recommendations of the same month.

@@ -52,6 +52,10 @@ pub fn routes() -> Router<AppState> {
         .route("/recommendations", get(recommendations::page))
         .route("/recommendations.csv", get(recommendations::csv))
         .route(
+            "/recommendations/settings",
+            post(recommendations::post_settings),
+        )
+        .route(
             "/recommendations/{id}/accept",
             post(recommendations::accept),
         )
