@@ -25,6 +25,7 @@ pub mod month;
 pub mod movement;
 pub mod price_card;
 pub mod pricing;
+pub mod recommendation;
 pub mod rollup;
 pub mod scorecard;
 pub mod showback;
@@ -34,7 +35,6 @@ pub mod transaction;
 pub mod trend;
 pub mod typed_amount;
 pub mod unit_economics;
-pub mod waste;
 
 /// The currency every amount is kept in (one per organisation for now).
 pub const DEFAULT_CURRENCY: &str = "USD";

@@ -1,20 +1,20 @@
-//! Waste flags and scorecards on crafted months: each flag has a month that must raise it and
-//! one that must not; scorecards reach exactly the stage their month earns.
+//! Recommendations and scorecards on crafted months: each lever has a month that must raise it
+//! and one that must not; scorecards reach exactly the stage their month earns.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use tokentally_domain::attribution::{Attributor, KeyMapping};
+use tokentally_domain::attribution::Attributor;
 use tokentally_domain::commitment::{Commitment, DEFAULT_UTILISATION_FLOOR};
 use tokentally_domain::month::Month;
+use tokentally_domain::recommendation::{
+    Inputs, Lever, OwnedKey, Recommendation, Settings, idle, recommend,
+};
 use tokentally_domain::scorecard::{
     Facts, FeatureUnitCost, Scorecard, Thresholds, UsageFacts, score, usage_facts,
 };
-use tokentally_domain::showback::{Ledger, MonthData, Showback, showback};
-use tokentally_domain::waste::{
-    OwnedKey, WasteKind, WasteSettings, conflict_flags, feature_flags, org_flags, zombie_flags,
-};
+use tokentally_domain::showback::{Ledger, MonthData, showback};
 
 mod support;
 
@@ -52,92 +52,95 @@ fn attributor() -> Attributor {
     Attributor::new(vec![mapping("k-search", "search", "2026-01-01")], vec![])
 }
 
-fn flags_of(events: &[Value], kind: WasteKind) -> usize {
-    let d = data(events);
+fn recommendations(events: &[Value], d: Option<MonthData>) -> Vec<Recommendation> {
+    let d = d.unwrap_or_else(|| data(events));
     let book = book();
     let a = attributor();
     let ledger = Ledger::of(&d, &a, &book);
-    feature_flags(&ledger, &WasteSettings::default())
+    let sb = showback(month(M), "USD", &d, None, &book, &a);
+    recommend(&Inputs {
+        month: month(M),
+        ledger: &ledger,
+        workflows: &d.workflows,
+        attributor: &a,
+        commitments: &sb.commitments,
+        keys: &[],
+        today: day("2026-03-31"),
+        settings: &Settings::default(),
+    })
+}
+
+fn levers_of(events: &[Value], lever: Lever) -> usize {
+    recommendations(events, None)
         .into_iter()
-        .chain(conflict_flags(&ledger))
-        .filter(|f| f.kind == kind)
+        .filter(|r| r.lever == lever)
         .count()
 }
 
 #[test]
-fn large_uncached_prompts_are_flagged_and_cached_ones_are_not() {
+fn large_uncached_prompts_get_a_caching_recommendation_and_cached_ones_do_not() {
     // 10 requests of 5,000 input tokens each, nothing cached.
     assert_eq!(
-        flags_of(
+        levers_of(
             &[call("k-search", None, 50_000, 0, 1_000, "success")],
-            WasteKind::LowCacheHit
+            Lever::Caching
         ),
         1
     );
     // Half read from cache.
     assert_eq!(
-        flags_of(
+        levers_of(
             &[call("k-search", None, 50_000, 25_000, 1_000, "success")],
-            WasteKind::LowCacheHit
+            Lever::Caching
         ),
         0
     );
     // Small prompts are not worth caching.
     assert_eq!(
-        flags_of(
+        levers_of(
             &[call("k-search", None, 5_000, 0, 1_000, "success")],
-            WasteKind::LowCacheHit
+            Lever::Caching
         ),
         0
     );
 }
 
 #[test]
-fn the_money_at_stake_for_caching_is_the_saving_up_to_the_floor() {
-    let d = data(&[call("k-search", None, 1_000_000, 0, 0, "success")]);
-    let (book, a) = (book(), attributor());
-    let f = feature_flags(&Ledger::of(&d, &a, &book), &WasteSettings::default());
-    // 1M uncached input at 2.50 = 2.50; reaching 20% cached saves 20% × 90% × 2.50 = 0.45.
-    assert_eq!(f[0].at_stake, Some(dec!(0.45)));
-    assert_eq!(f[0].subject, "search/chat");
+fn the_caching_saving_uses_the_cards_own_cache_read_rate_net_of_writes() {
+    let recs = recommendations(&[call("k-search", None, 1_000_000, 0, 0, "success")], None);
+    let r = recs.iter().find(|r| r.lever == Lever::Caching).unwrap();
+    // Half of 1M input is repeatable: 500,000 at 2.50 = 1.25. One in ten written (gpt-4o
+    // has no write rate: input's, 2.50): 0.125; 450,000 read at 1.25: 0.5625. 1.25 − 0.6875.
+    assert_eq!(r.monthly_saving, dec!(0.5625));
+    assert_eq!((r.team.as_str(), r.feature.as_str()), ("search", "chat"));
+    assert_eq!(r.key, "k-search");
 }
 
 #[test]
-fn oversized_outputs_are_flagged_and_ordinary_ones_are_not() {
+fn outputs_above_the_ceiling_get_a_cap_and_ordinary_ones_do_not() {
     assert_eq!(
-        flags_of(
+        levers_of(
             &[call("k-search", None, 1_000, 0, 40_000, "success")],
-            WasteKind::OversizedOutput
+            Lever::OutputCap
         ),
         1
     );
     assert_eq!(
-        flags_of(
+        levers_of(
             &[call("k-search", None, 1_000, 0, 4_000, "success")],
-            WasteKind::OversizedOutput
+            Lever::OutputCap
         ),
         0
     );
 }
 
 #[test]
-fn failure_and_retry_waste_is_flagged_above_its_ceiling() {
+fn failure_and_retry_waste_above_its_ceiling_is_recommended() {
     let ok = call("k-search", None, 1_000, 0, 1_000, "success");
     let failed = call("k-search", None, 1_000, 0, 1_000, "failure");
     let retried = call("k-search", None, 1_000, 0, 1_000, "retry");
-    assert_eq!(
-        flags_of(&[ok.clone(), failed, retried], WasteKind::RetryWaste),
-        1
-    );
-    assert_eq!(flags_of(&[ok], WasteKind::RetryWaste), 0);
-}
-
-#[test]
-fn a_tag_naming_another_team_than_the_key_owner_is_flagged() {
-    let conflict = call("k-search", Some("support"), 1_000, 0, 1_000, "success");
-    let agrees = call("k-search", Some("search"), 1_000, 0, 1_000, "success");
-    assert_eq!(flags_of(&[conflict], WasteKind::TagConflict), 1);
-    assert_eq!(flags_of(&[agrees], WasteKind::TagConflict), 0);
+    assert_eq!(levers_of(&[ok.clone(), failed, retried], Lever::Retries), 1);
+    assert_eq!(levers_of(&[ok], Lever::Retries), 0);
 }
 
 #[test]
@@ -148,31 +151,17 @@ fn owned_keys_unused_for_thirty_days_are_zombies() {
         team: "search".into(),
         last_used: last.map(day),
     };
-    let s = WasteSettings::default();
-    assert_eq!(zombie_flags(&[key(Some("2026-02-20"))], today, &s).len(), 1);
-    assert_eq!(zombie_flags(&[key(None)], today, &s).len(), 1);
-    assert!(zombie_flags(&[key(Some("2026-03-15"))], today, &s).is_empty());
-}
-
-fn month_showback(d: &MonthData, mappings: Vec<KeyMapping>) -> Showback {
-    showback(
-        month(M),
-        "USD",
-        d,
-        None,
-        &book(),
-        &Attributor::new(mappings, vec![]),
-    )
+    let s = Settings::default();
+    let zombies = |k| idle::zombie_keys(month(M), &[k], today, &s).len();
+    assert_eq!(zombies(key(Some("2026-02-20"))), 1);
+    assert_eq!(zombies(key(None)), 1);
+    assert_eq!(zombies(key(Some("2026-03-15"))), 0);
 }
 
 #[test]
-fn idle_commitments_unpriced_models_and_unallocated_spend_are_flagged_only_when_present() {
-    let mut d = data(&[
-        call("k-search", None, 1_000, 0, 1_000, "success"),
-        call("k-orphan", None, 1_000, 0, 1_000, "success"),
-        json!({"id": "u", "timestamp": "2026-03-10T12:00:00Z", "provider": "acme", "model": "mystery",
-               "api_key": "k-search", "input_tokens": 10, "output_tokens": 5}),
-    ]);
+fn an_idle_commitment_is_recommended_only_when_present() {
+    let events = [call("k-search", None, 1_000, 0, 1_000, "success")];
+    let mut d = data(&events);
     d.commitments.push(Commitment {
         month: month(M),
         provider: "openai".into(),
@@ -181,25 +170,16 @@ fn idle_commitments_unpriced_models_and_unallocated_spend_are_flagged_only_when_
         capacity_tokens: 1_000_000_000,
         utilisation_floor: DEFAULT_UTILISATION_FLOOR,
     });
-    let kinds: Vec<WasteKind> = org_flags(&month_showback(
-        &d,
-        vec![mapping("k-search", "search", "2026-01-01")],
-    ))
-    .into_iter()
-    .map(|f| f.kind)
-    .collect();
-    assert!(kinds.contains(&WasteKind::IdleCommitment), "{kinds:?}");
-    assert!(kinds.contains(&WasteKind::UnpricedModel), "{kinds:?}");
-    assert!(kinds.contains(&WasteKind::UnallocatedSpend), "{kinds:?}");
-
-    let clean = data(&[call("k-search", None, 1_000, 0, 1_000, "success")]);
-    assert!(
-        org_flags(&month_showback(
-            &clean,
-            vec![mapping("k-search", "search", "2026-01-01")]
-        ))
-        .is_empty()
-    );
+    let recs = recommendations(&events, Some(d));
+    let idle: Vec<_> = recs
+        .iter()
+        .filter(|r| r.lever == Lever::IdleCommitment)
+        .collect();
+    assert_eq!(idle.len(), 1);
+    // 2,000 of 1,000,000,000 tokens used: the used share of the fee rounds to no cent, so
+    // all of it, 100.00, is idle.
+    assert_eq!(idle[0].monthly_saving, dec!(100));
+    assert_eq!(levers_of(&events, Lever::IdleCommitment), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

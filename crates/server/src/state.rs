@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::cache::{
-    FeatureCache, MonthDataCache, MovementCache, PriceBookCache, ShowbackCache, TeamCache,
-    TrendCache,
+    FeatureCache, MonthDataCache, MovementCache, PriceBookCache, RecommendationCache,
+    ShowbackCache, TeamCache, TrendCache,
 };
 use crate::config::Config;
 use crate::storage::Store;
@@ -23,6 +23,8 @@ pub struct AppState {
     pub movements: MovementCache,
     /// Features' trends (see `app::trends`).
     pub trends: TrendCache,
+    /// The month's recommendations (see `app::recommendations`).
+    pub recommendations: RecommendationCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
 }
@@ -36,6 +38,7 @@ impl AppState {
         self.features.clear();
         self.movements.clear();
         self.trends.clear();
+        self.recommendations.clear();
     }
 
     pub fn new(store: Store, config: Config) -> Self {
@@ -48,6 +51,7 @@ impl AppState {
             features: FeatureCache::default(),
             movements: MovementCache::default(),
             trends: TrendCache::default(),
+            recommendations: RecommendationCache::default(),
             config: Arc::new(config),
             metrics: Arc::default(),
         }

@@ -21,6 +21,7 @@ pub enum Nav {
     Models,
     Scorecard,
     Alerts,
+    Recommendations,
     Costs,
     Statements,
     Transactions,
@@ -107,6 +108,7 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
                 <NavLink href="/models" label="Models" me=Nav::Models active/>
                 <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
                 <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
+                <NavLink href="/recommendations" label="Recommendations" me=Nav::Recommendations active/>
                 <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>
                 {finance}
                 {reporter}

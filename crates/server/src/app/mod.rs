@@ -17,6 +17,7 @@ pub mod models;
 pub mod movement;
 pub mod outcomes;
 pub mod prices;
+pub mod recommendations;
 pub mod reports;
 pub mod statements;
 pub mod transactions;

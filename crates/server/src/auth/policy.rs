@@ -25,6 +25,8 @@ pub enum Capability {
     Govern,
     /// See every key, its mappings and the attribution rules.
     ReadKeys,
+    /// Accept or dismiss a recommendation on a team one may read.
+    DecideRecommendations,
     /// Map keys, write rules and price cards, manage teams, people, tokens, thresholds and
     /// the webhook: the admin pages.
     Administer,
@@ -38,7 +40,7 @@ impl Capability {
             Self::ReadReports => matches!(role, Admin | Finance | Lead | Viewer),
             Self::SendUsage => role == Ingest,
             Self::RecordOutcomes => matches!(role, Admin | Ingest),
-            Self::ReportTransactions | Self::AcknowledgeAlerts => {
+            Self::ReportTransactions | Self::AcknowledgeAlerts | Self::DecideRecommendations => {
                 matches!(role, Admin | Finance | Lead)
             }
             Self::ManageCosts | Self::IssueStatements | Self::Govern | Self::ReadKeys => {

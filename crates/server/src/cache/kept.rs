@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
 use tokentally_domain::movement::Movement;
+use tokentally_domain::recommendation::MonthRecommendations;
 use tokentally_domain::showback::{MonthData, Showback};
 use tokentally_domain::trend::TrendPoint;
 use tokio::sync::OnceCell;
@@ -43,6 +44,9 @@ pub type TrendKey = (Month, String, String);
 
 /// Features' trends (see `app::trends`): twelve months of reads each.
 pub type TrendCache = Kept<TrendKey, Vec<TrendPoint>, 512>;
+
+/// The month's recommendations for everyone (see `app::recommendations`).
+pub type RecommendationCache = Kept<Month, MonthRecommendations, 24>;
 
 type Slot<V> = Arc<OnceCell<Arc<V>>>;
 

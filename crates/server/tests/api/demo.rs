@@ -92,3 +92,57 @@ storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
     assert_eq!(a, b);
     assert!(a.token_cost > Decimal::ZERO);
 });
+
+storage_test!(
+    the_demo_month_has_recommendations_within_what_could_be_saved,
+    |app| {
+        let now = "2026-11-20T12:00:00Z".parse().unwrap();
+        let mut spec = DemoSpec::ending(now);
+        spec.events_per_month = 3_000;
+        seed(&app.store, &spec).await.expect("the demo seeds");
+        let sb = app.showback("2026-10").await;
+        let r = app
+            .get("/api/v1/recommendations?month=2026-10", &app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        let list: serde_json::Value = r.json().await.unwrap();
+        let items = list["items"].as_array().unwrap();
+        let mut levers: Vec<&str> = items.iter().filter_map(|i| i["lever"].as_str()).collect();
+        levers.sort();
+        levers.dedup();
+        eprintln!("demo levers: {levers:?}");
+        // The levers the demo's data supports: several models per provider (routing), failures
+        // and retries, agent workflows, large uncached prompts, long outputs and contexts, and
+        // an owned key nobody uses. (Its gpt-4o commitment is used above its floor, and no
+        // feature is marked not latency-bound, so neither idle_commitment nor batch.)
+        for lever in [
+            "caching",
+            "long_context",
+            "output_cap",
+            "retries",
+            "routing",
+            "runaway",
+            "zombie_key",
+        ] {
+            assert!(levers.contains(&lever), "{lever} missing from {levers:?}");
+        }
+        // The page total never exceeds the month's token cost and commitment fees.
+        let total = money(&list["total"]);
+        assert!(total > Decimal::ZERO);
+        assert!(
+            total
+                <= money(&sb["token_cost"])
+                    + money(&sb["commitment"])
+                    + money(&sb["idle_commitment"]),
+            "{total} against {sb}"
+        );
+        let counted: Decimal = items
+            .iter()
+            .filter(|i| i["basis"] != "untested")
+            .map(|i| money(&i["monthly_saving"]))
+            .sum();
+        assert_eq!(counted, total);
+    }
+);

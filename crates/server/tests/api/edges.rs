@@ -29,7 +29,7 @@ pub async fn month_reads_answer(app: &TestApp, month: &str) {
         format!("/api/v1/export/focus?month={month}"),
         format!("/api/v1/scorecard?month={month}"),
         format!("/api/v1/reconciliation?month={month}"),
-        format!("/api/v1/waste?month={month}"),
+        format!("/api/v1/recommendations?month={month}"),
         format!("/api/v1/budgets?month={month}"),
     ] {
         let r = app.get(&path, &app.admin_token).send().await.unwrap();

@@ -28,6 +28,7 @@ mod movement;
 mod outcomes;
 mod pages;
 mod pricing;
+mod recommendations;
 mod roles;
 mod schema_parity;
 mod statements;

@@ -1,13 +1,11 @@
 //! Governance pages: alerts (with acknowledgement, evaluation and the webhook), budgets (with
-//! their forecasts and the form), and waste flags.
+//! their forecasts and the form).
 
 use chrono::{DateTime, Utc};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
-use rust_decimal::Decimal;
 use tokentally_domain::budget::{BudgetStatus, Status};
 use tokentally_domain::month::Month;
-use tokentally_domain::waste::WasteFlag;
 
 use crate::components::{Alert, Column, Csrf, DataTable, MonthPicker, Notice};
 use crate::format::{money, when_utc};
@@ -234,63 +232,6 @@ pub fn budgets_page(viewer: &Viewer, p: BudgetsPage) -> String {
                 <p class="muted">"Forecast = month to date + the last seven days' daily run rate × days left. Team budgets compare blended cost; key budgets token cost."</p>
                 <DataTable id="budgets" columns>{rows}</DataTable>
                 {form}
-            </Shell>
-        }
-    })
-}
-
-#[derive(Debug, Clone)]
-pub struct WastePage {
-    pub month: Month,
-    pub months: Vec<Month>,
-    pub currency: String,
-    pub flags: Vec<WasteFlag>,
-}
-
-#[component]
-fn WasteEntry(flag: WasteFlag, currency: String) -> impl IntoView {
-    let stake = flag
-        .at_stake
-        .map_or("unknown".to_owned(), |m| money(m, &currency));
-    view! {
-        <tr>
-            <td>{flag.kind.label()}</td>
-            <th scope="row">{flag.subject}</th>
-            <td>{flag.team.unwrap_or_else(|| "organisation".into())}</td>
-            <td>{flag.detail}</td>
-            <td class="num">{stake}</td>
-        </tr>
-    }
-}
-
-pub fn waste_page(viewer: &Viewer, p: WastePage) -> String {
-    let WastePage {
-        month,
-        months,
-        currency,
-        flags,
-    } = p;
-    let total: Decimal = flags.iter().filter_map(|f| f.at_stake).sum();
-    let at_stake = format!("Money at stake this month: {}", money(total, &currency));
-    let rows = flags
-        .into_iter()
-        .map(|flag| view! { <WasteEntry flag currency=currency.clone()/> })
-        .collect_view();
-    let columns = vec![
-        Column::text("Flag"),
-        Column::text("Where"),
-        Column::text("Owner"),
-        Column::text("Detail"),
-        Column::num("At stake / month"),
-    ];
-    let viewer = viewer.clone();
-    render(move || {
-        view! {
-            <Shell title="Waste" viewer=Some(viewer) active=Nav::Alerts>
-                <h1>{format!("Waste flags · {month}")}</h1>
-                <MonthPicker action="/waste" current=month months/>
-                <p>{at_stake}</p>
-                <DataTable id="waste" columns>{rows}</DataTable>
             </Shell>
         }
     })

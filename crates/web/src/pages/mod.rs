@@ -12,6 +12,7 @@ pub mod keys_page;
 pub mod login_page;
 pub mod movement_section;
 pub mod prices_page;
+pub mod recommendations_page;
 pub mod rules_page;
 pub mod scorecard_page;
 pub mod showback_page;

@@ -1,9 +1,7 @@
 use rust_decimal_macros::dec;
 use tokentally_domain::budget::{Budget, BudgetStatus, Forecast, Scope, Status};
-use tokentally_domain::waste::{WasteFlag, WasteKind};
 use tokentally_web::pages::alerts_page::{
-    AlertRow, AlertsPage, BudgetsPage, DeliveryRow, WastePage, alerts_page, budgets_page,
-    waste_page,
+    AlertRow, AlertsPage, BudgetsPage, DeliveryRow, alerts_page, budgets_page,
 };
 
 use tokentally_web::stamp::Stamp;
@@ -105,30 +103,4 @@ fn budgets_page_with_the_form() {
         error: None,
     };
     snapshot!("budgets", budgets_page(&admin(), page));
-}
-
-#[test]
-fn waste_page_with_known_and_unknown_stakes() {
-    let page = WastePage {
-        month: month(),
-        months: months(),
-        currency: "EUR".into(),
-        flags: vec![
-            WasteFlag {
-                kind: WasteKind::RetryWaste,
-                team: Some("search".into()),
-                subject: "search/chat".into(),
-                detail: "12% of token cost on retries".into(),
-                at_stake: Some(dec!(123.456)),
-            },
-            WasteFlag {
-                kind: WasteKind::UnpricedModel,
-                team: None,
-                subject: "internal/mystery".into(),
-                detail: "no price card".into(),
-                at_stake: None,
-            },
-        ],
-    };
-    snapshot!("waste", waste_page(&lead(), page));
 }

@@ -1,4 +1,4 @@
-//! Governance use cases: budget status, scorecards, waste flags, alert evaluation and webhook
+//! Governance use cases: budget status, scorecards, alert evaluation and webhook
 //! delivery. The rules live in the domain; this module loads what they read.
 //!
 //! Alerts are evaluated by a background task on an interval ([`run_periodically`]) and on
@@ -25,7 +25,6 @@ use tokentally_domain::drilldown::Shares;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{self, Facts, FeatureUnitCost, Scorecard, Thresholds};
 use tokentally_domain::showback::Showback;
-use tokentally_domain::waste::{self, OwnedKey, WasteFlag, WasteSettings};
 
 use crate::app::reports::MonthContext;
 use crate::auth::Principal;
@@ -35,7 +34,6 @@ use crate::storage::{NewAlert, Store, StoreError};
 
 pub const THRESHOLDS: &str = "scorecard";
 pub const ANOMALY: &str = "anomaly";
-pub const WASTE: &str = "waste";
 pub const WEBHOOK: &str = "webhook";
 
 /// Attempts before a delivery is given up.
@@ -57,10 +55,6 @@ pub async fn thresholds(store: &Store) -> Result<Thresholds, StoreError> {
 
 pub async fn anomaly_settings(store: &Store) -> Result<AnomalySettings, StoreError> {
     Ok(store.get_setting(ANOMALY).await?.unwrap_or_default())
-}
-
-pub async fn waste_settings(store: &Store) -> Result<WasteSettings, StoreError> {
-    Ok(store.get_setting(WASTE).await?.unwrap_or_default())
 }
 
 pub async fn webhook(store: &Store) -> Result<Webhook, StoreError> {
@@ -296,44 +290,6 @@ pub async fn scorecards(
         .map(|x| scorecard::score(&x.team, month, &facts_for(Some(&x.team)), &t))
         .collect();
     Ok((org, teams))
-}
-
-/// The month's waste flags as `principal` may see them (a lead: their teams' only).
-pub async fn waste_flags(
-    state: &AppState,
-    month: Month,
-    principal: &Principal,
-) -> Result<Vec<WasteFlag>, StoreError> {
-    let store = &state.store;
-    let ctx = MonthContext::load(store, &state.prices, month).await?;
-    let sb = ctx.showback(&state.config.currency);
-    let settings = waste_settings(store).await?;
-    let seen = store.list_keys_seen().await?;
-    // Keys owned now (their latest mapping), with their last day of use.
-    let mut owners: BTreeMap<String, String> = BTreeMap::new();
-    for m in store.list_key_mappings().await? {
-        owners.insert(m.api_key, m.team);
-    }
-    let keys: Vec<OwnedKey> = owners
-        .into_iter()
-        .map(|(api_key, team)| OwnedKey {
-            last_used: seen
-                .iter()
-                .find(|s| s.api_key == api_key)
-                .map(|s| s.last_day),
-            api_key,
-            team,
-        })
-        .collect();
-    let as_of = today().min(month.last_day());
-    let flags = waste::flags(&ctx.ledger(), &sb, &keys, as_of, &settings);
-    Ok(flags
-        .into_iter()
-        .filter(|f| match &f.team {
-            Some(t) => principal.may_read_team(t),
-            None => principal.sees_everything(),
-        })
-        .collect())
 }
 
 /// What one evaluation did.

@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use tokentally_domain::anomaly::AnomalySettings;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{Thresholds, UnitTarget};
 
@@ -30,6 +31,28 @@ pub async fn set_thresholds_as(
     )
     .await?;
     Ok(t)
+}
+
+/// Sets the anomaly thresholds (admins), audited; a bad value changes nothing.
+pub async fn set_anomaly_as(
+    state: &AppState,
+    principal: &Principal,
+    a: AnomalySettings,
+) -> Result<AnomalySettings, AppError> {
+    principal.ensure(Capability::Administer)?;
+    a.validate().map_err(|e| AppError::invalid(e.to_string()))?;
+    let before = super::anomaly_settings(&state.store).await?;
+    state.store.set_setting(super::ANOMALY, &a).await?;
+    audit::record(
+        &state.store,
+        &principal.name,
+        "anomaly.settings",
+        "setting:anomaly",
+        Some(before),
+        Some(&a),
+    )
+    .await?;
+    Ok(a)
 }
 
 #[derive(Debug, Deserialize)]

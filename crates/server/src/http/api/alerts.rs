@@ -1,15 +1,17 @@
 //! Alerts: `GET /api/v1/alerts` (readers; a lead sees their teams'),
 //! `POST /api/v1/alerts/{id}/acknowledge` (admin, finance, a lead of the alert's team),
 //! `POST /api/v1/alerts/evaluate?as_of=` (admin, finance), and the webhook:
-//! `GET`/`POST /api/v1/webhook` and `GET /api/v1/webhook/deliveries` (admin).
+//! `GET`/`POST /api/v1/webhook` and `GET /api/v1/webhook/deliveries` (admin), and the
+//! anomaly thresholds: `GET`/`POST /api/v1/anomaly/settings` (readers / admin).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use tokentally_domain::anomaly::AnomalySettings;
 
 use crate::app::governance::alerts::{acknowledge_as, visible_alerts};
-use crate::app::governance::settings::set_webhook_as;
+use crate::app::governance::settings::{set_anomaly_as, set_webhook_as};
 use crate::app::governance::{self, Evaluation, Webhook};
 use crate::auth::{Capability, Principal};
 use crate::http::JsonBody;
@@ -71,6 +73,22 @@ pub async fn post_webhook(
     JsonBody(body): JsonBody<Webhook>,
 ) -> Result<Json<Webhook>, ApiError> {
     Ok(Json(set_webhook_as(&state, &principal, &body.url).await?))
+}
+
+pub async fn get_anomaly(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<AnomalySettings>, ApiError> {
+    principal.ensure(Capability::ReadReports)?;
+    Ok(Json(governance::anomaly_settings(&state.store).await?))
+}
+
+pub async fn post_anomaly(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<AnomalySettings>,
+) -> Result<Json<AnomalySettings>, ApiError> {
+    Ok(Json(set_anomaly_as(&state, &principal, body).await?))
 }
 
 pub async fn deliveries(

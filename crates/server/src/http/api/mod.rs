@@ -16,6 +16,7 @@ pub mod movement;
 pub mod outcomes;
 pub mod overheads;
 pub mod prices;
+pub mod recommendations;
 pub mod rules;
 pub mod scorecard;
 pub mod showback;
@@ -132,6 +133,10 @@ pub fn routes() -> Router<AppState> {
             get(alerts::get_webhook).post(alerts::post_webhook),
         )
         .route("/api/v1/webhook/deliveries", get(alerts::deliveries))
+        .route(
+            "/api/v1/anomaly/settings",
+            get(alerts::get_anomaly).post(alerts::post_anomaly),
+        )
         .route("/api/v1/scorecard", get(scorecard::get))
         .route(
             "/api/v1/scorecard/thresholds",
@@ -142,7 +147,19 @@ pub fn routes() -> Router<AppState> {
             get(scorecard::list_targets).post(scorecard::post_target),
         )
         .route("/api/v1/showback/publish", post(scorecard::publish))
-        .route("/api/v1/waste", get(scorecard::waste))
+        .route("/api/v1/recommendations", get(recommendations::list))
+        .route(
+            "/api/v1/recommendations/settings",
+            get(recommendations::get_settings).post(recommendations::post_settings),
+        )
+        .route(
+            "/api/v1/recommendations/{id}/accept",
+            post(recommendations::accept),
+        )
+        .route(
+            "/api/v1/recommendations/{id}/dismiss",
+            post(recommendations::dismiss),
+        )
         .route("/api/v1/prices", get(prices::list))
         .route("/api/v1/prices/import", post(prices::import))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/v1/scorecard?month=`, its thresholds (`GET`/`POST /api/v1/scorecard/thresholds`,
 //! admin), unit-cost targets (`GET`/`POST /api/v1/unit-targets`), showback publication
-//! (`POST /api/v1/showback/publish`, admin and finance) and `GET /api/v1/waste?month=`.
+//! (`POST /api/v1/showback/publish`, admin and finance) (the waste page became `GET /api/v1/recommendations`).
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{Scorecard, Thresholds, UnitTarget};
-use tokentally_domain::waste::WasteFlag;
 
 use crate::app::governance;
 use crate::app::governance::settings::{NewTarget, publish_as, set_target_as, set_thresholds_as};
@@ -91,16 +90,5 @@ pub async fn publish(
     let new = publish_as(&state, &principal, p.month).await?;
     Ok(Json(
         serde_json::json!({"month": p.month, "published": true, "already": !new}),
-    ))
-}
-
-pub async fn waste(
-    State(state): State<AppState>,
-    principal: Principal,
-    Query(q): Query<MonthQuery>,
-) -> Result<Json<Vec<WasteFlag>>, ApiError> {
-    principal.ensure(Capability::ReadReports)?;
-    Ok(Json(
-        governance::waste_flags(&state, q.month()?, &principal).await?,
     ))
 }

@@ -1,13 +1,11 @@
-//! `GET /alerts` (acknowledge, evaluate now, the webhook), `GET`/`POST /budgets` and
-//! `GET /waste`. Readers see them (a lead: their teams only); changes check roles and CSRF.
+//! `GET /alerts` (acknowledge, evaluate now, the webhook) and `GET`/`POST /budgets`. Readers see them (a lead: their teams only); changes check roles and CSRF.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tokentally_domain::month::Month;
 use tokentally_web::pages::alerts_page::{
-    AlertRow, AlertsPage, BudgetsPage, DeliveryRow, WastePage, alerts_page, budgets_page,
-    waste_page,
+    AlertRow, AlertsPage, BudgetsPage, DeliveryRow, alerts_page, budgets_page,
 };
 use tokentally_web::stamp::Stamp;
 
@@ -198,21 +196,4 @@ pub async fn post_budget(
     let b = parsed?;
     record(&state, &user.principal.name, &b).await?;
     Ok(Redirect::to(&format!("/budgets?month={}&saved=budget", b.month)).into_response())
-}
-
-pub async fn waste(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(q): Query<Notice>,
-) -> Result<Html<String>, PageError> {
-    user.principal.ensure(Capability::ReadReports)?;
-    let month = month_in(q.month)?;
-    let flags = governance::waste_flags(&state, month, &user.principal).await?;
-    let page = WastePage {
-        month,
-        months: state.store.list_months().await?,
-        currency: state.config.currency.clone(),
-        flags,
-    };
-    Ok(Html(waste_page(&viewer_of(&user), page)))
 }

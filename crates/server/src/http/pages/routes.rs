@@ -4,8 +4,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::{
-    account, admin, alerts, breakdowns, costs, scorecard, showback, statements, stylesheet,
-    transactions,
+    account, admin, alerts, breakdowns, costs, recommendations, scorecard, showback, statements,
+    stylesheet, transactions,
 };
 use crate::state::AppState;
 
@@ -51,7 +51,21 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/webhook", post(alerts::post_webhook))
         .route("/alerts/{id}/acknowledge", post(alerts::post_acknowledge))
         .route("/budgets", get(alerts::budgets).post(alerts::post_budget))
-        .route("/waste", get(alerts::waste))
+        .route("/waste", get(recommendations::waste))
+        .route("/recommendations", get(recommendations::page))
+        .route("/recommendations.csv", get(recommendations::csv))
+        .route(
+            "/recommendations/settings",
+            post(recommendations::post_settings),
+        )
+        .route(
+            "/recommendations/{id}/accept",
+            post(recommendations::accept),
+        )
+        .route(
+            "/recommendations/{id}/dismiss",
+            post(recommendations::dismiss),
+        )
         .route("/costs", get(costs::page))
         .route("/costs/overheads", post(costs::post_overhead))
         .route("/costs/overheads/copy", post(costs::copy_overheads))

@@ -114,6 +114,18 @@ async fn feature_model(
         &format!("{path}/export.csv"),
     )
     .await?;
+    let recommended = Box::pin(crate::http::pages::recommendations::top_section(
+        state,
+        user,
+        ctx.month,
+        team,
+        Some(feature),
+    ))
+    .await?;
+    let followed = Box::pin(crate::http::pages::recommendations::followed_section(
+        state, user, team, feature,
+    ))
+    .await?;
     Ok(BreakdownPage {
         title: format!("Feature {feature}"),
         crumbs: vec![
@@ -132,6 +144,8 @@ async fn feature_model(
             line: Box::new(line),
         },
         sections: vec![
+            recommended,
+            followed,
             Section::Movement(movement),
             Section::Trend(trend),
             lines_section(

@@ -94,6 +94,10 @@ async fn team_model(
         &format!("{path}/export.csv"),
     )
     .await?;
+    let recommended = Box::pin(crate::http::pages::recommendations::top_section(
+        state, user, ctx.month, team, None,
+    ))
+    .await?;
     Ok(BreakdownPage {
         title: format!("Team {team}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
@@ -116,6 +120,7 @@ async fn team_model(
                 drill.features,
                 Some(format!("/teams/{t}/features/")),
             ),
+            recommended,
             Section::Movement(movement),
             Section::Trend(trend),
             movers,
