@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod connections;
 pub mod costs;
 pub mod error;
 pub mod governance;

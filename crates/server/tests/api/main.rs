@@ -2,11 +2,13 @@
 
 mod browser_session;
 mod helpers;
+mod https_fake;
 
 mod active_users;
 mod attribution;
 mod bad_input;
 mod billable_units;
+mod connections;
 mod demo;
 mod edges;
 mod fuzz_inputs;

@@ -59,6 +59,7 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/admin/users", 200, 403, 403, 403),
     ("/admin/tokens", 200, 403, 403, 403),
     ("/admin/audit", 200, 403, 403, 403),
+    ("/admin/connections", 200, 403, 403, 403),
     ("/admin/teams", 200, 403, 403, 403),
     ("/costs?month=2026-03", 200, 200, 403, 403),
     ("/transactions?month=2026-03", 200, 200, 200, 200),
@@ -98,6 +99,7 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/alerts", 200, 200, 200, 200),
     ("/api/v1/waste?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/webhook", 200, 403, 403, 403),
+    ("/api/v1/connections", 200, 403, 403, 403),
     ("/api/v1/webhook/deliveries", 200, 403, 403, 403),
 ];
 
