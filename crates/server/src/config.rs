@@ -25,6 +25,44 @@ pub struct Config {
     /// Whether alert webhooks may target loopback, private and link-local addresses (a
     /// webhook receiver inside the network); off by default, so a webhook cannot probe it.
     pub allow_private_webhooks: bool,
+    /// The server secret that seals the admin keys of pull connections; without one, no
+    /// secret is stored (`TOKENTALLY_SECRET_KEY` or `TOKENTALLY_SECRET_KEY_FILE`).
+    pub secret_key: Option<SecretKey>,
+    /// Further trusted roots (PEM) for outgoing HTTPS, beside the web PKI roots
+    /// (`TOKENTALLY_CA_FILE`): a corporate proxy, a local fake.
+    pub ca_pem: Option<Vec<u8>>,
+    /// How often the scheduler looks for connections due a pull.
+    pub pull_check_interval: std::time::Duration,
+    /// The first wait before a failed provider request is tried again (doubled each time).
+    pub pull_backoff: std::time::Duration,
+}
+
+/// A 32-byte key derived from the server secret (SHA-256 of the text given). Its `Debug`
+/// shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(pub [u8; 32]);
+
+/// The shortest server secret taken.
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl SecretKey {
+    /// The key of a secret text (surrounding whitespace and a final newline ignored).
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        use sha2::Digest;
+        let text = text.trim();
+        if text.len() < MIN_SECRET_LEN {
+            return Err(format!(
+                "the server secret must be at least {MIN_SECRET_LEN} characters (e.g. `openssl rand -hex 32`)"
+            ));
+        }
+        Ok(Self(sha2::Sha256::digest(text.as_bytes()).into()))
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -37,6 +75,8 @@ impl std::fmt::Debug for Config {
             .field("currency", &self.currency)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -52,6 +92,10 @@ impl Config {
             alert_interval: std::time::Duration::from_secs(300),
             trusted_proxies: Vec::new(),
             allow_private_webhooks: false,
+            secret_key: None,
+            ca_pem: None,
+            pull_check_interval: std::time::Duration::from_secs(300),
+            pull_backoff: std::time::Duration::from_secs(1),
         }
     }
 }

@@ -56,6 +56,10 @@ impl Application {
             self.state.clone(),
             self.state.config.alert_interval,
         ));
+        tokio::spawn(crate::app::connections::run_periodically(
+            self.state.clone(),
+            self.state.config.pull_check_interval,
+        ));
         // The peer address feeds login throttling.
         let app = crate::router::router(self.state)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -27,6 +27,34 @@ pub struct AppState {
     pub recommendations: RecommendationCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// Outgoing HTTPS (webhooks, provider pulls): rustls with the web PKI roots and
+    /// `TOKENTALLY_CA_FILE`'s.
+    pub http: reqwest::Client,
+}
+
+/// The client for outgoing requests: the web PKI roots, plus the configured extra roots.
+pub fn http_client(config: &Config) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("tokentally/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &config.ca_pem {
+        match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certs) => {
+                for c in certs {
+                    b = b.add_root_certificate(c);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "TOKENTALLY_CA_FILE could not be read; using the web PKI roots only")
+            }
+        }
+    }
+    b.build().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "building the HTTPS client failed; using the defaults");
+        reqwest::Client::new()
+    })
 }
 
 impl AppState {
@@ -52,6 +80,7 @@ impl AppState {
             movements: MovementCache::default(),
             trends: TrendCache::default(),
             recommendations: RecommendationCache::default(),
+            http: http_client(&config),
             config: Arc::new(config),
             metrics: Arc::default(),
         }

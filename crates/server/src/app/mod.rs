@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod closed_months;
+pub mod connections;
 pub mod costs;
 pub mod currencies;
 pub mod customers;

@@ -55,6 +55,55 @@ pub struct Global {
     /// Let alert webhooks target loopback and private addresses.
     #[arg(long, global = true, env = "TOKENTALLY_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
+    /// The server secret that seals stored provider keys (16 characters or more).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+    /// A file holding the server secret (instead of `--secret-key`).
+    #[arg(long, global = true, env = "TOKENTALLY_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// A PEM file of further trusted roots for outgoing HTTPS (proxies, local fakes).
+    #[arg(long, global = true, env = "TOKENTALLY_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Global {
+    /// The server secret and the extra roots, read and checked (a bad one stops the start).
+    pub fn secrets(&self) -> anyhow::Result<(Option<crate::config::SecretKey>, Option<Vec<u8>>)> {
+        let text = match (&self.secret_key, &self.secret_key_file) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set TOKENTALLY_SECRET_KEY or TOKENTALLY_SECRET_KEY_FILE, not both")
+            }
+            (Some(k), None) => Some(k.clone()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the secret key file {}", path.display()))?,
+            ),
+            (None, None) => None,
+        };
+        let key = text
+            .map(|t| crate::config::SecretKey::from_text(&t).map_err(anyhow::Error::msg))
+            .transpose()?;
+        let ca = match &self.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("reading TOKENTALLY_CA_FILE {}", path.display()))?;
+                reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
+                    format!(
+                        "TOKENTALLY_CA_FILE {} holds no PEM certificate",
+                        path.display()
+                    )
+                })?;
+                Some(pem)
+            }
+            None => None,
+        };
+        Ok((key, ca))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,6 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.request_timeout = std::time::Duration::from_secs(g.request_timeout_secs.max(1));
             config.trusted_proxies = g.trusted_proxies.clone();
             config.allow_private_webhooks = g.allow_private_webhooks;
+            (config.secret_key, config.ca_pem) = g.secrets()?;
             let app = Application::build(config).await?;
             println!(
                 "tokentally is serving on http://{}",

@@ -215,7 +215,11 @@ const CACHE_READ: [&str; 4] = [
     "llm.usage.cache_read_input_tokens",
     "llm.token_count.prompt_details.cache_read",
 ];
-const CACHE_WRITE: [&str; 4] = [
+/// `gen_ai.usage.cache_write.input_tokens` is the current semantic conventions' name; the
+/// others are older names and other instrumentations'. The first one present is read, so a
+/// span that carries both the new and the old name counts its cache writes once.
+const CACHE_WRITE: [&str; 5] = [
+    "gen_ai.usage.cache_write.input_tokens",
     "gen_ai.usage.cache_creation.input_tokens",
     "gen_ai.usage.cache_creation_input_tokens",
     "llm.usage.cache_creation_input_tokens",
@@ -288,8 +292,9 @@ fn span_id(span: &Span) -> Option<String> {
 /// The span as a usage event, `None` when it carries no GenAI usage.
 fn usage(resource: &Attrs<'_>, span: &Span) -> Result<Option<Native>, String> {
     let a = attributes(&span.attributes);
-    let has_usage = [INPUT, OUTPUT, CACHE_READ, CACHE_WRITE, REASONING]
+    let has_usage = [&INPUT[..], &OUTPUT, &CACHE_READ, &CACHE_WRITE, &REASONING]
         .iter()
+        .copied()
         .flatten()
         .any(|k| a.contains_key(k));
     if !has_usage {
@@ -567,6 +572,60 @@ mod tests {
         );
         // A body without the export's shape is still refused whole.
         assert!(parse(b"[1, 2]", Encoding::Json, now()).is_err());
+    }
+
+    #[test]
+    fn cache_writes_under_the_new_and_the_old_name_count_once() {
+        let req = request(vec![
+            span(
+                1,
+                vec![
+                    kv("gen_ai.provider.name", s("anthropic")),
+                    kv("gen_ai.response.model", s("claude-sonnet-4-5")),
+                    kv("gen_ai.usage.input_tokens", Any::IntValue(1000)),
+                    kv("gen_ai.usage.output_tokens", Any::IntValue(50)),
+                    kv("gen_ai.usage.cache_read.input_tokens", Any::IntValue(400)),
+                    kv("gen_ai.usage.cache_write.input_tokens", Any::IntValue(100)),
+                    kv(
+                        "gen_ai.usage.cache_creation.input_tokens",
+                        Any::IntValue(100),
+                    ),
+                ],
+            ),
+            // OpenInference: prompt counts include the cache's parts.
+            span(
+                2,
+                vec![
+                    kv("llm.provider", s("anthropic")),
+                    kv("llm.model_name", s("claude-sonnet-4-5")),
+                    kv("llm.token_count.prompt", Any::IntValue(1000)),
+                    kv("llm.token_count.completion", Any::IntValue(50)),
+                    kv(
+                        "llm.token_count.prompt_details.cache_read",
+                        Any::IntValue(400),
+                    ),
+                    kv(
+                        "llm.token_count.prompt_details.cache_write",
+                        Any::IntValue(100),
+                    ),
+                ],
+            ),
+        ]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        assert_eq!(b.events.len(), 2);
+        for e in &b.events {
+            assert_eq!(
+                (
+                    e.tokens.input,
+                    e.tokens.cached_input,
+                    e.tokens.cache_write,
+                    e.tokens.output
+                ),
+                (1000, 400, 100, 50)
+            );
+            assert_eq!(e.tokens.uncached_input(), 500);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, UserWord, WorkflowDelta};
 
+use tokentally_domain::showback::UsageRow;
+
 use super::rows::{FromRow, ROLLUPS, extra_counts};
 use super::{Backend, Store, StoreError, now_ms};
 
@@ -247,82 +249,86 @@ impl Store {
             // flight, so every event is either in its month before the close or noted late.
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        let closed: std::collections::BTreeSet<Month> =
-            sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .filter_map(|m| m.parse().ok())
-                .collect();
-        let received = now_ms();
-        let mut stored: Vec<&UsageEvent> = Vec::new();
-        let mut counts = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let before = stored.len();
-            for chunk in batch.chunks(EVENT_CHUNK) {
-                let inserted = insert_events(&mut tx, self.backend, chunk, received).await?;
-                stored.extend(chunk.iter().filter(|e| {
-                    inserted
-                        .binary_search_by(|(source, id)| {
-                            (source.as_str(), id.as_str()).cmp(&(e.source.as_str(), e.id.as_str()))
-                        })
-                        .is_ok()
-                }));
-            }
-            counts.push(stored.len() - before);
-        }
-        let workflows: Vec<(String, WorkflowDelta)> =
-            rollup::fold_workflows(stored.iter().copied())
-                .into_iter()
-                .collect();
-        for chunk in workflows.chunks(ROLLUP_CHUNK) {
-            upsert_workflows(&mut tx, self.backend, chunk).await?;
-        }
-        if !closed.is_empty() {
-            note_late_events(&mut tx, &stored, &closed).await?;
-        }
-        // Users as words of bit sets per day and dimensions: shared between batches like the
-        // rollups, so written just before them, in key order.
-        let users = rollup::fold_users(stored.iter().copied());
-        if !users.is_empty() {
-            let numbers = number_users(&mut tx, self.backend, &users).await?;
-            let words = rollup::user_words(&users, |u| numbers.get(u).copied());
-            for chunk in words.chunks(ROLLUP_CHUNK) {
-                upsert_user_words(&mut tx, self.backend, chunk).await?;
-            }
-        }
-        // Rollups last: concurrent batches (on PostgreSQL) share their rows, above all the
-        // month's, and each holds the rows it upserted until it commits, so the shorter that
-        // is, the less the batches wait on each other. The version is bumped after them.
-        let daily = rollup::fold(stored.iter().copied());
-        let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
-        for (k, t) in &daily {
-            let key = RollupKey {
-                day: Month::of(k.day).first_day(),
-                ..k.clone()
-            };
-            monthly.entry(key).or_default().add(t);
-        }
-        for (period, rollups) in [(Period::Day, daily), (Period::Month, monthly)] {
-            let rollups: Vec<(RollupKey, RollupTotals)> = rollups.into_iter().collect();
-            for chunk in rollups.chunks(ROLLUP_CHUNK) {
-                upsert_rollups(&mut tx, self.backend, period, chunk).await?;
-            }
-        }
-        // Customers in a table of their own, after the rollups showback reads: batches with no
-        // customer add nothing here.
-        let customers: Vec<((String, RollupKey), RollupTotals)> =
-            rollup::fold_customers(stored.iter().copied())
-                .into_iter()
-                .collect();
-        for chunk in customers.chunks(ROLLUP_CHUNK) {
-            upsert_customers(&mut tx, self.backend, chunk).await?;
-        }
-        if !stored.is_empty() {
-            super::data_version::bump_in(&mut tx).await?;
-        }
+        let counts = store_batches_in(&mut tx, self.backend, batches).await?;
         tx.commit().await?;
         Ok(counts)
+    }
+
+    /// Replaces every event of `source` on the days `first..=last` by `events` (all of that
+    /// source and within those days), in one transaction: the old events leave the daily and
+    /// monthly rollups and the raw table, the new ones are stored as by ingest. A pull that
+    /// fetches a day again replaces what it stored before, so nothing is counted twice, and
+    /// a crash leaves either the old day or the new one. Answers how many events were stored.
+    pub async fn replace_source_days(
+        &self,
+        source: &str,
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
+        events: Vec<UsageEvent>,
+    ) -> Result<usize, StoreError> {
+        let (events, _) = unique_sorted(events);
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        if let Some(lock) = self.backend.ingest_lock() {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        let (from, to) = (first.to_string(), last.to_string());
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM events e WHERE e.source = $1 AND e.day >= $2 AND e.day <= $3 GROUP BY {}",
+            super::rows::event_rollup_select(),
+            super::rows::EVENT_ROLLUP_GROUP
+        ))
+        .bind(source.to_owned())
+        .bind(from.clone())
+        .bind(to.clone())
+        .fetch_all(&mut *tx)
+        .await?;
+        let old: Vec<UsageRow> = super::rows::decode_all(&rows)?;
+        if !old.is_empty() {
+            let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+            let daily: Vec<(RollupKey, RollupTotals)> =
+                old.into_iter().map(|r| (r.key, r.totals)).collect();
+            for (k, t) in &daily {
+                let key = RollupKey {
+                    day: Month::of(k.day).first_day(),
+                    ..k.clone()
+                };
+                monthly.entry(key).or_default().add(t);
+            }
+            let monthly: Vec<(RollupKey, RollupTotals)> = monthly.into_iter().collect();
+            for (period, rollups) in [(Period::Day, &daily), (Period::Month, &monthly)] {
+                for chunk in rollups.chunks(ROLLUP_CHUNK) {
+                    upsert_rollups(&mut tx, self.backend, period, chunk, true).await?;
+                }
+            }
+            // Groups left holding nothing go, as if they had never been added to.
+            sqlx::query(&format!(
+                "DELETE FROM {} WHERE {} = 0 AND day >= $1 AND day <= $2",
+                ROLLUPS.daily, ROLLUPS.counted
+            ))
+            .bind(from.clone())
+            .bind(to.clone())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&format!(
+                "DELETE FROM {} WHERE {} = 0 AND month >= $1 AND month <= $2",
+                ROLLUPS.monthly, ROLLUPS.counted
+            ))
+            .bind(Month::of(first).to_string())
+            .bind(Month::of(last).to_string())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM events WHERE source = $1 AND day >= $2 AND day <= $3")
+                .bind(source.to_owned())
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?;
+            super::data_version::bump_in(&mut tx).await?;
+        }
+        let counts = store_batches_in(&mut tx, self.backend, &[&events]).await?;
+        tx.commit().await?;
+        Ok(counts[0])
     }
 
     /// Deletes raw events from before `day` (rollups stay); answers how many.
@@ -398,6 +404,89 @@ impl Store {
     }
 }
 
+/// Stores batches inside `tx` (the ingest lock taken): raw events, workflows, late notes,
+/// users and rollups, and bumps the data version; answers how many events of each were new.
+pub(super) async fn store_batches_in(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    batches: &[&[UsageEvent]],
+) -> Result<Vec<usize>, StoreError> {
+    let closed: std::collections::BTreeSet<Month> =
+        sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .filter_map(|m| m.parse().ok())
+            .collect();
+    let received = now_ms();
+    let mut stored: Vec<&UsageEvent> = Vec::new();
+    let mut counts = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let before = stored.len();
+        for chunk in batch.chunks(EVENT_CHUNK) {
+            let inserted = insert_events(tx, backend, chunk, received).await?;
+            stored.extend(chunk.iter().filter(|e| {
+                inserted
+                    .binary_search_by(|(source, id)| {
+                        (source.as_str(), id.as_str()).cmp(&(e.source.as_str(), e.id.as_str()))
+                    })
+                    .is_ok()
+            }));
+        }
+        counts.push(stored.len() - before);
+    }
+    let workflows: Vec<(String, WorkflowDelta)> = rollup::fold_workflows(stored.iter().copied())
+        .into_iter()
+        .collect();
+    for chunk in workflows.chunks(ROLLUP_CHUNK) {
+        upsert_workflows(tx, backend, chunk).await?;
+    }
+    if !closed.is_empty() {
+        note_late_events(tx, &stored, &closed).await?;
+    }
+    // Users as words of bit sets per day and dimensions: shared between batches like the
+    // rollups, so written just before them, in key order.
+    let users = rollup::fold_users(stored.iter().copied());
+    if !users.is_empty() {
+        let numbers = number_users(tx, backend, &users).await?;
+        let words = rollup::user_words(&users, |u| numbers.get(u).copied());
+        for chunk in words.chunks(ROLLUP_CHUNK) {
+            upsert_user_words(tx, backend, chunk).await?;
+        }
+    }
+    // Rollups last: concurrent batches (on PostgreSQL) share their rows, above all the
+    // month's, and each holds the rows it upserted until it commits, so the shorter that
+    // is, the less the batches wait on each other. The version is bumped after them.
+    let daily = rollup::fold(stored.iter().copied());
+    let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+    for (k, t) in &daily {
+        let key = RollupKey {
+            day: Month::of(k.day).first_day(),
+            ..k.clone()
+        };
+        monthly.entry(key).or_default().add(t);
+    }
+    for (period, rollups) in [(Period::Day, daily), (Period::Month, monthly)] {
+        let rollups: Vec<(RollupKey, RollupTotals)> = rollups.into_iter().collect();
+        for chunk in rollups.chunks(ROLLUP_CHUNK) {
+            upsert_rollups(tx, backend, period, chunk, false).await?;
+        }
+    }
+    // Customers in a table of their own, after the rollups showback reads: batches with no
+    // customer add nothing here.
+    let customers: Vec<((String, RollupKey), RollupTotals)> =
+        rollup::fold_customers(stored.iter().copied())
+            .into_iter()
+            .collect();
+    for chunk in customers.chunks(ROLLUP_CHUNK) {
+        upsert_customers(tx, backend, chunk).await?;
+    }
+    if !stored.is_empty() {
+        super::data_version::bump_in(tx).await?;
+    }
+    Ok(counts)
+}
+
 /// Inserts the events that are not stored yet; answers the (source, id) of those it stored,
 /// sorted.
 async fn insert_events(
@@ -462,6 +551,7 @@ async fn upsert_rollups(
     backend: Backend,
     period: Period,
     chunk: &[(RollupKey, RollupTotals)],
+    subtract: bool,
 ) -> Result<(), StoreError> {
     let (table, period_column) = match period {
         Period::Day => (ROLLUPS.daily, "day"),
@@ -474,7 +564,10 @@ async fn upsert_rollups(
     let updates: Vec<String> = ROLLUPS
         .sums
         .iter()
-        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .map(|c| {
+            let op = if subtract { '-' } else { '+' };
+            format!("{c} = {table}.{c} {op} excluded.{c}")
+        })
         .collect();
     let sql = format!(
         "{} ON CONFLICT ({}) DO UPDATE SET {}",

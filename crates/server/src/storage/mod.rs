@@ -10,6 +10,7 @@
 mod audit;
 mod auth;
 mod commitments;
+mod connections;
 mod customers;
 mod data_version;
 mod dialect;
@@ -37,6 +38,7 @@ use sqlx::any::AnyConnectOptions;
 
 pub use audit::AuditEntry;
 pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
+pub use connections::{ConnectionRecord, NewConnection, ProviderCost};
 pub use dialect::Backend;
 pub use events::AddedEvents;
 pub use governance::{AlertRecord, Delivery, NewAlert};

@@ -2,12 +2,14 @@
 
 mod browser_session;
 mod helpers;
+mod https_fake;
 
 mod active_users;
 mod attribution;
 mod bad_input;
 mod billable_units;
 mod closed_months;
+mod connections;
 mod currencies;
 mod customers;
 mod demo;

@@ -5,6 +5,7 @@ pub mod alerts_page;
 pub mod audit_page;
 pub mod breakdown_page;
 mod breakdown_summary;
+pub mod connections_page;
 pub mod costs_page;
 pub mod error_page;
 pub mod import_page;

@@ -311,8 +311,24 @@ pub struct ProviderRow {
     pub difference: Option<Decimal>,
 }
 
+/// A provider's own cost of a model on a day (its cost report, pulled by a connection)
+/// beside the cost tokentally computes.
+#[derive(Debug, Clone)]
+pub struct ReportedCostRow {
+    pub provider: String,
+    pub model: String,
+    pub day: chrono::NaiveDate,
+    pub computed: Decimal,
+    pub reported: Decimal,
+    pub difference: Decimal,
+    /// The difference is over the threshold.
+    pub flagged: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReconciliationPage {
+    /// The providers' cost reports per model and day; empty: the section is left out.
+    pub reported_costs: Vec<ReportedCostRow>,
     pub month: Month,
     pub months: Vec<Month>,
     pub currency: String,
@@ -377,6 +393,41 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
         money(p.adjustments, &cur),
         money(p.carried_forward, &cur)
     );
+    let reported = (!p.reported_costs.is_empty()).then(|| {
+        let rows = p
+            .reported_costs
+            .iter()
+            .map(|r| {
+                let flag = if r.flagged { "over the threshold" } else { "" };
+                let class = if r.flagged { "num strong" } else { "num" };
+                view! {
+                    <tr>
+                        <th scope="row">{r.provider.clone()}</th>
+                        <td>{r.model.clone()}</td>
+                        <td>{r.day.to_string()}</td>
+                        <td class="num">{money(r.computed, &cur)}</td>
+                        <td class="num">{money(r.reported, &cur)}</td>
+                        <td class=class>{money(r.difference, &cur)}</td>
+                        <td>{flag}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let columns = vec![
+            Column::text("Provider"),
+            Column::text("Model"),
+            Column::text("Day"),
+            Column::num("Computed"),
+            Column::num("Provider reported"),
+            Column::num("Difference"),
+            Column::text("Flag"),
+        ];
+        view! {
+            <h2>"Provider-reported cost"</h2>
+            <p class="muted">"Each connected provider's own cost report beside the cost tokentally computes at list prices, per model and day. A difference over 2% and over a cent is flagged. The provider's figure never prices anything."</p>
+            <DataTable id="reported-costs" columns>{rows}</DataTable>
+        }
+    });
     let ReconciliationPage {
         month,
         months,
@@ -417,6 +468,7 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
             <p id="verdict">{verdict}</p>
             {breaks}
             <p class="muted">{carried}</p>
+            {reported}
             </Shell>
         }
     })

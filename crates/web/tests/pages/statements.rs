@@ -200,6 +200,7 @@ fn statement_document_issued() {
 #[test]
 fn reconciliation_page_that_balances() {
     let page = ReconciliationPage {
+        reported_costs: Vec::new(),
         month: month(),
         months: months(),
         currency: "USD".into(),

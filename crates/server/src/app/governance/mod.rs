@@ -41,8 +41,78 @@ pub const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
-    /// Empty: no webhook.
+    /// Empty: no webhook (for the alerts of teams without a route of their own).
     pub url: String,
+    /// The shape of the body sent to `url`.
+    #[serde(default)]
+    pub format: HookFormat,
+    /// A team's own channel: its alerts go there instead of `url`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub teams: BTreeMap<String, Route>,
+}
+
+/// Where one team's alerts go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub url: String,
+    #[serde(default)]
+    pub format: HookFormat,
+}
+
+/// The body of a delivery: tokentally's JSON, a Slack incoming webhook's `{"text"}`, or a
+/// Microsoft Teams incoming webhook's MessageCard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HookFormat {
+    #[default]
+    Json,
+    Slack,
+    Teams,
+}
+
+impl Webhook {
+    /// The URL and format an alert of `team` goes to, if any.
+    pub fn route_for(&self, team: &str) -> Option<(&str, HookFormat)> {
+        match self.teams.get(team) {
+            Some(r) if !r.url.is_empty() => Some((r.url.as_str(), r.format)),
+            _ if !self.url.is_empty() => Some((self.url.as_str(), self.format)),
+            _ => None,
+        }
+    }
+}
+
+/// An alert's delivery body in `format`.
+pub fn alert_body(format: HookFormat, id: i64, a: &NewAlert) -> serde_json::Value {
+    let who = if a.team.is_empty() || a.team == a.subject {
+        format!("{} {}", a.scope, a.subject)
+    } else {
+        format!("{} {} (team {})", a.scope, a.subject, a.team)
+    };
+    let text = format!(
+        "tokentally {} alert for {who}, {}: {}",
+        a.kind, a.period, a.detail
+    );
+    match format {
+        HookFormat::Json => serde_json::json!({
+            "alert_id": id,
+            "kind": a.kind,
+            "scope": a.scope,
+            "subject": a.subject,
+            "team": a.team,
+            "period": a.period,
+            "level": a.level,
+            "amount": a.amount,
+            "detail": a.detail,
+        }),
+        HookFormat::Slack => serde_json::json!({ "text": text }),
+        HookFormat::Teams => serde_json::json!({
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": format!("tokentally {} alert", a.kind),
+            "title": format!("tokentally {} alert", a.kind),
+            "text": text,
+        }),
+    }
 }
 
 pub fn today() -> NaiveDate {
@@ -390,23 +460,14 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
     for a in &new {
         if let Some(id) = store.add_alert(a).await? {
             out.new_alerts += 1;
-            if !hook.url.is_empty() {
-                let body = serde_json::json!({
-                    "alert_id": id,
-                    "kind": a.kind,
-                    "scope": a.scope,
-                    "subject": a.subject,
-                    "team": a.team,
-                    "period": a.period,
-                    "level": a.level,
-                    "amount": a.amount,
-                    "detail": a.detail,
-                });
-                store.add_delivery(id, &hook.url, &body.to_string()).await?;
+            if let Some((url, format)) = hook.route_for(&a.team) {
+                let body = alert_body(format, id, a);
+                store.add_delivery(id, url, &body.to_string()).await?;
             }
         }
     }
-    let (delivered, failed) = deliver_due(store, state.config.allow_private_webhooks).await?;
+    let (delivered, failed) =
+        deliver_due(store, &state.http, state.config.allow_private_webhooks).await?;
     out.delivered = delivered;
     out.failed_attempts = failed;
     Ok(out)
@@ -419,10 +480,11 @@ pub fn backoff(attempts: i64) -> Duration {
 
 /// Attempts every due delivery once; answers (delivered, failed attempts). A delivery to an
 /// address inside the network fails unless `allow_private` (see [`webhook_target`]).
-pub async fn deliver_due(store: &Store, allow_private: bool) -> anyhow::Result<(usize, usize)> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
+pub async fn deliver_due(
+    store: &Store,
+    client: &reqwest::Client,
+    allow_private: bool,
+) -> anyhow::Result<(usize, usize)> {
     let (mut delivered, mut failed) = (0, 0);
     for d in store.due_deliveries().await? {
         if !store.claim_delivery(&d).await? {

@@ -120,8 +120,8 @@ pub async fn publish_as(
     Ok(new)
 }
 
-/// Checks a webhook URL: empty (none) or an `http://` URL with a host, outside the network
-/// unless `allow_private`.
+/// Checks a webhook URL: empty (none) or an `https://` (or `http://`) URL with a host,
+/// outside the network unless `allow_private`.
 pub fn checked(url: &str, allow_private: bool) -> Result<Webhook, AppError> {
     let url = url.trim();
     if url.is_empty() {
@@ -129,9 +129,9 @@ pub fn checked(url: &str, allow_private: bool) -> Result<Webhook, AppError> {
     }
     let parsed = url::Url::parse(url)
         .map_err(|e| AppError::invalid(format!("`{url}` is not a URL: {e}")))?;
-    if parsed.scheme() != "http" || parsed.host_str().is_none() {
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
         return Err(AppError::invalid(
-            "the webhook URL must be http://HOST/...; this build sends no TLS (put a relay in front for https)",
+            "the webhook URL must be https://HOST/... (or http://)",
         ));
     }
     if !allow_private && let Some(reason) = super::webhook_target::refused_host(&parsed) {
@@ -139,7 +139,56 @@ pub fn checked(url: &str, allow_private: bool) -> Result<Webhook, AppError> {
     }
     Ok(Webhook {
         url: url.to_owned(),
+        ..Webhook::default()
     })
+}
+
+/// Checks a whole webhook setting: the default URL and each team's.
+pub fn checked_all(hook: &Webhook, allow_private: bool) -> Result<Webhook, AppError> {
+    let mut out = checked(&hook.url, allow_private)?;
+    out.format = hook.format;
+    for (team, route) in &hook.teams {
+        let team = team.trim();
+        if team.is_empty() {
+            return Err(AppError::invalid("a team route needs the team's name"));
+        }
+        let r = checked(&route.url, allow_private)?;
+        if r.url.is_empty() {
+            return Err(AppError::invalid(format!(
+                "the route of team `{team}` needs a URL"
+            )));
+        }
+        out.teams.insert(
+            team.to_owned(),
+            super::Route {
+                url: r.url,
+                format: route.format,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Sets the whole webhook setting (the API): default URL and format, and per-team routes.
+pub async fn set_webhook_full_as(
+    state: &AppState,
+    principal: &Principal,
+    hook: &Webhook,
+) -> Result<Webhook, AppError> {
+    principal.ensure(Capability::Administer)?;
+    let hook = checked_all(hook, state.config.allow_private_webhooks)?;
+    let before = super::webhook(&state.store).await?;
+    state.store.set_setting(super::WEBHOOK, &hook).await?;
+    audit::record(
+        &state.store,
+        &principal.name,
+        "webhook.set",
+        "setting:webhook",
+        Some(before),
+        Some(&hook),
+    )
+    .await?;
+    Ok(hook)
 }
 
 pub async fn set_webhook_as(
@@ -148,8 +197,12 @@ pub async fn set_webhook_as(
     url: &str,
 ) -> Result<Webhook, AppError> {
     principal.ensure(Capability::Administer)?;
-    let hook = checked(url, state.config.allow_private_webhooks)?;
     let before = super::webhook(&state.store).await?;
+    let hook = Webhook {
+        format: before.format,
+        teams: before.teams.clone(),
+        ..checked(url, state.config.allow_private_webhooks)?
+    };
     state.store.set_setting(super::WEBHOOK, &hook).await?;
     audit::record(
         &state.store,

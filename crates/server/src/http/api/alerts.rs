@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tokentally_domain::anomaly::AnomalySettings;
 
 use crate::app::governance::alerts::{acknowledge_as, visible_alerts};
-use crate::app::governance::settings::{set_anomaly_as, set_webhook_as};
+use crate::app::governance::settings::{set_anomaly_as, set_webhook_full_as};
 use crate::app::governance::{self, Evaluation, Webhook};
 use crate::auth::{Capability, Principal};
 use crate::http::JsonBody;
@@ -72,7 +72,7 @@ pub async fn post_webhook(
     principal: Principal,
     JsonBody(body): JsonBody<Webhook>,
 ) -> Result<Json<Webhook>, ApiError> {
-    Ok(Json(set_webhook_as(&state, &principal, &body.url).await?))
+    Ok(Json(set_webhook_full_as(&state, &principal, &body).await?))
 }
 
 pub async fn get_anomaly(

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod budgets;
 pub mod commitments;
+pub mod connections;
 pub mod currencies;
 pub mod customers;
 pub mod focus;
@@ -38,6 +39,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/showback", get(showback::get))
         .route("/api/v1/forecast", get(forecast::get))
         .route("/api/v1/customers", get(customers::get))
+        .route(
+            "/api/v1/connections",
+            get(connections::list).post(connections::post),
+        )
+        .route("/api/v1/connections/{id}/sync", post(connections::sync))
+        .route(
+            "/api/v1/reconciliation/provider-costs",
+            get(connections::provider_costs),
+        )
         .route("/api/v1/teams/{team}", get(showback::team))
         .route(
             "/api/v1/key-mappings",

@@ -82,6 +82,14 @@ pub fn routes() -> Router<AppState> {
             get(admin::keys::page).post(admin::keys::post),
         )
         .route(
+            "/admin/connections",
+            get(admin::connections::page).post(admin::connections::post),
+        )
+        .route(
+            "/admin/connections/{id}/sync",
+            post(admin::connections::sync),
+        )
+        .route(
             "/admin/rules",
             get(admin::rules::page).post(admin::rules::post),
         )

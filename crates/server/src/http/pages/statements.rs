@@ -10,8 +10,8 @@ use tokentally_domain::month::Month;
 use tokentally_domain::statement::Statement;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::statements_page::{
-    ProviderRow, ReconciliationPage, StatementDocument, StatementRow, StatementsPage,
-    reconciliation_page, statement_document, statements_page,
+    ProviderRow, ReconciliationPage, ReportedCostRow, StatementDocument, StatementRow,
+    StatementsPage, reconciliation_page, statement_document, statements_page,
 };
 use tokentally_web::stamp::Stamp;
 
@@ -203,12 +203,27 @@ pub async fn reopen(
 
 async fn reconciliation_model(
     state: &AppState,
+    principal: &crate::auth::Principal,
     month: Month,
     errors: FieldErrors,
     notice: Option<String>,
 ) -> Result<ReconciliationPage, PageError> {
     let r = statements::reconcile(state, month).await?;
+    let reported_costs = crate::app::connections::compare::provider_costs(state, principal, month)
+        .await?
+        .into_iter()
+        .map(|c| ReportedCostRow {
+            provider: c.provider,
+            model: c.model,
+            day: c.day,
+            computed: c.computed,
+            reported: c.reported,
+            difference: c.difference,
+            flagged: c.flagged,
+        })
+        .collect();
     Ok(ReconciliationPage {
+        reported_costs,
         month,
         months: state.store.list_months().await?,
         currency: r.currency,
@@ -249,7 +264,8 @@ pub async fn reconciliation(
     }
     let month = month_of(&q.month)?;
     let notice = q.done.map(|_| "Invoice saved.".to_owned());
-    let p = reconciliation_model(&state, month, FieldErrors::new(), notice).await?;
+    let p =
+        reconciliation_model(&state, &user.principal, month, FieldErrors::new(), notice).await?;
     Ok(Html(reconciliation_page(&viewer_of(&user), p)))
 }
 
@@ -289,7 +305,7 @@ pub async fn post_invoice(
         Err(e) if e.is_callers_fault() => {
             let mut errors = FieldErrors::new();
             errors.insert("form".into(), reason(&e));
-            let p = reconciliation_model(&state, month, errors, None).await?;
+            let p = reconciliation_model(&state, &user.principal, month, errors, None).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Html(reconciliation_page(&viewer_of(&user), p)),

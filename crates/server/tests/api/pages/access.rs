@@ -60,6 +60,7 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/admin/users", 200, 403, 403, 403),
     ("/admin/tokens", 200, 403, 403, 403),
     ("/admin/audit", 200, 403, 403, 403),
+    ("/admin/connections", 200, 403, 403, 403),
     ("/admin/teams", 200, 403, 403, 403),
     ("/costs?month=2026-03", 200, 200, 403, 403),
     ("/transactions?month=2026-03", 200, 200, 200, 200),
@@ -105,6 +106,7 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/recommendations?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/recommendations/settings", 200, 200, 200, 200),
     ("/api/v1/webhook", 200, 403, 403, 403),
+    ("/api/v1/connections", 200, 403, 403, 403),
     ("/api/v1/webhook/deliveries", 200, 403, 403, 403),
 ];
 

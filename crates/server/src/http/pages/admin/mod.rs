@@ -2,6 +2,7 @@
 //! admin capability (forms their CSRF token through `CsrfForm`); every change is audited.
 
 pub mod audit;
+pub mod connections;
 pub mod import;
 pub mod keys;
 pub mod people;
