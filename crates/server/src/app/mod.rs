@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod clock;
 pub mod closed_months;
 pub mod connections;
 pub mod costs;

@@ -15,7 +15,7 @@ use tokentally_domain::recommendation::{
     self, Inputs, Lever, MonthRecommendations, OwnedKey, Recommendation, Settings,
 };
 
-use super::governance::today;
+use super::clock::today;
 use super::reports::MonthContext;
 use super::{AppError, AppResult, audit};
 use crate::auth::{Capability, Principal};
@@ -422,4 +422,36 @@ pub async fn decide(
     )
     .await?;
     Ok(d)
+}
+
+/// What the optimisation levers (retries, output caps, caching, routing) still price as a
+/// monthly saving, per team and lever label: the month's recommendations that nobody has
+/// accepted or dismissed, untested ones left out. The scorecard's optimisation stage reads it.
+pub async fn open_savings(
+    state: &AppState,
+    month: Month,
+) -> Result<BTreeMap<String, BTreeMap<String, Decimal>>, StoreError> {
+    use tokentally_domain::recommendation::Lever;
+    let computed = all(state, month).await?;
+    let decided: std::collections::BTreeSet<String> = state
+        .store
+        .list_recommendation_decisions()
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let mut out: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
+    for r in &computed.recommendations {
+        let lever = matches!(
+            r.lever,
+            Lever::Retries | Lever::OutputCap | Lever::Caching | Lever::Routing
+        );
+        if lever && r.counts() && !decided.contains(&r.id) {
+            *out.entry(r.team.clone())
+                .or_default()
+                .entry(r.lever.label().to_owned())
+                .or_default() += r.monthly_saving;
+        }
+    }
+    Ok(out)
 }

@@ -172,6 +172,30 @@ storage_test!(a_team_climbs_the_scorecard_from_stage_one_to_three, |app| {
         json!({"month": MONTH, "category": "logging", "amount": "0.10"}),
     )
     .await;
+    // ... and decide on what the levers still price (optimisation: here, dismissed).
+    let (_, list) = crate::helpers::json_of(
+        app.get(
+            &format!("/api/v1/recommendations?month={MONTH}&team=search"),
+            &app.finance_token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    for item in list["items"].as_array().unwrap() {
+        let id = item["id"].as_str().unwrap();
+        let r = app
+            .post(
+                &format!("/api/v1/recommendations/{id}/dismiss"),
+                &app.finance_token,
+            )
+            .json(&json!({"note": "not this month"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
     let answer = get(&app, &path, &app.finance_token).await;
     let search = card(&answer, "search");
     assert_eq!(search["stage"], 2, "{:?}", failing(search));

@@ -542,3 +542,69 @@ storage_test!(admins_set_the_thresholds_in_a_form, |app| {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 });
+
+storage_test!(
+    the_scorecards_optimisation_stage_reads_the_open_levers,
+    |app| {
+        seed(&app).await;
+        let levers = |card: &Value| -> Value {
+            card["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["scope"] == "search")
+                .and_then(|t| {
+                    t["criteria"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|c| c["id"] == "levers")
+                        .cloned()
+                })
+                .unwrap_or_else(|| panic!("{card}"))
+        };
+        let (status, list) = get(
+            &app,
+            "/api/v1/recommendations?month=2026-03&team=search",
+            &app.finance_token,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let r = routing_of(&list, "search");
+        let saving = money(&r["monthly_saving"]);
+        assert!(saving > Decimal::ZERO, "{r}");
+        // search's token cost is 3.50: the routing saving's share of it is measured.
+        let (_, card) = get(&app, "/api/v1/scorecard?month=2026-03", &app.finance_token).await;
+        let c = levers(&card);
+        let measured = |c: &Value| -> Decimal {
+            c["measured"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('%')
+                .parse()
+                .unwrap()
+        };
+        let share = (saving * dec!(100) / dec!(3.50)).round_dp(1);
+        assert_eq!(measured(&c), share, "{c}");
+        assert!(
+            c["next_step"].as_str().unwrap().contains("cheaper model"),
+            "{c}"
+        );
+        // Accepted: no longer open, so nothing is left to the levers.
+        let id = r["id"].as_str().unwrap();
+        let r = app
+            .post(
+                &format!("/api/v1/recommendations/{id}/accept"),
+                &app.finance_token,
+            )
+            .json(&json!({"note": "moving to mini"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let (_, card) = get(&app, "/api/v1/scorecard?month=2026-03", &app.finance_token).await;
+        let c = levers(&card);
+        assert_eq!(measured(&c), Decimal::ZERO, "{c}");
+        assert_eq!(c["pass"], true);
+    }
+);

@@ -158,7 +158,7 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
                 <label>"Cost with a feature at least (%)"<input name="min_feature_pct" value=t.min_feature_pct.to_string()/></label>
                 <label>"Requests with an outcome at least (%)"<input name="min_outcome_pct" value=t.min_outcome_pct.to_string()/></label>
                 <label>"Unallocated under (%)"<input name="max_unallocated_pct" value=t.max_unallocated_pct.to_string()/></label>
-                <label>"Waste under (%)"<input name="max_waste_pct" value=t.max_waste_pct.to_string()/></label>
+                <label>"Savings left to the levers under (% of token cost)"<input name="max_waste_pct" value=t.max_waste_pct.to_string()/></label>
                 <label>"Top features needing targets"<input name="top_features" value=t.top_features.to_string()/></label>
                 <button type="submit">"Save thresholds"</button>
             </form>

@@ -115,9 +115,7 @@ pub fn alert_body(format: HookFormat, id: i64, a: &NewAlert) -> serde_json::Valu
     }
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use super::clock::today;
 
 pub async fn thresholds(store: &Store) -> Result<Thresholds, StoreError> {
     Ok(store.get_setting(THRESHOLDS).await?.unwrap_or_default())
@@ -317,6 +315,18 @@ pub async fn scorecards(
     };
     let ledger = ctx.ledger();
     let overheads_recorded = !ctx.data.overheads.is_empty();
+    let open = Box::pin(super::recommendations::open_savings(state, month)).await?;
+    let open_for = |team: Option<&str>| -> BTreeMap<String, Decimal> {
+        let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+        for (t, levers) in &open {
+            if team.is_none_or(|x| x == t) {
+                for (lever, saving) in levers {
+                    *out.entry(lever.clone()).or_default() += *saving;
+                }
+            }
+        }
+        out
+    };
     let facts_for = |team: Option<&str>| -> Facts {
         let only = |names: &[String]| -> Vec<String> {
             names
@@ -348,6 +358,7 @@ pub async fn scorecards(
                     .collect::<Vec<_>>(),
             ),
             top_features: top(team),
+            open_savings: open_for(team),
         }
     };
     let org = principal
