@@ -255,14 +255,21 @@ pub async fn sync_as(state: &AppState, principal: &Principal, id: i64) -> AppRes
         .get_connection(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no connection {id}")))?;
-    if !state
+    // A pull of the same connection may be running (the scheduler's, on this server or
+    // another, e.g. right after the connection was added): wait for it to end, then pull
+    // again, so that "pull now" answers with a pull that started after it was asked for.
+    let waited_from = std::time::Instant::now();
+    while !state
         .store
         .claim_connection(id, now_ms_pub() + LEASE.as_millis() as i64, false)
         .await?
     {
-        return Err(AppError::Conflict(
-            "a pull of this connection is running; try again when it ends".into(),
-        ));
+        if waited_from.elapsed() > SYNC_WAIT {
+            return Err(AppError::Conflict(
+                "a pull of this connection is running; try again when it ends".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let report = Box::pin(sync_claimed(state, &c)).await?;
     audit::record(
@@ -276,6 +283,9 @@ pub async fn sync_as(state: &AppState, principal: &Principal, id: i64) -> AppRes
     .await?;
     Ok(report)
 }
+
+/// How long "pull now" waits for a running pull of the same connection before it answers 409.
+const SYNC_WAIT: Duration = Duration::from_secs(120);
 
 /// Pulls a claimed connection and releases it with its outcome.
 async fn sync_claimed(state: &AppState, c: &ConnectionRecord) -> AppResult<SyncReport> {
@@ -429,7 +439,9 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
 
 /// The scheduler: every `every`, pulls the connections that are due (one server each).
 pub async fn run_periodically(state: AppState, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+    // The first run comes one period after start, not at once: a server starting up has
+    // other work, and a pull started at once would race an admin's "pull now".
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         if let Err(e) = run_due(&state).await {
