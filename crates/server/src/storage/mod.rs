@@ -21,6 +21,7 @@ mod mappings;
 mod outcomes;
 mod overheads;
 mod prices;
+mod pulled_days;
 mod reads;
 mod recommendations;
 mod rows;
