@@ -1,5 +1,8 @@
-//! Budgets: an amount per team (or per API key) per month, alert thresholds on it, and a
+//! Budgets: an amount per team, feature or API key per month, alert thresholds on it, and a
 //! month-end forecast by the one forecasting method of [`crate::forecast`].
+//!
+//! A budget holds for its month, or, when `recurring`, for its month and every later one
+//! until the same team, feature or key is given another budget ([`in_force`]).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -12,11 +15,14 @@ use crate::month::Month;
 /// Alert thresholds, in percent of the budget, unless a budget sets its own.
 pub const DEFAULT_THRESHOLDS: [u32; 3] = [50, 80, 100];
 
-/// What a budget limits: a team's blended cost, or one API key's token cost.
+/// What a budget limits: a team's blended cost, one feature's token cost (what its calls
+/// cost: overhead shares move with other features' spend, which its owner does not steer), or
+/// one API key's token cost.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Team,
+    Feature,
     Key,
 }
 
@@ -24,6 +30,7 @@ impl Scope {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Team => "team",
+            Self::Feature => "feature",
             Self::Key => "key",
         }
     }
@@ -34,6 +41,7 @@ impl std::str::FromStr for Scope {
     fn from_str(s: &str) -> Result<Self, BudgetError> {
         match s {
             "team" => Ok(Self::Team),
+            "feature" => Ok(Self::Feature),
             "key" => Ok(Self::Key),
             other => Err(BudgetError::BadScope(other.to_owned())),
         }
@@ -44,20 +52,33 @@ impl std::str::FromStr for Scope {
 pub struct Budget {
     pub month: Month,
     pub scope: Scope,
-    /// The team's name, or the API key's identifier.
+    /// The team's name (scopes `team` and `feature`), or the API key's identifier.
     pub subject: String,
+    /// The feature (scope `feature`); empty otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub feature: String,
     /// In whole cents.
     pub amount: Decimal,
     /// Percent of the amount at which an alert is raised, ascending.
     pub thresholds: Vec<u32>,
+    /// Holds every later month too, until the same subject gets another budget.
+    #[serde(default)]
+    pub recurring: bool,
+    /// For a recurring budget shown in a later month: the month it was set for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<Month>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BudgetError {
-    #[error("`scope` must be `team` or `key`, got `{0}`")]
+    #[error("`scope` must be `team`, `feature` or `key`, got `{0}`")]
     BadScope(String),
     #[error("name the team or key the budget is for")]
     NoSubject,
+    #[error("a feature budget names its team and its feature")]
+    NoFeature,
+    #[error("only a feature budget names a feature")]
+    StrayFeature,
     #[error(
         "`amount` must be > 0 and at most {max} with at most two decimal places, got {0}",
         max = crate::bounds::MAX_AMOUNT
@@ -73,6 +94,12 @@ impl Budget {
         self.subject = self.subject.trim().to_owned();
         if self.subject.is_empty() {
             return Err(BudgetError::NoSubject);
+        }
+        self.feature = self.feature.trim().to_owned();
+        match (&self.scope, self.feature.is_empty()) {
+            (Scope::Feature, true) => return Err(BudgetError::NoFeature),
+            (Scope::Team | Scope::Key, false) => return Err(BudgetError::StrayFeature),
+            _ => {}
         }
         if self.amount <= Decimal::ZERO
             || self.amount > crate::bounds::MAX_AMOUNT
@@ -91,6 +118,14 @@ impl Budget {
         Ok(self)
     }
 
+    /// What the budget is for, as alerts and pages name it: `search`, `search/chat`, a key.
+    pub fn label(&self) -> String {
+        match self.scope {
+            Scope::Feature => format!("{}/{}", self.subject, self.feature),
+            _ => self.subject.clone(),
+        }
+    }
+
     /// The thresholds that `spent` has reached.
     pub fn crossed(&self, spent: Decimal) -> Vec<u32> {
         self.thresholds
@@ -99,6 +134,44 @@ impl Budget {
             .filter(|t| spent * Decimal::ONE_HUNDRED >= self.amount * Decimal::from(*t))
             .collect()
     }
+}
+
+/// The budgets in force in `month`, from `set` (budgets of `month` and of earlier months): a
+/// subject's budget of the month itself, or else its latest earlier budget if that one is
+/// recurring (shown with `carried_from`). A one-month budget set for a month in between
+/// overrides a recurring one for that month only.
+pub fn in_force(month: Month, set: &[Budget]) -> Vec<Budget> {
+    use std::collections::BTreeMap;
+    let mut own: BTreeMap<(Scope, &str, &str), &Budget> = BTreeMap::new();
+    let mut recurring: BTreeMap<(Scope, &str, &str), &Budget> = BTreeMap::new();
+    for b in set.iter().filter(|b| b.month <= month) {
+        let key = (b.scope.clone(), b.subject.as_str(), b.feature.as_str());
+        if b.month == month {
+            own.insert(key, b);
+        } else if b.recurring && recurring.get(&key).is_none_or(|r| r.month < b.month) {
+            recurring.insert(key, b);
+        }
+    }
+    // A later one-month budget of the subject ends nothing: the recurring one still holds
+    // in the months after it. A later recurring budget replaces it (handled above: latest).
+    let mut out: BTreeMap<(Scope, &str, &str), Budget> = BTreeMap::new();
+    for (k, b) in recurring {
+        out.insert(
+            k,
+            Budget {
+                month,
+                carried_from: Some(b.month),
+                ..b.clone()
+            },
+        );
+    }
+    for (k, b) in own {
+        out.insert(k, b.clone());
+    }
+    let mut v: Vec<Budget> = out.into_values().collect();
+    // As stored budgets are listed: teams, then features, then keys, by subject.
+    v.sort_by(|a, b| (&a.scope, &a.subject, &a.feature).cmp(&(&b.scope, &b.subject, &b.feature)));
+    v
 }
 
 /// Where a month is expected to end, by the one forecasting method ([`crate::forecast`]).
@@ -237,8 +310,11 @@ mod tests {
             month: month(),
             scope: Scope::Team,
             subject: "search".into(),
+            feature: String::new(),
             amount,
             thresholds: vec![],
+            recurring: false,
+            carried_from: None,
         }
         .validated()
         .unwrap()
@@ -308,8 +384,11 @@ mod tests {
             month: month(),
             scope: Scope::Key,
             subject: "k".into(),
+            feature: String::new(),
             amount,
             thresholds,
+            recurring: false,
+            carried_from: None,
         };
         assert!(b(dec!(0), vec![]).validated().is_err());
         assert!(b(dec!(1.001), vec![]).validated().is_err());

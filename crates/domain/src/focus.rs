@@ -130,6 +130,11 @@ const COLUMNS_1_3: &[&str] = &[
     "AllocatedTags",
     "ContractApplied",
     "HostProviderName",
+    // A commitment's purchase names the commitment as its resource: 1.3 wants
+    // ContractApplied's ContractCommitmentId to equal ResourceId on a Purchase.
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
     "ServiceProviderName",
 ];
 
@@ -455,11 +460,12 @@ pub fn rows(
                     row.insert("ChargePeriodStart", charge_start.clone());
                     row.insert("ChargePeriodEnd", charge_end.clone());
                     row.insert("PublisherName", ISSUER.to_owned());
-                    row.insert("HostProviderName", "Not Applicable".to_owned());
                     row.insert("ServiceName", format!("{service}: {label}"));
                     row.insert("SkuId", sku.clone());
                     row.insert("SkuMeter", service.to_owned());
-                    row.insert("SkuPriceId", format!("{sku}/{}", s.month));
+                    if priced {
+                        row.insert("SkuPriceId", format!("{sku}/{}", s.month));
+                    }
                     let ratios = if line.kind == LineKind::Overhead {
                         &overhead_ratios
                     } else {
@@ -482,11 +488,15 @@ pub fn rows(
                         row.insert("Tags", serde_json::json!({ "team": s.team }).to_string());
                     }
                     if line.kind == LineKind::Commitment {
+                        // The Contract Commitment dataset's id (focus_datasets::commitment_id).
                         let id = format!("commitment/{label}/{}", s.month);
+                        row.insert("ResourceId", id.clone());
+                        row.insert("ResourceName", label.clone());
+                        row.insert("ResourceType", "Commitment".to_owned());
                         row.insert(
                             "ContractApplied",
                             format!(
-                                "{{\"Elements\":[{{\"ContractId\":{},\"ContractCommitmentId\":{},\"ContractCommitmentAppliedCost\":{}}}]}}",
+                                "{{\"Elements\":[{{\"ContractId\":{},\"ContractCommitmentId\":{},\"ContractCommitmentAppliedCost\":{},\"ContractCommitmentAppliedQuantity\":null,\"ContractCommitmentAppliedUnit\":null}}]}}",
                                 serde_json::Value::String(id.clone()),
                                 serde_json::Value::String(id),
                                 num(converted)
@@ -522,7 +532,6 @@ pub fn rows(
                     row.insert("ChargePeriodStart", cs);
                     row.insert("ChargePeriodEnd", ce);
                     row.insert("PublisherName", ISSUER.to_owned());
-                    row.insert("HostProviderName", "Not Applicable".to_owned());
                     row.insert("ServiceName", "Late usage".to_owned());
                     row.insert("Tags", serde_json::json!({ "team": s.team }).to_string());
                     out.push(project(&row, &columns));

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use crate::commitment::Commitment;
 use crate::focus::{ISSUER, charge_category};
+use crate::fx::ConvertedStatement;
 use crate::month::Month;
 use crate::statement::{LineKind, Mode, Statement};
 
@@ -96,6 +98,9 @@ pub struct Invoice<'a> {
     /// The invoice each adjustment line corrects: the team's issued statement of the month
     /// the late usage belongs to, if there is one.
     pub corrects: Vec<(Month, String)>,
+    /// The statement in the team's statement currency, as the cost-and-usage rows of the
+    /// same InvoiceId bill it; `None` when it is billed in its own currency.
+    pub conversion: Option<&'a ConvertedStatement>,
 }
 
 /// The Invoice Detail rows: every line of every invoice, zero amounts included.
@@ -131,10 +136,18 @@ pub fn invoice_details(invoices: &[Invoice<'_>], account_id: &str) -> Vec<Vec<Op
             if let Some(r) = line.rate_per_million {
                 grain.insert("x_RatePerMillion".into(), r.normalize().to_string().into());
             }
+            // Billed as the cost-and-usage rows of the invoice are, so that they add up.
+            let (amount, currency) = match inv.conversion {
+                Some(c) => (
+                    c.lines.get(n).map_or(line.amount, |l| l.converted),
+                    c.currency.clone(),
+                ),
+                None => (line.amount, s.currency.clone()),
+            };
             out.push(vec![
-                Some(num(line.amount)),
+                Some(num(amount)),
                 Some(account_id.to_owned()),
-                Some(s.currency.clone()),
+                Some(currency.clone()),
                 Some(month_end(s.month)),
                 Some(month_start(s.month)),
                 Some(charge_category(line.kind, line.amount).to_owned()),
@@ -147,7 +160,7 @@ pub fn invoice_details(invoices: &[Invoice<'_>], account_id: &str) -> Vec<Vec<Op
                 Some(instant(inv.issued_at)),
                 Some(status.to_owned()),
                 Some(ISSUER.to_owned()),
-                Some(s.currency.clone()),
+                Some(currency),
                 None,
                 Some(terms.to_owned()),
                 Some(reference),
@@ -157,6 +170,64 @@ pub fn invoice_details(invoices: &[Invoice<'_>], account_id: &str) -> Vec<Vec<Op
         }
     }
     out
+}
+
+/// FOCUS 1.3's Contract Commitment dataset: one row per commitment of the month. Its id is
+/// the `ContractCommitmentId` (and `ResourceId`) of the commitment's shares in the
+/// cost-and-usage rows, so the two join. tokentally keeps no contract apart from the
+/// commitment, so a commitment is its own contract.
+pub const CONTRACT_COMMITMENT_COLUMNS: &[&str] = &[
+    "BillingCurrency",
+    "ContractCommitmentCategory",
+    "ContractCommitmentCost",
+    "ContractCommitmentDescription",
+    "ContractCommitmentId",
+    "ContractCommitmentPeriodEnd",
+    "ContractCommitmentPeriodStart",
+    "ContractCommitmentQuantity",
+    "ContractCommitmentType",
+    "ContractCommitmentUnit",
+    "ContractId",
+    "ContractPeriodEnd",
+    "ContractPeriodStart",
+];
+
+/// The id a commitment carries in every FOCUS dataset.
+pub fn commitment_id(c: &Commitment) -> String {
+    format!("commitment/{}/{}", c.label(), c.month)
+}
+
+/// The Contract Commitment rows: a month of capacity (tokens) bought for a fee.
+pub fn contract_commitments(
+    commitments: &[Commitment],
+    currency: &str,
+) -> Vec<Vec<Option<String>>> {
+    commitments
+        .iter()
+        .map(|c| {
+            let id = commitment_id(c);
+            vec![
+                Some(currency.to_owned()),
+                Some("Usage".to_owned()),
+                Some(num(c.fee)),
+                Some(format!(
+                    "{} tokens of {} for {}",
+                    c.capacity_tokens,
+                    c.label(),
+                    c.month
+                )),
+                Some(id.clone()),
+                Some(month_end(c.month)),
+                Some(month_start(c.month)),
+                Some(c.capacity_tokens.to_string()),
+                Some("Reserved capacity".to_owned()),
+                Some("Tokens".to_owned()),
+                Some(id),
+                Some(month_end(c.month)),
+                Some(month_start(c.month)),
+            ]
+        })
+        .collect()
 }
 
 fn num(d: Decimal) -> String {

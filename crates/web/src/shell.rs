@@ -22,6 +22,7 @@ pub enum Nav {
     Scorecard,
     Alerts,
     Recommendations,
+    Planning,
     Costs,
     Statements,
     Transactions,
@@ -110,6 +111,7 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
                 <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
                 <NavLink href="/recommendations" label="Recommendations" me=Nav::Recommendations active/>
                 <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>
+                <NavLink href="/planning" label="Planning" me=Nav::Planning active/>
                 {finance}
                 {reporter}
                 {admin}

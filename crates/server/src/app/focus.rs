@@ -28,6 +28,14 @@ pub async fn billing_periods(
             "`from` ({from}) is after `to` ({to})"
         )));
     }
+    // A period that has not started has no creation time yet (and LastUpdated would come
+    // before Created, which FOCUS forbids).
+    let current = Month::of(crate::app::clock::today());
+    if to > current {
+        return Err(AppError::BadRequest(format!(
+            "`to` ({to}) has not started; the latest billing period is {current}"
+        )));
+    }
     let mut out = Vec::new();
     let mut m = from;
     loop {
@@ -115,4 +123,12 @@ pub async fn conversions(
             tokentally_domain::fx::convert(s, rate).ok()
         })
         .collect())
+}
+
+/// The month's commitments, for FOCUS's Contract Commitment dataset.
+pub async fn commitments(
+    state: &AppState,
+    month: Month,
+) -> Result<Vec<tokentally_domain::commitment::Commitment>, AppError> {
+    Ok(state.store.list_commitments(month).await?)
 }

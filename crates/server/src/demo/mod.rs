@@ -75,8 +75,11 @@ async fn seed_budgets(store: &Store, spec: &generate::DemoSpec) -> anyhow::Resul
                 month,
                 scope: tokentally_domain::budget::Scope::Team,
                 subject: t.team.clone(),
+                feature: String::new(),
                 amount,
                 thresholds: vec![],
+                recurring: false,
+                carried_from: None,
             }
             .validated()?;
             store.set_budget(&b).await?;

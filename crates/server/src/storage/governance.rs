@@ -65,37 +65,45 @@ pub struct Delivery {
 const STALE_CLAIM_MS: i64 = 5 * 60 * 1000;
 
 impl Store {
+    /// The budgets in force in `month`: its own, and recurring ones set for earlier months
+    /// ([`tokentally_domain::budget::in_force`]).
     pub async fn list_budgets(&self, month: Month) -> Result<Vec<Budget>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM budgets WHERE month = $1 ORDER BY scope DESC, subject",
+            "SELECT {} FROM budgets WHERE month = $1 OR (month < $1 AND recurring <> 0) \
+             ORDER BY month, scope, subject, feature",
             select::<Budget>()
         ))
         .bind(month.to_string())
         .fetch_all(&self.pool)
         .await?;
-        decode_valid(&rows, "budget", |b: &Budget| {
+        let set = decode_valid(&rows, "budget", |b: &Budget| {
             b.clone().validated().map(drop)
-        })
+        })?;
+        Ok(tokentally_domain::budget::in_force(month, &set))
     }
 
-    /// Sets a budget, replacing the month's earlier one for the same team or key; answers
-    /// the replaced budget.
+    /// Sets a budget, replacing the month's earlier one for the same team, feature or key;
+    /// answers the budget that was in force for it (the month's own or a recurring one).
     pub async fn set_budget(&self, b: &Budget) -> Result<Option<Budget>, StoreError> {
         let before = self
             .list_budgets(b.month)
             .await?
             .into_iter()
-            .find(|x| x.scope == b.scope && x.subject == b.subject);
+            .find(|x| x.scope == b.scope && x.subject == b.subject && x.feature == b.feature);
         let _guard = self.write_guard().await;
         sqlx::query(
-            "INSERT INTO budgets (month, scope, subject, amount, thresholds, created_ms) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (month, scope, subject) DO UPDATE SET amount = excluded.amount, thresholds = excluded.thresholds, created_ms = excluded.created_ms",
+            "INSERT INTO budgets (month, scope, subject, feature, amount, thresholds, recurring, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (month, scope, subject, feature) DO UPDATE SET amount = excluded.amount, \
+             thresholds = excluded.thresholds, recurring = excluded.recurring, created_ms = excluded.created_ms",
         )
         .bind(b.month.to_string())
         .bind(b.scope.as_str().to_owned())
         .bind(b.subject.clone())
+        .bind(b.feature.clone())
         .bind(b.amount.to_string())
         .bind(serde_json::to_string(&b.thresholds).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(i64::from(b.recurring))
         .bind(now_ms())
         .execute(&self.pool)
         .await?;

@@ -258,6 +258,9 @@ pub mod rules {
                 "AllocatedResourceName",
                 "AllocatedTags",
                 "ContractApplied",
+                "ResourceId",
+                "ResourceName",
+                "ResourceType",
             ]);
         }
         match want.iter().find(|c| !e.has(c)) {
@@ -307,7 +310,8 @@ pub mod rules {
     pub fn not_nullable_columns_are_never_null(e: &Export) -> Result<(), String> {
         let mut cols: Vec<&str> = NOT_NULL.to_vec();
         if e.v13() {
-            cols.extend(["HostProviderName", "ServiceProviderName"]);
+            // HostProviderName is mandatory but nullable in 1.3 (nothing hosts an overhead).
+            cols.push("ServiceProviderName");
         }
         for c in cols {
             let i = e.at(c);
@@ -701,6 +705,38 @@ pub mod rules {
         }
     }
 
+    /// 1.3: HostProviderName MAY be null only where no infrastructure serves the charge;
+    /// every usage row is served by the model's host.
+    pub fn host_provider_name_is_set_where_a_host_serves_the_charge(
+        e: &Export,
+    ) -> Result<(), String> {
+        if !e.v13() {
+            return Ok(());
+        }
+        check_all(e, "HostProviderName on usage", |r| {
+            r.get("ChargeCategory") != Some(&"Usage") || r.contains_key("HostProviderName")
+        })
+    }
+
+    /// 1.3: ListUnitPrice, ContractedUnitPrice and their PricingCurrency columns MUST be null
+    /// when SkuPriceId is null, and MUST NOT be null when it is not.
+    pub fn unit_prices_are_null_exactly_when_sku_price_id_is(e: &Export) -> Result<(), String> {
+        if !e.v13() {
+            return Ok(());
+        }
+        check_all(e, "unit prices ⇔ SkuPriceId", |r| {
+            let id = r.contains_key("SkuPriceId");
+            [
+                "ListUnitPrice",
+                "ContractedUnitPrice",
+                "PricingCurrencyListUnitPrice",
+                "PricingCurrencyContractedUnitPrice",
+            ]
+            .iter()
+            .all(|c| r.contains_key(c) == id)
+        })
+    }
+
     pub fn contract_applied_elements_name_contract_and_commitment_and_an_amount(
         e: &Export,
     ) -> Result<(), String> {
@@ -717,13 +753,32 @@ pub mod rules {
                 .filter(|a| !a.is_empty())
                 .ok_or_else(|| format!("{}: no Elements in {c}", e.label))?;
             for el in elements {
-                let ok = el["ContractId"].is_string()
+                // 1.3 (with its errata): every element carries the five keys, values may
+                // be null; one of cost and quantity is set; the unit goes with the quantity.
+                let keys = [
+                    "ContractId",
+                    "ContractCommitmentId",
+                    "ContractCommitmentAppliedCost",
+                    "ContractCommitmentAppliedQuantity",
+                    "ContractCommitmentAppliedUnit",
+                ];
+                let quantity = &el["ContractCommitmentAppliedQuantity"];
+                let ok = keys.iter().all(|k| el.get(k).is_some())
+                    && el["ContractId"].is_string()
                     && el["ContractCommitmentId"].is_string()
-                    && (el["ContractCommitmentAppliedCost"].is_number()
-                        || (el["ContractCommitmentAppliedQuantity"].is_number()
-                            && el["ContractCommitmentAppliedUnit"].is_string()));
+                    && (el["ContractCommitmentAppliedCost"].is_number() || quantity.is_number())
+                    && el["ContractCommitmentAppliedUnit"].is_null() == quantity.is_null();
                 if !ok {
                     return Err(format!("{}: ContractApplied element {el}", e.label));
+                }
+                // ContractCommitmentId MUST equal ResourceId on the commitment's purchase.
+                if r.get("ChargeCategory") == Some(&"Purchase")
+                    && el["ContractCommitmentId"].as_str() != r.get("ResourceId").copied()
+                {
+                    return Err(format!(
+                        "{}: ContractCommitmentId is not the ResourceId of {r:?}",
+                        e.label
+                    ));
                 }
             }
         }
@@ -863,6 +918,14 @@ pub const RULES: &[(&str, Rule)] = &[
     (
         "allocated_ratios_of_an_origin_charge_sum_to_one",
         rules::allocated_ratios_of_an_origin_charge_sum_to_one,
+    ),
+    (
+        "host_provider_name_is_set_where_a_host_serves_the_charge",
+        rules::host_provider_name_is_set_where_a_host_serves_the_charge,
+    ),
+    (
+        "unit_prices_are_null_exactly_when_sku_price_id_is",
+        rules::unit_prices_are_null_exactly_when_sku_price_id_is,
     ),
     (
         "contract_applied_elements_name_contract_and_commitment_and_an_amount",
@@ -1112,6 +1175,8 @@ rule_tests!(
     tags_are_key_value_format,
     allocated_columns_are_set_together_and_only_on_allocated_charges,
     allocated_ratios_of_an_origin_charge_sum_to_one,
+    host_provider_name_is_set_where_a_host_serves_the_charge,
+    unit_prices_are_null_exactly_when_sku_price_id_is,
     contract_applied_elements_name_contract_and_commitment_and_an_amount,
 );
 
@@ -1531,3 +1596,87 @@ storage_test!(
         }
     }
 );
+
+// FOCUS 1.3 Contract Commitment: the month's commitment, whose id is the ContractCommitmentId
+// (and the ResourceId) of its shares in the cost-and-usage rows; a future billing period is
+// refused, since it has no creation time yet.
+storage_test!(contract_commitments_join_the_cost_and_usage_rows, |app| {
+    seeded_hard_month(&app).await;
+    let (s, v, text) = get_csv(
+        &app,
+        &format!("/api/v1/export/focus/contract-commitments?month={HARD_MONTH}"),
+    )
+    .await;
+    assert_eq!((s, v.as_str()), (StatusCode::OK, "1.3"));
+    let commitments = parse("contract commitments", "1.3", &text);
+    let rows = commitments.records();
+    assert_eq!(rows.len(), 1, "{text}");
+    let c = &rows[0];
+    assert_eq!(
+        c["ContractCommitmentId"],
+        "commitment/openai/gpt-4o-mini/2026-04"
+    );
+    assert_eq!(c["ContractId"], c["ContractCommitmentId"]);
+    assert_eq!(c["ContractCommitmentCost"], "10.00");
+    assert_eq!(c["ContractCommitmentQuantity"], "36000000");
+    assert_eq!(c["ContractCommitmentUnit"], "Tokens");
+    assert_eq!(c["ContractCommitmentCategory"], "Usage");
+    assert_eq!(c["ContractCommitmentPeriodStart"], "2026-04-01T00:00:00Z");
+    assert_eq!(c["ContractCommitmentPeriodEnd"], "2026-05-01T00:00:00Z");
+    // Every share of it in the cost-and-usage export names that id.
+    let usage = download(&app, HARD_MONTH, "1.3").await;
+    let usage = parse("hard 1.3", "1.3", &usage);
+    let applied: Vec<String> = usage
+        .records()
+        .iter()
+        .filter_map(|r| r.get("ContractApplied").map(|c| c.to_string()))
+        .collect();
+    assert!(!applied.is_empty());
+    for a in &applied {
+        let v: Value = serde_json::from_str(a).unwrap();
+        assert_eq!(
+            v["Elements"][0]["ContractCommitmentId"].as_str(),
+            Some(c["ContractCommitmentId"])
+        );
+    }
+    // Support is billed in EUR: its invoice's details are billed as its cost-and-usage rows,
+    // in EUR, and add up to the same sum.
+    ok(&app, "/api/v1/statements/support/2026-04/issue", json!({})).await;
+    let (_, _, text) = get_csv(&app, "/api/v1/export/focus/invoice-details?month=2026-04").await;
+    let details = parse("invoice details", "1.4", &text);
+    let support: Vec<_> = details
+        .records()
+        .into_iter()
+        .filter(|r| r["x_Team"] == "support")
+        .map(|r| {
+            (
+                r["BillingCurrency"].to_owned(),
+                r["BilledCost"].parse::<Decimal>().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!support.is_empty());
+    assert!(support.iter().all(|(c, _)| c == "EUR"), "{support:?}");
+    let usage = parse("hard 1.3", "1.3", &download(&app, HARD_MONTH, "1.3").await);
+    let billed: Decimal = usage
+        .records()
+        .iter()
+        .filter(|r| r.get("InvoiceId") == Some(&"support/2026-04/v1"))
+        .map(|r| r["BilledCost"].parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(support.iter().map(|(_, a)| *a).sum::<Decimal>(), billed);
+    // An empty month has none; a future period is refused.
+    let (s, _, text) = get_csv(
+        &app,
+        &format!("/api/v1/export/focus/contract-commitments?month={EMPTY_MONTH}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(parse("none", "1.3", &text).rows.len(), 0);
+    let (s, _, _) = get_csv(
+        &app,
+        "/api/v1/export/focus/billing-periods?from=2026-02&to=2099-01",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+});

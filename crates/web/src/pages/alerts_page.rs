@@ -159,6 +159,12 @@ fn BudgetEntry(budget: BudgetStatus, currency: String) -> impl IntoView {
         Status::OnTrack => "badge ok",
         _ => "badge warn",
     };
+    let recurring = match (b.budget.recurring, b.budget.carried_from) {
+        (true, Some(from)) => Some(format!(" (every month since {from})")),
+        (true, None) => Some(" (every month from this one)".to_owned()),
+        _ => None,
+    }
+    .map(|t| view! { <span class="muted">{t}</span> });
     let thresholds = b
         .budget
         .thresholds
@@ -169,7 +175,7 @@ fn BudgetEntry(budget: BudgetStatus, currency: String) -> impl IntoView {
     view! {
         <tr>
             <td>{b.budget.scope.as_str()}</td>
-            <th scope="row">{b.budget.subject}</th>
+            <th scope="row">{b.budget.label()}{recurring}</th>
             <td class="num">{money(b.budget.amount, &currency)}</td>
             <td class="num">{money(b.forecast.month_to_date, &currency)}</td>
             <td class="num">{money(b.forecast.month_end, &currency)}</td>
@@ -182,16 +188,26 @@ fn BudgetEntry(budget: BudgetStatus, currency: String) -> impl IntoView {
 
 #[component]
 fn BudgetForm(month: Month, csrf: String) -> impl IntoView {
+    let copy_csrf = csrf.clone();
     view! {
         <h2>"Set a budget"</h2>
         <form method="post" action="/budgets" class="grid" id="budget-form">
             <Csrf token=csrf/>
             <input type="hidden" name="month" value=month.to_string()/>
-            <label>"For"<select name="scope"><option value="team">"a team"</option><option value="key">"an API key"</option></select></label>
+            <label>"For"<select name="scope"><option value="team">"a team"</option><option value="feature">"a feature of a team"</option><option value="key">"an API key"</option></select></label>
             <label>"Team or key"<input name="subject" required/></label>
+            <label>"Feature (for a feature budget)"<input name="feature"/></label>
             <label>"Amount"<input name="amount" required/></label>
             <label>"Alert at (%), e.g. 50, 80, 100"<input name="thresholds" value="50, 80, 100"/></label>
+            <label class="check"><input type="checkbox" name="recurring" value="yes"/>"Every month from this one, until changed"</label>
             <button type="submit">"Save budget"</button>
+        </form>
+        <h2>"Copy last month's budgets"</h2>
+        <form method="post" action="/budgets/copy" class="inline" id="copy-budgets">
+            <Csrf token=copy_csrf/>
+            <input type="hidden" name="to" value=month.to_string()/>
+            <input type="hidden" name="from" value=month.previous().to_string()/>
+            <button type="submit" class="secondary">{format!("Copy {}'s budgets into {month}", month.previous())}</button>
         </form>
     }
 }
@@ -229,7 +245,7 @@ pub fn budgets_page(viewer: &Viewer, p: BudgetsPage) -> String {
                 <MonthPicker action="/budgets" current=month months/>
                 <Notice message=notice/>
                 <Alert message=error/>
-                <p class="muted">"Forecast = month to date + the last seven days' daily run rate × days left. Team budgets compare blended cost; key budgets token cost."</p>
+                <p class="muted">"The forecast is the month to date plus each day left at its weekday's usual spend over the last 28 days (anomalous days left out), with the month's fixed costs. Team budgets compare blended cost; feature and key budgets token cost. A recurring budget holds every month until its team, feature or key gets another."</p>
                 <DataTable id="budgets" columns>{rows}</DataTable>
                 {form}
             </Shell>

@@ -12,6 +12,7 @@ pub mod import_page;
 pub mod keys_page;
 pub mod login_page;
 pub mod movement_section;
+pub mod planning_page;
 pub mod prices_page;
 pub mod recommendations_page;
 pub mod rules_page;

@@ -71,8 +71,11 @@ fn budget(subject: &str, scope: Scope, status: Status) -> BudgetStatus {
             month: month(),
             scope,
             subject: subject.into(),
+            feature: String::new(),
             amount: dec!(1000),
             thresholds: vec![50, 80, 100],
+            recurring: false,
+            carried_from: None,
         },
         forecast: Forecast {
             month_to_date: dec!(812.345),

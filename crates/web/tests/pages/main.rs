@@ -10,6 +10,7 @@ mod breakdown;
 mod costs;
 mod errors;
 mod governance;
+mod planning;
 mod recommendations;
 mod scorecard;
 mod showback;

@@ -1,4 +1,5 @@
-//! Budgets as finance sets them: per team or key, per month, with alert thresholds.
+//! Budgets as finance sets them: per team, feature or key, for a month or recurring, with
+//! alert thresholds; and "copy last month's budgets".
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -12,16 +13,21 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewBudget {
     pub month: Month,
-    /// `team` (default) or `key`.
+    /// `team` (default), `feature` or `key`.
     pub scope: Option<String>,
-    /// The team (scope `team`) ...
+    /// The team (scopes `team` and `feature`) ...
     pub team: Option<String>,
+    /// ... and the feature (scope `feature`) ...
+    pub feature: Option<String>,
     /// ... or the API key (scope `key`).
     pub api_key: Option<String>,
     /// A decimal string or number, in whole cents.
     pub amount: Decimal,
     /// Percent of the amount at which to alert; default 50, 80, 100.
     pub thresholds: Option<Vec<u32>>,
+    /// Holds every later month too, until the subject gets another budget.
+    #[serde(default)]
+    pub recurring: bool,
 }
 
 impl NewBudget {
@@ -30,7 +36,7 @@ impl NewBudget {
             |e: tokentally_domain::budget::BudgetError| AppError::invalid(e.to_string()),
         )?;
         let subject = match scope {
-            Scope::Team => self.team,
+            Scope::Team | Scope::Feature => self.team,
             Scope::Key => self.api_key,
         }
         .unwrap_or_default();
@@ -38,8 +44,11 @@ impl NewBudget {
             month: self.month,
             scope,
             subject,
+            feature: self.feature.unwrap_or_default(),
             amount: self.amount,
             thresholds: self.thresholds.unwrap_or_default(),
+            recurring: self.recurring,
+            carried_from: None,
         }
         .validated()
         .map_err(|e| AppError::invalid(e.to_string()))
@@ -53,10 +62,52 @@ pub async fn record(state: &AppState, actor: &str, b: &Budget) -> Result<(), App
         &state.store,
         actor,
         "budget.set",
-        &format!("budget:{}:{}:{}", b.month, b.scope.as_str(), b.subject),
+        &format!("budget:{}:{}:{}", b.month, b.scope.as_str(), b.label()),
         before,
         Some(b),
     )
     .await?;
     Ok(())
+}
+
+/// Copies the budgets in force in `from` into `to` for every team, feature and key that has
+/// none in force there (recurring ones already hold, and are left alone); answers the copies.
+/// One audit entry names what was copied.
+pub async fn copy(
+    state: &AppState,
+    actor: &str,
+    from: Month,
+    to: Month,
+) -> Result<Vec<Budget>, AppError> {
+    if from == to {
+        return Err(AppError::invalid("copy budgets from another month"));
+    }
+    let there = state.store.list_budgets(to).await?;
+    let mut copied = Vec::new();
+    for b in state.store.list_budgets(from).await? {
+        if there
+            .iter()
+            .any(|t| t.scope == b.scope && t.subject == b.subject && t.feature == b.feature)
+        {
+            continue;
+        }
+        let copy = Budget {
+            month: to,
+            recurring: false,
+            carried_from: None,
+            ..b
+        };
+        state.store.set_budget(&copy).await?;
+        copied.push(copy);
+    }
+    audit::record(
+        &state.store,
+        actor,
+        "budget.copy",
+        &format!("budgets:{from}->{to}"),
+        None::<Vec<Budget>>,
+        Some(&copied),
+    )
+    .await?;
+    Ok(copied)
 }

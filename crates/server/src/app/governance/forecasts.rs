@@ -43,6 +43,8 @@ pub fn daily_by(ledger: &Ledger<'_>, team: bool) -> BTreeMap<String, Daily> {
 pub struct History {
     pub teams: BTreeMap<String, Daily>,
     pub keys: BTreeMap<String, Daily>,
+    /// Token cost per day of each (team, feature), for feature budgets.
+    pub features: BTreeMap<(String, String), Daily>,
     pub key_owner: BTreeMap<String, String>,
 }
 
@@ -61,6 +63,17 @@ impl History {
             }
             for (who, days) in daily_by(&ledger, false) {
                 h.keys.entry(who).or_default().extend(days);
+            }
+            let by_feature = ledger.summarize(|r| {
+                (!r.owner.team.is_empty())
+                    .then(|| (r.owner.team.clone(), r.owner.feature.clone(), r.day()))
+            });
+            for ((team, feature, day), s) in by_feature {
+                *h.features
+                    .entry((team, feature))
+                    .or_default()
+                    .entry(day)
+                    .or_default() += s.token_cost();
             }
         }
         Ok(h)
@@ -103,6 +116,22 @@ impl History {
             out.entry(t.team.clone()).or_default().fixed = t.overhead + t.commitment;
         }
         out
+    }
+
+    /// Each (team, feature) with its daily token cost (a feature budget limits token cost).
+    pub fn features(&self) -> BTreeMap<(String, String), Owner> {
+        self.features
+            .iter()
+            .map(|(k, d)| {
+                (
+                    k.clone(),
+                    Owner {
+                        daily: d.clone(),
+                        fixed: Decimal::ZERO,
+                    },
+                )
+            })
+            .collect()
     }
 
     pub fn keys(&self) -> BTreeMap<String, Owner> {

@@ -172,6 +172,7 @@ pub async fn budget_views(
     let history = forecasts::History::load(state, &months).await?;
     let teams = history.teams(sb);
     let keys = history.keys();
+    let features = history.features();
     let empty = tokentally_domain::forecast::Owner::default();
     Ok(budgets
         .iter()
@@ -180,6 +181,17 @@ pub async fn budget_views(
                 status: budget::status(
                     b,
                     teams.get(&b.subject).unwrap_or(&empty),
+                    as_of,
+                    &anomalies,
+                ),
+                team: b.subject.clone(),
+            },
+            Scope::Feature => BudgetView {
+                status: budget::status(
+                    b,
+                    features
+                        .get(&(b.subject.clone(), b.feature.clone()))
+                        .unwrap_or(&empty),
                     as_of,
                     &anomalies,
                 ),
@@ -399,7 +411,7 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
             new.push(NewAlert {
                 kind: "budget",
                 scope: scope.clone(),
-                subject: s.budget.subject.clone(),
+                subject: s.budget.label(),
                 team: v.team.clone(),
                 period: month.to_string(),
                 level: i64::from(*level),
@@ -414,7 +426,7 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
             new.push(NewAlert {
                 kind: "forecast",
                 scope,
-                subject: s.budget.subject.clone(),
+                subject: s.budget.label(),
                 team: v.team.clone(),
                 period: month.to_string(),
                 level: 0,

@@ -24,6 +24,26 @@ pub async fn post(
     Ok((StatusCode::CREATED, Json(b)))
 }
 
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyBudgets {
+    pub from: tokentally_domain::month::Month,
+    pub to: tokentally_domain::month::Month,
+}
+
+/// `POST /api/v1/budgets/copy {from, to}` (admin, finance): the budgets in force in `from`
+/// that `to` lacks, copied; answers the copies.
+pub async fn copy(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<CopyBudgets>,
+) -> Result<(StatusCode, Json<Vec<Budget>>), ApiError> {
+    principal.ensure(Capability::ManageCosts)?;
+    let copied =
+        crate::app::governance::budgets::copy(&state, &principal.name, body.from, body.to).await?;
+    Ok((StatusCode::CREATED, Json(copied)))
+}
+
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,

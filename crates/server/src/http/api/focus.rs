@@ -1,6 +1,7 @@
 //! The FOCUS downloads: `GET /api/v1/export/focus?month=&version=` (cost and usage, FOCUS
 //! 1.2 or 1.3), and FOCUS 1.4's `GET /api/v1/export/focus/billing-periods?from=&to=` and
-//! `GET /api/v1/export/focus/invoice-details?month=`. Each holds every team, so only those
+//! `GET /api/v1/export/focus/invoice-details?month=` and (FOCUS 1.3)
+//! `GET /api/v1/export/focus/contract-commitments?month=`. Each holds every team, so only those
 //! who read the whole organisation may download them; each states its FOCUS version in the
 //! `x-focus-version` header.
 
@@ -143,14 +144,21 @@ pub async fn invoice_details(
     may_download(&principal)?;
     let month = q.month()?;
     let stored = use_case::invoices(&state, month).await?;
+    let conversions = use_case::conversions(
+        &state,
+        &stored.iter().map(|i| &i.statement).collect::<Vec<_>>(),
+    )
+    .await?;
     let invoices: Vec<focus_datasets::Invoice<'_>> = stored
         .iter()
-        .map(|i| focus_datasets::Invoice {
+        .zip(&conversions)
+        .map(|(i, conversion)| focus_datasets::Invoice {
             statement: &i.statement,
             invoice_id: i.invoice_id.clone(),
             issued_at: i.issued_at,
             voided_at: i.voided_at,
             corrects: i.corrects.clone(),
+            conversion: conversion.as_ref(),
         })
         .collect();
     let mut csv = Csv::new(focus_datasets::INVOICE_DETAIL_COLUMNS);
@@ -161,5 +169,26 @@ pub async fn invoice_details(
         csv,
         &format!("focus-invoice-details-{month}.csv"),
         "1.4",
+    ))
+}
+
+/// FOCUS 1.3 Contract Commitment: the month's commitments, joining the cost-and-usage rows
+/// on ContractCommitmentId.
+pub async fn contract_commitments(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, ApiError> {
+    may_download(&principal)?;
+    let month = q.month()?;
+    let commitments = use_case::commitments(&state, month).await?;
+    let mut csv = Csv::new(focus_datasets::CONTRACT_COMMITMENT_COLUMNS);
+    for row in focus_datasets::contract_commitments(&commitments, &state.config.currency) {
+        csv.row_exact(row);
+    }
+    Ok(download(
+        csv,
+        &format!("focus-contract-commitments-{month}.csv"),
+        "1.3",
     ))
 }

@@ -16,6 +16,7 @@ pub mod models;
 pub mod movement;
 pub mod outcomes;
 pub mod overheads;
+pub mod planning;
 pub mod prices;
 pub mod recommendations;
 pub mod rules;
@@ -131,10 +132,20 @@ pub fn routes() -> Router<AppState> {
             get(focus::billing_periods),
         )
         .route(
+            "/api/v1/export/focus/contract-commitments",
+            get(focus::contract_commitments),
+        )
+        .route(
             "/api/v1/export/focus/invoice-details",
             get(focus::invoice_details),
         )
         .route("/api/v1/budgets", get(budgets::list).post(budgets::post))
+        .route("/api/v1/budgets/copy", post(budgets::copy))
+        .route("/api/v1/planning/scenarios", get(planning::scenarios))
+        .route(
+            "/api/v1/planning/commitment-sizing",
+            get(planning::commitment_sizing),
+        )
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/evaluate", post(alerts::evaluate))
         .route("/api/v1/alerts/{id}/acknowledge", post(alerts::acknowledge))

@@ -155,8 +155,11 @@ pub struct BudgetPost {
     pub month: String,
     pub scope: String,
     pub subject: String,
+    pub feature: String,
     pub amount: String,
     pub thresholds: String,
+    /// `yes` when the box "every month from this one" is ticked.
+    pub recurring: String,
 }
 
 pub async fn post_budget(
@@ -187,13 +190,42 @@ pub async fn post_budget(
             month,
             scope: Some(f.scope.clone()).filter(|s| !s.is_empty()),
             team: (!key).then(|| f.subject.clone()),
+            feature: Some(f.feature.clone()).filter(|s| !s.trim().is_empty()),
             api_key: key.then(|| f.subject.clone()),
             amount,
             thresholds: Some(thresholds),
+            recurring: f.recurring == "yes",
         }
         .into_budget()
     })();
     let b = parsed?;
     record(&state, &user.principal.name, &b).await?;
     Ok(Redirect::to(&format!("/budgets?month={}&saved=budget", b.month)).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CopyBudgetsPost {
+    pub from: String,
+    pub to: String,
+}
+
+/// "Copy last month's budgets": every budget in force in `from` that `to` lacks.
+pub async fn post_copy_budgets(
+    State(state): State<AppState>,
+    CsrfForm { user, form: f }: CsrfForm<CopyBudgetsPost>,
+) -> Result<Response, PageError> {
+    user.principal.ensure(Capability::ManageCosts)?;
+    let month = |s: &str| -> Result<Month, AppError> {
+        s.parse()
+            .map_err(|_| AppError::invalid(format!("`{s}` is not a month")))
+    };
+    let (from, to) = (month(&f.from)?, month(&f.to)?);
+    let copied =
+        crate::app::governance::budgets::copy(&state, &user.principal.name, from, to).await?;
+    Ok(Redirect::to(&format!(
+        "/budgets?month={to}&saved={}+budgets+copied+from+{from}",
+        copied.len()
+    ))
+    .into_response())
 }

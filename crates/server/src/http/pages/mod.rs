@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod breakdowns;
 pub mod costs;
 mod movement;
+pub mod planning;
 pub mod recommendations;
 mod routes;
 pub mod scorecard;

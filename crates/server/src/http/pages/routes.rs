@@ -51,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/webhook", post(alerts::post_webhook))
         .route("/alerts/{id}/acknowledge", post(alerts::post_acknowledge))
         .route("/budgets", get(alerts::budgets).post(alerts::post_budget))
+        .route("/budgets/copy", post(alerts::post_copy_budgets))
+        .route("/planning", get(super::planning::page))
         .route("/waste", get(recommendations::waste))
         .route("/recommendations", get(recommendations::page))
         .route("/recommendations.csv", get(recommendations::csv))

@@ -101,15 +101,26 @@ impl FromRow for PriceCard {
 
 /// `budgets`.
 impl FromRow for Budget {
-    const COLUMNS: &'static [&'static str] = &["month", "scope", "subject", "amount", "thresholds"];
+    const COLUMNS: &'static [&'static str] = &[
+        "month",
+        "scope",
+        "subject",
+        "feature",
+        "amount",
+        "thresholds",
+        "recurring",
+    ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         Ok(Budget {
             month: c.parsed()?,
             scope: c.parsed()?,
             subject: c.text()?,
+            feature: c.text()?,
             amount: c.parsed()?,
             thresholds: c.json()?,
+            recurring: c.int()? != 0,
+            carried_from: None,
         })
     }
 }

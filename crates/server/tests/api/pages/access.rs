@@ -52,6 +52,7 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/scorecard?month=2026-03", 200, 200, 200, 200),
     ("/alerts", 200, 200, 200, 200),
     ("/budgets?month=2026-03", 200, 200, 200, 200),
+    ("/planning", 200, 200, 200, 200),
     ("/recommendations?month=2026-03", 200, 200, 200, 200),
     ("/recommendations.csv?month=2026-03", 200, 200, 200, 200),
     ("/admin/keys", 200, 403, 403, 403),
