@@ -304,6 +304,18 @@ impl Native {
         self
     }
 
+    /// A billable unit's count (`web_search`, ...), in the event's `units`.
+    pub fn unit(&mut self, name: &str, n: u64) -> &mut Self {
+        let units = self
+            .fields
+            .entry("units")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = units {
+            m.insert(name.into(), Value::from(n));
+        }
+        self
+    }
+
     pub fn tag(&mut self, key: &str, value: Option<impl Into<String>>) -> &mut Self {
         if let Some(v) = value.map(Into::into).filter(|v| !v.trim().is_empty()) {
             self.tags.insert(key.into(), Value::String(v));

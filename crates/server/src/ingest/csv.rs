@@ -17,8 +17,8 @@ use super::{ParsedBatch, Rejection};
 
 pub const SOURCE: &str = "csv";
 
-/// The native fields a column may fill.
-pub const FIELDS: [&str; 22] = [
+/// The native fields a column may fill (the billable units go into the event's `units`).
+pub const FIELDS: [&str; 31] = [
     "id",
     "source",
     "timestamp",
@@ -36,6 +36,15 @@ pub const FIELDS: [&str; 22] = [
     "cache_write_tokens",
     "output_tokens",
     "reasoning_tokens",
+    "cache_write_1h_tokens",
+    "audio_input_tokens",
+    "cached_audio_input_tokens",
+    "image_input_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "web_search",
+    "file_search",
+    "code_interpreter",
     "requests",
     "service_tier",
     "outcome",
@@ -46,15 +55,24 @@ pub const FIELDS: [&str; 22] = [
 /// Fields every row needs; the page warns when no column fills one.
 pub const REQUIRED: [&str; 3] = ["timestamp", "provider", "model"];
 
-const COUNTS: [&str; 7] = [
+const COUNTS: [&str; 13] = [
     "input_tokens",
     "cached_input_tokens",
     "cache_write_tokens",
     "output_tokens",
     "reasoning_tokens",
+    "cache_write_1h_tokens",
+    "audio_input_tokens",
+    "cached_audio_input_tokens",
+    "image_input_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
     "requests",
     "latency_ms",
 ];
+
+/// Billable units counted per call rather than in tokens: the event's `units`.
+const UNITS: [&str; 3] = ["web_search", "file_search", "code_interpreter"];
 
 /// Where a column goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +134,12 @@ impl Target {
                 "cached_input_tokens"
             }
             "cache_creation_input_tokens" => "cache_write_tokens",
+            "ephemeral_1h_input_tokens" | "cache_creation_1h_input_tokens" => {
+                "cache_write_1h_tokens"
+            }
+            "web_search_requests" | "web_searches" => "web_search",
+            "file_search_calls" => "file_search",
+            "code_interpreter_sessions" => "code_interpreter",
             "num_requests" | "num_model_requests" | "request_count" => "requests",
             "cost" | "spend" | "response_cost" => "reported_cost",
             "api_key_id" => "api_key",
@@ -248,6 +272,11 @@ fn native(cells: &[String], targets: &[Target]) -> Result<Native, String> {
                     n.count(f, c);
                 }
             }
+            Target::Field(f) if UNITS.contains(f) => {
+                if let Some(c) = common::count(Some(&Value::String(cell.into())), f)? {
+                    n.unit(f, c);
+                }
+            }
             Target::Field("reported_cost") => {
                 n.text("reported_cost", common::amount(cell, "reported_cost")?);
             }
@@ -304,6 +333,35 @@ mod tests {
         2026-03-01,openai,gpt-4o,search,1000,400,200,0.0123,eu\n\
         2026-03-01,openai,gpt-4o,search,1000,400,200,0.0123,eu\n\
         2026-03-02,openai,gpt-4o,,-5,0,0,,eu\n";
+
+    /// The billable classes and units of issue 23: a 1-hour cache write and audio tokens
+    /// stay parts of their totals, and web searches become the event's units.
+    #[test]
+    fn billable_classes_and_units_are_read() {
+        let file = "timestamp,provider,model,input_tokens,cache_creation_input_tokens,ephemeral_1h_input_tokens,audio_input_tokens,output_tokens,image_output_tokens,web_search_requests,file_search\n\
+            2026-03-01T10:00:00Z,anthropic,claude-sonnet-4,1000,300,200,100,50,10,3,2\n\
+            2026-03-01T11:00:00Z,anthropic,claude-sonnet-4,1000,100,200,0,50,0,-1,0\n";
+        let file = CsvFile::read(file.as_bytes()).unwrap();
+        let targets = file.targets(&HashMap::new());
+        assert_eq!(targets[5], Target::Field("cache_write_1h_tokens"));
+        assert_eq!(targets[9], Target::Field("web_search"));
+        let b = parse(&file, &targets, now());
+        assert_eq!(b.events.len(), 1, "{:?}", b.rejected);
+        let t = &b.events[0].tokens;
+        assert_eq!(
+            (
+                t.cache_write,
+                t.cache_write_1h,
+                t.audio_input,
+                t.image_output
+            ),
+            (300, 200, 100, 10)
+        );
+        assert_eq!((t.web_search, t.file_search), (3, 2));
+        // 1-hour writes larger than all writes, and a negative unit: that row alone refused.
+        assert_eq!(b.rejected.len(), 1);
+        assert_eq!(b.rejected[0].index, 1);
+    }
 
     #[test]
     fn native_names_and_aliases_map_by_themselves() {

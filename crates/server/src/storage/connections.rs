@@ -99,6 +99,9 @@ pub struct ProviderCost {
     pub model: String,
     pub amount: Decimal,
     pub currency: String,
+    /// What of the model the amount bills, as the provider names it (`input`, `output`,
+    /// `web_search`, ...); empty when the report does not say.
+    pub unit: String,
 }
 
 impl FromRow for ProviderCost {
@@ -109,6 +112,7 @@ impl FromRow for ProviderCost {
         "model",
         "amount",
         "currency",
+        "unit",
     ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
@@ -122,6 +126,7 @@ impl FromRow for ProviderCost {
                 .parse()
                 .map_err(|_| StoreError::Corrupt("provider cost amount".into()))?,
             currency: c.text()?,
+            unit: c.text()?,
         })
     }
 }
@@ -261,8 +266,8 @@ impl Store {
         .await?;
         for c in costs {
             sqlx::query(
-                "INSERT INTO provider_costs (connection_id, day, provider, model, amount, currency) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO provider_costs (connection_id, day, provider, model, amount, currency, unit) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(connection_id)
             .bind(c.day.to_string())
@@ -270,6 +275,7 @@ impl Store {
             .bind(c.model.clone())
             .bind(c.amount.to_string())
             .bind(c.currency.clone())
+            .bind(c.unit.clone())
             .execute(&mut *tx)
             .await?;
         }
@@ -284,7 +290,7 @@ impl Store {
         last: NaiveDate,
     ) -> Result<Vec<ProviderCost>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM provider_costs WHERE day >= $1 AND day <= $2 ORDER BY day, provider, model",
+            "SELECT {} FROM provider_costs WHERE day >= $1 AND day <= $2 ORDER BY day, provider, model, unit",
             select::<ProviderCost>()
         ))
         .bind(first.to_string())

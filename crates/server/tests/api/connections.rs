@@ -586,3 +586,57 @@ storage_test_with!(
         assert_eq!(status, 422, "{body}");
     }
 );
+
+// Issue 23: the provider's cost per unit billed. The OpenAI fake bills 0.25 of `input` a day;
+// tokentally computes 0.15 of input and 0.06 of output, which the report bills under no unit
+// of its own. So the day's 0.04 difference splits into input +0.10 and output −0.06: it
+// points at the units it comes from.
+storage_test_with!(
+    provider_costs_are_compared_per_unit_billed,
+    configure,
+    |app| {
+        let (_fake, base) = fake(false).await;
+        map_key(&app, "key_abc", "platform").await;
+        let id = connect(&app, "openai", OPENAI_KEY, &base).await;
+        let report = sync(&app, id).await;
+        assert_eq!(report["error"], Value::Null, "{report}");
+        let path = format!(
+            "/api/v1/reconciliation/provider-costs/units?month={}",
+            last_month()
+        );
+        let (status, lines) =
+            json_of(app.get(&path, &app.finance_token).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{lines}");
+        let lines = lines.as_array().unwrap();
+        let days = days_in(last_month());
+        assert_eq!(lines.len() as i64, 2 * days, "{lines:?}");
+        for l in lines {
+            let figures = (
+                money(&l["computed"]),
+                money(&l["reported"]),
+                money(&l["difference"]),
+            );
+            match l["unit"].as_str().unwrap() {
+                "input" => assert_eq!(figures, (dec!(0.15), dec!(0.25), dec!(0.10)), "{l}"),
+                "output" => assert_eq!(figures, (dec!(0.06), dec!(0), dec!(-0.06)), "{l}"),
+                other => panic!("unit {other}: {l}"),
+            }
+            assert_eq!(l["priced"], true);
+        }
+        // Finance and admin only; the page sums the month per unit.
+        let lead = app.token_for(Role::Lead, &["platform"]).await;
+        let r = app.get(&path, &lead).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let mut b = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let rec = b
+            .get(&format!("/reconciliation?month={}", last_month()))
+            .await;
+        assert_eq!(rec.status, 200);
+        assert!(rec.body.contains(r#"id="reported-units""#), "{}", rec.body);
+        let input_total = (dec!(0.10) * Decimal::from(days)).to_string();
+        assert!(
+            rec.body.contains(&format!("${input_total}")),
+            "the month's input difference, {input_total}"
+        );
+    }
+);

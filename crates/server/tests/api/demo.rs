@@ -38,6 +38,22 @@ storage_test!(
             sb["teams"][0]["mom_change"].is_string(),
             "the previous month is there to compare"
         );
+        // Anthropic's billable extras (issue 23): 1-hour cache writes and web searches.
+        let tokens = &sb["tokens"];
+        assert!(
+            tokens["cache_write_1h"].as_u64().unwrap_or(0) > 0,
+            "{tokens}"
+        );
+        assert!(tokens["web_search"].as_u64().unwrap_or(0) > 0, "{tokens}");
+        assert!(
+            sb["unpriced"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|u| !u.to_string().contains("web_search")),
+            "web searches are priced: {}",
+            sb["unpriced"]
+        );
     }
 );
 

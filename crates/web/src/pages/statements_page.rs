@@ -325,10 +325,27 @@ pub struct ReportedCostRow {
     pub flagged: bool,
 }
 
+/// A provider's cost of one unit of a model over the month (`input`, `output`, `web_search`,
+/// ...), beside what tokentally computes for the classes that unit bills.
+#[derive(Debug, Clone)]
+pub struct ReportedUnitRow {
+    pub provider: String,
+    pub model: String,
+    pub unit: String,
+    /// Whether tokentally prices the unit at all.
+    pub priced: bool,
+    pub computed: Decimal,
+    pub reported: Decimal,
+    pub difference: Decimal,
+    pub flagged: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReconciliationPage {
     /// The providers' cost reports per model and day; empty: the section is left out.
     pub reported_costs: Vec<ReportedCostRow>,
+    /// The same over the month, per model and unit billed.
+    pub reported_units: Vec<ReportedUnitRow>,
     pub month: Month,
     pub months: Vec<Month>,
     pub currency: String,
@@ -422,10 +439,45 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
             Column::num("Difference"),
             Column::text("Flag"),
         ];
+        let unit_rows = p
+            .reported_units
+            .iter()
+            .map(|r| {
+                let flag = match (r.priced, r.flagged) {
+                    (false, _) => "not priced by tokentally",
+                    (true, true) => "over the threshold",
+                    (true, false) => "",
+                };
+                let class = if r.flagged { "num strong" } else { "num" };
+                view! {
+                    <tr>
+                        <th scope="row">{r.provider.clone()}</th>
+                        <td>{r.model.clone()}</td>
+                        <td>{r.unit.clone()}</td>
+                        <td class="num">{money(r.computed, &cur)}</td>
+                        <td class="num">{money(r.reported, &cur)}</td>
+                        <td class=class>{money(r.difference, &cur)}</td>
+                        <td>{flag}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let unit_columns = vec![
+            Column::text("Provider"),
+            Column::text("Model"),
+            Column::text("Unit billed"),
+            Column::num("Computed"),
+            Column::num("Provider reported"),
+            Column::num("Difference"),
+            Column::text("Flag"),
+        ];
         view! {
             <h2>"Provider-reported cost"</h2>
             <p class="muted">"Each connected provider's own cost report beside the cost tokentally computes at list prices, per model and day. A difference over 2% and over a cent is flagged. The provider's figure never prices anything."</p>
             <DataTable id="reported-costs" columns>{rows}</DataTable>
+            <h3>"By unit billed, over the month"</h3>
+            <p class="muted">"The same report per unit the provider billed (input, cached input, output, cache writes, web searches, ...), beside the classes of tokens or calls tokentally priced for it, so a difference points at its unit. A class tokentally priced that the report billed under no unit of its own is listed by tokentally's name with nothing reported."</p>
+            <DataTable id="reported-units" columns=unit_columns>{unit_rows}</DataTable>
         }
     });
     let ReconciliationPage {

@@ -2,13 +2,13 @@ use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 use tokentally_domain::statement::{BasisLine, LineKind, Mode, Statement, StatementLine};
 use tokentally_web::pages::statements_page::{
-    ProviderRow, ReconciliationPage, StatementDocument, StatementRow, StatementsPage,
-    reconciliation_page, statement_document, statements_page,
+    ProviderRow, ReconciliationPage, ReportedCostRow, ReportedUnitRow, StatementDocument,
+    StatementRow, StatementsPage, reconciliation_page, statement_document, statements_page,
 };
 
 use tokentally_web::stamp::Stamp;
 
-use crate::fixtures::{admin, at, errors, lead, month, months};
+use crate::fixtures::{admin, at, day, errors, lead, month, months};
 use crate::snapshot;
 
 fn rows() -> Vec<StatementRow> {
@@ -200,7 +200,37 @@ fn statement_document_issued() {
 #[test]
 fn reconciliation_page_that_balances() {
     let page = ReconciliationPage {
-        reported_costs: Vec::new(),
+        reported_costs: vec![ReportedCostRow {
+            provider: "openai".into(),
+            model: "gpt-4o-mini".into(),
+            day: day(3),
+            computed: dec!(0.21),
+            reported: dec!(0.25),
+            difference: dec!(0.04),
+            flagged: true,
+        }],
+        reported_units: vec![
+            ReportedUnitRow {
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
+                unit: "input".into(),
+                priced: true,
+                computed: dec!(0.15),
+                reported: dec!(0.25),
+                difference: dec!(0.10),
+                flagged: true,
+            },
+            ReportedUnitRow {
+                provider: "openai".into(),
+                model: "gpt-4o-mini".into(),
+                unit: "output".into(),
+                priced: true,
+                computed: dec!(0.06),
+                reported: dec!(0),
+                difference: dec!(-0.06),
+                flagged: true,
+            },
+        ],
         month: month(),
         months: months(),
         currency: "USD".into(),

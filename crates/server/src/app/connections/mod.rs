@@ -392,6 +392,7 @@ async fn pull(
                 model: x.model,
                 amount: x.amount,
                 currency: x.currency,
+                unit: x.unit,
             })
             .collect();
         store

@@ -145,27 +145,31 @@ impl Provider {
     }
 }
 
-/// The provider's cost of one day and model, in its currency.
+/// The provider's cost of one day, model and billed unit, in its currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayCost {
     pub day: NaiveDate,
     pub model: String,
     pub amount: Decimal,
     pub currency: String,
+    /// What was billed, as the provider names it, lower case (`input`, `cached input`,
+    /// `output`, `uncached_input_tokens`, `web_search`, ...); empty when it does not say.
+    pub unit: String,
 }
 
-/// Costs summed per day, model and currency.
+/// Costs summed per day, model, unit and currency.
 pub fn summed(costs: Vec<DayCost>) -> Vec<DayCost> {
-    let mut by: BTreeMap<(NaiveDate, String, String), Decimal> = BTreeMap::new();
+    let mut by: BTreeMap<(NaiveDate, String, String, String), Decimal> = BTreeMap::new();
     for c in costs {
-        *by.entry((c.day, c.model, c.currency)).or_default() += c.amount;
+        *by.entry((c.day, c.model, c.unit, c.currency)).or_default() += c.amount;
     }
     by.into_iter()
-        .map(|((day, model, currency), amount)| DayCost {
+        .map(|((day, model, unit, currency), amount)| DayCost {
             day,
             model,
             amount,
             currency,
+            unit,
         })
         .collect()
 }
@@ -222,8 +226,10 @@ fn openai_cost(
         .to_ascii_uppercase();
     let line = row.get("line_item").and_then(Value::as_str).unwrap_or("");
     // "gpt-4o-2024-08-06, input": the model, then what of it was billed.
-    let model = line.split(',').next().unwrap_or("").trim();
+    let (model, unit) = line.split_once(',').unwrap_or((line, ""));
+    let model = model.trim();
     Ok(DayCost {
+        unit: unit.trim().to_lowercase(),
         day,
         model: if model.is_empty() {
             OTHER.to_owned()
@@ -248,7 +254,18 @@ fn anthropic_cost(
         .and_then(Value::as_str)
         .unwrap_or("")
         .trim();
+    // A token cost names its token type when the report is grouped by it; other costs
+    // (web search, code execution) their cost type.
+    let unit = row
+        .get("token_type")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .or_else(|| row.get("cost_type").and_then(Value::as_str))
+        .unwrap_or("")
+        .trim()
+        .to_lowercase();
     Ok(DayCost {
+        unit,
         day,
         model: if model.is_empty() {
             OTHER.to_owned()

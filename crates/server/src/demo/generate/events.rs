@@ -344,6 +344,7 @@ impl Ctx<'_> {
         event.user = self.user(rng);
         event.customer = self.customer(rng);
         event.tokens = tokens;
+        Self::billable_extras(model, &mut event.tokens);
         event.service_tier = tier;
         event.outcome = outcome;
         event.latency_ms = (tier != ServiceTier::Batch).then_some(latency);
@@ -380,6 +381,22 @@ impl Ctx<'_> {
             out.push(event);
         }
         made
+    }
+
+    /// Anthropic's billable extras, so that the demo prices them as invoices do: part of the
+    /// cache writes kept for an hour, and web searches on some calls. Derived from the counts
+    /// already drawn rather than from new draws, so that every other generated figure stays
+    /// as it was.
+    fn billable_extras(model: Model, tokens: &mut TokenCounts) {
+        if model.provider() != "anthropic" {
+            return;
+        }
+        if tokens.cache_write > 0 && tokens.input.is_multiple_of(3) {
+            tokens.cache_write_1h = tokens.cache_write / 2;
+        }
+        if tokens.input.is_multiple_of(4) {
+            tokens.web_search = 1 + tokens.input % 3;
+        }
     }
 
     /// One agent run: 3–9 calls, each step's input being the context so far (system prompt,

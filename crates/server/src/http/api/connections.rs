@@ -52,3 +52,15 @@ pub async fn provider_costs(
         connections::compare::provider_costs(&state, &principal, month).await?,
     ))
 }
+
+/// `GET /api/v1/reconciliation/provider-costs/units?month=`: the same, per unit billed.
+pub async fn provider_costs_by_unit(
+    State(state): State<AppState>,
+    principal: Principal,
+    axum::extract::Query(q): axum::extract::Query<crate::http::MonthQuery>,
+) -> Result<Json<Vec<connections::compare::UnitCost>>, ApiError> {
+    let month = q.month()?;
+    Ok(Json(
+        connections::compare::provider_costs_by_unit(&state, &principal, month).await?,
+    ))
+}

@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/reconciliation/provider-costs",
             get(connections::provider_costs),
         )
+        .route(
+            "/api/v1/reconciliation/provider-costs/units",
+            get(connections::provider_costs_by_unit),
+        )
         .route("/api/v1/teams/{team}", get(showback::team))
         .route(
             "/api/v1/key-mappings",

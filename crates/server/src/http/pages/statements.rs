@@ -5,13 +5,14 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use tokentally_domain::month::Month;
 use tokentally_domain::statement::Statement;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::statements_page::{
-    ProviderRow, ReconciliationPage, ReportedCostRow, StatementDocument, StatementRow,
-    StatementsPage, reconciliation_page, statement_document, statements_page,
+    ProviderRow, ReconciliationPage, ReportedCostRow, ReportedUnitRow, StatementDocument,
+    StatementRow, StatementsPage, reconciliation_page, statement_document, statements_page,
 };
 use tokentally_web::stamp::Stamp;
 
@@ -222,8 +223,31 @@ async fn reconciliation_model(
             flagged: c.flagged,
         })
         .collect();
+    let mut units: std::collections::BTreeMap<(String, String, String), ReportedUnitRow> =
+        std::collections::BTreeMap::new();
+    for u in
+        crate::app::connections::compare::provider_costs_by_unit(state, principal, month).await?
+    {
+        let row = units
+            .entry((u.provider.clone(), u.model.clone(), u.unit.clone()))
+            .or_insert_with(|| ReportedUnitRow {
+                provider: u.provider,
+                model: u.model,
+                unit: u.unit,
+                priced: u.priced,
+                computed: Decimal::ZERO,
+                reported: Decimal::ZERO,
+                difference: Decimal::ZERO,
+                flagged: false,
+            });
+        row.computed += u.computed;
+        row.reported += u.reported;
+        row.difference += u.difference;
+        row.flagged = crate::app::connections::compare::flagged(row.computed, row.reported);
+    }
     Ok(ReconciliationPage {
         reported_costs,
+        reported_units: units.into_values().collect(),
         month,
         months: state.store.list_months().await?,
         currency: r.currency,
