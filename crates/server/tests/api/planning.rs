@@ -17,6 +17,19 @@ fn call(id: &str, at: String, team: &str, input: u64, output: u64) -> Value {
         "team": team, "feature": "chat", "input_tokens": input, "output_tokens": output})
 }
 
+/// search/chat's one call of today: 1M input and 100k output tokens, 10 to 1.
+async fn chat_today(app: &TestApp) {
+    let today = Utc::now().date_naive();
+    let events = json!([call(
+        "s1",
+        format!("{today}T00:00:01Z"),
+        "search",
+        1_000_000,
+        100_000
+    )]);
+    assert_eq!(app.post_events(&events).await.0, 200);
+}
+
 async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     json_of(app.get(path, token).send().await.unwrap()).await
 }
@@ -28,15 +41,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
 storage_test!(
     scenarios_are_priced_on_the_card_with_the_features_mix,
     |app| {
-        let today = Utc::now().date_naive();
-        let events = json!([call(
-            "s1",
-            format!("{today}T00:00:01Z"),
-            "search",
-            1_000_000,
-            100_000
-        )]);
-        assert_eq!(app.post_events(&events).await.0, 200);
+        chat_today(&app).await;
         let q = "/api/v1/planning/scenarios?team=search&feature=chat&model=openai/gpt-4o-mini\
              &volume=100000&tokens_per_interaction=1100&overhead_multiplier=1.2";
         let (s, v) = get(&app, q, &app.finance_token).await;
@@ -173,15 +178,7 @@ storage_test!(commitment_sizing_finds_the_cheapest_capacity, |app| {
 
 // The planning page prices a plan from a GET form and shows a refused field beside it.
 storage_test!(the_planning_page_prices_a_plan, |app| {
-    let today = Utc::now().date_naive();
-    let events = json!([call(
-        "s1",
-        format!("{today}T00:00:01Z"),
-        "search",
-        1_000_000,
-        100_000
-    )]);
-    assert_eq!(app.post_events(&events).await.0, 200);
+    chat_today(&app).await;
     let q = "/planning?form=scenario&team=search&feature=chat&model=openai%2Fgpt-4o-mini\
              &volume=100000&tokens_per_interaction=1100&overhead_multiplier=1.2&spread_pct=25";
     let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use tokentally_domain::ledger::Summary;
 use tokentally_domain::month::Month;
 use tokentally_domain::tokens::TokenClass;
 
 use crate::app::error::{AppError, AppResult};
 use crate::auth::{Capability, Principal};
 use crate::state::AppState;
+use crate::storage::ProviderCost;
 
 /// A difference is flagged past both this share of the provider's figure...
 pub const FLAG_SHARE: Decimal = Decimal::from_parts(2, 0, 0, false, 2);
@@ -41,6 +43,39 @@ pub fn flagged(computed: Decimal, reported: Decimal) -> bool {
     d > FLAG_AMOUNT && d > reported.abs() * FLAG_SHARE
 }
 
+/// The month's pulled cost reports, and tokentally's cost per provider, model and day (for
+/// finance and admin); `None` when no report was pulled.
+async fn reported_and_computed(
+    state: &AppState,
+    principal: &Principal,
+    month: Month,
+) -> AppResult<
+    Option<(
+        Vec<ProviderCost>,
+        BTreeMap<(String, String, NaiveDate), Summary>,
+    )>,
+> {
+    principal.ensure(Capability::IssueStatements)?;
+    let reported = state
+        .store
+        .list_provider_costs(month.first_day(), month.last_day())
+        .await?;
+    if reported.is_empty() {
+        return Ok(None);
+    }
+    let ctx = crate::app::governance::daily_context(&state.store, &state.prices, month)
+        .await
+        .map_err(AppError::from)?;
+    let computed = ctx.ledger().summarize(|r| {
+        Some((
+            tokentally_domain::catalog::canonical_provider(&r.row.key.provider),
+            r.row.key.model.clone(),
+            r.day(),
+        ))
+    });
+    Ok(Some((reported, computed)))
+}
+
 /// The month's provider-reported costs beside the computed ones (admin, finance): one line
 /// per provider, model and day the provider reported.
 pub async fn provider_costs(
@@ -48,25 +83,9 @@ pub async fn provider_costs(
     principal: &Principal,
     month: Month,
 ) -> AppResult<Vec<CostDay>> {
-    principal.ensure(Capability::IssueStatements)?;
-    let reported = state
-        .store
-        .list_provider_costs(month.first_day(), month.last_day())
-        .await?;
-    if reported.is_empty() {
+    let Some((reported, computed)) = reported_and_computed(state, principal, month).await? else {
         return Ok(Vec::new());
-    }
-    let ctx = crate::app::governance::daily_context(&state.store, &state.prices, month)
-        .await
-        .map_err(AppError::from)?;
-    let ledger = ctx.ledger();
-    let computed = ledger.summarize(|r| {
-        Some((
-            tokentally_domain::catalog::canonical_provider(&r.row.key.provider),
-            r.row.key.model.clone(),
-            r.day(),
-        ))
-    });
+    };
     let mut by: BTreeMap<(String, String, NaiveDate, String), Decimal> = BTreeMap::new();
     for c in reported {
         *by.entry((c.provider, c.model, c.day, c.currency))
@@ -160,25 +179,9 @@ pub async fn provider_costs_by_unit(
     principal: &Principal,
     month: Month,
 ) -> AppResult<Vec<UnitCost>> {
-    principal.ensure(Capability::IssueStatements)?;
-    let reported = state
-        .store
-        .list_provider_costs(month.first_day(), month.last_day())
-        .await?;
-    if reported.is_empty() {
+    let Some((reported, computed)) = reported_and_computed(state, principal, month).await? else {
         return Ok(Vec::new());
-    }
-    let ctx = crate::app::governance::daily_context(&state.store, &state.prices, month)
-        .await
-        .map_err(AppError::from)?;
-    let ledger = ctx.ledger();
-    let computed = ledger.summarize(|r| {
-        Some((
-            tokentally_domain::catalog::canonical_provider(&r.row.key.provider),
-            r.row.key.model.clone(),
-            r.day(),
-        ))
-    });
+    };
     type Day = (String, String, NaiveDate);
     let mut units: BTreeMap<Day, BTreeMap<String, (Decimal, String)>> = BTreeMap::new();
     for c in reported {

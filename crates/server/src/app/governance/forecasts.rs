@@ -120,34 +120,28 @@ impl History {
 
     /// Each (team, feature) with its daily token cost (a feature budget limits token cost).
     pub fn features(&self) -> BTreeMap<(String, String), Owner> {
-        self.features
-            .iter()
-            .map(|(k, d)| {
-                (
-                    k.clone(),
-                    Owner {
-                        daily: d.clone(),
-                        fixed: Decimal::ZERO,
-                    },
-                )
-            })
-            .collect()
+        without_fixed_costs(&self.features)
     }
 
     pub fn keys(&self) -> BTreeMap<String, Owner> {
-        self.keys
-            .iter()
-            .map(|(k, d)| {
-                (
-                    k.clone(),
-                    Owner {
-                        daily: d.clone(),
-                        fixed: Decimal::ZERO,
-                    },
-                )
-            })
-            .collect()
+        without_fixed_costs(&self.keys)
     }
+}
+
+/// Owners whose budgets limit token cost: their daily series, no fixed costs.
+fn without_fixed_costs<K: Ord + Clone>(series: &BTreeMap<K, Daily>) -> BTreeMap<K, Owner> {
+    series
+        .iter()
+        .map(|(k, d)| {
+            (
+                k.clone(),
+                Owner {
+                    daily: d.clone(),
+                    fixed: Decimal::ZERO,
+                },
+            )
+        })
+        .collect()
 }
 
 /// A month that is over, as the method sees it without its days: each team spent its token
