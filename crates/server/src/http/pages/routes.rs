@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::page))
         .route("/alerts/evaluate", post(alerts::post_evaluate))
         .route("/alerts/webhook", post(alerts::post_webhook))
+        .route("/alerts/anomaly", post(alerts::post_anomaly))
         .route("/alerts/{id}/acknowledge", post(alerts::post_acknowledge))
         .route("/budgets", get(alerts::budgets).post(alerts::post_budget))
         .route("/waste", get(recommendations::waste))
