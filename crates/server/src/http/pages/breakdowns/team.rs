@@ -111,6 +111,10 @@ async fn team_model(
             total: Box::new(drill.total.clone()),
             budget,
         },
+        links: vec![(
+            "Workflows".into(),
+            format!("/teams/{t}/workflows?month={}", ctx.month),
+        )],
         sections: vec![
             super::value::section(team, &drill.features, &drill.total, &cur),
             lines_section(
