@@ -96,6 +96,8 @@ pub fn anomaly_from_text(
 #[serde(deny_unknown_fields)]
 pub struct NewTarget {
     pub team: String,
+    /// Empty (or left out): the target of the team as a whole, drawn on its trend.
+    #[serde(default)]
     pub feature: String,
     /// Cost per successful outcome, at most.
     pub target: Decimal,
@@ -112,8 +114,10 @@ pub async fn set_target_as(
         feature: t.feature.trim().to_owned(),
         target: t.target,
     };
-    if t.team.is_empty() || t.feature.is_empty() {
-        return Err(AppError::invalid("name the team and the feature"));
+    if t.team.is_empty() {
+        return Err(AppError::invalid(
+            "name the team (and a feature, or none for the whole team)",
+        ));
     }
     if t.target <= Decimal::ZERO || t.target > tokentally_domain::bounds::MAX_AMOUNT {
         return Err(AppError::invalid(format!(
