@@ -45,7 +45,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     json_of(app.get(path, token).send().await.expect("request")).await
 }
 
-fn listed<'a>(list: &'a Value) -> &'a Vec<Value> {
+fn listed(list: &Value) -> &Vec<Value> {
     list["costliest"].as_array().expect("costliest")
 }
 
