@@ -743,3 +743,172 @@ async fn finance_enters_a_feature_value_and_sees_its_margin_on_the_team_page() {
     screenshot(&c, "team-value-margin").await;
     c.close().await.unwrap();
 }
+
+/// The month's items of a team, as the finance token reads them (largest saving first).
+async fn team_recommendations(app: &App, team: &str) -> Vec<Value> {
+    let list: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/recommendations?month={MONTH}&team={team}",
+            app.base
+        ))
+        .bearer_auth(&app.finance_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_opens_a_routing_recommendations_evidence_on_their_team_and_accepts_it() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    // A team whose page shows a counted routing recommendation among its top three (the team
+    // page lists the three largest counted savings).
+    let mut chosen: Option<(String, Value)> = None;
+    for team in [
+        "search",
+        "support",
+        "growth",
+        "data-platform",
+        "legal-ai",
+        "mobile",
+        "sales",
+    ] {
+        let top: Vec<Value> = team_recommendations(&app, team)
+            .await
+            .into_iter()
+            .filter(|i| {
+                i["basis"] != "untested"
+                    && !i["monthly_saving"]
+                        .as_str()
+                        .and_then(|s| s.parse::<Decimal>().ok())
+                        .unwrap_or_default()
+                        .is_zero()
+            })
+            .take(3)
+            .collect();
+        if let Some(r) = top.into_iter().find(|i| i["lever"] == "routing") {
+            chosen = Some((team.to_owned(), r));
+            break;
+        }
+    }
+    let (team, routing) = chosen.expect("a demo team with a routing recommendation on its page");
+    let id = routing["id"].as_str().unwrap().to_owned();
+    let lead = "lead@example.test";
+    tokentally_server::app::accounts::add_user(
+        &app.store,
+        lead,
+        PASSWORD,
+        Role::Lead,
+        std::slice::from_ref(&team),
+    )
+    .await
+    .unwrap();
+
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, lead).await;
+    c.goto(&format!("{}/teams/{team}?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    // The team page's top recommendations name the lever and lead to its row.
+    let link = find(
+        &c,
+        Locator::Css(&format!("table#recommendations a[href$='#r-{id}']")),
+    )
+    .await;
+    assert_eq!(link.text().await.unwrap(), "Route to a cheaper model");
+    screenshot(&c, "team-recommendations").await;
+    link.click().await.unwrap();
+    wait_for_url(&c, |u| {
+        u.path() == "/recommendations" && u.fragment() == Some(&format!("r-{id}"))
+    })
+    .await;
+
+    // Its evidence: closed until opened, then each figure with its source.
+    let row = format!("tr#r-{id}");
+    let evidence = find(&c, Locator::Css(&format!("{row} details.evidence"))).await;
+    assert_eq!(evidence.attr("open").await.unwrap(), None);
+    find(&c, Locator::Css(&format!("{row} details.evidence summary")))
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(evidence.attr("open").await.unwrap().is_some());
+    let figures = find(&c, Locator::Css(&format!("{row} details.evidence ul")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let first = &routing["evidence"][0];
+    assert!(
+        figures.contains(first["label"].as_str().unwrap()),
+        "{first} in {figures}"
+    );
+    assert!(
+        !figures.is_empty() && figures.contains("source"),
+        "{figures}"
+    );
+    screenshot(&c, "recommendation-evidence").await;
+
+    // Accept, with a note.
+    find(
+        &c,
+        Locator::Css(&format!("{row} form[action$='/accept'] input[name=note]")),
+    )
+    .await
+    .send_keys("moving to the cheaper model")
+    .await
+    .unwrap();
+    find(
+        &c,
+        Locator::Css(&format!("{row} form[action$='/accept'] button")),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_url(&c, |u| {
+        u.query().is_some_and(|q| q.contains("saved=accepted"))
+    })
+    .await;
+    let notice = find(&c, Locator::Css("p.notice"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.starts_with("Accepted"), "{notice}");
+    let shown = find(&c, Locator::Css(&row)).await.text().await.unwrap();
+    assert!(
+        shown.contains(&format!("accepted by {lead}"))
+            && shown.contains("moving to the cheaper model"),
+        "{shown}"
+    );
+    assert!(
+        c.find(Locator::Css(&format!("{row} form[action$='/accept']")))
+            .await
+            .is_err(),
+        "no second accept form"
+    );
+    screenshot(&c, "recommendation-accepted").await;
+
+    // Stored, and the API says so.
+    let decisions = app.store.list_recommendation_decisions().await.unwrap();
+    let d = decisions.iter().find(|d| d.id == id).expect("stored");
+    assert_eq!(
+        (d.decision.as_str(), d.decided_by.as_str(), d.team.as_str()),
+        ("accepted", lead, team.as_str())
+    );
+    assert_eq!(d.note, "moving to the cheaper model");
+    let item = team_recommendations(&app, &team)
+        .await
+        .into_iter()
+        .find(|i| i["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(item["decision"]["decision"], "accepted", "{item}");
+    c.close().await.unwrap();
+}

@@ -16,6 +16,11 @@ use serde::{Deserialize, Serialize};
 /// Days in the trailing baseline.
 pub const BASELINE_DAYS: i64 = 28;
 
+/// The largest robust z-score threshold an admin may set: far above any useful cut-off (a
+/// z of 100 flags nothing a person would call an anomaly), low enough to catch a slip of
+/// the keyboard.
+pub const MAX_Z_THRESHOLD: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnomalySettings {
     /// Robust z-score above which a day is flagged.
@@ -38,9 +43,12 @@ impl Default for AnomalySettings {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnomalySettingsError {
-    #[error("`z_threshold` must be > 0, got {0}")]
+    #[error("`z_threshold` must be above 0 and at most {MAX_Z_THRESHOLD}, got {0}")]
     BadThreshold(Decimal),
-    #[error("`min_amount` must be ≥ 0, got {0}")]
+    #[error(
+        "`min_amount` must be between 0 and {max}, got {0}",
+        max = crate::bounds::MAX_AMOUNT
+    )]
     BadMinimum(Decimal),
     #[error("`min_days` must be between 1 and 28, got {0}")]
     BadDays(u32),
@@ -48,10 +56,10 @@ pub enum AnomalySettingsError {
 
 impl AnomalySettings {
     pub fn validate(&self) -> Result<(), AnomalySettingsError> {
-        if self.z_threshold <= Decimal::ZERO {
+        if self.z_threshold <= Decimal::ZERO || self.z_threshold > MAX_Z_THRESHOLD {
             return Err(AnomalySettingsError::BadThreshold(self.z_threshold));
         }
-        if self.min_amount < Decimal::ZERO {
+        if !crate::bounds::amount_in_range(self.min_amount) {
             return Err(AnomalySettingsError::BadMinimum(self.min_amount));
         }
         if !(1..=BASELINE_DAYS as u32).contains(&self.min_days) {
@@ -247,6 +255,18 @@ mod tests {
             min_days: 0,
             ..AnomalySettings::default()
         };
+        assert!(s.validate().is_err());
+        // Above the ceilings: a z of 100.1, an amount past the largest kept.
+        s = AnomalySettings {
+            z_threshold: dec!(100.1),
+            ..AnomalySettings::default()
+        };
+        assert!(s.validate().is_err());
+        s.z_threshold = MAX_Z_THRESHOLD;
+        assert!(s.validate().is_ok());
+        s.min_amount = crate::bounds::MAX_AMOUNT + dec!(1);
+        assert!(s.validate().is_err());
+        s.min_amount = dec!(-0.01);
         assert!(s.validate().is_err());
     }
 }

@@ -37,6 +37,7 @@ pub mod transaction;
 pub mod trend;
 pub mod typed_amount;
 pub mod unit_economics;
+pub mod workflow;
 
 /// The currency every amount is kept in (one per organisation for now).
 pub const DEFAULT_CURRENCY: &str = "USD";

@@ -36,10 +36,8 @@ pub async fn trend(
     }
     let currency = state.config.currency.clone();
     let months = months_ending(last, TREND_MONTHS);
-    let (points, target) = match &scope {
-        Scope::Org | Scope::Team { .. } => {
-            (kept_points(state, principal, &months, &scope).await?, None)
-        }
+    let points = match &scope {
+        Scope::Org | Scope::Team { .. } => kept_points(state, principal, &months, &scope).await?,
         Scope::Feature { team, feature } => {
             let version = state.store.data_version().await?;
             let key = (last, team.clone(), feature.clone());
@@ -47,15 +45,25 @@ pub async fn trend(
                 .trends
                 .get_or_compute(version, key, feature_points(state, &months, team, feature))
                 .await?;
-            let target = state
-                .store
-                .list_unit_targets()
-                .await?
-                .into_iter()
-                .find(|t| t.team == *team && t.feature == *feature)
-                .map(|t| t.target);
-            (Vec::clone(&points), target)
+            Vec::clone(&points)
         }
+    };
+    // A feature's target, or a team's own (set with no feature); the organisation has none.
+    let (team, feature) = match &scope {
+        Scope::Org => ("", ""),
+        Scope::Team { team } => (team.as_str(), ""),
+        Scope::Feature { team, feature } => (team.as_str(), feature.as_str()),
+    };
+    let target = if team.is_empty() {
+        None
+    } else {
+        state
+            .store
+            .list_unit_targets()
+            .await?
+            .into_iter()
+            .find(|t| t.team == team && t.feature == feature)
+            .map(|t| t.target)
     };
     Ok(Trend {
         scope,

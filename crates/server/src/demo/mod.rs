@@ -39,6 +39,13 @@ pub async fn seed(store: &Store, spec: &generate::DemoSpec) -> anyhow::Result<us
     for t in &data.transactions {
         store.set_transactions(t).await?;
     }
+    if !data.not_latency_bound.is_empty() {
+        let mut settings = crate::app::recommendations::settings(store).await?;
+        settings.not_latency_bound = data.not_latency_bound.clone();
+        store
+            .set_setting(crate::app::recommendations::SETTINGS, &settings)
+            .await?;
+    }
     seed_budgets(store, spec).await?;
     Ok(data.events.len())
 }

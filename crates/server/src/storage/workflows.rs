@@ -5,6 +5,7 @@ use tokentally_domain::event::Outcome;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{WorkflowGroup, WorkflowRow};
 use tokentally_domain::showback::UsageRow;
+use tokentally_domain::workflow::Call;
 
 use super::rows::{
     Cols, EVENT_ROLLUP_GROUP, WORKFLOW_GROUPS, decode, decode_all, event_rollup_select, select,
@@ -150,6 +151,34 @@ impl Store {
                 let usage: UsageRow = c.read()?;
                 out.push((c.text()?, usage));
             }
+        }
+        Ok(out)
+    }
+
+    /// The first `limit` calls of one workflow in time order (ties by source and event id),
+    /// each as its own usage row.
+    pub async fn workflow_calls(&self, id: &str, limit: usize) -> Result<Vec<Call>, StoreError> {
+        let sql = format!(
+            "SELECT {}, e.ts_ms, e.event_id FROM events e WHERE e.workflow_id = $1 \
+             GROUP BY e.source, e.event_id, e.ts_ms, {EVENT_ROLLUP_GROUP} \
+             ORDER BY e.ts_ms, e.source, e.event_id LIMIT $2",
+            event_rollup_select(),
+        );
+        let rows = sqlx::query(&sql)
+            .bind(id.to_owned())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut c = Cols::new(r);
+            let usage: UsageRow = c.read()?;
+            let ms: i64 = c.int()?;
+            out.push(Call {
+                at: chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+                event_id: c.text()?,
+                usage,
+            });
         }
         Ok(out)
     }

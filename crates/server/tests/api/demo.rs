@@ -130,11 +130,13 @@ storage_test!(
         levers.dedup();
         eprintln!("demo levers: {levers:?}");
         // The levers the demo's data supports: several models per provider (routing), failures
-        // and retries, agent workflows, large uncached prompts, long outputs and contexts, and
-        // an owned key nobody uses. (Its gpt-4o commitment is used above its floor, and no
-        // feature is marked not latency-bound, so neither idle_commitment nor batch.)
+        // and retries, agent workflows, large uncached prompts, long outputs and contexts, an
+        // owned key nobody uses, reserved Sonnet capacity used under its floor (idle
+        // commitment), and features marked not latency-bound on models with batch rates.
         for lever in [
+            "batch",
             "caching",
+            "idle_commitment",
             "long_context",
             "output_cap",
             "retries",
@@ -144,6 +146,39 @@ storage_test!(
         ] {
             assert!(levers.contains(&lever), "{lever} missing from {levers:?}");
         }
+        // Every lever the domain knows shows on the demo.
+        assert_eq!(
+            levers.len(),
+            tokentally_domain::recommendation::Lever::ALL.len(),
+            "{levers:?}"
+        );
+        let idle = items
+            .iter()
+            .find(|i| i["lever"] == "idle_commitment")
+            .unwrap();
+        assert_eq!(
+            idle["model"], "anthropic/claude-3-5-sonnet-20241022",
+            "{idle}"
+        );
+        assert!(money(&idle["monthly_saving"]) > Decimal::ZERO);
+        // It is the idle part of the Sonnet fee, which no team pays.
+        assert!(money(&idle["monthly_saving"]) <= money(&sb["idle_commitment"]));
+        let batch: Vec<&serde_json::Value> =
+            items.iter().filter(|i| i["lever"] == "batch").collect();
+        assert!(
+            batch.iter().all(|i| [
+                ("data-platform", "offline-evals"),
+                ("growth", "email-personalization")
+            ]
+            .iter()
+            .any(|(t, f)| i["team"] == *t && i["feature"] == *f)),
+            "{batch:?}"
+        );
+        assert!(
+            batch
+                .iter()
+                .all(|i| money(&i["monthly_saving"]) > Decimal::ZERO)
+        );
         // The page total never exceeds the month's token cost and commitment fees.
         let total = money(&list["total"]);
         assert!(total > Decimal::ZERO);

@@ -41,3 +41,4 @@ mod unit_economics;
 mod upgrade;
 mod value;
 mod workflow_groups;
+mod workflow_pages;

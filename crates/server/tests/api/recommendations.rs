@@ -544,6 +544,107 @@ storage_test!(admins_set_the_thresholds_in_a_form, |app| {
 });
 
 storage_test!(
+    admins_set_the_anomaly_thresholds_in_a_form_and_bad_values_change_nothing,
+    |app| {
+        use crate::browser_session::Browser;
+        let path = "/api/v1/anomaly/settings";
+        let mut b = Browser::signed_in(&app, Role::Admin, &[]).await;
+        let page = b.get("/alerts").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Save anomaly thresholds")
+                && page
+                    .body
+                    .contains(r#"name="z_threshold" inputmode="decimal" required value="3.5""#),
+            "{}",
+            page.body
+        );
+        let csrf = page.csrf();
+        let (_, before) = get(&app, path, &app.finance_token).await;
+        let form = |z: &'static str, amount: &'static str, days: &'static str| {
+            vec![
+                ("z_threshold", z),
+                ("min_amount", amount),
+                ("min_days", days),
+            ]
+        };
+        // Out of range, malformed or missing: 422 with the field named, nothing stored.
+        for (fields, reason) in [
+            (form("0", "1", "7"), "`z_threshold` must be above 0"),
+            (form("250", "1", "7"), "at most 100"),
+            (form("3.5", "-2", "7"), "`min_amount` must be between 0"),
+            (
+                form("3.5", "1", "40"),
+                "`min_days` must be between 1 and 28",
+            ),
+            (
+                form("lots", "1", "7"),
+                "`z_threshold` must be a decimal number, got `lots`",
+            ),
+            (form("3.5", "1", "7.5"), "`min_days` must be a whole number"),
+            (form("3.5", "", "7"), "`min_amount` is required"),
+        ] {
+            let mut body = vec![("csrf", csrf.as_str())];
+            body.extend(fields.iter().copied());
+            let refused = b.post_form("/alerts/anomaly", &body).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{fields:?}: {}",
+                refused.body
+            );
+            assert!(
+                refused.body.contains(&reason.replace('`', "&#x60;"))
+                    || refused.body.contains(reason),
+                "{reason} in {}",
+                refused.body
+            );
+        }
+        let (_, after) = get(&app, path, &app.finance_token).await;
+        assert_eq!(after, before, "a refused form changes nothing");
+        assert!(
+            app.store
+                .list_audit(Some("setting:anomaly"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A good form is saved, audited, and shown back.
+        let mut body = vec![("csrf", csrf.as_str())];
+        body.extend(form("4.25", "12.50", "10"));
+        let ok = b.post_form("/alerts/anomaly", &body).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let (_, set) = get(&app, path, &app.finance_token).await;
+        assert_eq!(money(&set["z_threshold"]), dec!(4.25));
+        assert_eq!(money(&set["min_amount"]), dec!(12.50));
+        assert_eq!(set["min_days"], 10);
+        let audit = app
+            .store
+            .list_audit(Some("setting:anomaly"), 10)
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        let page = b.get("/alerts?saved=anomaly%20thresholds").await;
+        assert!(page.body.contains(r#"value="4.25""#), "{}", page.body);
+
+        // Finance and leads see no form, and may not post one.
+        for (role, teams) in [(Role::Finance, vec![]), (Role::Lead, vec!["search"])] {
+            let mut other = Browser::signed_in(&app, role, &teams).await;
+            let page = other.get("/alerts").await;
+            assert!(!page.body.contains("Save anomaly thresholds"));
+            let csrf = page.csrf();
+            let mut body = vec![("csrf", csrf.as_str())];
+            body.extend(form("3", "1", "7"));
+            let refused = other.post_form("/alerts/anomaly", &body).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{role:?}");
+        }
+        let (_, last) = get(&app, path, &app.finance_token).await;
+        assert_eq!(last, set);
+    }
+);
+
+storage_test!(
     the_scorecards_optimisation_stage_reads_the_open_levers,
     |app| {
         seed(&app).await;

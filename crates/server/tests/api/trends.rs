@@ -182,3 +182,81 @@ storage_test!(bad_trend_requests_are_refused_with_a_reason, |app| {
     let (status, _) = get(&app, "/api/v1/trends?team=search", &lead).await;
     assert_eq!(status, StatusCode::OK);
 });
+
+storage_test!(
+    unit_cost_targets_are_drawn_on_the_team_and_feature_trends_with_their_status,
+    |app| {
+        // March: search/answers one success (0.21), search/other one call of unknown outcome
+        // (0.21): search's cost per success is 0.42, answers' 0.21.
+        let events = json!([
+            call("m1", "2026-03-05T10:00:00Z", "search", "answers", "success"),
+            call("m2", "2026-03-06T10:00:00Z", "search", "other", "unknown"),
+        ]);
+        assert_eq!(app.post_events(&events).await.0, 200);
+        let finance = app.finance_token.clone();
+        // The team's own target (no feature) and one of its features'.
+        for target in [
+            json!({"team": "search", "target": "0.30"}),
+            json!({"team": "search", "feature": "answers", "target": "0.25"}),
+        ] {
+            let (status, body) = app.admin_post("/api/v1/unit-targets", &target).await;
+            assert!(status.is_success(), "{target}: {body}");
+        }
+        for bad in [
+            json!({"team": "", "target": "1"}),
+            json!({"team": "search", "target": "0"}),
+            json!({"team": "search", "target": "cheap"}),
+        ] {
+            let (status, body) = app.admin_post("/api/v1/unit-targets", &bad).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        }
+        let (_, targets) = get(&app, "/api/v1/unit-targets", &finance).await;
+        assert_eq!(targets.as_array().map(Vec::len), Some(2), "{targets}");
+
+        let (_, team) = get(&app, "/api/v1/trends?month=2026-03&team=search", &finance).await;
+        assert_eq!(money(&team["target"]), dec!(0.30));
+        assert_eq!(team["on_target"], false, "0.42 is above 0.30");
+        let (_, feature) = get(
+            &app,
+            "/api/v1/trends?month=2026-03&team=search&feature=answers",
+            &finance,
+        )
+        .await;
+        assert_eq!(money(&feature["target"]), dec!(0.25));
+        assert_eq!(feature["on_target"], true);
+        let (_, org) = get(&app, "/api/v1/trends?month=2026-03", &finance).await;
+        assert!(org["target"].is_null(), "{org}");
+
+        // The pages: the target on the chart, its status beside it, and the team's targets.
+        use crate::browser_session::Browser;
+        let mut b = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+        let page = b.get("/teams/search?month=2026-03").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let trend = &page.body[page.body.find(r#"id="trend""#).expect("a trend")..];
+        assert!(
+            trend.contains("Target: cost per successful outcome at most $0.3000")
+                && trend.contains(r#"<span class="badge warn">off target</span>"#),
+            "{trend}"
+        );
+        assert!(trend.contains("target $0.3000"), "the chart draws it");
+        let table = &page.body[page.body.find(r#"id="targets""#).expect("targets")..];
+        let table = &table[..table.find("</table>").unwrap()];
+        assert!(
+            table.contains("whole team")
+                && table.contains("$0.4200")
+                && table.contains("off target")
+                && table.contains("answers")
+                && table.contains("$0.2100")
+                && table.contains("on target"),
+            "{table}"
+        );
+        let page = b.get("/teams/search/features/answers?month=2026-03").await;
+        let trend = &page.body[page.body.find(r#"id="trend""#).expect("a trend")..];
+        assert!(
+            trend.contains("at most $0.2500")
+                && trend.contains(r#"<span class="badge">on target</span>"#)
+                && trend.contains("target $0.2500"),
+            "{trend}"
+        );
+    }
+);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
+use tokentally_domain::anomaly::AnomalySettings;
 use tokentally_domain::budget::{BudgetStatus, Status};
 use tokentally_domain::month::Month;
 
@@ -40,6 +41,8 @@ pub struct AlertsPage {
     pub may_evaluate: bool,
     /// Admins only: the URL and the deliveries.
     pub webhook: Option<(String, Vec<DeliveryRow>)>,
+    /// Admins only: the anomaly thresholds, to change.
+    pub anomaly: Option<AnomalySettings>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }
@@ -96,6 +99,22 @@ fn Webhook(url: String, deliveries: Vec<DeliveryRow>, csrf: String) -> impl Into
     }
 }
 
+/// Admins only: when a day's spend counts as anomalous.
+#[component]
+fn AnomalyThresholds(settings: AnomalySettings, csrf: String) -> impl IntoView {
+    view! {
+        <h2 id="anomaly-h">"Anomaly thresholds"</h2>
+        <p class="muted">"A day is flagged when its robust z-score against the 28 days before exceeds the threshold, its spend is at least the minimum, and the baseline has enough days with spend."</p>
+        <form method="post" action="/alerts/anomaly" class="grid" id="anomaly">
+            <Csrf token=csrf/>
+            <label>"Robust z-score threshold (above 0, at most 100)"<input id="f-z_threshold" name="z_threshold" inputmode="decimal" required value=settings.z_threshold.to_string()/></label>
+            <label>"Smallest day flagged (amount)"<input id="f-min_amount" name="min_amount" inputmode="decimal" required value=settings.min_amount.to_string()/></label>
+            <label>"Days with spend needed in the baseline (1 to 28)"<input id="f-min_days" name="min_days" inputmode="numeric" required value=settings.min_days.to_string()/></label>
+            <button type="submit">"Save anomaly thresholds"</button>
+        </form>
+    }
+}
+
 pub fn alerts_page(viewer: &Viewer, p: AlertsPage) -> String {
     let csrf = viewer.csrf.clone();
     let rows = p
@@ -114,6 +133,9 @@ pub fn alerts_page(viewer: &Viewer, p: AlertsPage) -> String {
     let webhook = p
         .webhook
         .map(|(url, deliveries)| view! { <Webhook url deliveries csrf=csrf.clone()/> });
+    let anomaly = p
+        .anomaly
+        .map(|settings| view! { <AnomalyThresholds settings csrf=csrf.clone()/> });
     let columns = [
         "Kind",
         "Subject",
@@ -136,6 +158,7 @@ pub fn alerts_page(viewer: &Viewer, p: AlertsPage) -> String {
                 {evaluate}
                 <DataTable id="alerts" columns>{rows}</DataTable>
                 {webhook}
+                {anomaly}
             </Shell>
         }
     })

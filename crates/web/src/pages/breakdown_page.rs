@@ -108,6 +108,9 @@ pub struct BreakdownPage {
     /// The days of the month, for the chart of daily cost; `None` for no chart.
     pub daily: Option<Vec<Line>>,
     pub sections: Vec<Section>,
+    /// Pages of their own about the same subject (its workflows), linked beside the page's
+    /// own sections: (label, href).
+    pub links: Vec<(String, String)>,
 }
 
 /// A bar chart of daily blended cost, with the days' figures as its text alternative.
@@ -304,6 +307,12 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
             Section::Trend(_) => Some(("#trend", "Unit cost trend")),
             _ => None,
         })
+        .map(|(href, label)| (href.to_owned(), label.to_owned()))
+        .chain(
+            p.links
+                .iter()
+                .map(|(label, href)| (href.clone(), label.clone())),
+        )
         .map(|(href, label)| view! { <li><a href=href>{label}</a></li> })
         .collect();
     let on_page = (!on_page.is_empty()).then(|| {

@@ -24,3 +24,4 @@ pub mod tokens_page;
 pub mod transactions_page;
 pub mod trend_section;
 pub mod users_page;
+pub mod workflows_page;

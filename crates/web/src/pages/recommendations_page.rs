@@ -202,6 +202,7 @@ fn Entry(row: RecommendationRow, currency: String, csrf: String) -> impl IntoVie
     let decision = match (row.decision, row.may_decide) {
         (Some(d), _) => Either::Left(view! {
             <span>{format!("{} by {} on {}", d.decision, d.by, d.day)}</span>
+            <br/>
             <span class="muted">{d.note}</span>
         }),
         (None, true) => Either::Right(Some(view! { <DecisionForms id=r.id.clone() csrf/> })),

@@ -131,7 +131,14 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
     let targets = p
         .targets
         .iter()
-        .map(|t| view! { <tr><th scope="row">{format!("{}/{}", t.team, t.feature)}</th><td class="num">{t.target.to_string()}</td></tr> })
+        .map(|t| {
+            let owner = if t.feature.is_empty() {
+                format!("{} (whole team)", t.team)
+            } else {
+                format!("{}/{}", t.team, t.feature)
+            };
+            view! { <tr><th scope="row">{owner}</th><td class="num">{t.target.to_string()}</td></tr> }
+        })
         .collect_view();
     let target_form = p.may_publish.then(|| {
         let month = month.clone();
@@ -140,7 +147,7 @@ fn forms(viewer: &Viewer, p: &ScorecardPage) -> impl IntoView + use<> {
                 <Csrf token=viewer.csrf.clone()/>
                 <Hidden name="month" value=month/>
                 <label>"Team"<input name="team" required/></label>
-                <label>"Feature"<input name="feature" required/></label>
+                <label>"Feature (empty for the whole team)"<input name="feature"/></label>
                 <label>"Cost per successful outcome, at most"<input name="target" required/></label>
                 <button type="submit">"Save target"</button>
             </form>

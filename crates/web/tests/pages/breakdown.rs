@@ -47,6 +47,7 @@ fn page(
     sections: Vec<Section>,
 ) -> BreakdownPage {
     BreakdownPage {
+        links: Vec::new(),
         title: title.into(),
         crumbs: vec![("Showback".into(), "/?month=2026-03".into())],
         month: month(),

@@ -47,6 +47,7 @@ fn alerts_page_of_an_admin_with_the_webhook() {
                 last: "500".into(),
             }],
         )),
+        anomaly: Some(tokentally_domain::anomaly::AnomalySettings::default()),
         notice: Some("Done: evaluated.".into()),
         error: None,
     };
@@ -59,6 +60,7 @@ fn alerts_page_of_a_reader() {
         alerts: vec![alert(3, None, false)],
         may_evaluate: false,
         webhook: None,
+        anomaly: None,
         notice: None,
         error: Some("Something went wrong.".into()),
     };

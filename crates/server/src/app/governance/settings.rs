@@ -55,10 +55,49 @@ pub async fn set_anomaly_as(
     Ok(a)
 }
 
+/// The anomaly thresholds as a form posts them (text), read into settings: a field that is
+/// empty or not a number is refused with its name, before any range check.
+pub fn anomaly_from_text(
+    z_threshold: &str,
+    min_amount: &str,
+    min_days: &str,
+) -> Result<AnomalySettings, AppError> {
+    fn decimal(name: &str, v: &str) -> Result<Decimal, AppError> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Err(AppError::invalid(format!("`{name}` is required")));
+        }
+        v.parse::<Decimal>().map_err(|_| {
+            AppError::invalid(format!(
+                "`{name}` must be a decimal number, got `{}`",
+                v.chars().take(40).collect::<String>()
+            ))
+        })
+    }
+    let days = min_days.trim();
+    let min_days = if days.is_empty() {
+        return Err(AppError::invalid("`min_days` is required"));
+    } else {
+        days.parse::<u32>().map_err(|_| {
+            AppError::invalid(format!(
+                "`min_days` must be a whole number of days between 1 and 28, got `{}`",
+                days.chars().take(40).collect::<String>()
+            ))
+        })?
+    };
+    Ok(AnomalySettings {
+        z_threshold: decimal("z_threshold", z_threshold)?,
+        min_amount: decimal("min_amount", min_amount)?,
+        min_days,
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTarget {
     pub team: String,
+    /// Empty (or left out): the target of the team as a whole, drawn on its trend.
+    #[serde(default)]
     pub feature: String,
     /// Cost per successful outcome, at most.
     pub target: Decimal,
@@ -75,8 +114,10 @@ pub async fn set_target_as(
         feature: t.feature.trim().to_owned(),
         target: t.target,
     };
-    if t.team.is_empty() || t.feature.is_empty() {
-        return Err(AppError::invalid("name the team and the feature"));
+    if t.team.is_empty() {
+        return Err(AppError::invalid(
+            "name the team (and a feature, or none for the whole team)",
+        ));
     }
     if t.target <= Decimal::ZERO || t.target > tokentally_domain::bounds::MAX_AMOUNT {
         return Err(AppError::invalid(format!(

@@ -59,29 +59,54 @@ pub(super) fn overheads(seed: u64, months: &[Month]) -> Vec<Overhead> {
 }
 
 /// Provisioned gpt-4o capacity, sized to each month's use (well used) except the last month,
-/// bought at twice its use so that the demo shows an under-used commitment.
+/// bought at twice its use; and, from the second-to-last month, reserved Claude 3.5 Sonnet
+/// capacity bought for a support-agent rollout that came in smaller than planned (some 2.5
+/// times its use, under the 60% floor), so that the last full month shows an idle commitment.
 pub(super) fn commitments(events: &[UsageEvent], months: &[Month]) -> Vec<Commitment> {
-    months
+    let used = |model: &str, month: Month| -> u64 {
+        events
+            .iter()
+            .filter(|e| e.model == model && Month::of(e.timestamp.date_naive()) == month)
+            .map(|e| e.tokens.input + e.tokens.output)
+            .sum()
+    };
+    let mut out: Vec<Commitment> = months
         .iter()
         .enumerate()
         .map(|(i, &month)| {
-            let used: u64 = events
-                .iter()
-                .filter(|e| e.model == "gpt-4o" && Month::of(e.timestamp.date_naive()) == month)
-                .map(|e| e.tokens.input + e.tokens.output)
-                .sum();
             let factor = if i + 1 == months.len() { 20 } else { 11 };
             Commitment {
                 month,
                 provider: "openai".to_owned(),
                 model: "gpt-4o".to_owned(),
                 fee: Decimal::new(60, 0),
-                capacity_tokens: (used * factor / 10).max(1),
+                capacity_tokens: (used("gpt-4o", month) * factor / 10).max(1),
                 utilisation_floor: DEFAULT_UTILISATION_FLOOR,
             }
         })
-        .collect()
+        .collect();
+    let reserved_from = months.len().saturating_sub(2);
+    out.extend(months[reserved_from..].iter().map(|&month| Commitment {
+        month,
+        provider: "anthropic".to_owned(),
+        model: SONNET.to_owned(),
+        fee: Decimal::new(40, 0),
+        capacity_tokens: (used(SONNET, month) * 25 / 10).max(1),
+        utilisation_floor: DEFAULT_UTILISATION_FLOOR,
+    }));
+    out
 }
+
+/// The model of the reserved Anthropic capacity.
+const SONNET: &str = "claude-3-5-sonnet-20241022";
+
+/// Features their owners mark as not latency-bound (the batch/flex lever looks at these):
+/// offline evaluations, most of which already run on the batch tier, and personalised emails,
+/// sent hours after they are written.
+pub(super) const NOT_LATENCY_BOUND: &[(&str, &str)] = &[
+    ("data-platform", "offline-evals"),
+    ("growth", "email-personalization"),
+];
 
 /// Business transactions each feature reports: one per four successful calls, per month.
 pub(super) fn transactions(events: &[UsageEvent]) -> Vec<BusinessTransactions> {

@@ -14,7 +14,10 @@
 //! of the second-to-last month, one key's gateway tag names an old team (a conflict), and a
 //! batch-eval key is attributed by the one virtual-tag rule. One internal model no price file
 //! knows keeps the Unpriced bucket busy. Legal-ai has a spike week (an acquisition's due
-//! diligence) two months before the last.
+//! diligence) two months before the last. A gpt-4o commitment is well used every month but
+//! the current one; reserved Claude 3.5 Sonnet capacity from the second-to-last month is used
+//! under its floor (an idle commitment); two features are marked not latency-bound (the
+//! batch/flex lever).
 //!
 //! One file per seam: `features` (the models and the features that call them), `keys` (API keys,
 //! their owners, the virtual-tag rule), `costs` (overheads, commitments, business transactions),
@@ -36,9 +39,10 @@ use tokentally_domain::commitment::Commitment;
 use tokentally_domain::discount::Discount;
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
+use tokentally_domain::recommendation::FeatureRef;
 use tokentally_domain::transaction::BusinessTransactions;
 
-use costs::{commitments, overheads, transactions};
+use costs::{NOT_LATENCY_BOUND, commitments, overheads, transactions};
 use events::month_events;
 use features::FEATURES;
 use keys::{mappings, rules};
@@ -69,6 +73,8 @@ pub struct DemoData {
     pub commitments: Vec<Commitment>,
     pub discounts: Vec<Discount>,
     pub transactions: Vec<BusinessTransactions>,
+    /// Features their owners mark as not latency-bound (a recommendations setting).
+    pub not_latency_bound: Vec<FeatureRef>,
 }
 
 /// What to generate.
@@ -127,6 +133,13 @@ pub fn generate(spec: &DemoSpec) -> DemoData {
             effective_from: months[0].first_day(),
         }],
         transactions: transactions(&events),
+        not_latency_bound: NOT_LATENCY_BOUND
+            .iter()
+            .map(|(team, feature)| FeatureRef {
+                team: (*team).to_owned(),
+                feature: (*feature).to_owned(),
+            })
+            .collect(),
         mappings: mappings(&months),
         rules: rules(),
         overheads: overheads(spec.seed, &months),

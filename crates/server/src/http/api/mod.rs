@@ -74,6 +74,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/outcomes", post(outcomes::post))
         .route("/api/v1/workflows", get(workflows::list))
         .route("/api/v1/workflows/{id}", get(workflows::get))
+        .route("/api/v1/workflows/{id}/calls", get(workflows::calls))
+        .route("/api/v1/teams/{team}/workflows", get(workflows::of_team))
         .route(
             "/api/v1/workflows/{id}/outcome",
             post(workflows::set_outcome),

@@ -1,12 +1,16 @@
 //! Workflows: `GET /api/v1/workflows?month=&team=&feature=&limit=`,
-//! `GET /api/v1/workflows/{id}` and `POST /api/v1/workflows/{id}/outcome`.
+//! `GET /api/v1/workflows/{id}`, `GET /api/v1/workflows/{id}/calls` (its calls in order, each
+//! step priced), `GET /api/v1/teams/{team}/workflows?month=&feature=&limit=` (the costliest,
+//! runaway ones flagged) and `POST /api/v1/workflows/{id}/outcome`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use tokentally_domain::unit_economics::WorkflowCost;
 
-use crate::app::workflows::{self, ListFilter, NewOutcome, WorkflowList};
+use crate::app::workflows::{
+    self, ListFilter, NewOutcome, TeamWorkflows, WorkflowDetail, WorkflowList,
+};
 use crate::auth::{Capability, Principal};
 use crate::http::error::ApiError;
 use crate::http::{JsonBody, MonthQuery};
@@ -44,6 +48,41 @@ pub async fn get(
 ) -> Result<Json<WorkflowCost>, ApiError> {
     principal.ensure(Capability::ReadReports)?;
     Ok(Json(workflows::get(&state, &principal, &id).await?))
+}
+
+pub async fn calls(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<WorkflowDetail>, ApiError> {
+    Ok(Json(workflows::detail(&state, &principal, &id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TeamQuery {
+    pub month: Option<String>,
+    pub feature: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub async fn of_team(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(team): Path<String>,
+    Query(q): Query<TeamQuery>,
+) -> Result<Json<TeamWorkflows>, ApiError> {
+    let month = MonthQuery { month: q.month }.month()?;
+    Ok(Json(
+        workflows::of_team(
+            &state,
+            &principal,
+            month,
+            &team,
+            q.feature.as_deref(),
+            q.limit,
+        )
+        .await?,
+    ))
 }
 
 /// Sets the outcome of a workflow when the client knows better than its final call (an

@@ -1,4 +1,4 @@
-//! `GET /alerts` (acknowledge, evaluate now, the webhook) and `GET`/`POST /budgets`. Readers see them (a lead: their teams only); changes check roles and CSRF.
+//! `GET /alerts` (acknowledge, evaluate now, the webhook, the anomaly thresholds) and `GET`/`POST /budgets`. Readers see them (a lead: their teams only); changes check roles and CSRF.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -14,7 +14,7 @@ use crate::app::AppError;
 use crate::app::governance;
 use crate::app::governance::alerts::{acknowledge_as, visible_alerts};
 use crate::app::governance::budgets::{NewBudget, record};
-use crate::app::governance::settings::set_webhook_as;
+use crate::app::governance::settings::{anomaly_from_text, set_anomaly_as, set_webhook_as};
 use crate::auth::Capability;
 use crate::http::MonthQuery;
 use crate::http::error::ApiError;
@@ -61,7 +61,13 @@ pub async fn page(
     } else {
         None
     };
+    let anomaly = if p.may(Capability::Administer) {
+        Some(governance::anomaly_settings(&state.store).await?)
+    } else {
+        None
+    };
     let page = AlertsPage {
+        anomaly,
         alerts: alerts
             .into_iter()
             .map(|a| AlertRow {
@@ -119,6 +125,26 @@ pub async fn post_webhook(
 ) -> Result<Response, PageError> {
     set_webhook_as(&state, &user.principal, &f.url).await?;
     Ok(Redirect::to("/alerts?saved=webhook").into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct AnomalyPost {
+    pub z_threshold: String,
+    pub min_amount: String,
+    pub min_days: String,
+}
+
+/// The anomaly thresholds (admins): a field that is empty, not a number or out of range is
+/// refused (422, with the field named) and nothing changes.
+pub async fn post_anomaly(
+    State(state): State<AppState>,
+    CsrfForm { user, form: f }: CsrfForm<AnomalyPost>,
+) -> Result<Response, PageError> {
+    user.principal.ensure(Capability::Administer)?;
+    let settings = anomaly_from_text(&f.z_threshold, &f.min_amount, &f.min_days)?;
+    set_anomaly_as(&state, &user.principal, settings).await?;
+    Ok(Redirect::to("/alerts?saved=anomaly%20thresholds").into_response())
 }
 
 fn month_in(m: Option<String>) -> Result<Month, PageError> {

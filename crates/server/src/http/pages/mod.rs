@@ -18,6 +18,7 @@ pub mod showback;
 pub mod statements;
 pub mod transactions;
 mod trend;
+pub mod workflows;
 
 use axum::extract::Request;
 use axum::http::StatusCode;

@@ -5,7 +5,7 @@ use axum::routing::{get, post};
 
 use super::{
     account, admin, alerts, breakdowns, costs, recommendations, scorecard, showback, statements,
-    stylesheet, transactions,
+    stylesheet, transactions, workflows,
 };
 use crate::state::AppState;
 
@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
             "/teams/{team}/features/{feature}/export.csv",
             get(breakdowns::feature_csv),
         )
+        .route("/teams/{team}/workflows", get(workflows::team_page))
+        .route("/workflows/{id}", get(workflows::detail))
         .route("/keys/{key}", get(breakdowns::key_page))
         .route("/keys/{key}/export.csv", get(breakdowns::key_csv))
         .route("/models", get(breakdowns::models_page))
@@ -49,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::page))
         .route("/alerts/evaluate", post(alerts::post_evaluate))
         .route("/alerts/webhook", post(alerts::post_webhook))
+        .route("/alerts/anomaly", post(alerts::post_anomaly))
         .route("/alerts/{id}/acknowledge", post(alerts::post_acknowledge))
         .route("/budgets", get(alerts::budgets).post(alerts::post_budget))
         .route("/budgets/copy", post(alerts::post_copy_budgets))

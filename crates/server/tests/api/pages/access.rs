@@ -69,6 +69,8 @@ const ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/statements/search/2026-03", 200, 200, 200, 200),
     ("/statements/support/2026-03", 200, 200, 200, 403),
     ("/reconciliation?month=2026-03", 200, 200, 403, 403),
+    ("/teams/search/workflows?month=2026-03", 200, 200, 200, 200),
+    ("/teams/support/workflows?month=2026-03", 200, 200, 200, 403),
 ];
 
 /// API routes: (path, admin, finance, viewer, lead of search); ingest tokens get 403 on all.
@@ -77,6 +79,8 @@ const API_ROUTES: &[(&str, u16, u16, u16, u16)] = &[
     ("/api/v1/showback?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/teams/search?month=2026-03", 200, 200, 200, 200),
     ("/api/v1/teams/support?month=2026-03", 200, 200, 200, 403),
+    ("/api/v1/teams/search/workflows?month=2026-03", 200, 200, 200, 200),
+    ("/api/v1/teams/support/workflows?month=2026-03", 200, 200, 200, 403),
     ("/api/v1/prices", 200, 200, 200, 200),
     ("/api/v1/key-mappings", 200, 200, 403, 403),
     ("/api/v1/keys", 200, 200, 403, 403),

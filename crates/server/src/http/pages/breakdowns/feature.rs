@@ -143,6 +143,14 @@ async fn feature_model(
         summary: Summary::Feature {
             line: Box::new(line),
         },
+        links: vec![(
+            "Workflows".into(),
+            format!(
+                "/teams/{t}/workflows?month={}&feature={}",
+                ctx.month,
+                urlencode(feature)
+            ),
+        )],
         sections: vec![
             recommended,
             followed,

@@ -103,6 +103,7 @@ async fn key_model(
         "another team".to_owned()
     };
     Ok(BreakdownPage {
+        links: Vec::new(),
         title: format!("Key {key}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,

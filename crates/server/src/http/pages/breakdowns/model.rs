@@ -44,6 +44,7 @@ async fn model_model(
         }
     });
     Ok(BreakdownPage {
+        links: Vec::new(),
         title: format!("Model {model}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,

@@ -64,6 +64,7 @@ async fn models_model(
         empty: "No usage this month.".into(),
     };
     Ok(BreakdownPage {
+        links: Vec::new(),
         title: "Models and providers".into(),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, team_drilldown};
 use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::TeamShowback;
+use tokentally_web::format::unit_money;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Section, Summary, breakdown_page,
@@ -98,6 +99,14 @@ async fn team_model(
         state, user, ctx.month, team, None,
     ))
     .await?;
+    let targets = targets_section(
+        state,
+        team,
+        row.cost_per_successful_outcome,
+        &drill.features,
+        &cur,
+    )
+    .await?;
     Ok(BreakdownPage {
         title: format!("Team {team}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
@@ -111,6 +120,10 @@ async fn team_model(
             total: Box::new(drill.total.clone()),
             budget,
         },
+        links: vec![(
+            "Workflows".into(),
+            format!("/teams/{t}/workflows?month={}", ctx.month),
+        )],
         sections: vec![
             super::value::section(team, &drill.features, &drill.total, &cur),
             lines_section(
@@ -121,6 +134,7 @@ async fn team_model(
                 Some(format!("/teams/{t}/features/")),
             ),
             recommended,
+            targets,
             Section::Movement(movement),
             Section::Trend(trend),
             movers,
@@ -135,6 +149,70 @@ async fn team_model(
             lines_section("days", "Days", "Day", sorted_by_day(drill.days), None),
         ],
     })
+}
+
+/// The team's unit-cost targets (its own, then its features'), each against the month's cost
+/// per successful outcome, on or off target.
+async fn targets_section(
+    state: &AppState,
+    team: &str,
+    team_actual: Option<Decimal>,
+    features: &[Line],
+    cur: &str,
+) -> Result<Section, PageError> {
+    let mut targets: Vec<_> = state
+        .store
+        .list_unit_targets()
+        .await?
+        .into_iter()
+        .filter(|t| t.team == team)
+        .collect();
+    targets.sort_by(|a, b| a.feature.cmp(&b.feature));
+    let t = urlencode(team);
+    let rows = targets
+        .into_iter()
+        .map(|target| {
+            let (name, actual, link) = if target.feature.is_empty() {
+                ("whole team".to_owned(), team_actual, "#trend".to_owned())
+            } else {
+                (
+                    target.feature.clone(),
+                    features
+                        .iter()
+                        .find(|l| l.name == target.feature)
+                        .and_then(|l| l.cost_per_successful_outcome),
+                    format!("/teams/{t}/features/{}#trend", urlencode(&target.feature)),
+                )
+            };
+            let status = match actual {
+                Some(a) if a <= target.target => "on target",
+                Some(_) => "off target",
+                None => "no successful outcome",
+            };
+            (
+                Some(link),
+                vec![
+                    Cell::Text(name),
+                    // Unit costs to the tenth of a cent, as the trend shows them.
+                    Cell::Text(unit_money(target.target, cur)),
+                    actual.map_or(Cell::Blank, |a| Cell::Text(unit_money(a, cur))),
+                    Cell::Text(status.to_owned()),
+                ],
+            )
+        })
+        .collect();
+    Ok(Section::Plain(PlainTable {
+        id: "targets".into(),
+        title: "Unit-cost targets".into(),
+        headers: vec![
+            ("Of".into(), false),
+            ("Target per success".into(), true),
+            ("Cost per success this month".into(), true),
+            ("Status".into(), false),
+        ],
+        rows,
+        empty: "No unit-cost target set for this team (the scorecard sets them).".into(),
+    }))
 }
 
 /// The features whose blended cost moved most against last month.
