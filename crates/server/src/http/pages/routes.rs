@@ -103,6 +103,17 @@ pub fn routes() -> Router<AppState> {
             get(admin::people::users).post(admin::people::add_user),
         )
         .route(
+            "/admin/users/{id}/disable",
+            post(admin::people::disable_user),
+        )
+        .route("/admin/users/{id}/enable", post(admin::people::enable_user))
+        .route("/admin/users/{id}/delete", post(admin::people::delete_user))
+        .route("/admin/users/{id}/access", post(admin::people::set_access))
+        .route(
+            "/admin/users/{id}/password",
+            post(admin::people::reset_password),
+        )
+        .route(
             "/admin/tokens",
             get(admin::people::tokens).post(admin::people::add_token),
         )

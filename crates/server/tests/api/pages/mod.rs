@@ -7,6 +7,7 @@ mod finance_forms;
 mod guarding;
 mod movement;
 mod owners;
+mod people;
 mod security;
 mod showback;
 
