@@ -38,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/statements/{team}/{month}", get(statements::document))
         .route("/statements/{team}/{month}/issue", post(statements::issue))
         .route("/statements/{team}/{month}/void", post(statements::void))
+        .route("/statements/{team}/mode", post(statements::set_mode))
+        .route("/months/{month}/issue-all", post(statements::issue_all))
         .route("/months/{month}/close", post(statements::close))
         .route("/months/{month}/reopen", post(statements::reopen))
         .route("/reconciliation", get(statements::reconciliation))

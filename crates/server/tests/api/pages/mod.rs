@@ -10,6 +10,7 @@ mod owners;
 mod people;
 mod security;
 mod showback;
+mod statement_forms;
 
 use serde_json::json;
 
