@@ -35,6 +35,13 @@ pub fn unit_money(amount: Decimal, currency: &str) -> String {
     fixed_money(amount, currency, dp)
 }
 
+/// A price card's rate at its full precision, never rounded: `$0.000000375`, `$2.50`,
+/// `$1,200.125`. At least two decimals, as money reads.
+pub fn rate(amount: Decimal, currency: &str) -> String {
+    let dp = amount.normalize().scale().max(2);
+    fixed_money(amount, currency, dp)
+}
+
 fn fixed_money(amount: Decimal, currency: &str, dp: u32) -> String {
     let body = fixed(amount.abs(), dp);
     let sign = if amount.is_sign_negative()
@@ -128,6 +135,17 @@ mod tests {
         assert_eq!(money(dec!(999.5), "CHF"), "999.50 CHF");
         assert_eq!(unit_money(dec!(0.027123), "USD"), "$0.0271");
         assert_eq!(unit_money(dec!(1.5), "USD"), "$1.50");
+    }
+
+    #[test]
+    fn rates_keep_every_digit() {
+        assert_eq!(rate(dec!(0.000000375), "USD"), "$0.000000375");
+        assert_eq!(rate(dec!(0.375), "USD"), "$0.375");
+        assert_eq!(rate(dec!(2.5), "USD"), "$2.50");
+        assert_eq!(rate(dec!(2.50000), "USD"), "$2.50");
+        assert_eq!(rate(dec!(1200.125), "EUR"), "€1,200.125");
+        assert_eq!(rate(dec!(0.0000001), "CHF"), "0.0000001 CHF");
+        assert_eq!(rate(dec!(0), "USD"), "$0.00");
     }
 
     #[test]

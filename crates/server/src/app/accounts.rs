@@ -61,6 +61,16 @@ pub fn user_role(role: &str) -> AppResult<Role> {
     Ok(role)
 }
 
+/// Refuses a password too short to set.
+pub fn check_new_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < 8 {
+        return Err(AppError::invalid(
+            "the password must have at least 8 characters",
+        ));
+    }
+    Ok(())
+}
+
 /// Creates an account; the email is kept in lower case, the password as an argon2id hash.
 pub async fn add_user(
     store: &Store,
@@ -69,11 +79,7 @@ pub async fn add_user(
     role: Role,
     teams: &[String],
 ) -> AppResult<i64> {
-    if password.chars().count() < 8 {
-        return Err(AppError::invalid(
-            "the password must have at least 8 characters",
-        ));
-    }
+    check_new_password(password)?;
     if role == Role::Lead && teams.is_empty() {
         return Err(AppError::invalid("a lead needs at least one --team"));
     }
@@ -95,7 +101,33 @@ pub async fn create_token(
     }
     let token = tokens::generate();
     store
-        .add_api_token(name, &tokens::digest(&token), role.as_str(), teams)
+        .add_api_token(name, &tokens::digest(&token), role.as_str(), teams, None)
+        .await?;
+    Ok(token)
+}
+
+/// Creates a token that belongs to a person and returns it: it acts as them (their role and
+/// teams as they are at each request) and stops when they are disabled or deleted.
+pub async fn create_personal_token(store: &Store, name: &str, owner: &str) -> AppResult<String> {
+    let email = owner.trim().to_lowercase();
+    let user = store
+        .get_user_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::invalid(format!("no user has the email `{email}`")))?;
+    if user.is_disabled() {
+        return Err(AppError::invalid(format!(
+            "{email} is disabled: enable the account first"
+        )));
+    }
+    let token = tokens::generate();
+    store
+        .add_api_token(
+            name,
+            &tokens::digest(&token),
+            &user.role,
+            &user.teams,
+            Some(user.id),
+        )
         .await?;
     Ok(token)
 }
@@ -153,7 +185,11 @@ pub async fn sign_in(
         Guess::Allowed(attempt) => attempt,
         Guess::Throttled { retry_after_secs } => return Ok(SignIn::Throttled { retry_after_secs }),
     };
-    let user = store.get_user_by_email(&email).await?;
+    // A disabled account is refused like a wrong password: the form tells nothing apart.
+    let user = store
+        .get_user_by_email(&email)
+        .await?
+        .filter(|u| !u.is_disabled());
     let matches = password_matches(password, user.as_ref());
     let Some(user) = user.filter(|_| matches) else {
         // The attempt stays recorded as a failure.

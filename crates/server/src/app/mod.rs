@@ -18,6 +18,7 @@ pub mod mappings;
 pub mod models;
 pub mod movement;
 pub mod outcomes;
+pub mod people;
 pub mod planning;
 pub mod prices;
 pub mod recommendations;

@@ -360,13 +360,29 @@ pub async fn issue(
             )));
         }
     };
+    freeze(state, draft, month, actor)
+        .await?
+        .ok_or_else(conflict)
+}
+
+/// Stores a draft as issued and audits it; `None` when the team's statement was issued
+/// meanwhile.
+async fn freeze(
+    state: &AppState,
+    draft: &Statement,
+    month: Month,
+    actor: &str,
+) -> Result<Option<Current>, AppError> {
+    let team = &draft.team;
     let content = canonical(draft);
     let hash = sha256(&content);
-    let stored = state
+    let Some(stored) = state
         .store
         .issue_statement(team, month, &content, &hash, actor)
         .await?
-        .ok_or_else(conflict)?;
+    else {
+        return Ok(None);
+    };
     state
         .store
         .add_audit(
@@ -377,7 +393,34 @@ pub async fn issue(
             Some(serde_json::json!({"sha256": hash, "total": draft.total})),
         )
         .await?;
-    of_stored(&stored)
+    of_stored(&stored).map(Some)
+}
+
+/// Issues every draft of the month at once (each team's statement not issued yet; never
+/// Unallocated), closing the month first as a single issue does. Answers the teams issued,
+/// in the drafts' order; none when every statement is issued already.
+pub async fn issue_all(state: &AppState, month: Month, actor: &str) -> AppResult<Vec<String>> {
+    close(state, month, actor).await?;
+    let (_, drafts) = drafts(state, month).await?;
+    let issued: std::collections::BTreeSet<String> = state
+        .store
+        .list_statements(month)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "issued")
+        .map(|s| s.team)
+        .collect();
+    let mut done = Vec::new();
+    for draft in drafts
+        .iter()
+        .filter(|d| d.team != UNALLOCATED && !issued.contains(&d.team))
+    {
+        // One issued meanwhile (another person, another server) is left as it is.
+        if freeze(state, draft, month, actor).await?.is_some() {
+            done.push(draft.team.clone());
+        }
+    }
+    Ok(done)
 }
 
 pub async fn void(

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `demo`, `migrate`, `import`, `prices import`, `user add`,
-//! `token create`.
+//! `user list|disable|enable|delete|set-role|reset-password`, `token create`.
 
 mod import;
 
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{accounts, prices};
+use crate::app::{accounts, people, prices};
 use crate::auth::Role;
 use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use crate::startup::{Application, ensure_default_catalog};
@@ -204,6 +204,41 @@ pub enum UserCommand {
         #[arg(long = "team")]
         teams: Vec<String>,
     },
+    /// List the accounts: email, role, teams, and whether disabled.
+    List,
+    /// Disable an account: its sessions end and its own tokens stop at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Let a disabled account sign in again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete an account: its sessions end and its own tokens are revoked.
+    Delete {
+        #[arg(long)]
+        email: String,
+    },
+    /// Change an account's role and teams (the teams are replaced).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        /// admin, finance, lead or viewer.
+        #[arg(long)]
+        role: String,
+        /// A team the user leads (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+    /// Give an account a new password; its sessions end.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TOKENTALLY_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,10 +248,14 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
         /// ingest, or a user role (admin, finance, lead, viewer).
-        #[arg(long)]
-        role: String,
-        #[arg(long = "team")]
+        #[arg(long, required_unless_present = "owner", conflicts_with = "owner")]
+        role: Option<String>,
+        #[arg(long = "team", conflicts_with = "owner")]
         teams: Vec<String>,
+        /// The email of the person the token belongs to: it acts as them (their role and
+        /// teams) and stops when their account is disabled or deleted.
+        #[arg(long)]
+        owner: Option<String>,
     },
 }
 
@@ -290,34 +329,95 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::User {
+        Command::User { command } => {
+            let store = connect(&g.database_url).await?;
+            user_command(&store, command).await
+        }
+        Command::Token {
             command:
-                UserCommand::Add {
-                    email,
-                    password,
+                TokenCommand::Create {
+                    name,
                     role,
                     teams,
+                    owner,
                 },
         } => {
             let store = connect(&g.database_url).await?;
-            let role = accounts::user_role(&role)?;
-            accounts::add_user(&store, &email, &password, role, &teams)
-                .await
-                .with_context(|| format!("creating user {email}"))?;
-            println!("created {role} {email}");
-            Ok(())
-        }
-        Command::Token {
-            command: TokenCommand::Create { name, role, teams },
-        } => {
-            let store = connect(&g.database_url).await?;
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let token = accounts::create_token(&store, &name, role, &teams).await?;
-            eprintln!("created {role} token `{name}`; it is shown once:");
+            let token = match (owner, role) {
+                (Some(owner), _) => {
+                    let token = accounts::create_personal_token(&store, &name, &owner).await?;
+                    eprintln!("created token `{name}` acting as {owner}; it is shown once:");
+                    token
+                }
+                (None, Some(role)) => {
+                    let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+                    let token = accounts::create_token(&store, &name, role, &teams).await?;
+                    eprintln!("created {role} token `{name}`; it is shown once:");
+                    token
+                }
+                (None, None) => anyhow::bail!("give --role or --owner"),
+            };
             println!("{token}");
             Ok(())
         }
     }
+}
+
+/// `user list|disable|enable|delete|set-role|reset-password`, audited as `cli`.
+async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    const ACTOR: &str = "cli";
+    let id_of = |email: String| async move { people::find(store, &email).await.map(|u| u.id) };
+    match command {
+        UserCommand::Add {
+            email,
+            password,
+            role,
+            teams,
+        } => {
+            let role = accounts::user_role(&role)?;
+            accounts::add_user(store, &email, &password, role, &teams)
+                .await
+                .with_context(|| format!("creating user {email}"))?;
+            println!("created {role} {email}");
+        }
+        UserCommand::List => {
+            for u in store.list_users().await? {
+                let state = if u.is_disabled() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{}\t{state}", u.email, u.role, u.teams.join(","));
+            }
+        }
+        UserCommand::Disable { email } => {
+            let u = people::disable(store, ACTOR, id_of(email.clone()).await?).await?;
+            println!(
+                "disabled {}; their sessions and own tokens stopped",
+                u.email
+            );
+        }
+        UserCommand::Enable { email } => {
+            let u = people::enable(store, ACTOR, id_of(email.clone()).await?).await?;
+            println!("enabled {}", u.email);
+        }
+        UserCommand::Delete { email } => {
+            let u = people::delete(store, ACTOR, id_of(email.clone()).await?).await?;
+            println!("deleted {}", u.email);
+        }
+        UserCommand::SetRole { email, role, teams } => {
+            let role = accounts::user_role(&role)?;
+            let u =
+                people::set_access(store, ACTOR, id_of(email.clone()).await?, role, &teams).await?;
+            println!("{} is now {role}", u.email);
+        }
+        UserCommand::ResetPassword { email, password } => {
+            let id = id_of(email.clone()).await?;
+            let u = people::reset_password(store, ACTOR, id, &password).await?;
+            println!("set a new password for {}; their sessions ended", u.email);
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {

@@ -19,6 +19,7 @@ use super::error::ApiError;
 use super::pages::PageError;
 use crate::auth::{Principal, session, tokens};
 use crate::state::AppState;
+use crate::storage::TokenOwner;
 
 /// `?month=YYYY-MM`; without it, the last full month.
 #[derive(Debug, Deserialize)]
@@ -111,14 +112,32 @@ impl FromRequestParts<AppState> for Principal {
         if stale && let Err(e) = state.store.touch_api_token(record.id).await {
             tracing::warn!(error = %e, "could not record the token's last use");
         }
-        let role = record
-            .role
+        // A person's token acts as them, as they are now, and only while they may sign in.
+        let (role, teams) = match record.owner {
+            None => (record.role, record.teams),
+            Some(TokenOwner::Present {
+                role,
+                teams,
+                disabled: false,
+            }) => (role, teams),
+            Some(TokenOwner::Present { disabled: true, .. }) => {
+                return Err(ApiError::Unauthorized(
+                    "the account this API token belongs to is disabled".into(),
+                ));
+            }
+            Some(TokenOwner::Deleted) => {
+                return Err(ApiError::Unauthorized(
+                    "the account this API token belonged to was deleted".into(),
+                ));
+            }
+        };
+        let role = role
             .parse()
             .map_err(|e: String| ApiError::Internal(anyhow::anyhow!(e)))?;
         Ok(Principal {
             name: format!("token:{}", record.name),
             role,
-            teams: record.teams,
+            teams,
         })
     }
 }

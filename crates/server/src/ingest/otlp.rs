@@ -80,9 +80,110 @@ pub fn parse(
     match decode(body, encoding) {
         Ok(request) => Ok(map(&request, now)),
         // One malformed span must not cost the good ones: exporters do not retry a 400.
-        Err(whole) if encoding == Encoding::Json => span_by_span(body, now).ok_or(whole),
-        Err(whole) => Err(whole),
+        Err(whole) => match encoding {
+            Encoding::Json => span_by_span(body, now),
+            Encoding::Protobuf => protobuf_span_by_span(body, now),
+        }
+        .ok_or(whole),
     }
+}
+
+/// `ExportTraceServiceRequest` with each `ResourceSpans` left as bytes (field 1).
+#[derive(Clone, PartialEq, prost::Message)]
+struct LooseProtoRequest {
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    resource_spans: Vec<Vec<u8>>,
+}
+
+/// `ResourceSpans` with its resource (field 1) and each `ScopeSpans` (field 2) as bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct LooseProtoResourceSpans {
+    #[prost(bytes = "vec", optional, tag = "1")]
+    resource: Option<Vec<u8>>,
+    #[prost(bytes = "vec", repeated, tag = "2")]
+    scope_spans: Vec<Vec<u8>>,
+}
+
+/// `ScopeSpans` with each span (field 2) as bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct LooseProtoScopeSpans {
+    #[prost(bytes = "vec", repeated, tag = "2")]
+    spans: Vec<Vec<u8>>,
+}
+
+/// A span's trace id (field 1) and span id (field 2) alone, to name a span that does not
+/// decode (a string that is not UTF-8, a truncated attribute).
+#[derive(Clone, PartialEq, prost::Message)]
+struct LooseProtoSpanIds {
+    #[prost(bytes = "vec", tag = "1")]
+    trace_id: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    span_id: Vec<u8>,
+}
+
+/// An OTLP protobuf export whose spans are read one by one, as [`span_by_span`] does for
+/// JSON: a span that does not decode (or whose resource does not) is refused alone, with its
+/// ids where they can be read. A `ResourceSpans` or `ScopeSpans` that does not decode even
+/// loosely is refused as one item, its spans uncountable. `None` when the body is not a
+/// protobuf message of the export's shape at all.
+fn protobuf_span_by_span(body: &[u8], now: DateTime<Utc>) -> Option<ParsedBatch> {
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    let loose = LooseProtoRequest::decode(body).ok()?;
+    let mut c = Collector::new(now);
+    for rs in &loose.resource_spans {
+        let rs = match LooseProtoResourceSpans::decode(rs.as_slice()) {
+            Ok(rs) => rs,
+            Err(e) => {
+                c.reject(
+                    None,
+                    format!("resource spans that are not valid OTLP protobuf ({e})"),
+                );
+                continue;
+            }
+        };
+        let resource: Result<Resource, String> = match &rs.resource {
+            None => Ok(Resource::default()),
+            Some(raw) => Resource::decode(raw.as_slice())
+                .map_err(|e| format!("the span's resource is not valid OTLP protobuf ({e})")),
+        };
+        let attrs = resource
+            .as_ref()
+            .map(|r| attributes(&r.attributes))
+            .unwrap_or_default();
+        for ss in &rs.scope_spans {
+            let spans = match LooseProtoScopeSpans::decode(ss.as_slice()) {
+                Ok(ss) => ss.spans,
+                Err(e) => {
+                    c.reject(
+                        None,
+                        format!("scope spans that are not valid OTLP protobuf ({e})"),
+                    );
+                    continue;
+                }
+            };
+            for raw in &spans {
+                let span: Result<Span, String> =
+                    resource.as_ref().map_err(Clone::clone).and_then(|_| {
+                        Span::decode(raw.as_slice())
+                            .map_err(|e| format!("the span is not valid OTLP protobuf ({e})"))
+                    });
+                match span {
+                    Ok(span) => c.row(span_id(&span), usage(&attrs, &span)),
+                    Err(e) => c.reject(loose_proto_span_id(raw), e),
+                }
+            }
+        }
+    }
+    Some(c.finish())
+}
+
+fn loose_proto_span_id(raw: &[u8]) -> Option<String> {
+    let ids = LooseProtoSpanIds::decode(raw).ok()?;
+    span_id(&Span {
+        trace_id: ids.trace_id,
+        span_id: ids.span_id,
+        ..Span::default()
+    })
 }
 
 #[derive(serde::Deserialize)]

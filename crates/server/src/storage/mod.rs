@@ -38,7 +38,9 @@ use sqlx::AnyPool;
 use sqlx::any::AnyConnectOptions;
 
 pub use audit::AuditEntry;
-pub use auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
+pub use auth::{
+    ApiTokenListing, ApiTokenRecord, TokenOwner, UserChange, UserChangeOutcome, UserRecord,
+};
 pub use connections::{ConnectionRecord, NewConnection, ProviderCost};
 pub use dialect::Backend;
 pub use events::AddedEvents;

@@ -37,8 +37,9 @@ impl Store {
 
     pub async fn get_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.id AS session_id, s.csrf, s.last_seen_ms, s.expires_ms, u.id, u.email, u.password_hash, u.role, u.teams \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+            "SELECT s.id AS session_id, s.csrf, s.last_seen_ms, s.expires_ms, u.id, u.email, u.password_hash, u.role, u.teams, u.disabled_ms \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND u.disabled_ms IS NULL",
         )
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)

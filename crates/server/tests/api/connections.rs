@@ -562,11 +562,12 @@ storage_test_with!(
             .admin_post("/api/v1/alerts/evaluate?as_of=2026-03-20", &json!({}))
             .await;
         assert_eq!(status, 200, "{e}");
-        // 0.75 spent of 0.50: 50%, 80% and 100% crossed and the forecast over, each delivered.
-        assert_eq!(e["new_alerts"], 4, "{e}");
-        assert_eq!(e["delivered"], 4, "{e}");
+        // 0.75 spent of 0.50: 50%, 80% and 100% crossed at once (one crossing, at 100%) and
+        // the forecast over, each delivered.
+        assert_eq!(e["new_alerts"], 2, "{e}");
+        assert_eq!(e["delivered"], 2, "{e}");
         let bodies = seen.lock().unwrap().clone();
-        assert_eq!(bodies.len(), 4);
+        assert_eq!(bodies.len(), 2);
         for b in &bodies {
             let text = b["text"].as_str().expect("Slack's text field");
             assert!(text.contains("team search"), "{text}");
@@ -575,7 +576,7 @@ storage_test_with!(
             b["text"]
                 .as_str()
                 .unwrap()
-                .contains("100% of the 2026-03 budget")
+                .contains("100% of the 2026-03 budget reached: $0.75 spent of $0.50")
         }));
         let (status, body) = app
             .admin_post(

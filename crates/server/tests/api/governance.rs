@@ -355,8 +355,9 @@ storage_test_with!(
         )
         .await;
         let first = post(&app, "/api/v1/alerts/evaluate?as_of=2026-03-20", json!({})).await;
-        // 50%, 80% and 100% crossed, and the forecast over: four alerts, four deliveries.
-        assert_eq!(first["new_alerts"], 4, "{first}");
+        // 50%, 80% and 100% crossed at once (one crossing, at 100%), and the forecast over:
+        // two alerts, two deliveries.
+        assert_eq!(first["new_alerts"], 2, "{first}");
         assert_eq!(first["failed_attempts"], 1, "{first}");
         // The failed one is retried after its backoff (1 s); evaluations create no new alerts.
         let mut delivered = false;
@@ -376,7 +377,7 @@ storage_test_with!(
         }
         assert!(delivered, "the failed delivery was retried");
         let d = get(&app, "/api/v1/webhook/deliveries", &app.admin_token).await;
-        assert_eq!(d.as_array().unwrap().len(), 4);
+        assert_eq!(d.as_array().unwrap().len(), 2);
         assert_eq!(
             d.as_array()
                 .unwrap()
@@ -391,19 +392,19 @@ storage_test_with!(
                 .iter()
                 .filter(|d| d["last_code"] == 200)
                 .count(),
-            4
+            2
         );
         // Once more: nothing new is sent.
         post(&app, "/api/v1/alerts/evaluate?as_of=2026-03-20", json!({})).await;
         let bodies = seen.lock().unwrap().clone();
-        assert_eq!(bodies.len(), 5, "four deliveries and one retry: {bodies:?}");
+        assert_eq!(bodies.len(), 3, "two deliveries and one retry: {bodies:?}");
         let mut ids: Vec<i64> = bodies
             .iter()
             .map(|b| b["alert_id"].as_i64().unwrap())
             .collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 4);
+        assert_eq!(ids.len(), 2);
         assert!(
             bodies
                 .iter()
@@ -459,3 +460,42 @@ storage_test!(
         );
     }
 );
+
+storage_test!(alerts_read_as_money_and_list_each_crossing_once, |app| {
+    seed(&app).await;
+    post(
+        &app,
+        "/api/v1/budgets",
+        json!({"month": MONTH, "team": "search", "amount": "0.90"}),
+    )
+    .await;
+    // 0.753 of 0.90 spent: 50% and 80% passed since the last look are one crossing, at 80%;
+    // the forecast is over too.
+    let first = post(&app, "/api/v1/alerts/evaluate?as_of=2026-03-20", json!({})).await;
+    assert_eq!(first["new_alerts"], 2, "{first}");
+    let again = post(&app, "/api/v1/alerts/evaluate?as_of=2026-03-20", json!({})).await;
+    assert_eq!(again["new_alerts"], 0, "{again}");
+    let mut b = crate::browser_session::Browser::signed_in(&app, Role::Finance, &[]).await;
+    let page = b.get("/alerts").await.body;
+    assert_eq!(page.matches("budget reached").count(), 1, "{page}");
+    assert!(
+        page.contains("80% of the 2026-03 budget reached: $0.75 spent of $0.90"),
+        "{page}"
+    );
+    assert!(!page.contains("50% of the"), "{page}");
+    assert!(page.contains("against a budget of $0.90"), "{page}");
+
+    // Spend passes 100%: the next crossing is one more row.
+    let more = json!([{"id": "more", "timestamp": "2026-03-06T10:00:00Z", "provider": "openai",
+        "model": "gpt-4o-mini", "api_key": "k-search", "team": "search", "feature": "chat",
+        "input_tokens": 1_000_000, "output_tokens": 0, "outcome": "success"}]);
+    assert_eq!(app.post_events(&more).await.0, 200);
+    let next = post(&app, "/api/v1/alerts/evaluate?as_of=2026-03-20", json!({})).await;
+    assert_eq!(next["new_alerts"], 1, "{next}");
+    let page = b.get("/alerts").await.body;
+    assert_eq!(page.matches("budget reached").count(), 2, "{page}");
+    assert!(
+        page.contains("100% of the 2026-03 budget reached: $0.90 spent of $0.90"),
+        "{page}"
+    );
+});

@@ -320,3 +320,88 @@ storage_test!(ingest_otlp_refusals_and_failures_follow_the_spec, |app| {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.count_events().await, 3);
 });
+
+/// A length-delimited protobuf field, to nest bytes that are not a valid message.
+fn field(tag: u32, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    prost::encoding::encode_key(tag, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(bytes.len() as u64, &mut out);
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// [`export_request`] as protobuf, its second span (o3-mini) made malformed: a `name` (field
+/// 5) that is not UTF-8.
+fn protobuf_with_a_bad_span() -> Vec<u8> {
+    let request = export_request();
+    let rs = &request.resource_spans[0];
+    let mut scope = Vec::new();
+    for (k, span) in rs.scope_spans[0].spans.iter().enumerate() {
+        let mut bytes = span.encode_to_vec();
+        if k == 1 {
+            bytes.extend_from_slice(&[0x2a, 0x02, 0xff, 0xfe]);
+        }
+        scope.extend(field(2, &bytes));
+    }
+    let mut resource_spans = field(1, &rs.resource.as_ref().unwrap().encode_to_vec());
+    resource_spans.extend(field(2, &scope));
+    field(1, &resource_spans)
+}
+
+const BAD_SPAN_ID: &str = "abababababababababababababababab0202020202020202";
+
+storage_test!(
+    one_malformed_span_is_refused_alone_in_either_encoding,
+    |app| {
+        // Protobuf: the export as a whole does not decode; the good spans are stored and the bad
+        // one is reported in partial_success, with a 200 (exporters do not retry a 400).
+        let body = protobuf_with_a_bad_span();
+        assert!(ExportTraceServiceRequest::decode(body.as_slice()).is_err());
+        let r = post_otlp(&app, &app.ingest_token, PROTOBUF, body, false).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, "x-tokentally-accepted"), 2);
+        assert_eq!(header(&r, "x-tokentally-rejected"), 1);
+        assert_eq!(header(&r, "x-tokentally-ignored"), 1);
+        let answer = ExportTraceServiceResponse::decode(r.bytes().await.unwrap()).unwrap();
+        let partial = answer.partial_success.expect("partial success");
+        assert_eq!(partial.rejected_spans, 1);
+        assert!(
+            partial.error_message.contains(BAD_SPAN_ID),
+            "{}",
+            partial.error_message
+        );
+        assert!(
+            partial.error_message.contains("not valid OTLP protobuf"),
+            "{}",
+            partial.error_message
+        );
+        assert_eq!(app.count_events().await, 2);
+
+        // JSON: the same span with a start time that is not a number.
+        let mut request = serde_json::to_value(export_request()).unwrap();
+        let spans = &mut request["resourceSpans"][0]["scopeSpans"][0]["spans"];
+        spans[1]["startTimeUnixNano"] = json!({"not": "a time"});
+        // Other span ids, so that the good spans are not duplicates of the protobuf ones.
+        for span in spans.as_array_mut().unwrap() {
+            span["traceId"] = json!("cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
+        }
+        let body = serde_json::to_vec(&request).unwrap();
+        let r = post_otlp(&app, &app.ingest_token, "application/json", body, false).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, "x-tokentally-accepted"), 2);
+        let answer: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        let partial = &answer["partialSuccess"];
+        assert_eq!(
+            partial["rejectedSpans"].to_string().trim_matches('"'),
+            "1",
+            "{answer}"
+        );
+        let message = partial["errorMessage"].as_str().unwrap();
+        assert!(message.contains("not valid OTLP/JSON"), "{message}");
+        assert!(
+            message.contains("cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd0202020202020202"),
+            "{message}"
+        );
+        assert_eq!(app.count_events().await, 4);
+    }
+);

@@ -282,8 +282,8 @@ fn figures(summary: &Summary, month: Month, cur: &str) -> Vec<Figure> {
             let rates = match rates {
                 Some(r) => format!(
                     "{} in / {} out per 1M tokens",
-                    money(r.input, cur),
-                    money(r.output, cur)
+                    crate::format::rate(r.input, cur),
+                    crate::format::rate(r.output, cur)
                 ),
                 None => "no price card: unpriced".into(),
             };

@@ -24,9 +24,12 @@ pub struct CardRow {
     pub origin: String,
 }
 
-/// A rate, or a dash where the card has none.
+/// A rate at its full precision, or a dash where the card has none.
 fn rate(r: Option<Money>) -> String {
-    r.map_or_else(|| "–".to_owned(), |m| m.to_string())
+    r.map_or_else(
+        || "–".to_owned(),
+        |m| crate::format::rate(m.amount, &m.currency),
+    )
 }
 
 /// Tiers and the long-context threshold: `batch, above 128k`.

@@ -99,11 +99,27 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                 );
                 view! { <br/><span class="changed-since-issue warn">{text}</span> }
             });
+            // A team's mode applies to its drafts from now on; an issued statement keeps the
+            // mode it was issued with.
+            let switch = (p.manage && r.team != tokentally_domain::attribution::UNALLOCATED)
+                .then(|| {
+                    let to = format!("/statements/{}/mode", enc(&r.team));
+                    let other = if r.mode == "chargeback" { "showback" } else { "chargeback" };
+                    view! {
+                        " "
+                        <form method="post" action=to class="inline no-print">
+                            <Csrf token=token.clone()/>
+                            <Hidden name="mode" value=other/>
+                            <Hidden name="month" value=month.to_string()/>
+                            <button type="submit" class="secondary">{format!("Switch to {other}")}</button>
+                        </form>
+                    }
+                });
             view! {
                 <tr>
                     <th scope="row"><a href=href>{r.team.clone()}</a></th>
                     <td>{status}{changed}</td>
-                    <td>{r.mode.clone()}</td>
+                    <td>{r.mode.clone()}{switch}</td>
                     <td class="num strong">{money(r.total, &cur)}</td>
                     <td class="no-print">{action}</td>
                 </tr>
@@ -142,6 +158,34 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
             view! { <p class="muted">{format!("{month} is open: drafts follow the data.")}</p> },
         ),
     };
+    // Every draft at once, with the same confirmation of the close as a single issue.
+    let drafts = p
+        .rows
+        .iter()
+        .filter(|r| r.status != "issued" && r.team != tokentally_domain::attribution::UNALLOCATED)
+        .count();
+    let issue_all = (p.manage && drafts > 0).then(|| {
+        let to = format!("/months/{month}/issue-all");
+        let label = match drafts {
+            1 => "Issue all (1 draft)".to_owned(),
+            n => format!("Issue all {n} drafts"),
+        };
+        let confirm = (!closed).then(|| {
+            view! {
+                <label class="confirm">
+                    <input type="checkbox" name="confirm_close" value="yes" required/>
+                    {format!(" and close {month}")}
+                </label>
+            }
+        });
+        view! {
+            <form method="post" action=to class="inline no-print">
+                <Csrf token=token.clone()/>
+                <button type="submit">{label}</button>
+                {confirm}
+            </form>
+        }
+    });
     let focus = format!("/api/v1/export/focus?month={month}");
     let reconcile = p.manage.then(|| {
         let href = format!("/reconciliation?month={month}");
@@ -165,6 +209,7 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                 </div>
                 <Notice message=notice/>
                 {close}
+                {issue_all}
                 <DataTable id="statements" columns>{rows}</DataTable>
                 <p class="no-print"><a href=focus>"FOCUS export (CSV)"</a>" "{reconcile}</p>
             </Shell>

@@ -19,6 +19,8 @@ pub struct TokenRow {
     /// `None` until the token is first used.
     pub last_used: Option<DateTime<Utc>>,
     pub revoked: Option<DateTime<Utc>>,
+    /// The email of the person the token belongs to and acts as; `None` for a service token.
+    pub owner: Option<String>,
 }
 
 #[component]
@@ -37,6 +39,7 @@ fn TokenEntry(token: TokenRow, csrf: String) -> impl IntoView {
     view! {
         <tr>
             <th scope="row">{token.name}</th>
+            <td>{token.owner.map_or_else(|| "service token".to_owned(), |o| format!("acts as {o}"))}</td>
             <td>{token.role}</td>
             <td>{token.teams}</td>
             <td>{when(token.created)}</td>
@@ -63,6 +66,7 @@ pub fn tokens_page(
     form: UserForm,
     errors: FieldErrors,
     new_token: Option<String>,
+    people: Vec<String>,
 ) -> String {
     let rows = tokens
         .into_iter()
@@ -75,9 +79,22 @@ pub fn tokens_page(
         form.role
     };
     let error = move |name: &str| errors.get(name).cloned();
-    let columns = ["Name", "Role", "Teams", "Created", "Last used", "State"]
-        .map(Column::text)
-        .to_vec();
+    let mut owners = vec![(
+        String::new(),
+        "no one: a service token with the role below".to_owned(),
+    )];
+    owners.extend(people.into_iter().map(|p| (p.clone(), p)));
+    let columns = [
+        "Name",
+        "Belongs to",
+        "Role",
+        "Teams",
+        "Created",
+        "Last used",
+        "State",
+    ]
+    .map(Column::text)
+    .to_vec();
     let viewer = viewer.clone();
     render(move || {
         view! {
@@ -90,6 +107,7 @@ pub fn tokens_page(
                     <Field label="Name" name="name" value=form.email required=true error=error("name")/>
                     <Select label="Role" name="role" options=role_options(true) selected=role error=error("role")/>
                     <Field label="Teams, comma-separated (leads)" name="teams" value=form.teams error=error("teams")/>
+                    <Select label="Belongs to (acts as that person, their role and teams; stops when they are disabled)" name="owner" options=owners selected=form.owner error=error("owner")/>
                     <button type="submit">"Create token"</button>
                 </form>
                 <h2>"Tokens"</h2>

@@ -238,6 +238,7 @@ fn tokens_page_with_a_new_token() {
             created: at(1, 8, 0),
             last_used: None,
             revoked: None,
+            owner: None,
         },
         TokenRow {
             id: 2,
@@ -247,6 +248,7 @@ fn tokens_page_with_a_new_token() {
             created: at(1, 8, 0),
             last_used: Some(at(2, 8, 0)),
             revoked: Some(at(3, 8, 0)),
+            owner: Some("lin@example.test".into()),
         },
     ];
     let html = tokens_page(
@@ -255,21 +257,34 @@ fn tokens_page_with_a_new_token() {
         UserForm::default(),
         FieldErrors::new(),
         Some("tt_secret".into()),
+        vec!["lin@example.test".into()],
     );
     snapshot!("tokens", html);
 }
 
 #[test]
 fn users_page_with_an_invalid_form() {
-    let users = vec![UserRow {
-        email: "lin@example.test".into(),
-        role: "lead".into(),
-        teams: "search, support".into(),
-    }];
+    let users = vec![
+        UserRow {
+            id: 1,
+            email: "lin@example.test".into(),
+            role: "lead".into(),
+            teams: "search, support".into(),
+            disabled: false,
+        },
+        UserRow {
+            id: 2,
+            email: "old@example.test".into(),
+            role: "viewer".into(),
+            teams: String::new(),
+            disabled: true,
+        },
+    ];
     let form = UserForm {
         email: "new@example.test".into(),
         role: "lead".into(),
         teams: "search".into(),
+        ..UserForm::default()
     };
     let html = users_page(
         &admin(),
@@ -277,6 +292,7 @@ fn users_page_with_an_invalid_form() {
         form,
         errors("password", "at least 8 characters"),
         None,
+        Some("this is the last enabled admin".into()),
     );
     snapshot!("users", html);
 }

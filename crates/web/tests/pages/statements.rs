@@ -57,13 +57,21 @@ fn statements_page_for_finance_of_an_open_month() {
     assert_eq!(
         html.matches(r#"name="confirm_close" value="yes" required"#)
             .count(),
-        1,
-        "the draft of `support & ops` (Unallocated has no issue form)"
+        2,
+        "the draft of `support & ops` (Unallocated has no issue form), and \"issue all\""
     );
     assert!(
         !html.contains("/reopen"),
         "an open month has nothing to reopen"
     );
+    assert!(html.contains("Issue all (1 draft)"), "{html}");
+    assert_eq!(
+        html.matches(r#"action="/statements/support%20%26%20ops/mode""#)
+            .count(),
+        1,
+        "a mode switch for each team but Unallocated"
+    );
+    assert!(html.contains("Switch to showback") && html.contains("Switch to chargeback"));
     snapshot!("statements_manage", html);
 }
 

@@ -31,6 +31,7 @@ use crate::auth::Principal;
 use crate::cache::PriceBookCache;
 use crate::state::AppState;
 use crate::storage::{NewAlert, Store, StoreError};
+use tokentally_web::format::money;
 
 pub const THRESHOLDS: &str = "scorecard";
 pub const ANOMALY: &str = "anomaly";
@@ -401,13 +402,18 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
     let store = &state.store;
     let month = Month::of(as_of);
     let ctx = daily_context(store, &state.prices, month).await?;
-    let sb = ctx.showback(&state.config.currency);
+    let currency = &state.config.currency;
+    let sb = ctx.showback(currency);
     let budgets = store.list_budgets(month).await?;
     let mut new = Vec::new();
     for v in Box::pin(budget_views(state, &sb, &budgets, as_of)).await? {
         let s = &v.status;
         let scope = s.budget.scope.as_str().to_owned();
-        for level in &s.crossed {
+        // One row per crossing: thresholds passed together since the last evaluation (a
+        // jump past 50% and 80% at once) are one crossing, recorded at the highest. A
+        // threshold is recorded once (the alert's key holds its level), so evaluating again
+        // adds nothing until spend passes a higher one.
+        if let Some(level) = s.crossed.iter().max() {
             new.push(NewAlert {
                 kind: "budget",
                 scope: scope.clone(),
@@ -416,8 +422,11 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
                 period: month.to_string(),
                 level: i64::from(*level),
                 detail: format!(
-                    "{}% of the {} budget spent ({} of {})",
-                    level, month, s.forecast.month_to_date, s.budget.amount
+                    "{}% of the {} budget reached: {} spent of {}",
+                    level,
+                    month,
+                    money(s.forecast.month_to_date, currency),
+                    money(s.budget.amount, currency)
                 ),
                 amount: s.forecast.month_to_date,
             });
@@ -432,7 +441,9 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
                 level: 0,
                 detail: format!(
                     "forecast {} for {} against a budget of {}",
-                    s.forecast.month_end, month, s.budget.amount
+                    money(s.forecast.month_end, currency),
+                    month,
+                    money(s.budget.amount, currency)
                 ),
                 amount: s.forecast.month_end,
             });
@@ -467,8 +478,8 @@ pub async fn evaluate(state: &AppState, as_of: NaiveDate) -> anyhow::Result<Eval
                 level: 0,
                 detail: format!(
                     "spent {} against a median of {} (robust z {})",
-                    a.amount.round_dp(2),
-                    a.median.round_dp(2),
+                    money(a.amount, currency),
+                    money(a.median, currency),
                     a.z_score
                 ),
                 amount: a.amount.round_dp(2),

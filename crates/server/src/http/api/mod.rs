@@ -108,6 +108,10 @@ pub fn routes() -> Router<AppState> {
             post(statements::void),
         )
         .route("/api/v1/months/{month}/close", post(statements::close))
+        .route(
+            "/api/v1/months/{month}/issue-all",
+            post(statements::issue_all),
+        )
         .route("/api/v1/months/{month}/reopen", post(statements::reopen))
         .route("/api/v1/reconciliation", get(statements::reconciliation))
         .route("/api/v1/invoices", post(statements::post_invoice))

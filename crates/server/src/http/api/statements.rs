@@ -220,6 +220,18 @@ pub async fn close(
     })))
 }
 
+/// `POST /api/v1/months/{month}/issue-all`: closes the month if open and issues every draft.
+pub async fn issue_all(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(month): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    principal.ensure(Capability::IssueStatements)?;
+    let month = month_of(&month)?;
+    let issued = statements::issue_all(&state, month, &principal.name).await?;
+    Ok(Json(serde_json::json!({"month": month, "issued": issued})))
+}
+
 /// `POST /api/v1/months/{month}/reopen` `{reason}`: admins only; voids the month's issued
 /// statements.
 pub async fn reopen(

@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/statements/{team}/{month}", get(statements::document))
         .route("/statements/{team}/{month}/issue", post(statements::issue))
         .route("/statements/{team}/{month}/void", post(statements::void))
+        .route("/statements/{team}/mode", post(statements::set_mode))
+        .route("/months/{month}/issue-all", post(statements::issue_all))
         .route("/months/{month}/close", post(statements::close))
         .route("/months/{month}/reopen", post(statements::reopen))
         .route("/reconciliation", get(statements::reconciliation))
@@ -106,6 +108,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/users",
             get(admin::people::users).post(admin::people::add_user),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            post(admin::people::disable_user),
+        )
+        .route("/admin/users/{id}/enable", post(admin::people::enable_user))
+        .route("/admin/users/{id}/delete", post(admin::people::delete_user))
+        .route("/admin/users/{id}/access", post(admin::people::set_access))
+        .route(
+            "/admin/users/{id}/password",
+            post(admin::people::reset_password),
         )
         .route(
             "/admin/tokens",

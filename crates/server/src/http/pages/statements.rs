@@ -54,6 +54,11 @@ fn when(ms: i64) -> chrono::DateTime<chrono::Utc> {
 pub struct ListQuery {
     pub month: Option<String>,
     pub done: Option<String>,
+    /// How many statements "issue all" issued.
+    pub count: Option<usize>,
+    /// The team whose mode changed, and to what.
+    pub team: Option<String>,
+    pub mode: Option<String>,
 }
 
 pub async fn list(
@@ -81,6 +86,16 @@ pub async fn list(
         "issued" => Some("Statement issued.".to_owned()),
         "voided" => Some("Statement voided; the draft follows the data again.".to_owned()),
         "closed" => Some("Month closed.".to_owned()),
+        "issued_all" => Some(match q.count.unwrap_or(0) {
+            0 => "Every statement of the month was issued already.".to_owned(),
+            1 => "1 statement issued.".to_owned(),
+            n => format!("{n} statements issued."),
+        }),
+        "mode" => Some(format!(
+            "{} is now on {}: its drafts from now on say so; issued statements keep the mode they were issued with.",
+            q.team.as_deref().unwrap_or("The team"),
+            q.mode.as_deref().unwrap_or("the new mode"),
+        )),
         "reopened" => Some(
             "Month reopened; its issued statements are voided and drafts follow the data again."
                 .to_owned(),
@@ -156,13 +171,69 @@ pub async fn issue(
 ) -> Result<Response, PageError> {
     require_manager(&user)?;
     let month = month_of(&Some(month))?;
+    confirmed_close(&state, month, &f).await?;
+    statements::issue(&state, &team, month, &user.principal.name).await?;
+    Ok(back(month, "issued"))
+}
+
+/// Refuses to close an open month without the box ticked that says so.
+async fn confirmed_close(state: &AppState, month: Month, f: &ActionForm) -> Result<(), PageError> {
     if f.confirm_close != "yes" && state.store.month_close(month).await?.is_none() {
         return Err(PageError::from(ApiError::BadRequest(format!(
             "Issuing closes {month} for everyone: nothing dated inside it can change afterwards, and usage arriving late goes on the next open month. Tick \"and close {month}\" beside Issue to confirm."
         ))));
     }
-    statements::issue(&state, &team, month, &user.principal.name).await?;
-    Ok(back(month, "issued"))
+    Ok(())
+}
+
+/// `POST /months/{month}/issue-all`: every draft of the month at once.
+pub async fn issue_all(
+    State(state): State<AppState>,
+    Path(month): Path<String>,
+    CsrfForm { user, form: f }: CsrfForm<ActionForm>,
+) -> Result<Response, PageError> {
+    require_manager(&user)?;
+    let month = month_of(&Some(month))?;
+    confirmed_close(&state, month, &f).await?;
+    let issued = statements::issue_all(&state, month, &user.principal.name).await?;
+    let to = format!(
+        "/statements?month={month}&done=issued_all&count={}",
+        issued.len()
+    );
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ModeForm {
+    pub mode: String,
+    /// The month the page showed, to go back to.
+    pub month: String,
+}
+
+/// `POST /statements/{team}/mode`: a team's statements become chargeback (or showback again).
+pub async fn set_mode(
+    State(state): State<AppState>,
+    Path(team): Path<String>,
+    CsrfForm { user, form: f }: CsrfForm<ModeForm>,
+) -> Result<Response, PageError> {
+    require(
+        &user,
+        Capability::IssueStatements,
+        "only finance and admins set a team's statement mode",
+    )?;
+    let month = month_of(&Some(f.month.clone()))?;
+    let mode = statements::set_mode(&state, &user.principal.name, &team, &f.mode).await?;
+    let to = format!(
+        "/statements?month={month}&done=mode&team={}&mode={}",
+        urlencoding(&team),
+        mode.as_str()
+    );
+    Ok(Redirect::to(&to).into_response())
+}
+
+fn urlencoding(s: &str) -> String {
+    tokentally_web::pages::showback_page::urlencode(s)
 }
 
 pub async fn void(

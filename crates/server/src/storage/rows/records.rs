@@ -14,10 +14,10 @@ use tokentally_domain::scorecard::UnitTarget;
 use tokentally_domain::statement::Mode;
 use tokentally_domain::transaction::{BusinessTransactions, TransactionValue};
 
-use super::{Cols, FromRow};
+use super::{Cols, FromRow, json_of};
 use crate::storage::StoreError;
 use crate::storage::audit::AuditEntry;
-use crate::storage::auth::{ApiTokenListing, ApiTokenRecord, UserRecord};
+use crate::storage::auth::{ApiTokenListing, ApiTokenRecord, TokenOwner, UserRecord};
 use crate::storage::governance::{AlertRecord, Delivery};
 use crate::storage::prices::CardBody;
 use crate::storage::sessions::SessionRecord;
@@ -403,7 +403,14 @@ impl FromRow for BusinessTransactions {
 
 /// `users`.
 impl FromRow for UserRecord {
-    const COLUMNS: &'static [&'static str] = &["id", "email", "password_hash", "role", "teams"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "email",
+        "password_hash",
+        "role",
+        "teams",
+        "disabled_ms",
+    ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         Ok(UserRecord {
@@ -412,6 +419,7 @@ impl FromRow for UserRecord {
             password_hash: c.text()?,
             role: c.text()?,
             teams: c.json()?,
+            disabled_ms: c.opt_int()?,
         })
     }
 }
@@ -428,6 +436,7 @@ impl FromRow for SessionRecord {
         "password_hash",
         "role",
         "teams",
+        "disabled_ms",
     ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
@@ -441,19 +450,45 @@ impl FromRow for SessionRecord {
     }
 }
 
-/// `api_tokens`, as authentication reads a token.
+/// `api_tokens t`, as authentication reads a token, with its owner `u` (left joined).
 impl FromRow for ApiTokenRecord {
-    const COLUMNS: &'static [&'static str] =
-        &["id", "name", "role", "teams", "revoked_ms", "last_used_ms"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "role",
+        "teams",
+        "revoked_ms",
+        "last_used_ms",
+        "owner_id",
+        "owner_found",
+        "owner_role",
+        "owner_teams",
+        "owner_disabled_ms",
+    ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        let (id, name, role, teams) = (c.int()?, c.text()?, c.text()?, c.json()?);
+        let (revoked, last_used_ms) = (c.opt_int()?.is_some(), c.opt_int()?);
+        let owner_id = c.opt_int()?;
+        let found = c.opt_int()?.is_some();
+        let (owner_role, owner_teams, disabled) = (c.opt_text()?, c.opt_text()?, c.opt_int()?);
+        let owner = match (owner_id, found, owner_role, owner_teams) {
+            (None, ..) => None,
+            (Some(_), true, Some(role), Some(teams)) => Some(TokenOwner::Present {
+                role,
+                teams: json_of("owner_teams", &teams)?,
+                disabled: disabled.is_some(),
+            }),
+            (Some(_), ..) => Some(TokenOwner::Deleted),
+        };
         Ok(ApiTokenRecord {
-            id: c.int()?,
-            name: c.text()?,
-            role: c.text()?,
-            teams: c.json()?,
-            revoked: c.opt_int()?.is_some(),
-            last_used_ms: c.opt_int()?,
+            id,
+            name,
+            role,
+            teams,
+            revoked,
+            last_used_ms,
+            owner,
         })
     }
 }
@@ -468,6 +503,7 @@ impl FromRow for ApiTokenListing {
         "created_ms",
         "last_used_ms",
         "revoked_ms",
+        "owner",
     ];
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
@@ -479,6 +515,7 @@ impl FromRow for ApiTokenListing {
             created_ms: c.int()?,
             last_used_ms: c.opt_int()?,
             revoked_ms: c.opt_int()?,
+            owner: c.opt_text()?,
         })
     }
 }

@@ -540,3 +540,34 @@ storage_test!(
         }
     }
 );
+
+storage_test!(price_cards_show_their_full_precision, |app| {
+    let mut admin = Browser::signed_in(&app, Role::Admin, &[]).await;
+    let csrf = admin.get("/admin/prices").await.csrf();
+    let card = [
+        ("csrf", csrf.as_str()),
+        ("provider", "internal"),
+        ("model", "tiny-rate-7b"),
+        ("effective_from", "2026-01-01"),
+        ("input", "0.000000375"),
+        ("output", "1.125"),
+    ];
+    let r = admin.post_form("/admin/prices", &card).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = admin.get("/admin/prices?q=tiny-rate").await;
+    assert!(page.body.contains("$0.000000375"), "{}", page.body);
+    assert!(page.body.contains("$1.125"), "{}", page.body);
+    assert!(!page.body.contains("$1.13"), "not rounded: {}", page.body);
+    let events = json!([{"id": "t1", "timestamp": "2026-03-02T10:00:00Z", "provider": "internal",
+        "model": "tiny-rate-7b", "input_tokens": 1000, "output_tokens": 10}]);
+    assert_eq!(app.post_events(&events).await.0, 200);
+    let model = admin.get("/models/tiny-rate-7b?month=2026-03").await;
+    assert_eq!(model.status, StatusCode::OK);
+    assert!(
+        model
+            .body
+            .contains("$0.000000375 in / $1.125 out per 1M tokens"),
+        "{}",
+        model.body
+    );
+});

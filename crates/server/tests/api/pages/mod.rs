@@ -7,8 +7,10 @@ mod finance_forms;
 mod guarding;
 mod movement;
 mod owners;
+mod people;
 mod security;
 mod showback;
+mod statement_forms;
 
 use serde_json::json;
 
