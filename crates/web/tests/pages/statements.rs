@@ -201,6 +201,7 @@ fn statement_document_issued() {
 fn reconciliation_page_that_balances() {
     let page = ReconciliationPage {
         reported_costs: Vec::new(),
+        sender_costs: Vec::new(),
         month: month(),
         months: months(),
         currency: "USD".into(),
