@@ -438,3 +438,77 @@ pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {
 fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
     SocketAddr::new(bind.ip(), port)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+    use crate::config::StartTls;
+
+    fn smtp(args: &[&str]) -> anyhow::Result<Option<crate::config::SmtpConfig>> {
+        let args = std::iter::once("tokentally")
+            .chain(args.iter().copied())
+            .chain(std::iter::once("serve"));
+        Cli::try_parse_from(args)
+            .expect("flags parse")
+            .global
+            .smtp()
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_at_start() {
+        assert_eq!(smtp(&[]).unwrap(), None, "no host: no email");
+        let s = smtp(&[
+            "--smtp-host",
+            "mail.example.com",
+            "--smtp-from",
+            "tokentally <finops@example.com>",
+            "--smtp-user",
+            "finops",
+            "--smtp-password",
+            "secret",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!((s.port, s.starttls), (587, StartTls::Required));
+        assert!(
+            !format!("{s:?}").contains("secret"),
+            "the password is not shown"
+        );
+        let refused = [
+            (&["--smtp-host", "h"][..], "TOKENTALLY_SMTP_FROM"),
+            (
+                &["--smtp-host", "h", "--smtp-from", "not an address"][..],
+                "not an address",
+            ),
+            (
+                &[
+                    "--smtp-host",
+                    "h",
+                    "--smtp-from",
+                    "a@b.c",
+                    "--smtp-password",
+                    "p",
+                ][..],
+                "TOKENTALLY_SMTP_USER",
+            ),
+            (
+                &[
+                    "--smtp-host",
+                    "h",
+                    "--smtp-from",
+                    "a@b.c",
+                    "--smtp-starttls",
+                    "maybe",
+                ][..],
+                "required, opportunistic or none",
+            ),
+            (&["--digest-day", "31"][..], "TOKENTALLY_DIGEST_DAY"),
+        ];
+        for (args, says) in refused {
+            let e = smtp(args).expect_err(says).to_string();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+}

@@ -459,3 +459,49 @@ both_databases!(
     finance_is_reminded_once_of_a_month_left_open,
     finance_is_reminded_of_an_open_month
 );
+
+async fn the_alerts_page_form_sends_the_digest(db: Db) {
+    let Some((app, inbox)) = mail_app(db, true, StartTls::Required).await else {
+        return;
+    };
+    usage(&app).await;
+    // A lead sees no form and may not send it.
+    let mut lead = crate::browser_session::Browser::signed_in(&app, Role::Lead, &["search"]).await;
+    let page = lead.get("/alerts").await;
+    assert!(!page.body.contains("digest-form"), "{}", page.body);
+    let csrf = page.csrf();
+    let refused = lead
+        .post_form("/alerts/digest", &[("csrf", &csrf), ("month", "2026-09")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(inbox.lock().unwrap().is_empty());
+
+    let mut fin = crate::browser_session::Browser::signed_in(&app, Role::Finance, &[]).await;
+    let page = fin.get("/alerts").await;
+    assert!(page.body.contains("id=\"digest-form\""), "{}", page.body);
+    let csrf = page.csrf();
+    let done = fin
+        .post_form("/alerts/digest", &[("csrf", &csrf), ("month", "2026-09")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let back = fin.get(done.location.as_deref().unwrap()).await;
+    assert!(
+        back.body.contains("the 2026-09 digest went to 2 people"),
+        "{}",
+        back.body
+    );
+    let got = inbox.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "the finance user and the lead");
+    let lead_text = to(&got, "lead-search@example.test").part("text/plain");
+    assert!(lead_text.contains("== search =="), "{lead_text}");
+    assert!(!lead_text.contains("growth"), "{lead_text}");
+    let sb = app.showback("2026-09").await;
+    assert_eq!(
+        spend_lines(&to(&got, "finance-@example.test").part("text/plain")),
+        [money(&sb["org_total"]).round_dp(2)]
+    );
+}
+both_databases!(
+    the_alerts_page_form_sends_the_digest_to_finance_and_leads,
+    the_alerts_page_form_sends_the_digest
+);
