@@ -5,11 +5,13 @@
 //! - two server processes on one PostgreSQL ingesting overlapping batches at once;
 //! - PostgreSQL gone under load (a proxy in front of it is cut): ingest answers 503 with
 //!   Retry-After, pages an error page, and the server recovers by itself;
-//! - oversized, slow and malformed requests do not take the server down.
+//! - oversized, slow and malformed requests do not take the server down;
+//! - `kill -9` in the middle of a provider pull, then a restart: the month completes once.
 //!
 //! The PostgreSQL cases run when `TOKENTALLY_TEST_POSTGRES_URL` is set (CI sets it).
 
 mod proxy;
+mod pull_crash;
 mod server;
 
 use std::time::{Duration, Instant};

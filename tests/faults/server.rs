@@ -213,7 +213,27 @@ impl Server {
             .is_some_and(|c| c.try_wait().ok().flatten().is_none())
     }
 
-    async fn store(&self) -> Store {
+    /// A token of `role` made with the binary's CLI, as an operator would.
+    pub fn token(&self, role: &str) -> String {
+        let out = binary()
+            .args(["token", "create", "--name", role, "--role", role])
+            .env("TOKENTALLY_DATABASE_URL", &self.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    pub async fn store(&self) -> Store {
         Store::connect_without_migrating(&self.url).await.unwrap()
     }
 

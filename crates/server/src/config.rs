@@ -35,6 +35,65 @@ pub struct Config {
     pub pull_check_interval: std::time::Duration,
     /// The first wait before a failed provider request is tried again (doubled each time).
     pub pull_backoff: std::time::Duration,
+    /// Where email goes out (the monthly digest, month-close reminders); none: no email.
+    pub smtp: Option<SmtpConfig>,
+    /// The day of the month from which the previous month's digest is sent (1 to 28).
+    pub digest_day: u32,
+    /// The day of the month on which finance is reminded that the previous month is still
+    /// open (1 to 28; 0: never).
+    pub close_reminder_day: u32,
+    /// How often the notifier looks for a digest or a reminder due.
+    pub notify_interval: std::time::Duration,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartTls {
+    /// STARTTLS or nothing is sent (the default).
+    Required,
+    /// STARTTLS when the server offers it, else in clear.
+    Opportunistic,
+    /// In clear: a relay on the same host, a local test sink.
+    None,
+}
+
+impl std::str::FromStr for StartTls {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "required" => Ok(Self::Required),
+            "opportunistic" => Ok(Self::Opportunistic),
+            "none" => Ok(Self::None),
+            other => Err(format!(
+                "TOKENTALLY_SMTP_STARTTLS `{other}` must be required, opportunistic or none"
+            )),
+        }
+    }
+}
+
+/// The SMTP server that sends tokentally's email. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, `tokentally <finops@example.com>` or a bare address.
+    pub from: String,
+    pub starttls: StartTls,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<set>"))
+            .field("from", &self.from)
+            .field("starttls", &self.starttls)
+            .finish()
+    }
 }
 
 /// A 32-byte key derived from the server secret (SHA-256 of the text given). Its `Debug`
@@ -77,6 +136,9 @@ impl std::fmt::Debug for Config {
             .field("allow_private_webhooks", &self.allow_private_webhooks)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
+            .field("smtp", &self.smtp)
+            .field("digest_day", &self.digest_day)
+            .field("close_reminder_day", &self.close_reminder_day)
             .finish()
     }
 }
@@ -96,6 +158,10 @@ impl Config {
             ca_pem: None,
             pull_check_interval: std::time::Duration::from_secs(300),
             pull_backoff: std::time::Duration::from_secs(1),
+            smtp: None,
+            digest_day: 2,
+            close_reminder_day: 5,
+            notify_interval: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -60,6 +60,10 @@ impl Application {
             self.state.clone(),
             self.state.config.pull_check_interval,
         ));
+        tokio::spawn(crate::app::notify::run_periodically(
+            self.state.clone(),
+            self.state.config.notify_interval,
+        ));
         // The peer address feeds login throttling.
         let app = crate::router::router(self.state)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -2,6 +2,7 @@
 //! plain view model to a complete HTML document: no hydration, no JavaScript needed.
 
 pub mod components;
+pub mod email;
 pub mod format;
 pub mod money;
 pub mod pages;

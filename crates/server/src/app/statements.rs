@@ -499,6 +499,9 @@ pub struct Reconciliation {
     /// When the sum does not hold: what breaks it, line by line (an issued statement whose
     /// inputs changed since, then any difference left).
     pub breaks: Vec<String>,
+    /// What senders reported the calls cost (LiteLLM, gateways, OpenTelemetry) beside
+    /// tokentally's price of the same calls, per source, model and key.
+    pub reported_costs: crate::app::reported_costs::ReportedCosts,
 }
 
 pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, AppError> {
@@ -588,6 +591,7 @@ pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, App
         org_total: closed.org_total,
         balanced,
         breaks,
+        reported_costs: crate::app::reported_costs::of_month(state, m).await?,
     })
 }
 

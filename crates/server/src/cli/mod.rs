@@ -69,6 +69,58 @@ pub struct Global {
     /// A PEM file of further trusted roots for outgoing HTTPS (proxies, local fakes).
     #[arg(long, global = true, env = "TOKENTALLY_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// The SMTP server for the monthly digest and reminders (none: no email).
+    #[arg(long, global = true, env = "TOKENTALLY_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port (587 is the submission port that speaks STARTTLS).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_SMTP_PORT",
+        default_value_t = 587
+    )]
+    pub smtp_port: u16,
+    /// The SMTP user name, when the server asks for one.
+    #[arg(long, global = true, env = "TOKENTALLY_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The SMTP password.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_SMTP_PASSWORD",
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+    /// A file holding the SMTP password (instead of `--smtp-password`).
+    #[arg(long, global = true, env = "TOKENTALLY_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// The sender of tokentally's email: `tokentally <finops@example.com>`.
+    #[arg(long, global = true, env = "TOKENTALLY_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// required (the default), opportunistic, or none (a local relay only).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_SMTP_STARTTLS",
+        default_value = "required"
+    )]
+    pub smtp_starttls: String,
+    /// The day of the month from which last month's digest is sent (1 to 28).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_DIGEST_DAY",
+        default_value_t = 2
+    )]
+    pub digest_day: u32,
+    /// The day of the month finance is reminded of a previous month still open (0: never).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_CLOSE_REMINDER_DAY",
+        default_value_t = 5
+    )]
+    pub close_reminder_day: u32,
 }
 
 impl Global {
@@ -103,6 +155,58 @@ impl Global {
             None => None,
         };
         Ok((key, ca))
+    }
+
+    /// The SMTP settings, read and checked (a bad one stops the start).
+    pub fn smtp(&self) -> anyhow::Result<Option<crate::config::SmtpConfig>> {
+        if !(1..=28).contains(&self.digest_day) {
+            anyhow::bail!("TOKENTALLY_DIGEST_DAY must be a day from 1 to 28");
+        }
+        if self.close_reminder_day > 28 {
+            anyhow::bail!(
+                "TOKENTALLY_CLOSE_REMINDER_DAY must be a day from 1 to 28, or 0 for never"
+            );
+        }
+        let Some(host) = self
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        else {
+            return Ok(None);
+        };
+        let password = match (&self.smtp_password, &self.smtp_password_file) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!(
+                    "set TOKENTALLY_SMTP_PASSWORD or TOKENTALLY_SMTP_PASSWORD_FILE, not both"
+                )
+            }
+            (Some(p), None) => Some(p.clone()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the SMTP password file {}", path.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
+        if password.is_some() && self.smtp_user.is_none() {
+            anyhow::bail!("an SMTP password needs TOKENTALLY_SMTP_USER too");
+        }
+        let from = self
+            .smtp_from
+            .clone()
+            .context("TOKENTALLY_SMTP_HOST needs TOKENTALLY_SMTP_FROM, the sender's address")?;
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("TOKENTALLY_SMTP_FROM `{from}` is not an address: {e}"))?;
+        Ok(Some(crate::config::SmtpConfig {
+            host: host.to_owned(),
+            port: self.smtp_port,
+            username: self.smtp_user.clone(),
+            password,
+            from,
+            starttls: self.smtp_starttls.parse().map_err(anyhow::Error::msg)?,
+        }))
     }
 }
 
@@ -268,6 +372,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.trusted_proxies = g.trusted_proxies.clone();
             config.allow_private_webhooks = g.allow_private_webhooks;
             (config.secret_key, config.ca_pem) = g.secrets()?;
+            config.smtp = g.smtp()?;
+            config.digest_day = g.digest_day;
+            config.close_reminder_day = g.close_reminder_day;
             let app = Application::build(config).await?;
             println!(
                 "tokentally is serving on http://{}",
@@ -430,4 +537,78 @@ pub(crate) async fn connect(url: &str) -> anyhow::Result<Store> {
 
 fn app_addr(bind: SocketAddr, port: u16) -> SocketAddr {
     SocketAddr::new(bind.ip(), port)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+    use crate::config::StartTls;
+
+    fn smtp(args: &[&str]) -> anyhow::Result<Option<crate::config::SmtpConfig>> {
+        let args = std::iter::once("tokentally")
+            .chain(args.iter().copied())
+            .chain(std::iter::once("serve"));
+        Cli::try_parse_from(args)
+            .expect("flags parse")
+            .global
+            .smtp()
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_at_start() {
+        assert_eq!(smtp(&[]).unwrap(), None, "no host: no email");
+        let s = smtp(&[
+            "--smtp-host",
+            "mail.example.com",
+            "--smtp-from",
+            "tokentally <finops@example.com>",
+            "--smtp-user",
+            "finops",
+            "--smtp-password",
+            "secret",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!((s.port, s.starttls), (587, StartTls::Required));
+        assert!(
+            !format!("{s:?}").contains("secret"),
+            "the password is not shown"
+        );
+        let refused = [
+            (&["--smtp-host", "h"][..], "TOKENTALLY_SMTP_FROM"),
+            (
+                &["--smtp-host", "h", "--smtp-from", "not an address"][..],
+                "not an address",
+            ),
+            (
+                &[
+                    "--smtp-host",
+                    "h",
+                    "--smtp-from",
+                    "a@b.c",
+                    "--smtp-password",
+                    "p",
+                ][..],
+                "TOKENTALLY_SMTP_USER",
+            ),
+            (
+                &[
+                    "--smtp-host",
+                    "h",
+                    "--smtp-from",
+                    "a@b.c",
+                    "--smtp-starttls",
+                    "maybe",
+                ][..],
+                "required, opportunistic or none",
+            ),
+            (&["--digest-day", "31"][..], "TOKENTALLY_DIGEST_DAY"),
+        ];
+        for (args, says) in refused {
+            let e = smtp(args).expect_err(says).to_string();
+            assert!(e.contains(says), "{e}");
+        }
+    }
 }

@@ -218,7 +218,7 @@ fn span_by_span(body: &[u8], now: DateTime<Utc>) -> Option<ParsedBatch> {
     for rs in &loose.resource_spans {
         let resource: Result<Resource, String> = match &rs.resource {
             None => Ok(Resource::default()),
-            Some(raw) => serde_json::from_str(raw.get())
+            Some(raw) => serde_json::from_str(&doubles_as_text(raw.get()))
                 .map_err(|e| format!("the span's resource is not valid OTLP/JSON: {e}")),
         };
         let attrs = resource
@@ -228,7 +228,7 @@ fn span_by_span(body: &[u8], now: DateTime<Utc>) -> Option<ParsedBatch> {
         for raw in rs.scope_spans.iter().flat_map(|ss| &ss.spans) {
             let span: Result<Span, String> =
                 resource.as_ref().map_err(Clone::clone).and_then(|_| {
-                    serde_json::from_str(raw.get())
+                    serde_json::from_str(&doubles_as_text(raw.get()))
                         .map_err(|e| format!("the span is not valid OTLP/JSON: {e}"))
                 });
             match span {
@@ -238,6 +238,38 @@ fn span_by_span(body: &[u8], now: DateTime<Utc>) -> Option<ParsedBatch> {
         }
     }
     Some(c.finish())
+}
+
+/// `{"doubleValue": 2.9}` as `{"stringValue": "2.9"}`, the number's literal kept. The build
+/// reads JSON numbers exactly (serde_json's `arbitrary_precision`, for money), and with it
+/// opentelemetry-proto's decoder refuses every JSON double ("expected f64"); attributes are
+/// read as text anyway (a count from integral text, a cost as an exact decimal).
+fn doubles_as_text(raw: &str) -> std::borrow::Cow<'_, str> {
+    use serde_json::Value;
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Number(n)) = m.get("doubleValue") {
+                    let text = n.to_string();
+                    m.remove("doubleValue");
+                    m.insert("stringValue".into(), Value::String(text));
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if !raw.contains("doubleValue") {
+        return raw.into();
+    }
+    match serde_json::from_str::<Value>(raw) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string().into()
+        }
+        Err(_) => raw.into(),
+    }
 }
 
 /// The trace and span ids of a span that did not decode, as written, when they are text.
@@ -370,6 +402,15 @@ const PROVIDER: [&str; 4] = [
     "llm.provider",
     "llm.system",
 ];
+/// A cost the producer computed for the call, kept as the reported cost (never a price):
+/// Langfuse's and several agent SDKs' `gen_ai.usage.cost`, OpenInference's `llm.cost.total`,
+/// Pydantic AI's `operation.cost`, and `gen_ai.usage.cost_usd`.
+const COST: [&str; 4] = [
+    "gen_ai.usage.cost",
+    "llm.cost.total",
+    "operation.cost",
+    "gen_ai.usage.cost_usd",
+];
 const RESOURCE_TAGS: [&str; 2] = ["service.name", "service.namespace"];
 const ENVIRONMENT: [&str; 2] = ["deployment.environment.name", "deployment.environment"];
 const SPAN_TAGS: [&str; 3] = [
@@ -437,6 +478,12 @@ fn usage(resource: &Attrs<'_>, span: &Span) -> Result<Option<Native>, String> {
             first_text(&a, &ENVIRONMENT).or_else(|| first_text(resource, &ENVIRONMENT)),
         )
         .text("user", first_text(&a, &["user.id", "enduser.id"]));
+    if let Some((key, cost)) = COST
+        .iter()
+        .find_map(|k| first_text(&a, &[k]).map(|c| (*k, c)))
+    {
+        n.text("reported_cost", super::common::amount(&cost, key)?);
+    }
     let code = span.status.as_ref().map_or(0, |s| s.code);
     let outcome = match StatusCode::try_from(code) {
         Ok(StatusCode::Error) => "failure",
@@ -501,9 +548,25 @@ fn first_count(a: &Attrs<'_>, keys: &[&str]) -> Result<u64, String> {
     match v {
         Any::IntValue(i) => u64::try_from(*i).map_err(|_| bad(i.to_string())),
         Any::DoubleValue(d) if *d >= 0.0 && d.fract() == 0.0 && *d < 9.0e15 => Ok(*d as u64),
-        Any::StringValue(s) => s.trim().parse().map_err(|_| bad(s.clone())),
+        Any::StringValue(s) => {
+            let t = s.trim();
+            t.parse()
+                .or_else(|_| integral(t).ok_or(()))
+                .map_err(|_| bad(s.clone()))
+        }
         other => Err(bad(format!("{other:?}"))),
     }
+}
+
+/// `10.0` or `1e3` as a count: the text of an integral double (OTLP/JSON sends doubles).
+fn integral(text: &str) -> Option<u64> {
+    use rust_decimal::prelude::ToPrimitive;
+    let d = if text.contains(['e', 'E']) {
+        rust_decimal::Decimal::from_scientific(text).ok()?
+    } else {
+        text.parse::<rust_decimal::Decimal>().ok()?
+    };
+    (d.fract().is_zero() && !d.is_sign_negative()).then(|| d.to_u64())?
 }
 
 #[cfg(test)]
@@ -559,6 +622,46 @@ mod tests {
             attributes: attrs,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_spans_cost_attribute_is_kept_as_the_reported_cost() {
+        let base = || {
+            vec![
+                kv("gen_ai.provider.name", s("openai")),
+                kv("gen_ai.request.model", s("gpt-4o")),
+                kv("gen_ai.usage.input_tokens", Any::IntValue(1000)),
+            ]
+        };
+        let with = |k: &str, v: Any| {
+            let mut a = base();
+            a.push(kv(k, v));
+            a
+        };
+        let req = request(vec![
+            span(1, with("gen_ai.usage.cost", Any::DoubleValue(0.0025))),
+            span(2, with("llm.cost.total", s("0.0031"))),
+            span(3, with("operation.cost", Any::DoubleValue(2.85e-05))),
+            span(4, base()),
+            span(5, with("gen_ai.usage.cost", s("ten"))),
+        ]);
+        let b = map(&req, "2026-03-10T00:00:00Z".parse().unwrap());
+        let costs: Vec<Option<String>> = b
+            .events
+            .iter()
+            .map(|e| e.reported_cost.map(|c| c.to_string()))
+            .collect();
+        assert_eq!(
+            costs,
+            [
+                Some("0.0025".to_owned()),
+                Some("0.0031".to_owned()),
+                Some("0.0000285".to_owned()),
+                None
+            ]
+        );
+        assert_eq!(b.rejected.len(), 1, "{:?}", b.rejected);
+        assert!(b.rejected[0].error.contains("gen_ai.usage.cost"));
     }
 
     #[test]
@@ -673,6 +776,19 @@ mod tests {
         );
         // A body without the export's shape is still refused whole.
         assert!(parse(b"[1, 2]", Encoding::Json, now()).is_err());
+    }
+
+    #[test]
+    fn json_doubles_are_read_exactly_counts_and_costs() {
+        let body = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"sampling","value":{"doubleValue":0.5}}]},"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000001","name":"chat","startTimeUnixNano":"1772359200000000000","endTimeUnixNano":"1772359201000000000","attributes":[{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.usage.input_tokens","value":{"doubleValue":1000.0}},{"key":"gen_ai.usage.output_tokens","value":{"doubleValue":1e2}},{"key":"gen_ai.usage.cost","value":{"doubleValue":2.85e-05}}]}]}]}]}"#;
+        let b = parse(body.as_bytes(), Encoding::Json, now()).unwrap();
+        assert!(b.rejected.is_empty(), "{:?}", b.rejected);
+        let e = &b.events[0];
+        assert_eq!((e.tokens.input, e.tokens.output), (1000, 100));
+        assert_eq!(e.reported_cost.unwrap().to_string(), "0.0000285");
+        let half = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000002","name":"chat","startTimeUnixNano":"1772359200000000000","attributes":[{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.usage.input_tokens","value":{"doubleValue":10.5}}]}]}]}]}"#;
+        let b = parse(half.as_bytes(), Encoding::Json, now()).unwrap();
+        assert_eq!(b.rejected.len(), 1, "half a token is not a count");
     }
 
     #[test]

@@ -508,7 +508,7 @@ storage_test_with!(
 );
 
 /// A Slack incoming webhook over HTTPS: keeps each body.
-async fn slack_receiver() -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+pub async fn slack_receiver() -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
     let seen: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
     async fn hook(
         State(seen): State<Arc<std::sync::Mutex<Vec<Value>>>>,

@@ -85,6 +85,8 @@ pub struct TestApp {
     pub ingest_token: String,
     pub admin_token: String,
     pub finance_token: String,
+    /// The running application's state: for calling a use case or a scheduled task directly.
+    pub state: tokentally_server::state::AppState,
     _db: TestDatabase,
 }
 
@@ -228,6 +230,7 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Opti
         .await
         .expect("binds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     let token = |name: &'static str, role: Role| {
         let store = store.clone();
@@ -244,6 +247,7 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Opti
         admin_token: token("admin", Role::Admin).await,
         finance_token: token("finance", Role::Finance).await,
         store,
+        state,
         _db: guard,
     })
 }

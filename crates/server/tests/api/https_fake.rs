@@ -37,6 +37,17 @@ pub static CA: LazyLock<TestCa> = LazyLock::new(|| {
     }
 });
 
+impl TestCa {
+    /// The leaf certificate (for 127.0.0.1 and localhost) a local server presents.
+    pub fn leaf_cert(&self) -> rustls::pki_types::CertificateDer<'static> {
+        rustls::pki_types::CertificateDer::from(self.leaf_der.clone())
+    }
+
+    pub fn leaf_key(&self) -> rustls::pki_types::PrivateKeyDer<'static> {
+        rustls::pki_types::PrivateKeyDer::Pkcs8(self.leaf_key_der.clone().into())
+    }
+}
+
 /// Serves `app` over HTTPS on 127.0.0.1; answers its base URL (`https://127.0.0.1:PORT`).
 pub async fn serve_https(app: Router) -> String {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(

@@ -3,6 +3,7 @@
 mod browser_session;
 mod helpers;
 mod https_fake;
+mod smtp_sink;
 
 mod active_users;
 mod attribution;
@@ -28,11 +29,13 @@ mod kept_showback;
 mod models;
 mod monthly_rollups;
 mod movement;
+mod notify;
 mod outcomes;
 mod pages;
 mod planning;
 mod pricing;
 mod recommendations;
+mod reported_costs;
 mod roles;
 mod schema_parity;
 mod statements;

@@ -38,7 +38,10 @@ pub struct DeliveryRow {
 #[derive(Debug, Clone)]
 pub struct AlertsPage {
     pub alerts: Vec<AlertRow>,
+    /// Admins and finance: evaluate now, and send the digest.
     pub may_evaluate: bool,
+    /// The month the digest form offers (the last full month).
+    pub digest_month: Month,
     /// Admins only: the URL and the deliveries.
     pub webhook: Option<(String, Vec<DeliveryRow>)>,
     /// Admins only: the anomaly thresholds, to change.
@@ -130,6 +133,17 @@ pub fn alerts_page(viewer: &Viewer, p: AlertsPage) -> String {
             </form>
         }
     });
+    let digest = p.may_evaluate.then(|| {
+        view! {
+            <h2>"Monthly digest"</h2>
+            <p class="muted">"By email, after each month ends: every lead gets their teams' spend, its change, the top features and models and the budgets; finance gets the organisation's. Send a month now:"</p>
+            <form method="post" action="/alerts/digest" class="inline" id="digest-form">
+                <Csrf token=csrf.clone()/>
+                <label>"Month"<input name="month" type="month" value=p.digest_month.to_string()/></label>
+                <button type="submit" class="secondary">"Send the digest"</button>
+            </form>
+        }
+    });
     let webhook = p
         .webhook
         .map(|(url, deliveries)| view! { <Webhook url deliveries csrf=csrf.clone()/> });
@@ -157,6 +171,7 @@ pub fn alerts_page(viewer: &Viewer, p: AlertsPage) -> String {
                 <p class="muted">"Budget thresholds crossed, forecasts over budget and anomalous days, evaluated every few minutes."</p>
                 {evaluate}
                 <DataTable id="alerts" columns>{rows}</DataTable>
+                {digest}
                 {webhook}
                 {anomaly}
             </Shell>

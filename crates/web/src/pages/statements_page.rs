@@ -385,12 +385,30 @@ pub struct ReportedUnitRow {
     pub flagged: bool,
 }
 
+/// What a sender (LiteLLM, a gateway, an OpenTelemetry exporter) reported its calls cost,
+/// beside tokentally's price of the same calls: per model (all keys), then per key.
+#[derive(Debug, Clone)]
+pub struct SenderCostRow {
+    pub source: String,
+    pub provider: String,
+    pub model: String,
+    /// `None` on a model's line (all its keys).
+    pub api_key: Option<String>,
+    pub calls: u64,
+    pub reported: Decimal,
+    pub computed: Decimal,
+    pub difference: Decimal,
+    pub flagged: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReconciliationPage {
     /// The providers' cost reports per model and day; empty: the section is left out.
     pub reported_costs: Vec<ReportedCostRow>,
     /// The same over the month, per model and unit billed.
     pub reported_units: Vec<ReportedUnitRow>,
+    /// Senders' reported costs per model and key; empty: the section is left out.
+    pub sender_costs: Vec<SenderCostRow>,
     pub month: Month,
     pub months: Vec<Month>,
     pub currency: String,
@@ -525,6 +543,50 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
             <DataTable id="reported-units" columns=unit_columns>{unit_rows}</DataTable>
         }
     });
+    let senders = (!p.sender_costs.is_empty()).then(|| {
+        let rows = p
+            .sender_costs
+            .iter()
+            .map(|r| {
+                let flag = if r.flagged { "over the threshold" } else { "" };
+                let class = if r.flagged { "num strong" } else { "num" };
+                let (key, row_class) = match &r.api_key {
+                    None => ("all keys".to_owned(), "subtotal"),
+                    Some(k) if k.is_empty() => ("(no key)".to_owned(), ""),
+                    Some(k) => (k.clone(), ""),
+                };
+                view! {
+                    <tr class=row_class>
+                        <th scope="row">{r.source.clone()}</th>
+                        <td>{r.provider.clone()}</td>
+                        <td>{r.model.clone()}</td>
+                        <td>{key}</td>
+                        <td class="num">{crate::format::count(r.calls)}</td>
+                        <td class="num">{money(r.computed, &cur)}</td>
+                        <td class="num">{money(r.reported, &cur)}</td>
+                        <td class=class>{money(r.difference, &cur)}</td>
+                        <td>{flag}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let columns = vec![
+            Column::text("Source"),
+            Column::text("Provider"),
+            Column::text("Model"),
+            Column::text("Key"),
+            Column::num("Calls"),
+            Column::num("Computed"),
+            Column::num("Sender reported"),
+            Column::num("Difference"),
+            Column::text("Flag"),
+        ];
+        view! {
+            <h2>"Cost reported by senders"</h2>
+            <p class="muted">"What a gateway, LiteLLM or an OpenTelemetry exporter said its calls cost, beside tokentally's price of the same calls (the calls that carried a figure), per model and then per key. A difference over 2% and over a cent is flagged. The senders' figures never price anything."</p>
+            <DataTable id="sender-costs" columns>{rows}</DataTable>
+        }
+    });
     let ReconciliationPage {
         month,
         months,
@@ -566,6 +628,7 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
             {breaks}
             <p class="muted">{carried}</p>
             {reported}
+            {senders}
             </Shell>
         }
     })

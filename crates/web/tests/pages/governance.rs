@@ -38,6 +38,7 @@ fn alerts_page_of_an_admin_with_the_webhook() {
             alert(2, None, true),
         ],
         may_evaluate: true,
+        digest_month: month(),
         webhook: Some((
             "http://hooks.example.test/in".into(),
             vec![DeliveryRow {
@@ -59,6 +60,7 @@ fn alerts_page_of_a_reader() {
     let page = AlertsPage {
         alerts: vec![alert(3, None, false)],
         may_evaluate: false,
+        digest_month: month(),
         webhook: None,
         anomaly: None,
         notice: None,

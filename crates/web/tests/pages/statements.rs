@@ -239,6 +239,7 @@ fn reconciliation_page_that_balances() {
                 flagged: true,
             },
         ],
+        sender_costs: Vec::new(),
         month: month(),
         months: months(),
         currency: "USD".into(),

@@ -50,6 +50,9 @@ pub struct Webhook {
     /// A team's own channel: its alerts go there instead of `url`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub teams: BTreeMap<String, Route>,
+    /// Finance's channel: month-close reminders go there instead of `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finance: Option<Route>,
 }
 
 /// Where one team's alerts go.
@@ -75,6 +78,15 @@ impl Webhook {
     /// The URL and format an alert of `team` goes to, if any.
     pub fn route_for(&self, team: &str) -> Option<(&str, HookFormat)> {
         match self.teams.get(team) {
+            Some(r) if !r.url.is_empty() => Some((r.url.as_str(), r.format)),
+            _ if !self.url.is_empty() => Some((self.url.as_str(), self.format)),
+            _ => None,
+        }
+    }
+
+    /// The URL and format finance's notices (month-close reminders) go to, if any.
+    pub fn finance_route(&self) -> Option<(&str, HookFormat)> {
+        match &self.finance {
             Some(r) if !r.url.is_empty() => Some((r.url.as_str(), r.format)),
             _ if !self.url.is_empty() => Some((self.url.as_str(), self.format)),
             _ => None,

@@ -207,6 +207,16 @@ pub fn checked_all(hook: &Webhook, allow_private: bool) -> Result<Webhook, AppEr
             },
         );
     }
+    if let Some(route) = &hook.finance {
+        let r = checked(&route.url, allow_private)?;
+        if r.url.is_empty() {
+            return Err(AppError::invalid("the finance route needs a URL"));
+        }
+        out.finance = Some(super::Route {
+            url: r.url,
+            format: route.format,
+        });
+    }
     Ok(out)
 }
 
@@ -242,6 +252,7 @@ pub async fn set_webhook_as(
     let hook = Webhook {
         format: before.format,
         teams: before.teams.clone(),
+        finance: before.finance.clone(),
         ..checked(url, state.config.allow_private_webhooks)?
     };
     state.store.set_setting(super::WEBHOOK, &hook).await?;

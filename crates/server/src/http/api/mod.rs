@@ -7,6 +7,7 @@ pub mod commitments;
 pub mod connections;
 pub mod currencies;
 pub mod customers;
+pub mod digests;
 pub mod focus;
 pub mod forecast;
 pub mod health;
@@ -158,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/evaluate", post(alerts::evaluate))
+        .route("/api/v1/digests/send", post(digests::send))
         .route("/api/v1/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route(
             "/api/v1/webhook",

@@ -86,6 +86,7 @@ pub async fn page(
             })
             .collect(),
         may_evaluate: p.may(Capability::Govern),
+        digest_month: crate::app::reports::last_full_month(),
         webhook,
         notice: q.saved.map(|s| format!("Done: {s}.")),
         error: None,
@@ -111,6 +112,39 @@ pub async fn post_evaluate(
         .await
         .map_err(ApiError::Internal)?;
     Ok(Redirect::to("/alerts?saved=evaluated").into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct DigestPost {
+    pub month: String,
+}
+
+/// The digest form: sends the month's digest now and says to how many it went.
+pub async fn post_digest(
+    State(state): State<AppState>,
+    CsrfForm { user, form: f }: CsrfForm<DigestPost>,
+) -> Result<Response, PageError> {
+    user.principal.ensure(Capability::Govern)?;
+    let month = month_in(Some(f.month))?;
+    let r = Box::pin(crate::app::notify::digest::send_as(
+        &state,
+        &user.principal,
+        month,
+    ))
+    .await?;
+    let done = if r.failed == 0 {
+        format!("the {month} digest went to {} people", r.sent)
+    } else {
+        format!(
+            "the {month} digest went to {} people and failed for {} (see the server log)",
+            r.sent, r.failed
+        )
+    };
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("saved", &done)
+        .finish();
+    Ok(Redirect::to(&format!("/alerts?{query}")).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/scorecard/thresholds", post(scorecard::post_thresholds))
         .route("/alerts", get(alerts::page))
         .route("/alerts/evaluate", post(alerts::post_evaluate))
+        .route("/alerts/digest", post(alerts::post_digest))
         .route("/alerts/webhook", post(alerts::post_webhook))
         .route("/alerts/anomaly", post(alerts::post_anomaly))
         .route("/alerts/{id}/acknowledge", post(alerts::post_acknowledge))

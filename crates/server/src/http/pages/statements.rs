@@ -11,7 +11,8 @@ use tokentally_domain::month::Month;
 use tokentally_domain::statement::Statement;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::statements_page::{
-    ProviderRow, ReconciliationPage, ReportedCostRow, ReportedUnitRow, StatementDocument,
+    ProviderRow, ReconciliationPage, ReportedCostRow, ReportedUnitRow, SenderCostRow,
+    StatementDocument,
     StatementRow, StatementsPage, reconciliation_page, statement_document, statements_page,
 };
 use tokentally_web::stamp::Stamp;
@@ -316,9 +317,34 @@ async fn reconciliation_model(
         row.difference += u.difference;
         row.flagged = crate::app::connections::compare::flagged(row.computed, row.reported);
     }
+    let mut sender_costs = Vec::new();
+    for m in &r.reported_costs.by_model {
+        let row =
+            |l: &crate::app::reported_costs::ReportedCostLine, key: Option<String>| SenderCostRow {
+                source: l.source.clone(),
+                provider: l.provider.clone(),
+                model: l.model.clone(),
+                api_key: key,
+                calls: l.calls,
+                reported: l.reported,
+                computed: l.computed,
+                difference: l.difference,
+                flagged: l.flagged,
+            };
+        sender_costs.push(row(m, None));
+        for k in r
+            .reported_costs
+            .by_key
+            .iter()
+            .filter(|k| k.source == m.source && k.provider == m.provider && k.model == m.model)
+        {
+            sender_costs.push(row(k, Some(k.api_key.clone())));
+        }
+    }
     Ok(ReconciliationPage {
         reported_costs,
         reported_units: units.into_values().collect(),
+        sender_costs,
         month,
         months: state.store.list_months().await?,
         currency: r.currency,
