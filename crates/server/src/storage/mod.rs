@@ -27,6 +27,7 @@ mod recommendations;
 mod rows;
 mod sessions;
 mod statements;
+mod team_colours;
 mod teams;
 mod transactions;
 mod workflows;
