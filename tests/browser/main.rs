@@ -912,3 +912,227 @@ async fn a_lead_opens_a_routing_recommendations_evidence_on_their_team_and_accep
     assert_eq!(item["decision"]["decision"], "accepted", "{item}");
     c.close().await.unwrap();
 }
+
+/// A team with a long name, a budget and a reported value: the showback table at its widest
+/// (budget, value and margin columns) and a long name in its first column.
+const LONG_TEAM: &str = "platform-reliability-and-developer-experience";
+
+async fn widest_tables(app: &App) {
+    app.store.add_team(LONG_TEAM).await.unwrap();
+    let admin =
+        tokentally_server::app::accounts::create_token(&app.store, "layout", Role::Admin, &[])
+            .await
+            .unwrap();
+    let http = reqwest::Client::new();
+    let post = |path: &str, token: &str, body: Value| {
+        http.post(format!("{}{path}", app.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let r = post(
+        "/api/v1/key-mappings",
+        &admin,
+        json!({"api_key": "key-hackathon-01", "team": LONG_TEAM, "valid_from": "2026-01-01"}),
+    )
+    .await
+    .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    for (team, amount) in [("support", "12000"), ("search", "900"), (LONG_TEAM, "50")] {
+        let r = post(
+            "/api/v1/budgets",
+            &app.finance_token,
+            json!({"month": MONTH, "team": team, "amount": amount}),
+        )
+        .await
+        .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    let r = post(
+        "/api/v1/transactions",
+        &app.finance_token,
+        json!({"month": MONTH, "team": "support", "feature": "ticket-triage", "name": "tickets triaged", "count": 1000, "value": "5.00"}),
+    )
+    .await
+    .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+}
+
+/// The document's width against the window's: wider means the page scrolls sideways.
+async fn page_width(c: &Client) -> (i64, i64) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
+}
+
+/// Each table's box: (table id, width of the table, width of its box).
+async fn table_boxes(c: &Client) -> Vec<(String, i64, i64)> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('.table-scroll')].map(b => \
+             [(b.querySelector('table') || {}).id || '', b.scrollWidth, b.clientWidth])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b[0].as_str().unwrap_or_default().to_owned(),
+                b[1].as_i64().unwrap(),
+                b[2].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn screenshot_at(c: &Client, name: &str, width: u32) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_fit_at_1024_px_and_scroll_in_their_own_box_at_390_px() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    widest_tables(&app).await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    let long_team = format!("/teams/{LONG_TEAM}?month={MONTH}");
+    let pages = [
+        ("showback", format!("/?month={MONTH}")),
+        ("team", format!("/teams/support?month={MONTH}")),
+        ("team-long-name", long_team),
+        ("statements", format!("/statements?month={MONTH}")),
+        ("statement", format!("/statements/support/{MONTH}")),
+    ];
+    for width in [1024_u32, 390] {
+        c.set_window_size(width, 900).await.unwrap();
+        for (name, path) in &pages {
+            c.goto(&format!("{}{path}", app.base)).await.unwrap();
+            find(&c, Locator::Css("main table")).await;
+            screenshot_at(&c, name, width).await;
+            let (scroll, client) = page_width(&c).await;
+            assert!(
+                client <= i64::from(width) && client > i64::from(width) - 40,
+                "the window is {width} px wide, the page {client}"
+            );
+            assert!(
+                scroll <= client,
+                "{name} at {width} px scrolls sideways: {scroll} px of content in {client}"
+            );
+            let boxes = table_boxes(&c).await;
+            if width == 1024 && *name != "statements" {
+                // At 1024 px the tables fit whole: no box needs to scroll. (The statements list
+                // carries forms in its rows and may scroll in its box.)
+                for (id, table, space) in &boxes {
+                    assert!(
+                        table <= space,
+                        "{name}: table #{id} is {table} px in {space} px"
+                    );
+                }
+            }
+        }
+        if width == 390 {
+            // On a phone the widest table scrolls inside its own box.
+            c.goto(&format!("{}/?month={MONTH}", app.base))
+                .await
+                .unwrap();
+            let boxes = table_boxes(&c).await;
+            let teams = boxes
+                .iter()
+                .find(|b| b.0 == "teams")
+                .expect("the team table");
+            assert!(
+                teams.1 > teams.2,
+                "the team table scrolls in its box: {teams:?}"
+            );
+        }
+    }
+    let rows = c
+        .find_all(Locator::XPath(&format!(
+            "//table[@id='teams']//a[normalize-space()='{LONG_TEAM}']"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the long-named team has its row");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printed_team_page_keeps_its_last_column() {
+    let Some(driver) = chromedriver().await else {
+        return;
+    };
+    let app = app().await;
+    widest_tables(&app).await;
+    let c = browser(&driver, false).await;
+    login(&c, &app.base, "finance@example.test").await;
+    c.goto(&format!("{}/teams/support?month={MONTH}", app.base))
+        .await
+        .unwrap();
+    // The last cell of every row of the team's tables, as the page shows it.
+    let last_cells = c
+        .execute(
+            "return [...document.querySelectorAll('main table.data tbody tr')]\
+             .map(r => r.lastElementChild.textContent.trim())\
+             .filter(t => t && t !== '–')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let last_cells: Vec<String> = last_cells
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert!(last_cells.len() > 5, "{last_cells:?}");
+    // What a person gets from the print dialog: A4, the stylesheet's landscape, no scaling.
+    let config = fantoccini::wd::PrintConfiguration::builder()
+        .orientation(fantoccini::wd::PrintOrientation::Landscape)
+        .shrink_to_fit(false)
+        .build()
+        .unwrap();
+    let pdf = c.print(config).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("team.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    match pdf_text(&file) {
+        Some(text) => {
+            let text = text.to_uppercase();
+            assert!(
+                text.contains("TOKENS PER"),
+                "the last column's heading:\n{text}"
+            );
+            for cell in &last_cells {
+                assert!(
+                    text.contains(&cell.to_uppercase()),
+                    "the last column's {cell} in the PDF:\n{text}"
+                );
+            }
+            assert!(
+                !text.contains("LOG OUT"),
+                "printing leaves the navigation out"
+            );
+        }
+        None if std::env::var_os("TOKENTALLY_REQUIRE_BROWSER").is_some() => {
+            panic!("pdftotext (poppler-utils) is needed to read the printed team page")
+        }
+        None => eprintln!("pdftotext missing: the PDF's text was not checked"),
+    }
+    c.close().await.unwrap();
+}

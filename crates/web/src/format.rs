@@ -29,6 +29,11 @@ pub fn money(amount: Decimal, currency: &str) -> String {
     fixed_money(amount, currency, 2)
 }
 
+/// Money without cents, for a chart's axis of round figures: `$1,500`.
+pub fn whole_money(amount: Decimal, currency: &str) -> String {
+    fixed_money(amount, currency, 0)
+}
+
 /// A unit cost, where a tenth of a cent matters: `$0.0271`.
 pub fn unit_money(amount: Decimal, currency: &str) -> String {
     let dp = if amount.abs() >= Decimal::ONE { 2 } else { 4 };

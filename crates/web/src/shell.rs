@@ -14,6 +14,27 @@ pub struct Viewer {
     pub csrf: String,
 }
 
+impl Viewer {
+    /// Whether a link to `href` leads somewhere for this viewer, as the navigation does: the
+    /// administration pages answer only admins, costs and reconciliation finance and admins.
+    /// A page shows others the text without the link.
+    pub fn may_open(&self, href: &str) -> bool {
+        let path = href.split('?').next().unwrap_or_default();
+        if path.starts_with("/admin/") {
+            self.is_admin
+        } else if path == "/costs" || path == "/reconciliation" {
+            self.sees_finance()
+        } else {
+            true
+        }
+    }
+
+    /// Admins and finance: costs and reconciliation are theirs.
+    pub fn sees_finance(&self) -> bool {
+        self.is_admin || self.role == "finance"
+    }
+}
+
 /// Which navigation entry is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
@@ -21,10 +42,12 @@ pub enum Nav {
     Models,
     Scorecard,
     Alerts,
+    Budgets,
     Recommendations,
     Planning,
     Costs,
     Statements,
+    Reconciliation,
     Transactions,
     Teams,
     Keys,
@@ -34,6 +57,7 @@ pub enum Nav {
     Tokens,
     Audit,
     Import,
+    Connections,
     Account,
     None,
 }
@@ -79,26 +103,33 @@ fn NavLink(href: &'static str, label: &'static str, me: Nav, active: Nav) -> imp
     view! { <a href=href aria-current=current>{label}</a> }
 }
 
-/// The top bar: the pages the viewer may open, who they are, and the logout form.
+/// The top bar: every page the viewer may open (a test follows these links and those of the
+/// pages they lead to, and fails on a page route it cannot reach), who they are, and the
+/// logout form. Administration sits on a line of its own.
 #[component]
 fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
+    let finance = viewer.sees_finance();
     let admin = viewer.is_admin.then(|| {
         view! {
-            <NavLink href="/admin/teams" label="Teams" me=Nav::Teams active/>
-            <NavLink href="/admin/keys" label="Keys" me=Nav::Keys active/>
-            <NavLink href="/admin/rules" label="Rules" me=Nav::Rules active/>
-            <NavLink href="/admin/prices" label="Prices" me=Nav::Prices active/>
-            <NavLink href="/admin/users" label="Users" me=Nav::Users active/>
-            <NavLink href="/admin/tokens" label="Tokens" me=Nav::Tokens active/>
-            <NavLink href="/admin/import" label="Import" me=Nav::Import active/>
-            <NavLink href="/admin/audit" label="Audit log" me=Nav::Audit active/>
+            <nav aria-label="Administration" class="admin-nav">
+                <span class="muted">"Admin"</span>
+                <NavLink href="/admin/teams" label="Teams" me=Nav::Teams active/>
+                <NavLink href="/admin/keys" label="Keys" me=Nav::Keys active/>
+                <NavLink href="/admin/rules" label="Rules" me=Nav::Rules active/>
+                <NavLink href="/admin/prices" label="Prices" me=Nav::Prices active/>
+                <NavLink href="/admin/users" label="Users" me=Nav::Users active/>
+                <NavLink href="/admin/tokens" label="Tokens" me=Nav::Tokens active/>
+                <NavLink href="/admin/import" label="Import" me=Nav::Import active/>
+                <NavLink href="/admin/connections" label="Connections" me=Nav::Connections active/>
+                <NavLink href="/admin/audit" label="Audit log" me=Nav::Audit active/>
+            </nav>
         }
     });
-    let finance = (viewer.is_admin || viewer.role == "finance")
-        .then(|| view! { <NavLink href="/costs" label="Costs" me=Nav::Costs active/> });
-    let reporter = (viewer.role != "viewer").then(|| {
-        view! { <NavLink href="/transactions" label="Transactions" me=Nav::Transactions active/> }
+    let reconciliation = finance.then(|| {
+        view! { <NavLink href="/reconciliation" label="Reconciliation" me=Nav::Reconciliation active/> }
     });
+    let costs =
+        finance.then(|| view! { <NavLink href="/costs" label="Costs" me=Nav::Costs active/> });
     let who = format!("{} · {}", viewer.email, viewer.role);
     let account_current = (active == Nav::Account).then_some("page");
     view! {
@@ -107,14 +138,15 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
             <nav aria-label="Main">
                 <NavLink href="/" label="Showback" me=Nav::Showback active/>
                 <NavLink href="/models" label="Models" me=Nav::Models active/>
-                <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
-                <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
-                <NavLink href="/recommendations" label="Recommendations" me=Nav::Recommendations active/>
+                <NavLink href="/budgets" label="Budgets" me=Nav::Budgets active/>
                 <NavLink href="/alerts" label="Alerts" me=Nav::Alerts active/>
+                <NavLink href="/recommendations" label="Recommendations" me=Nav::Recommendations active/>
                 <NavLink href="/planning" label="Planning" me=Nav::Planning active/>
-                {finance}
-                {reporter}
-                {admin}
+                <NavLink href="/scorecard" label="Scorecard" me=Nav::Scorecard active/>
+                <NavLink href="/statements" label="Statements" me=Nav::Statements active/>
+                {reconciliation}
+                <NavLink href="/transactions" label="Transactions" me=Nav::Transactions active/>
+                {costs}
             </nav>
             <div class="who">
                 <a href="/account" aria-current=account_current>{who}</a>
@@ -123,6 +155,7 @@ fn Navigation(viewer: Viewer, active: Nav) -> impl IntoView {
                     <button type="submit" class="link">"Log out"</button>
                 </form>
             </div>
+            {admin}
         </header>
     }
 }

@@ -29,6 +29,7 @@ mod reported_costs;
 mod rows;
 mod sessions;
 mod statements;
+mod team_colours;
 mod teams;
 mod transactions;
 mod workflows;

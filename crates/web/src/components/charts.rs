@@ -1,16 +1,24 @@
 //! Charts as inline SVG, drawn with plotters on pixel coordinates. Heights are computed from
 //! exact decimals in integer pixels, so no floating point touches an amount.
+//!
+//! Every bar segment and every point carries its figure as an SVG `<title>` (a tooltip, and
+//! what a screen reader's "describe" reads); a chart of several series comes with a legend in
+//! the order the series are stacked.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use tokentally_domain::attribution::UNALLOCATED;
 
+use super::waterfall::escape;
 use crate::format;
 
-/// Colour-blind-friendly palette (Okabe–Ito, then Tableau); a team keeps its colour on every
-/// chart because the colour follows its name.
-const PALETTE: [(u8, u8, u8); 10] = [
+type Rgb = (u8, u8, u8);
+
+/// Colour-blind-friendly colours (Okabe–Ito, then Tableau and a few more) for series of a
+/// fixed set, such as metrics, in the order given.
+const PALETTE: [Rgb; 10] = [
     (0, 114, 178),
     (230, 159, 0),
     (0, 158, 115),
@@ -22,21 +30,63 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (140, 86, 75),
     (23, 190, 207),
 ];
-const UNALLOCATED_GREY: (u8, u8, u8) = (160, 160, 160);
 
-/// Colours for the series of one page: every name gets its own colour, in name order, so the
-/// same team has the same colour in every chart and table of the page. Unallocated is grey.
+/// Colours for teams. A team's colour is the slot the server handed it the first time it was
+/// drawn (kept in the database), so it keeps its colour when teams are added, in every month,
+/// and whoever looks (a lead sees their team in the colour finance sees it in); the first
+/// sixteen teams each have their own. A team without a slot yet (only in tests and previews)
+/// takes one from a hash of its name.
+const TEAM_PALETTE: [Rgb; 16] = [
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (213, 94, 0),
+    (121, 94, 168),
+    (140, 86, 75),
+    (31, 70, 144),
+    (23, 190, 207),
+    (188, 60, 100),
+    (100, 150, 40),
+    (200, 180, 40),
+    (250, 130, 110),
+    (70, 70, 70),
+    (150, 120, 220),
+];
+const UNALLOCATED_GREY: Rgb = (160, 160, 160);
+
+/// FNV-1a over the name's bytes: stable across builds, platforms and releases (std's hasher
+/// is not).
+fn stable_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The colour of a team in its palette slot; Unallocated is grey, a team without a slot
+/// takes one from its name.
+pub fn team_colour(team: &str, slot: Option<usize>) -> Rgb {
+    if team == UNALLOCATED {
+        return UNALLOCATED_GREY;
+    }
+    let slot = slot.unwrap_or_else(|| stable_hash(team) as usize);
+    TEAM_PALETTE[slot % TEAM_PALETTE.len()]
+}
+
+/// Colours for the series of a chart: teams by their name ([`team_colour`]), or a fixed set
+/// of series (metrics, token classes) each in its own colour.
 #[derive(Debug, Clone, Default)]
 pub struct Palette {
-    colours: std::collections::BTreeMap<String, (u8, u8, u8)>,
+    colours: std::collections::BTreeMap<String, Rgb>,
+    /// Teams' palette slots, when the palette is for teams.
+    team_slots: Option<std::collections::BTreeMap<String, usize>>,
 }
 
 impl Palette {
+    /// Every name of a fixed set gets its own colour, in name order. Unallocated is grey.
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut names: Vec<&str> = names
-            .into_iter()
-            .filter(|n| *n != tokentally_domain::attribution::UNALLOCATED)
-            .collect();
+        let mut names: Vec<&str> = names.into_iter().filter(|n| *n != UNALLOCATED).collect();
         names.sort_unstable();
         names.dedup();
         let colours = names
@@ -44,7 +94,18 @@ impl Palette {
             .enumerate()
             .map(|(i, n)| (n.to_owned(), PALETTE[i % PALETTE.len()]))
             .collect();
-        Self { colours }
+        Self {
+            colours,
+            team_slots: None,
+        }
+    }
+
+    /// Teams, each in the colour of its palette slot ([`team_colour`]).
+    pub fn teams(slots: std::collections::BTreeMap<String, usize>) -> Self {
+        Self {
+            colours: Default::default(),
+            team_slots: Some(slots),
+        }
     }
 
     /// Token classes keep fixed colours everywhere.
@@ -69,10 +130,16 @@ impl Palette {
             ])
             .map(|(c, rgb)| (c.label().to_owned(), rgb))
             .collect();
-        Self { colours }
+        Self {
+            colours,
+            team_slots: None,
+        }
     }
 
-    pub fn color_of(&self, name: &str) -> (u8, u8, u8) {
+    pub fn color_of(&self, name: &str) -> Rgb {
+        if let Some(slots) = &self.team_slots {
+            return team_colour(name, slots.get(name).copied());
+        }
         self.colours.get(name).copied().unwrap_or(UNALLOCATED_GREY)
     }
 
@@ -82,7 +149,90 @@ impl Palette {
     }
 }
 
-/// One bar of a stacked bar chart: a label and its segments (series name, amount).
+/// The order series stack in, bottom up, and the legend's order: by name (case aside), with
+/// Unallocated on top. The same in every bar and every month, whatever each one's size.
+pub fn stack_order<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    names.sort_by(|a, b| {
+        (a == UNALLOCATED)
+            .cmp(&(b == UNALLOCATED))
+            .then_with(|| a.to_lowercase().cmp(&b.to_lowercase()))
+            .then_with(|| a.cmp(b))
+    });
+    names.dedup();
+    names
+}
+
+/// A chart's legend: a swatch and the name of each series, in the order given.
+pub fn legend(names: &[String], palette: &Palette) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    let items = names
+        .iter()
+        .map(|n| {
+            let style = format!("background:{}", palette.css(n));
+            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{n.clone()}</li> }
+        })
+        .collect_view();
+    view! { <ul class="legend">{items}</ul> }.into_any()
+}
+
+/// Gives the n-th `<tag …/>` of `svg` the tooltip `titles[n]` (`None` leaves it as it is).
+/// Plotters draws no `<title>`, so the tooltips go in once it has drawn, in drawing order.
+fn with_titles(svg: &str, tag: &str, titles: &[Option<String>]) -> String {
+    let open = format!("<{tag} ");
+    let mut out = String::with_capacity(svg.len() + 64 * titles.len());
+    let mut rest = svg;
+    let mut n = 0;
+    while let Some(start) = rest.find(&open) {
+        let Some(len) = rest[start..].find("/>") else {
+            break;
+        };
+        let end = start + len;
+        out.push_str(&rest[..end]);
+        match titles.get(n).and_then(Option::as_ref) {
+            Some(title) => {
+                out.push_str("><title>");
+                out.push_str(&escape(title));
+                out.push_str("</title></");
+                out.push_str(tag);
+                out.push('>');
+            }
+            None => out.push_str("/>"),
+        }
+        rest = &rest[end + 2..];
+        n += 1;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Labels for a money axis: whole amounts without cents (`$1,500`) when every tick is whole.
+fn money_ticks(ticks: &[Decimal], currency: &str) -> Vec<String> {
+    let whole = ticks.iter().all(|t| t.fract().is_zero());
+    ticks
+        .iter()
+        .map(|t| {
+            if whole {
+                format::whole_money(*t, currency)
+            } else {
+                format::money(*t, currency)
+            }
+        })
+        .collect()
+}
+
+/// The room the longest axis label needs left of the plot, in pixels.
+fn label_room(labels: &[String]) -> i32 {
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32;
+    (widest * 8 + 14).max(LEFT)
+}
+
+/// The style of axis text: large enough to read when the chart is drawn at half its width.
+fn axis_text() -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", AXIS_FONT).into_font()).color(&RGBColor(55, 60, 70))
+}
+
+/// One bar of a stacked bar chart: a label and its segments (series name, amount), bottom up.
 #[derive(Debug, Clone)]
 pub struct Bar {
     pub label: String,
@@ -97,11 +247,13 @@ pub struct Marker {
 }
 
 const W: u32 = 760;
-const H: u32 = 260;
+const H: u32 = 280;
 const LEFT: i32 = 70;
 const RIGHT: i32 = 12;
 const TOP: i32 = 12;
-const BOTTOM: i32 = 36;
+const BOTTOM: i32 = 38;
+/// In plotters' points: about 14 px of text in the 760 px drawing.
+const AXIS_FONT: u32 = 17;
 
 fn px(value: Decimal, max: Decimal, span: i32) -> i32 {
     if max <= Decimal::ZERO {
@@ -131,7 +283,37 @@ fn nice_ceiling(max: Decimal) -> Decimal {
     }
 }
 
-/// Stacked vertical bars with a money axis, in `currency`.
+/// The five ticks of a value axis from zero to `max`.
+fn ticks(max: Decimal) -> Vec<Decimal> {
+    (0..=4)
+        .map(|i| max * Decimal::from(i) / Decimal::from(4))
+        .collect()
+}
+
+/// Draws a marker's line and label across the plot.
+fn draw_marker<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    m: &Marker,
+    max: Decimal,
+    left: i32,
+    plot_w: i32,
+    plot_h: i32,
+) {
+    let y = TOP + plot_h - px(m.value, max, plot_h);
+    let style = ShapeStyle::from(&RGBColor(200, 40, 40)).stroke_width(2);
+    let _ = root.draw(&PathElement::new(
+        vec![(left, y), (left + plot_w, y)],
+        style,
+    ));
+    let _ = root.draw(&Text::new(
+        m.label.clone(),
+        (left + plot_w - 4, y - 4),
+        axis_text().pos(Pos::new(HPos::Right, VPos::Bottom)),
+    ));
+}
+
+/// Stacked vertical bars with a money axis, in `currency`. Segments stack in the order each
+/// bar lists them; each carries its figure as a tooltip.
 pub fn stacked_bars(
     bars: &[Bar],
     palette: &Palette,
@@ -139,6 +321,7 @@ pub fn stacked_bars(
     marker: Option<&Marker>,
 ) -> String {
     let mut svg = String::new();
+    let mut titles: Vec<Option<String>> = vec![None]; // the background
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         let _ = root.fill(&WHITE);
@@ -153,26 +336,28 @@ pub fn stacked_bars(
             .max()
             .unwrap_or(Decimal::ZERO);
         let max = nice_ceiling(data_max);
+        let ticks = ticks(max);
+        let tick_labels = money_ticks(&ticks, currency);
+        let left = label_room(&tick_labels);
         let plot_h = H as i32 - TOP - BOTTOM;
-        let plot_w = W as i32 - LEFT - RIGHT;
+        let plot_w = W as i32 - left - RIGHT;
         let axis = ShapeStyle::from(&RGBColor(200, 200, 200)).stroke_width(1);
-        let label_style =
-            TextStyle::from(("sans-serif", 13).into_font()).color(&RGBColor(80, 80, 80));
-        for i in 0..=4 {
-            let v = max * Decimal::from(i) / Decimal::from(4);
-            let y = TOP + plot_h - px(v, max, plot_h);
-            let _ = root.draw(&PathElement::new(vec![(LEFT, y), (LEFT + plot_w, y)], axis));
+        for (v, text) in ticks.iter().zip(tick_labels) {
+            let y = TOP + plot_h - px(*v, max, plot_h);
+            let _ = root.draw(&PathElement::new(vec![(left, y), (left + plot_w, y)], axis));
             let _ = root.draw(&Text::new(
-                format::money(v, currency),
-                (LEFT - 6, y),
-                label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+                text,
+                (left - 6, y),
+                axis_text().pos(Pos::new(HPos::Right, VPos::Center)),
             ));
         }
         let n = bars.len().max(1) as i32;
         let slot = plot_w / n;
         let bar_w = (slot * 7 / 10).max(2);
+        // A label per bar while they fit side by side, else every second or third.
+        let every = (bars.len() / 12).max(1);
         for (i, bar) in bars.iter().enumerate() {
-            let x0 = LEFT + slot * i as i32 + (slot - bar_w) / 2;
+            let x0 = left + slot * i as i32 + (slot - bar_w) / 2;
             let mut acc = Decimal::ZERO;
             for (name, amount) in &bar.segments {
                 let y_low = TOP + plot_h - px(acc, max, plot_h);
@@ -184,41 +369,41 @@ pub fn stacked_bars(
                         [(x0, y_high), (x0 + bar_w, y_low)],
                         RGBColor(r, g, b).filled(),
                     ));
+                    titles.push(Some(format!(
+                        "{} · {name}: {}",
+                        bar.label,
+                        format::money(*amount, currency)
+                    )));
                 }
             }
-            let every = (bars.len() / 12).max(1);
             if i % every == 0 {
                 let _ = root.draw(&Text::new(
                     bar.label.clone(),
-                    (x0 + bar_w / 2, TOP + plot_h + 6),
-                    label_style.pos(Pos::new(HPos::Center, VPos::Top)),
+                    (x0 + bar_w / 2, TOP + plot_h + 8),
+                    axis_text().pos(Pos::new(HPos::Center, VPos::Top)),
                 ));
             }
         }
         if let Some(m) = marker {
-            let y = TOP + plot_h - px(m.value, max, plot_h);
-            let style = ShapeStyle::from(&RGBColor(200, 40, 40)).stroke_width(2);
-            let _ = root.draw(&PathElement::new(
-                vec![(LEFT, y), (LEFT + plot_w, y)],
-                style,
-            ));
-            let _ = root.draw(&Text::new(
-                m.label.clone(),
-                (LEFT + plot_w - 4, y - 4),
-                label_style.pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ));
+            draw_marker(&root, m, max, left, plot_w, plot_h);
         }
         let _ = root.present();
     }
-    svg
+    with_titles(&svg, "rect", &titles)
 }
 
 /// Horizontal stacked bars (one per row label), e.g. cost by token class per team.
 pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
     let mut svg = String::new();
-    let row_h = 26;
+    let mut titles: Vec<Option<String>> = vec![None]; // the background
+    let row_h = 28;
     let height = (TOP + BOTTOM + row_h * rows.len().max(1) as i32) as u32;
-    let label_w = 130;
+    let widest = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0) as i32;
+    let label_w = (widest * 8 + 16).clamp(90, 220);
     {
         let root = SVGBackend::with_string(&mut svg, (W, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
@@ -229,14 +414,12 @@ pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
                 .unwrap_or(Decimal::ZERO),
         );
         let plot_w = W as i32 - label_w - RIGHT;
-        let label_style =
-            TextStyle::from(("sans-serif", 13).into_font()).color(&RGBColor(60, 60, 60));
         for (i, row) in rows.iter().enumerate() {
             let y0 = TOP + row_h * i as i32 + 4;
             let _ = root.draw(&Text::new(
                 row.label.clone(),
                 (label_w - 8, y0 + (row_h - 8) / 2),
-                label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+                axis_text().pos(Pos::new(HPos::Right, VPos::Center)),
             ));
             let mut acc = Decimal::ZERO;
             for (name, amount) in &row.segments {
@@ -249,23 +432,29 @@ pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
                         [(x_low, y0), (x_high, y0 + row_h - 8)],
                         RGBColor(r, g, b).filled(),
                     ));
+                    titles.push(Some(format!(
+                        "{} · {name}: {}",
+                        row.label,
+                        format::money(*amount, currency)
+                    )));
                 }
             }
         }
         let axis_y = TOP + row_h * rows.len() as i32 + 6;
+        let ends = money_ticks(&[Decimal::ZERO, max], currency);
         let _ = root.draw(&Text::new(
-            format::money(max, currency),
+            ends[1].clone(),
             (label_w + plot_w, axis_y),
-            label_style.pos(Pos::new(HPos::Right, VPos::Top)),
+            axis_text().pos(Pos::new(HPos::Right, VPos::Top)),
         ));
         let _ = root.draw(&Text::new(
-            format::money(Decimal::ZERO, currency),
+            ends[0].clone(),
             (label_w, axis_y),
-            label_style.pos(Pos::new(HPos::Left, VPos::Top)),
+            axis_text().pos(Pos::new(HPos::Left, VPos::Top)),
         ));
         let _ = root.present();
     }
-    svg
+    with_titles(&svg, "rect", &titles)
 }
 
 /// One line of a [`line_chart`]: its name and a value per label, `None` for a gap.
@@ -276,7 +465,8 @@ pub struct Series {
 }
 
 /// Lines over evenly spaced labels (months), from zero up; a `None` value breaks its line (a
-/// month without usage is a gap, not a zero). Axis labels are written by `label`.
+/// month without usage is a gap, not a zero). Values and axis labels are written by `label`;
+/// each point carries its value as a tooltip.
 pub fn line_chart(
     labels: &[String],
     series: &[Series],
@@ -285,6 +475,7 @@ pub fn line_chart(
     marker: Option<&Marker>,
 ) -> String {
     let mut svg = String::new();
+    let mut titles: Vec<Option<String>> = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         let _ = root.fill(&WHITE);
@@ -295,29 +486,29 @@ pub fn line_chart(
             .max()
             .unwrap_or(Decimal::ZERO);
         let max = nice_ceiling(data_max);
+        let ticks = ticks(max);
+        let tick_labels: Vec<String> = ticks.iter().map(|t| label(*t)).collect();
+        let left = label_room(&tick_labels);
         let plot_h = H as i32 - TOP - BOTTOM;
-        let plot_w = W as i32 - LEFT - RIGHT;
+        let plot_w = W as i32 - left - RIGHT;
         let axis = ShapeStyle::from(&RGBColor(200, 200, 200)).stroke_width(1);
-        let label_style =
-            TextStyle::from(("sans-serif", 13).into_font()).color(&RGBColor(80, 80, 80));
-        for i in 0..=4 {
-            let v = max * Decimal::from(i) / Decimal::from(4);
-            let y = TOP + plot_h - px(v, max, plot_h);
-            let _ = root.draw(&PathElement::new(vec![(LEFT, y), (LEFT + plot_w, y)], axis));
+        for (v, text) in ticks.iter().zip(tick_labels) {
+            let y = TOP + plot_h - px(*v, max, plot_h);
+            let _ = root.draw(&PathElement::new(vec![(left, y), (left + plot_w, y)], axis));
             let _ = root.draw(&Text::new(
-                label(v),
-                (LEFT - 6, y),
-                label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+                text,
+                (left - 6, y),
+                axis_text().pos(Pos::new(HPos::Right, VPos::Center)),
             ));
         }
         let n = labels.len().max(1) as i32;
         let slot = plot_w / n;
-        let x_of = |i: usize| LEFT + slot * i as i32 + slot / 2;
+        let x_of = |i: usize| left + slot * i as i32 + slot / 2;
         for (i, l) in labels.iter().enumerate() {
             let _ = root.draw(&Text::new(
                 l.clone(),
-                (x_of(i), TOP + plot_h + 6),
-                label_style.pos(Pos::new(HPos::Center, VPos::Top)),
+                (x_of(i), TOP + plot_h + 8),
+                axis_text().pos(Pos::new(HPos::Center, VPos::Top)),
             ));
         }
         for s in series {
@@ -327,36 +518,30 @@ pub fn line_chart(
             let mut runs: Vec<Vec<(i32, i32)>> = Vec::new();
             for (i, v) in s.values.iter().enumerate() {
                 match v {
-                    Some(v) => run.push((x_of(i), TOP + plot_h - px(*v, max, plot_h))),
+                    Some(v) => {
+                        run.push((x_of(i), TOP + plot_h - px(*v, max, plot_h)));
+                        let month = labels.get(i).map_or("", String::as_str);
+                        titles.push(Some(format!("{month} · {}: {}", s.name, label(*v))));
+                    }
                     None => runs.push(std::mem::take(&mut run)),
                 }
             }
             runs.push(run);
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
-                for p in &run {
-                    let _ = root.draw(&Circle::new(*p, 3, colour.filled()));
-                }
                 if run.len() > 1 {
-                    let _ = root.draw(&PathElement::new(run, colour.stroke_width(2)));
+                    let _ = root.draw(&PathElement::new(run.clone(), colour.stroke_width(2)));
+                }
+                for p in &run {
+                    let _ = root.draw(&Circle::new(*p, 4, colour.filled()));
                 }
             }
         }
         if let Some(m) = marker {
-            let y = TOP + plot_h - px(m.value, max, plot_h);
-            let style = ShapeStyle::from(&RGBColor(200, 40, 40)).stroke_width(2);
-            let _ = root.draw(&PathElement::new(
-                vec![(LEFT, y), (LEFT + plot_w, y)],
-                style,
-            ));
-            let _ = root.draw(&Text::new(
-                m.label.clone(),
-                (LEFT + plot_w - 4, y - 4),
-                label_style.pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ));
+            draw_marker(&root, m, max, left, plot_w, plot_h);
         }
         let _ = root.present();
     }
-    svg
+    with_titles(&svg, "circle", &titles)
 }
 
 #[cfg(test)]
@@ -418,6 +603,93 @@ mod tests {
         // and the target.
         assert_eq!(svg.matches("<polyline").count(), 5 + 1 + 1, "{svg}");
         assert!(svg.contains("target"));
+    }
+
+    #[test]
+    fn a_teams_colour_is_its_slots_whatever_else_is_drawn() {
+        let slots = |names: &[(&str, usize)]| {
+            Palette::teams(names.iter().map(|(n, s)| (n.to_string(), *s)).collect())
+        };
+        let finance = slots(&[("search", 0), ("support", 1), ("growth", 2)]);
+        let added = slots(&[
+            ("search", 0),
+            ("support", 1),
+            ("growth", 2),
+            ("aardvark", 3),
+        ]);
+        let lead = slots(&[("support", 1)]);
+        assert_eq!(finance.color_of("support"), added.color_of("support"));
+        assert_eq!(finance.color_of("support"), lead.color_of("support"));
+        assert_eq!(finance.color_of("support"), TEAM_PALETTE[1]);
+        // The first sixteen teams each have a colour of their own.
+        let all: Vec<(String, usize)> = (0..16).map(|i| (format!("t{i}"), i)).collect();
+        let p = Palette::teams(all.iter().cloned().collect());
+        let colours: std::collections::BTreeSet<Rgb> =
+            all.iter().map(|(n, _)| p.color_of(n)).collect();
+        assert_eq!(colours.len(), 16);
+        assert_eq!(p.color_of(UNALLOCATED), UNALLOCATED_GREY);
+        // Without a slot, the name picks one, the same on every build.
+        assert_eq!(stable_hash("search"), 0x8033_28a9);
+        assert_eq!(
+            Palette::teams(Default::default()).color_of("search"),
+            TEAM_PALETTE[0x8033_28a9 % 16]
+        );
+    }
+
+    #[test]
+    fn segments_and_points_carry_their_figures_as_titles() {
+        let bars = vec![Bar {
+            label: "2026-01".into(),
+            segments: vec![("R&D <core>".into(), dec!(1234.5)), ("b".into(), dec!(0))],
+        }];
+        let svg = stacked_bars(&bars, &Palette::teams(Default::default()), "USD", None);
+        assert!(
+            svg.contains("><title>2026-01 · R&amp;D &lt;core&gt;: $1,234.50</title></rect>"),
+            "{svg}"
+        );
+        assert_eq!(
+            svg.matches("<title>").count(),
+            1,
+            "a zero segment is not drawn"
+        );
+        let rows = stacked_rows(&bars, &Palette::teams(Default::default()), "USD");
+        assert!(rows.contains("<title>2026-01 · R&amp;D &lt;core&gt;: $1,234.50</title>"));
+        let line = line_chart(
+            &["01".into(), "02".into()],
+            &[Series {
+                name: "cost per query".into(),
+                values: vec![None, Some(dec!(0.25))],
+            }],
+            &Palette::new(["cost per query"]),
+            &|v| format!("${v}"),
+            None,
+        );
+        assert!(
+            line.contains("><title>02 · cost per query: $0.25</title></circle>"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn series_stack_by_name_with_unallocated_on_top_and_the_legend_follows() {
+        let order = stack_order(["support", UNALLOCATED, "Growth", "search", "support"]);
+        assert_eq!(order, ["Growth", "search", "support", UNALLOCATED]);
+        let html = leptos::prelude::RenderHtml::to_html(legend(
+            &order,
+            &Palette::teams(Default::default()),
+        ));
+        assert!(html.starts_with(r#"<ul class="legend">"#), "{html}");
+        assert!(html.find(">Growth</li>") < html.find(">Unallocated</li>"));
+        assert_eq!(html.matches("<li>").count(), 4);
+    }
+
+    #[test]
+    fn whole_axis_ticks_drop_their_cents() {
+        assert_eq!(
+            money_ticks(&ticks(dec!(2000)), "USD"),
+            ["$0", "$500", "$1,000", "$1,500", "$2,000"]
+        );
+        assert_eq!(money_ticks(&ticks(dec!(1)), "USD")[1], "$0.25");
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub fn Headings(columns: Vec<Column>) -> impl IntoView {
 }
 
 /// A data table. `columns` head it; `head` adds heading cells of its own (sort links); the
-/// children are the body's rows; `foot` goes in `<tfoot>`.
+/// children are the body's rows; `foot` goes in `<tfoot>`. It sits in a `table-scroll` box,
+/// which scrolls sideways on a narrow screen so that the page never does.
 #[component]
 pub fn DataTable(
     #[prop(optional, into)] id: Option<String>,
@@ -65,11 +66,13 @@ pub fn DataTable(
         .then(|| view! { <thead><tr><Headings columns/>{head}</tr></thead> });
     let tfoot = foot.map(|f| view! { <tfoot>{f}</tfoot> });
     view! {
-        <table class="data" id=id>
-            {caption}
-            {thead}
-            <tbody>{children()}</tbody>
-            {tfoot}
-        </table>
+        <div class="table-scroll">
+            <table class="data" id=id>
+                {caption}
+                {thead}
+                <tbody>{children()}</tbody>
+                {tfoot}
+            </table>
+        </div>
     }
 }

@@ -32,7 +32,7 @@ const UP: &str = "rgb(213,94,0)";
 const DOWN: &str = "rgb(0,158,115)";
 
 /// Escapes text for an SVG text node or a double-quoted attribute.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

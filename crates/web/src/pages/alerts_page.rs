@@ -278,7 +278,7 @@ pub fn budgets_page(viewer: &Viewer, p: BudgetsPage) -> String {
     let viewer = viewer.clone();
     render(move || {
         view! {
-            <Shell title="Budgets" viewer=Some(viewer) active=Nav::Alerts>
+            <Shell title="Budgets" viewer=Some(viewer) active=Nav::Budgets>
                 <h1>{format!("Budgets · {month}")}</h1>
                 <MonthPicker action="/budgets" current=month months/>
                 <Notice message=notice/>

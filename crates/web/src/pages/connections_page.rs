@@ -110,7 +110,7 @@ pub fn connections_page(viewer: &Viewer, p: ConnectionsPage) -> String {
     let viewer = viewer.clone();
     render(move || {
         view! {
-            <Shell title="Connections" viewer=Some(viewer.clone()) active=Nav::Import>
+            <Shell title="Connections" viewer=Some(viewer.clone()) active=Nav::Connections>
                 <h1>"Connections"</h1>
                 <p class="muted">"tokentally pulls each connected account's daily usage and cost once a day, and now on demand. A day pulled again replaces what was pulled of it; usage that other sources sent for the same provider, day, model and key is not counted twice."</p>
                 <Notice message=notice/>

@@ -156,8 +156,10 @@ pub fn Evidence(recommendation: Recommendation) -> impl IntoView {
         .evidence
         .into_iter()
         .map(|e| {
+            // An empty source: the page it names is not the viewer's to open.
+            let source = (!e.source.is_empty()).then(|| view! { " "<a href=e.source>"source"</a> });
             view! {
-                <li>{e.label}": "<strong>{e.value}</strong>" "<a href=e.source>"source"</a></li>
+                <li>{e.label}": "<strong>{e.value}</strong>{source}</li>
             }
         })
         .collect_view();
@@ -315,7 +317,14 @@ pub fn recommendations_page(viewer: &Viewer, p: RecommendationsPage) -> String {
         .then(|| view! { <p class="muted">"Nothing to recommend for this choice."</p> });
     let rows = rows
         .into_iter()
-        .map(|row| view! { <Entry row currency=currency.clone() csrf=csrf.clone()/> })
+        .map(|mut row| {
+            for e in &mut row.recommendation.evidence {
+                if !viewer.may_open(&e.source) {
+                    e.source.clear();
+                }
+            }
+            view! { <Entry row currency=currency.clone() csrf=csrf.clone()/> }
+        })
         .collect_view();
     let columns = vec![
         Column::text("Lever"),

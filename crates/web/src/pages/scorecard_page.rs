@@ -3,6 +3,7 @@
 //! over the last twelve months, and (for those allowed) the publish, thresholds and targets
 //! forms.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{STAGE_NAMES, Scorecard, Thresholds, UnitTarget};
@@ -51,7 +52,12 @@ fn ScorecardCard(card: Scorecard) -> impl IntoView {
         .map(|x| {
             let verdict = if x.pass { "pass" } else { "fail" };
             let class = if x.pass { "badge ok" } else { "badge warn" };
-            let link = x.link;
+            // An empty link: the page it names is not the viewer's to open.
+            let next = if x.link.is_empty() {
+                Either::Left(view! { <span>{x.next_step}</span> })
+            } else {
+                Either::Right(view! { <a href=x.link>{x.next_step}</a> })
+            };
             view! {
                 <tr data-criterion=x.id>
                     <td class="num">{x.stage}</td>
@@ -59,7 +65,7 @@ fn ScorecardCard(card: Scorecard) -> impl IntoView {
                     <td class="num">{x.measured}</td>
                     <td class="num">{x.threshold}</td>
                     <td><span class=class>{verdict}</span></td>
-                    <td><a href=link>{x.next_step}</a></td>
+                    <td>{next}</td>
                 </tr>
             }
         })
@@ -209,7 +215,14 @@ pub fn scorecard_page(viewer: &Viewer, p: ScorecardPage) -> String {
     let cards = org
         .into_iter()
         .chain(teams)
-        .map(|card| view! { <ScorecardCard card/> })
+        .map(|mut card| {
+            for c in &mut card.criteria {
+                if !viewer.may_open(&c.link) {
+                    c.link.clear();
+                }
+            }
+            view! { <ScorecardCard card/> }
+        })
         .collect_view();
     let viewer = viewer.clone();
     render(move || {

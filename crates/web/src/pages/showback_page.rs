@@ -12,8 +12,8 @@ use tokentally_domain::showback::{Showback, TeamShowback};
 
 use super::movement_section::{MovementView, movement_section};
 use super::trend_section::{TrendView, trend_section};
-use crate::components::charts::{Bar, Palette, stacked_bars, stacked_rows};
-use crate::components::{Card, DataTable, Figure, MonthPicker, Tone};
+use crate::components::charts::{Bar, Palette, legend, stack_order, stacked_bars, stacked_rows};
+use crate::components::{Card, Column, DataTable, Figure, MonthPicker, Tone};
 use crate::format::{count, fixed, money, share, signed_pct, tokens, unit_money};
 use crate::shell::{Nav, Shell, Viewer, render};
 
@@ -46,6 +46,27 @@ pub struct ShowbackPage {
     pub movement: Option<MovementView>,
     /// The organisation's unit costs over the last 12 months (a lead's: their teams').
     pub trend: Option<TrendView>,
+    /// A lead's own teams' budgets for the current month, whatever month the page shows;
+    /// none for those who see everything (the budgets page has the organisation's).
+    pub own_budgets: Option<OwnBudgets>,
+    /// Each team's colour slot (see [`Palette::teams`]): the same whatever the month or viewer.
+    pub colour_slots: std::collections::BTreeMap<String, usize>,
+}
+
+/// The budgets of a lead's teams for the month that runs now.
+#[derive(Debug, Clone)]
+pub struct OwnBudgets {
+    pub month: Month,
+    pub rows: Vec<OwnBudget>,
+}
+
+/// One team's budget: what it has spent so far, the budget, where the month-end forecast
+/// puts it, and its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnBudget {
+    pub team: String,
+    pub spent: Decimal,
+    pub budget: TeamBudget,
 }
 
 /// A team's budget for the month and where the month-end forecast puts it.
@@ -67,7 +88,7 @@ fn budget_cell(b: Option<&TeamBudget>, currency: &str) -> impl IntoView + use<> 
             };
             let title = format!("forecast {}", money(b.month_end, currency));
             Either::Left(view! {
-                <td class="num" title=title>{money(b.amount, currency)}" "<span class=class>{b.status.clone()}</span></td>
+                <td class="num pair" title=title><span>{money(b.amount, currency)}</span>" "<span class=class>{b.status.clone()}</span></td>
             })
         }
         None => Either::Right(view! { <td class="num muted">"–"</td> }),
@@ -166,17 +187,26 @@ fn sort_header(
 }
 
 fn change_cell(t: &TeamShowback, currency: &str) -> impl IntoView + use<> {
-    let text = match (t.mom_change, t.mom_change_pct) {
-        (Some(c), Some(p)) => format!("{} ({})", money(c, currency), signed_pct(p)),
-        (Some(c), None) => money(c, currency),
-        _ => "new".to_owned(),
+    change_figures(t.mom_change, t.mom_change_pct, currency)
+}
+
+/// A change against last month as a cell: the amount, and its percentage where last month
+/// was not zero; "new" when there was no last month. The two may sit on two lines.
+fn change_figures(
+    change: Option<Decimal>,
+    pct: Option<Decimal>,
+    currency: &str,
+) -> impl IntoView + use<> {
+    let class = match change {
+        Some(c) if c > Decimal::ZERO => "num pair up",
+        Some(c) if c < Decimal::ZERO => "num pair down",
+        _ => "num pair",
     };
-    let class = match t.mom_change {
-        Some(c) if c > Decimal::ZERO => "num up",
-        Some(c) if c < Decimal::ZERO => "num down",
-        _ => "num",
-    };
-    view! { <td class=class>{text}</td> }
+    let amount = change.map_or_else(|| "new".to_owned(), |c| money(c, currency));
+    let pct = change
+        .and(pct)
+        .map(|p| view! { " "<span>{format!("({})", signed_pct(p))}</span> });
+    view! { <td class=class><span>{amount}</span>{pct}</td> }
 }
 
 fn team_row(
@@ -261,17 +291,27 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
+/// The total's change against last month, as an amount and a percentage (rounded as a
+/// team's is): the headline card and the table's total row both show this one figure. None
+/// when last month had no cost.
+pub fn org_change(sb: &Showback) -> Option<(Decimal, Decimal)> {
+    let prev = sb.previous_org_total.filter(|p| !p.is_zero())?;
+    let change = sb.org_total - prev;
+    Some((change, (change / prev * Decimal::ONE_HUNDRED).round_dp(1)))
+}
+
+fn cards(p: &ShowbackPage, sees_everything: bool) -> impl IntoView + use<> {
     let sb = &p.showback;
     let cur = sb.currency.clone();
     let shared = sb.overhead + sb.commitment + sb.idle_commitment;
-    let change = match sb.previous_org_total {
-        Some(prev) if !prev.is_zero() => format!(
-            "{} vs {}",
-            signed_pct((sb.org_total - prev) / prev * Decimal::ONE_HUNDRED),
+    let change = match org_change(sb) {
+        Some((amount, pct)) => format!(
+            "{} ({}) vs {}",
+            money(amount, &cur),
+            signed_pct(pct),
             sb.month.previous()
         ),
-        _ => "no earlier month".to_owned(),
+        None => "no earlier month".to_owned(),
     };
     let unallocated = sb
         .team(UNALLOCATED)
@@ -303,6 +343,12 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
     } else {
         "Blended cost"
     };
+    // Unallocated spend and unpriced models are the organisation's: a lead sees neither, so
+    // for them the two cards would always read zero.
+    let org_wide = sees_everything.then(|| view! {
+        <Card label="Unallocated" value=money(unallocated, &cur) sub=format!("{} of blended", share(unallocated, sb.org_total)) tone=Tone::Warn/>
+        <Card label="Unpriced usage" value=format!("{} requests", count(unpriced_requests)) sub=format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())/>
+    });
     let per_success = view! {
         <Card
             label="Cost per successful outcome"
@@ -318,37 +364,117 @@ fn cards(p: &ShowbackPage) -> impl IntoView + use<> {
             {per_success}
             <Card label="Token cost" value=money(sb.token_cost, &cur) sub=format!("{} tokens", tokens(sb.tokens.total()))/>
             <Card label="Overhead & commitments" value=money(shared, &cur) sub=format!("{} of blended", share(shared, sb.org_total))/>
-            <Card label="Unallocated" value=money(unallocated, &cur) sub=format!("{} of blended", share(unallocated, sb.org_total)) tone=Tone::Warn/>
-            <Card label="Unpriced usage" value=format!("{} requests", count(unpriced_requests)) sub=format!("{} tokens, {} models", tokens(unpriced_tokens), sb.unpriced.len())/>
+            {org_wide}
         </div>
     }
 }
 
+/// The history the trend chart shows: from the first month with any cost on; the months
+/// before it would be empty bars (a new organisation, or a lead's team that started later).
+pub fn charted_history(history: &[MonthTotals]) -> &[MonthTotals] {
+    let first = history
+        .iter()
+        .position(|m| m.by_team.iter().any(|(_, amount)| !amount.is_zero()))
+        .unwrap_or(history.len());
+    &history[first..]
+}
+
+/// A lead's budgets for the month that runs now, above everything else on their landing page.
+fn own_budgets(b: &OwnBudgets, cur: &str) -> impl IntoView + use<> {
+    let heading = format!("Your budgets, {} (month to date)", b.month);
+    let body = if b.rows.is_empty() {
+        Either::Left(view! {
+            <p class="muted" id="own-budgets-none">"No budget is set for your teams this month. "<a href="/budgets">"Budgets"</a>" lists them as they are set."</p>
+        })
+    } else {
+        let rows = b
+            .rows
+            .iter()
+            .map(|r| {
+                let href = format!("/teams/{}?month={}", urlencode(&r.team), b.month);
+                let class = if r.budget.status == "on track" {
+                    "badge"
+                } else {
+                    "badge warn"
+                };
+                view! {
+                    <tr>
+                        <th scope="row"><a href=href>{r.team.clone()}</a></th>
+                        <td class="num">{money(r.spent, cur)}</td>
+                        <td class="num">{money(r.budget.amount, cur)}</td>
+                        <td class="num">{share(r.spent, r.budget.amount)}</td>
+                        <td class="num">{money(r.budget.month_end, cur)}</td>
+                        <td><span class=class>{r.budget.status.clone()}</span></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let columns = vec![
+            Column::text("Team"),
+            Column::num("Spent so far"),
+            Column::num("Budget"),
+            Column::num("Used"),
+            Column::num("Forecast, month end"),
+            Column::text("Status"),
+        ];
+        Either::Right(view! { <DataTable id="own-budgets" columns>{rows}</DataTable> })
+    };
+    view! {
+        <section aria-labelledby="own-budgets-h" class="own-budgets">
+            <h2 id="own-budgets-h">{heading}</h2>
+            {body}
+        </section>
+    }
+}
+
 fn trend_chart(p: &ShowbackPage, palette: &Palette) -> impl IntoView + use<> {
-    let bars: Vec<Bar> = p
-        .history
+    let cur = &p.showback.currency;
+    let history = charted_history(&p.history);
+    // One stacking order for every month: a team sits at the same height in each bar.
+    let order = stack_order(
+        history
+            .iter()
+            .flat_map(|m| m.by_team.iter())
+            .filter(|(_, amount)| !amount.is_zero())
+            .map(|(team, _)| team.as_str()),
+    );
+    let bars: Vec<Bar> = history
         .iter()
         .map(|m| Bar {
             label: m.month.to_string(),
-            segments: m.by_team.clone(),
+            segments: order
+                .iter()
+                .filter_map(|team| {
+                    m.by_team
+                        .iter()
+                        .find(|(t, _)| t == team)
+                        .map(|(t, amount)| (t.clone(), *amount))
+                })
+                .collect(),
         })
         .collect();
-    let svg = stacked_bars(&bars, palette, &p.showback.currency, None);
-    let alt = p
-        .history
+    let svg = stacked_bars(&bars, palette, cur, None);
+    let alt = history
         .iter()
         .map(|m| {
             format!(
                 "{}: {}",
                 m.month,
-                money(m.by_team.iter().map(|t| t.1).sum(), &p.showback.currency)
+                money(m.by_team.iter().map(|t| t.1).sum(), cur)
             )
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let caption = match history.len() {
+        0 => "Blended cost by team: no usage in the last 12 months".to_owned(),
+        1 => "Blended cost by team, this month".to_owned(),
+        n if n == p.history.len() => "Blended cost by team, last 12 months".to_owned(),
+        n => format!("Blended cost by team, the {n} months since the first usage"),
+    };
     view! {
         <Figure
-            caption="Blended cost by team, last 12 months"
+            caption
+            legend=legend(&order, palette)
             alt=format!("Stacked bars of blended cost by team per month. Totals: {alt}")
             svg
         />
@@ -382,17 +508,11 @@ fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
         .collect();
     let classes = Palette::token_classes();
     let svg = stacked_rows(&rows, &classes, &p.showback.currency);
-    let legend = shown
-        .iter()
-        .map(|c| {
-            let style = format!("background:{}", classes.css(c.label()));
-            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{c.label()}</li> }
-        })
-        .collect_view();
+    let names: Vec<String> = shown.iter().map(|c| c.label().to_owned()).collect();
     view! {
         <Figure
             caption="Token cost by class, per team"
-            legend=view! { <ul class="legend">{legend}</ul> }.into_any()
+            legend=legend(&names, &classes)
             alt="Horizontal bars of each team's token cost split into uncached input, cached input, cache write, output and reasoning; the same figures are in the CSV export."
             svg
         />
@@ -419,10 +539,12 @@ fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
                 <a class="download no-print" href=format!("/showback.csv?month={}&table=unpriced", sb.month)>"Download CSV"</a>
             </div>
             <p class="muted">"These models have no price card: their tokens are counted but cost nothing yet."</p>
-            <table>
-                <thead><tr><th scope="col">"Model"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Input"</th><th scope="col" class="num">"Output"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table>
+                    <thead><tr><th scope="col">"Model"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Input"</th><th scope="col" class="num">"Output"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
             {fix}
         </section>
     })
@@ -437,13 +559,8 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
     } else {
         format!("Showback · {month}")
     };
-    let palette = Palette::new(
-        sb.teams.iter().map(|t| t.team.as_str()).chain(
-            p.history
-                .iter()
-                .flat_map(|m| m.by_team.iter().map(|t| t.0.as_str())),
-        ),
-    );
+    // A team's colour is its slot's, the same in every month and for every viewer.
+    let palette = Palette::teams(p.colour_slots.clone());
     // Value and margin columns appear once any value is reported for the month.
     let has_value = sb.margin.is_some();
     let rows = sb
@@ -501,6 +618,10 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         .cost_per_successful_outcome
         .map(|c| unit_money(c, &cur))
         .unwrap_or_else(|| "–".into());
+    let total_change = match org_change(sb) {
+        Some((amount, pct)) => change_figures(Some(amount), Some(pct), &cur).into_any(),
+        None => view! { <td class="num muted">"–"</td> }.into_any(),
+    };
     let foot = view! {
         <tr>
             <th scope="row">"Total"</th>
@@ -508,7 +629,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             {budget_gap()}
             <td class="num">{money(sb.token_cost, &cur)}</td>
             <td class="num">{money(sb.overhead + sb.commitment + sb.idle_commitment, &cur)}</td>
-            <td></td>
+            {total_change}
             <td class="num">{count(sb.requests)}</td>
             <td class="num">{count(sb.successful_outcomes)}</td>
             <td class="num">{org_cps}</td>
@@ -516,7 +637,8 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
             {has_value.then(|| value_cells(sb.margin.as_ref(), &cur))}
         </tr>
     };
-    let cards = cards(&p);
+    let cards = cards(&p, viewer.sees_everything);
+    let own_budgets = p.own_budgets.as_ref().map(|b| own_budgets(b, &cur));
     let unpriced = unpriced_table(sb, viewer.is_admin);
     let charts = (trend_chart(&p, &palette), class_chart(&p));
     let movement = p.movement.as_ref().map(movement_section);
@@ -530,6 +652,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                     <h1>{title}</h1>
                     <MonthPicker action="/" current=month months/>
                 </div>
+                {own_budgets}
                 {cards}
                 <section aria-labelledby="teams-h">
                     <div class="section-head">

@@ -332,11 +332,13 @@ pub fn statement_document(viewer: &Viewer, d: StatementDocument) -> String {
                         <dt>"SHA-256"</dt><dd class="hash">{sha256}</dd>
                     </dl>
                 </header>
-                <table class="data" id="lines">
-                    <thead><tr><th scope="col">"Line"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Rate per 1M"</th><th scope="col" class="num">"Amount"</th></tr></thead>
-                    {sections}
-                    <tfoot><tr><th scope="row" colspan="3">"Total"</th><td class="num strong" id="statement-total">{total}</td></tr></tfoot>
-                </table>
+                <div class="table-scroll">
+                    <table class="data" id="lines">
+                        <thead><tr><th scope="col">"Line"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Rate per 1M"</th><th scope="col" class="num">"Amount"</th></tr></thead>
+                        {sections}
+                        <tfoot><tr><th scope="row" colspan="3">"Total"</th><td class="num strong" id="statement-total">{total}</td></tr></tfoot>
+                    </table>
+                </div>
                 <h2>"Basis"</h2>
                 <p class="muted">"Which attribution put this usage on the team: a key's mapping, the calls' team tag, or a rule."</p>
                 <DataTable id="basis" columns=basis_columns>{basis}</DataTable>
@@ -604,7 +606,7 @@ pub fn reconciliation_page(viewer: &Viewer, p: ReconciliationPage) -> String {
     let viewer = viewer.clone();
     render(move || {
         view! {
-            <Shell title="Reconciliation" viewer=Some(viewer.clone()) active=Nav::Statements>
+            <Shell title="Reconciliation" viewer=Some(viewer.clone()) active=Nav::Reconciliation>
             <div class="page-head">
                 <h1>{format!("Reconciliation · {month}")}</h1>
                 <MonthPicker action="/reconciliation" current=month months/>

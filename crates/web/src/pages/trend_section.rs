@@ -7,7 +7,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use tokentally_domain::trend::{Metric, Trend, TrendPoint};
 
-use crate::components::charts::{Marker, Palette, Series, line_chart};
+use crate::components::charts::{Marker, Palette, Series, legend, line_chart};
 use crate::components::{Column, DataTable};
 use crate::format::{count, fixed, money, unit_money};
 
@@ -54,10 +54,20 @@ pub fn csv_rows(t: &Trend) -> Vec<[String; 8]> {
         .collect()
 }
 
-fn series(t: &Trend, m: Metric) -> Series {
+/// The points the charts draw: from the first month with usage on; the months before it
+/// would only be an empty stretch of axis. The table keeps all twelve.
+pub fn charted_points(points: &[TrendPoint]) -> &[TrendPoint] {
+    let first = points
+        .iter()
+        .position(|p| p.requests > 0)
+        .unwrap_or(points.len());
+    &points[first..]
+}
+
+fn series(points: &[TrendPoint], m: Metric) -> Series {
     Series {
         name: m.label().to_owned(),
-        values: t.points.iter().map(|p| p.value(m)).collect(),
+        values: points.iter().map(|p| p.value(m)).collect(),
     }
 }
 
@@ -103,14 +113,14 @@ fn status(t: &Trend) -> Option<impl IntoView + use<>> {
 pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
     let t = &v.trend;
     let cur = t.currency.clone();
-    let labels: Vec<String> = t
-        .points
+    let charted = charted_points(&t.points);
+    let labels: Vec<String> = charted
         .iter()
         .map(|p| p.month.to_string().get(2..).unwrap_or_default().to_owned())
         .collect();
     let money_series = [
-        series(t, Metric::CostPerSuccessfulOutcome),
-        series(t, Metric::CostPerQuery),
+        series(charted, Metric::CostPerSuccessfulOutcome),
+        series(charted, Metric::CostPerQuery),
     ];
     let palette = Palette::new(Metric::ALL.map(Metric::label));
     let target = t.target.map(|value| Marker {
@@ -130,19 +140,20 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
     );
     let token_svg = line_chart(
         &labels,
-        &[series(t, Metric::TokensPerSuccessfulOutcome)],
+        &[series(charted, Metric::TokensPerSuccessfulOutcome)],
         &palette,
         &|d: rust_decimal::Decimal| fixed(d, 0),
         None,
     );
-    let legend = Metric::ALL
-        .iter()
-        .map(|m| {
-            let style = format!("background:{}", palette.css(m.label()));
-            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{m.label()}</li> }
-        })
-        .collect_view();
-    let gaps = t.points.iter().filter(|p| p.requests == 0).count();
+    let money_legend = legend(
+        &[Metric::CostPerSuccessfulOutcome, Metric::CostPerQuery].map(|m| m.label().to_owned()),
+        &palette,
+    );
+    let token_legend = legend(
+        &[Metric::TokensPerSuccessfulOutcome.label().to_owned()],
+        &palette,
+    );
+    let gaps = charted.iter().filter(|p| p.requests == 0).count();
     let alt = t
         .points
         .iter()
@@ -182,11 +193,12 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
             <div class="charts">
                 <figure class="chart">
                     <figcaption>"Cost per successful outcome and cost per query"</figcaption>
-                    <ul class="legend">{legend}</ul>
+                    {money_legend}
                     <div role="img" aria-label=format!("Cost per successful outcome by month: {alt}") inner_html=cost_svg></div>
                 </figure>
                 <figure class="chart">
                     <figcaption>"Tokens per successful outcome"</figcaption>
+                    {token_legend}
                     <div role="img" aria-label="Tokens per successful outcome by month; the figures are in the table below." inner_html=token_svg></div>
                 </figure>
             </div>

@@ -6,7 +6,8 @@ use tokentally_domain::pricing::Cost;
 use tokentally_domain::showback::{Showback, TeamShowback, UnpricedModel};
 use tokentally_domain::tokens::TokenCounts;
 use tokentally_web::pages::showback_page::{
-    MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page,
+    MonthTotals, OwnBudget, OwnBudgets, ShowbackPage, SortKey, TeamBudget, charted_history,
+    showback_page,
 };
 
 use crate::fixtures::{admin, lead, month, months, movement};
@@ -119,6 +120,8 @@ fn page(month_to_date: bool) -> ShowbackPage {
         },
         movement: month_to_date.then(movement),
         trend: None,
+        own_budgets: None,
+        colour_slots: BTreeMap::from([("search".to_owned(), 3)]),
     }
 }
 
@@ -193,7 +196,19 @@ fn the_trend_shows_gaps_not_zeros_and_the_target_status() {
     let html = showback_page(&admin(), p);
     assert!(html.contains("Unit cost, last 12 months"), "{html}");
     assert!(html.contains("on target"));
-    assert!(html.contains("7 of the months had no usage"));
+    // The charts start at the first month with usage (2025-10); of the months after it, one
+    // (2025-12) had none: a gap. The table keeps all twelve.
+    assert!(html.contains("1 of the months had no usage"), "{html}");
+    let charts = &html[html.find("id=\"trend\"").expect("the section")
+        ..html.find("id=\"trend-table\"").expect("its table")];
+    assert!(
+        charts.contains("\n25-10\n</text>") && !charts.contains("\n25-09\n</text>"),
+        "{charts}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">2025-04</th>"),
+        "the table keeps every month"
+    );
     let rows = csv_rows(&crate::fixtures::trend().trend);
     assert_eq!(rows.len(), 12);
     let december = rows.iter().find(|r| r[0] == "2025-12").expect("December");
@@ -222,4 +237,168 @@ fn value_and_margin_columns_appear_once_a_value_is_reported() {
         "{html}"
     );
     assert!(html.contains("-$480.50"), "the total row's margin");
+}
+
+/// The `style` of the swatch beside `team`'s name in the team table.
+fn swatch_of(html: &str, team: &str) -> String {
+    let link = format!(">{team}</a></th>");
+    let end = html
+        .find(&link)
+        .unwrap_or_else(|| panic!("{team}'s row in {html}"));
+    let row = &html[..end];
+    let marker = "class=\"swatch\" style=\"";
+    let start = row.rfind(marker).expect("a swatch") + marker.len();
+    row[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_team_keeps_its_colour_when_a_team_is_added_and_when_a_lead_looks() {
+    let before = showback_page(&admin(), page(false));
+    let mut more = page(false);
+    // Teams named to sort before and after it: an order-based colour would shift.
+    more.showback.teams.insert(0, team("aardvark", dec!(5)));
+    more.showback.teams.insert(1, team("zebra", dec!(7)));
+    more.colour_slots.insert("aardvark".into(), 4);
+    more.colour_slots.insert("zebra".into(), 5);
+    let added = showback_page(&admin(), more);
+    let as_lead = showback_page(&lead(), page(false));
+    let search = swatch_of(&before, "search");
+    assert_eq!(swatch_of(&added, "search"), search);
+    assert_eq!(swatch_of(&as_lead, "search"), search);
+    // The chart draws the team in that colour too.
+    let rgb = search
+        .trim_start_matches("background:")
+        .trim_end_matches(';');
+    let (r, g, b) = tokentally_web::components::charts::team_colour("search", Some(3));
+    assert_eq!(rgb, format!("rgb({r},{g},{b})"));
+    assert_ne!(swatch_of(&added, "aardvark"), search);
+    let chart = &added[added.find("Blended cost by team").expect("the chart")..];
+    assert!(
+        chart.contains(&format!("fill=\"#{r:02X}{g:02X}{b:02X}\"")),
+        "{chart}"
+    );
+}
+
+#[test]
+fn the_cost_chart_has_a_legend_tooltips_and_one_stacking_order() {
+    let mut p = page(false);
+    // Last month listed Unallocated first, this month search first: the stack stays put.
+    p.history[0].by_team.reverse();
+    let html = showback_page(&admin(), p);
+    let figure = &html[html.find("Blended cost by team").expect("the chart")..];
+    let figure = &figure[..figure.find("</figure>").expect("its end")];
+    assert!(
+        figure.contains(r#"<ul class="legend">"#)
+            && figure.find(">search</li>") < figure.find(">Unallocated</li>"),
+        "a legend, in stacking order: {figure}"
+    );
+    assert!(
+        figure.contains("<title>2026-03 · search: $1,400.50</title>")
+            && figure.contains("<title>2026-02 · Unallocated: $100.00</title>"),
+        "each segment says its figure: {figure}"
+    );
+    // Bottom up: search, then Unallocated, in both months.
+    let order: Vec<&str> = figure
+        .match_indices("<title>")
+        .map(|(i, _)| figure[i + 7..].split(':').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "2026-02 · search",
+            "2026-02 · Unallocated",
+            "2026-03 · search",
+            "2026-03 · Unallocated"
+        ]
+    );
+}
+
+#[test]
+fn months_before_the_first_usage_are_left_out_of_the_chart() {
+    let mut p = page(false);
+    let empty = |m| MonthTotals {
+        month: m,
+        by_team: vec![("search".into(), dec!(0))],
+    };
+    let earlier = months()[1].previous();
+    p.history.insert(0, empty(earlier));
+    p.history.insert(
+        0,
+        MonthTotals {
+            month: earlier.previous(),
+            by_team: vec![],
+        },
+    );
+    assert_eq!(charted_history(&p.history).len(), 2);
+    let html = showback_page(&admin(), p);
+    let figure = &html[html.find("Blended cost by team").expect("the chart")..];
+    let figure = &figure[..figure.find("</figure>").expect("its end")];
+    assert!(
+        !figure.contains(&format!("\n{earlier}\n</text>")),
+        "{figure}"
+    );
+    assert!(
+        !figure.contains(&format!("{}", earlier.previous())),
+        "{figure}"
+    );
+    assert!(
+        figure.contains(&format!("\n{}\n</text>", months()[1])),
+        "{figure}"
+    );
+    assert!(charted_history(&[empty(earlier)]).is_empty());
+}
+
+#[test]
+fn the_headline_change_is_the_total_rows_change() {
+    // 1,480.50 against 1,400.00: +80.50, +5.8%, on the card and on the total row.
+    let html = showback_page(&admin(), page(false));
+    let card = "$80.50 (+5.8%) vs 2026-02";
+    assert!(
+        html.contains(&format!(r#"<div class="sub">{card}</div>"#)),
+        "{html}"
+    );
+    let foot = &html[html.find("<tfoot>").expect("a total row")..];
+    assert!(
+        foot.contains(r#"<td class="num pair up"><span>$80.50</span> <span>(+5.8%)</span></td>"#),
+        "{foot}"
+    );
+}
+
+#[test]
+fn a_lead_lands_on_their_budgets_without_organisation_cards() {
+    let mut p = page(false);
+    p.own_budgets = Some(OwnBudgets {
+        month: month().next(),
+        rows: vec![OwnBudget {
+            team: "search".into(),
+            spent: dec!(812.40),
+            budget: TeamBudget {
+                amount: dec!(1000),
+                month_end: dec!(1250.10),
+                status: "over".into(),
+            },
+        }],
+    });
+    let html = showback_page(&lead(), p.clone());
+    assert!(
+        html.contains("Your budgets, 2026-04 (month to date)"),
+        "{html}"
+    );
+    let table = &html[html.find(r#"id="own-budgets""#).expect("the table")..];
+    let row = &table[..table.find("</tr></tbody>").expect("a row")];
+    for figure in ["$812.40", "$1,000.00", "81.2%", "$1,250.10", ">over<"] {
+        assert!(row.contains(figure), "{figure} in {row}");
+    }
+    assert!(!html.contains(">Unallocated</div>") && !html.contains(">Unpriced usage</div>"));
+    p.own_budgets = Some(OwnBudgets {
+        month: month().next(),
+        rows: vec![],
+    });
+    assert!(showback_page(&lead(), p).contains("No budget is set for your teams this month."));
+    // Finance keeps the organisation's cards.
+    assert!(showback_page(&admin(), page(false)).contains(">Unallocated</div>"));
 }

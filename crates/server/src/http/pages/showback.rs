@@ -8,7 +8,8 @@ use tokentally_domain::month::Month;
 use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::Showback;
 use tokentally_web::pages::showback_page::{
-    MonthTotals, ShowbackPage, SortKey, TeamBudget, showback_page, sort_teams,
+    MonthTotals, OwnBudget, OwnBudgets, ShowbackPage, SortKey, TeamBudget, showback_page,
+    sort_teams,
 };
 
 use super::{PageError, viewer_of};
@@ -132,9 +133,9 @@ pub async fn page(
     user: PageUser,
     Query(q): Query<ShowbackQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (sb, sort, descending) = load(&state, &user, &q).await?;
+    let (mut sb, sort, descending) = load(&state, &user, &q).await?;
     let months = state.store.list_months().await?;
-    let history = reports::history(
+    let history: Vec<MonthTotals> = reports::history(
         &state.store,
         &state.prices,
         &state.showbacks,
@@ -147,7 +148,21 @@ pub async fn page(
     .into_iter()
     .map(|(month, by_team)| MonthTotals { month, by_team })
     .collect();
+    if !user.principal.sees_everything() {
+        // A lead's last month is their teams' (the organisation's is not theirs to see), so
+        // the headline card and the total row can say how their total moved.
+        sb.previous_org_total = history
+            .iter()
+            .rev()
+            .nth(1)
+            .map(|m| m.by_team.iter().map(|(_, amount)| *amount).sum());
+    }
     let today = chrono::Utc::now().date_naive();
+    let own_budgets = if user.principal.sees_everything() {
+        None
+    } else {
+        Some(own_budgets(&state, &user, Month::of(today)).await?)
+    };
     let budgets = team_budgets(&state, &user, sb.month).await?;
     let (forecast, backtest) = forecast_cards(&state, &user, &sb, today).await?;
     let movement = if user.principal.sees_everything() {
@@ -156,7 +171,27 @@ pub async fn page(
         None
     };
     let trend = super::trend::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?;
+    // The teams drawn: the table's and the chart's. A team drawn for the first time gets the
+    // next colour slot here, and keeps it.
+    let drawn: Vec<String> = sb
+        .teams
+        .iter()
+        .map(|t| t.team.clone())
+        .chain(
+            history
+                .iter()
+                .flat_map(|m| m.by_team.iter().map(|t| t.0.clone())),
+        )
+        .collect();
+    let colour_slots = state
+        .store
+        .team_colour_slots(&drawn)
+        .await?
+        .into_iter()
+        .filter_map(|(team, slot)| Some((team, usize::try_from(slot).ok()?)))
+        .collect();
     let page = ShowbackPage {
+        colour_slots,
         movement,
         trend: Some(trend),
         budgets,
@@ -168,6 +203,7 @@ pub async fn page(
         sort,
         descending,
         history,
+        own_budgets,
     };
     Ok(Html(showback_page(&viewer_of(&user), page)))
 }
@@ -271,6 +307,30 @@ pub async fn csv(
         csv.row(row);
     }
     Ok(csv.into_download(&format!("showback-{}.csv", sb.month)))
+}
+
+/// A lead's teams' budgets for `month` (the one that runs now): spent so far, budget,
+/// forecast and status.
+async fn own_budgets(
+    state: &AppState,
+    user: &PageUser,
+    month: Month,
+) -> Result<OwnBudgets, PageError> {
+    let views = crate::app::governance::budgets(state, month, &user.principal).await?;
+    let rows = views
+        .into_iter()
+        .filter(|v| v.status.budget.scope == tokentally_domain::budget::Scope::Team)
+        .map(|v| OwnBudget {
+            spent: v.status.forecast.month_to_date,
+            budget: TeamBudget {
+                amount: v.status.budget.amount,
+                month_end: v.status.forecast.month_end,
+                status: v.status.status.label().to_owned(),
+            },
+            team: v.team,
+        })
+        .collect();
+    Ok(OwnBudgets { month, rows })
 }
 
 /// The month's team budgets with their status, when any is set (reading the days they need

@@ -6,6 +6,7 @@ mod admin_forms;
 mod finance_forms;
 mod guarding;
 mod movement;
+mod navigation;
 mod owners;
 mod people;
 mod security;

@@ -258,3 +258,146 @@ storage_test!(
         );
     }
 );
+
+/// The `style` of the swatch beside `team`'s name in the team table of a showback page.
+fn swatch_of(html: &str, team: &str) -> String {
+    let end = html
+        .find(&format!(">{team}</a></th>"))
+        .unwrap_or_else(|| panic!("{team}'s row in {html}"));
+    let marker = "class=\"swatch\" style=\"";
+    let start = html[..end].rfind(marker).expect("a swatch") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+storage_test!(
+    a_team_keeps_its_colour_when_teams_are_added_and_for_its_lead,
+    |app| {
+        seed(&app).await;
+        let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let before = finance.get("/?month=2026-03").await.body;
+        let search = swatch_of(&before, "search");
+        let support = swatch_of(&before, "support");
+        assert_ne!(search, support, "two teams, two colours");
+        // A team that sorts before both starts spending.
+        let (status, body) = app
+            .post_events(&json!([{"id": "new-1", "timestamp": "2026-03-09T10:00:00Z",
+            "provider": "openai", "model": "gpt-4o-mini", "team": "aardvark",
+            "input_tokens": 1000, "output_tokens": 10}]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let after = finance.get("/?month=2026-03").await.body;
+        assert_eq!(swatch_of(&after, "search"), search);
+        assert_eq!(swatch_of(&after, "support"), support);
+        let aardvark = swatch_of(&after, "aardvark");
+        assert!(aardvark != search && aardvark != support, "{aardvark}");
+        let mut lead = Browser::signed_in(&app, Role::Lead, &["support"]).await;
+        let theirs = lead.get("/?month=2026-03").await.body;
+        assert_eq!(
+            swatch_of(&theirs, "support"),
+            support,
+            "the lead sees finance's colour"
+        );
+    }
+);
+
+storage_test!(
+    a_leads_landing_page_shows_their_budgets_for_this_month,
+    |app| {
+        seed(&app).await;
+        let now = tokentally_domain::month::Month::of(chrono::Utc::now().date_naive()).to_string();
+        for (team, amount) in [("search", "250"), ("support", "900")] {
+            let r = app
+                .post("/api/v1/budgets", &app.finance_token)
+                .json(&json!({"month": now, "team": team, "amount": amount}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+        let token = app.token_for(Role::Lead, &["search"]).await;
+        let api: serde_json::Value = app
+            .get(&format!("/api/v1/budgets?month={now}"), &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let budget = &api.as_array().unwrap()[0];
+        let mut lead = Browser::signed_in(&app, Role::Lead, &["search"]).await;
+        let page = lead.get("/").await.body;
+        assert!(page.contains(&format!("Your budgets, {now}")), "{page}");
+        let table = &page[page.find("id=\"own-budgets\"").expect("the table")..];
+        let table = &table[..table.find("</table>").unwrap()];
+        let figure = |v: &serde_json::Value| money(v.as_str().unwrap().parse().unwrap(), "USD");
+        for expected in [
+            "$250.00".to_owned(),
+            figure(&budget["forecast"]["month_to_date"]),
+            figure(&budget["forecast"]["month_end"]),
+        ] {
+            assert!(table.contains(&expected), "{expected} in {table}");
+        }
+        assert!(
+            table.contains(">search</a>") && !table.contains("support"),
+            "{table}"
+        );
+        assert!(
+            !page.contains(">Unallocated</div>"),
+            "no card that is always zero for a lead"
+        );
+        // Finance's landing page keeps the organisation's cards and no such section.
+        let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let theirs = finance.get("/").await.body;
+        assert!(theirs.contains(">Unallocated</div>") && !theirs.contains("Your budgets"));
+    }
+);
+
+storage_test!(
+    the_headline_change_agrees_with_the_total_row_for_a_lead_too,
+    |app| {
+        seed(&app).await;
+        // February: search spent a fifth of March's input; support too, which the lead cannot see.
+        let events: Vec<_> = ["search", "support"]
+        .iter()
+        .map(|team| json!({"id": format!("feb-{team}"), "timestamp": "2026-02-10T10:00:00Z",
+            "provider": "openai", "model": "gpt-4o-mini", "team": team, "api_key": format!("key-{team}"),
+            "input_tokens": 1_000_000, "output_tokens": 1000, "outcome": "success"}))
+        .collect();
+        let (status, body) = app.post_events(&json!(events)).await;
+        assert_eq!(status, 200, "{body}");
+        let token = app.token_for(Role::Lead, &["search"]).await;
+        let api: serde_json::Value = app
+            .get("/api/v1/showback?month=2026-03", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let change = team(&api, "search")["mom_change"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let change = money(change.parse().unwrap(), "USD");
+        for (role, teams) in [(Role::Lead, vec!["search"]), (Role::Finance, vec![])] {
+            let mut b = Browser::signed_in(&app, role, &teams).await;
+            let page = b.get("/?month=2026-03").await.body;
+            let card = page.split("<div class=\"sub\">").nth(1).unwrap();
+            let card = card.split(" vs 2026-02").next().unwrap();
+            let foot = &page[page.find("<tfoot>").unwrap()..page.find("</tfoot>").unwrap()];
+            let (amount, pct) = card.split_once(' ').expect("amount and percentage");
+            assert!(
+                foot.contains(&format!("<span>{amount}</span> <span>{pct}</span>")),
+                "{role}: the card's {card} on the total row: {foot}"
+            );
+            if role == Role::Lead {
+                // Their total is search alone: its change is the team row's.
+                assert_eq!(amount, change, "{page}");
+            }
+        }
+    }
+);
