@@ -12,8 +12,8 @@ use tokentally_domain::statement::Statement;
 use tokentally_web::components::form::FieldErrors;
 use tokentally_web::pages::statements_page::{
     ProviderRow, ReconciliationPage, ReportedCostRow, ReportedUnitRow, SenderCostRow,
-    StatementDocument,
-    StatementRow, StatementsPage, reconciliation_page, statement_document, statements_page,
+    StatementDocument, StatementRow, StatementsPage, reconciliation_page, statement_document,
+    statements_page,
 };
 use tokentally_web::stamp::Stamp;
 
