@@ -50,6 +50,15 @@ pub async fn set_access(
     if role == Role::Lead && teams.is_empty() {
         return Err(AppError::invalid("a lead needs at least one team"));
     }
+    // A typo must not make a lead of a team nobody has (and see nothing, or later a team of
+    // that name): teams come from the list, as in every other form.
+    let known = store.list_team_names().await?;
+    if let Some(t) = teams.iter().find(|t| !known.iter().any(|k| k == t.trim())) {
+        return Err(AppError::invalid(format!(
+            "No team is named `{}`: choose one from the list, or create it on the Teams page first.",
+            t.trim()
+        )));
+    }
     let change = UserChange::SetAccess {
         role: role.as_str(),
         teams,

@@ -330,9 +330,17 @@ mod tests {
             "has_more":true,"next_page":"page_2"}"#;
         let (costs, next) = Provider::OpenAi.read_costs(openai).unwrap();
         assert_eq!(next.as_deref(), Some("page_2"));
+        // Summed per day, model and unit billed: the input and the output line stay apart.
         let s = summed(costs);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].amount.to_string(), "0.1259567");
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            (s[0].unit.as_str(), s[0].amount.to_string()),
+            ("input", "0.1234567".to_owned())
+        );
+        assert_eq!(
+            (s[1].unit.as_str(), s[1].amount.to_string()),
+            ("output", "0.0025".to_owned())
+        );
         assert_eq!(
             (s[0].model.as_str(), s[0].currency.as_str()),
             ("gpt-4o-2024-08-06", "USD")
@@ -345,6 +353,10 @@ mod tests {
         assert_eq!(next, None);
         assert_eq!(costs[0].amount.to_string(), "12.345");
         assert_eq!(costs[1].model, OTHER);
+        assert_eq!(
+            (costs[0].unit.as_str(), costs[1].unit.as_str()),
+            ("tokens", "web_search")
+        );
         assert!(Provider::OpenAi.read_costs(b"<html>").is_err());
         assert!(
             Provider::OpenAi

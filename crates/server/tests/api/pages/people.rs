@@ -404,6 +404,24 @@ async fn the_cli_manages_accounts_and_keeps_the_last_admin() {
             .contains("nobody@example.test")
     );
 
+    // Teams come from the list: a typo is refused, an existing team is taken.
+    let typo = run(cli(&[
+        "user",
+        "set-role",
+        "--email",
+        "lin@example.test",
+        "--role",
+        "lead",
+        "--team",
+        "serach",
+    ]))
+    .await;
+    assert!(
+        typo.unwrap_err()
+            .to_string()
+            .contains("No team is named `serach`")
+    );
+    store.add_team("search").await.unwrap();
     run(cli(&[
         "user",
         "set-role",
