@@ -75,6 +75,42 @@ pub async fn require_existing_team(state: &AppState, team: &str) -> AppResult<()
     )))
 }
 
+/// Refuses a feature a form names unless the team has it (as a feature created on the Teams
+/// page or seen in its usage): a typo must not start a feature of its own.
+pub async fn require_existing_feature(
+    state: &AppState,
+    team: &str,
+    feature: &str,
+) -> AppResult<()> {
+    let (team, feature) = (team.trim(), feature.trim());
+    let known = state
+        .store
+        .list_feature_pairs()
+        .await?
+        .iter()
+        .any(|(t, f)| t == team && f == feature);
+    if known {
+        return Ok(());
+    }
+    Err(AppError::invalid(format!(
+        "`{team}` has no feature named `{feature}`: choose one from the list, or create it on the Teams page first."
+    )))
+}
+
+/// The names of every feature of a team that is not archived, for forms' lists.
+pub async fn feature_names(state: &AppState) -> AppResult<Vec<String>> {
+    let mut names: Vec<String> = state
+        .store
+        .list_feature_pairs()
+        .await?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 pub async fn create_team(state: &AppState, actor: &str, name: &str) -> AppResult<String> {
     let name = checked_name("team", name)?;
     // `Support` beside `support` is the same team misspelt: refused like a duplicate.

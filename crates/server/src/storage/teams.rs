@@ -42,6 +42,20 @@ impl Store {
         decode_all(&rows)
     }
 
+    /// Every (team, feature) that exists: registered on the Teams page and not archived, or
+    /// carried by usage. Sorted.
+    pub async fn list_feature_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT team, name FROM features WHERE archived_ms IS NULL \
+             UNION SELECT team, feature FROM {} WHERE team <> '' AND feature <> '' \
+             ORDER BY 1, 2",
+            super::rows::ROLLUPS.monthly
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
     /// The names of the teams that exist: registered and not archived, named by a key
     /// mapping, or carried as a tag by usage. Sorted.
     pub async fn list_team_names(&self) -> Result<Vec<String>, StoreError> {

@@ -8,7 +8,7 @@ use tokentally_domain::anomaly::AnomalySettings;
 use tokentally_domain::budget::{BudgetStatus, Status};
 use tokentally_domain::month::Month;
 
-use crate::components::{Alert, Column, Csrf, DataTable, MonthPicker, Notice};
+use crate::components::{Alert, Choices, Column, Csrf, DataTable, MonthPicker, Notice};
 use crate::format::{money, when_utc};
 use crate::shell::{Nav, Shell, Viewer, render};
 use crate::stamp::Stamp;
@@ -188,6 +188,9 @@ pub struct BudgetsPage {
     pub may_edit: bool,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// What the form's team and feature fields offer.
+    pub team_names: Vec<String>,
+    pub feature_names: Vec<String>,
 }
 
 #[component]
@@ -225,16 +228,23 @@ fn BudgetEntry(budget: BudgetStatus, currency: String) -> impl IntoView {
 }
 
 #[component]
-fn BudgetForm(month: Month, csrf: String) -> impl IntoView {
+fn BudgetForm(
+    month: Month,
+    csrf: String,
+    team_names: Vec<String>,
+    feature_names: Vec<String>,
+) -> impl IntoView {
     let copy_csrf = csrf.clone();
     view! {
         <h2>"Set a budget"</h2>
+        <Choices id="budget-teams" values=team_names/>
+        <Choices id="budget-features" values=feature_names/>
         <form method="post" action="/budgets" class="grid" id="budget-form">
             <Csrf token=csrf/>
             <input type="hidden" name="month" value=month.to_string()/>
             <label>"For"<select name="scope"><option value="team">"a team"</option><option value="feature">"a feature of a team"</option><option value="key">"an API key"</option></select></label>
-            <label>"Team or key"<input name="subject" required/></label>
-            <label>"Feature (for a feature budget)"<input name="feature"/></label>
+            <label>"Team or key"<input name="subject" required list="budget-teams"/></label>
+            <label>"Feature (for a feature budget)"<input name="feature" list="budget-features"/></label>
             <label>"Amount"<input name="amount" required/></label>
             <label>"Alert at (%), e.g. 50, 80, 100"<input name="thresholds" value="50, 80, 100"/></label>
             <label class="check"><input type="checkbox" name="recurring" value="yes"/>"Every month from this one, until changed"</label>
@@ -259,12 +269,16 @@ pub fn budgets_page(viewer: &Viewer, p: BudgetsPage) -> String {
         may_edit,
         notice,
         error,
+        team_names,
+        feature_names,
     } = p;
     let rows = budgets
         .into_iter()
         .map(|budget| view! { <BudgetEntry budget currency=currency.clone()/> })
         .collect_view();
-    let form = may_edit.then(|| view! { <BudgetForm month csrf=viewer.csrf.clone()/> });
+    let form = may_edit.then(|| {
+        view! { <BudgetForm month csrf=viewer.csrf.clone() team_names feature_names/> }
+    });
     let columns = vec![
         Column::text("Scope"),
         Column::text("Team or key"),

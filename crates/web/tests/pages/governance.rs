@@ -108,6 +108,8 @@ fn budgets_page_with_the_form() {
         may_edit: true,
         notice: Some("Done: budget saved.".into()),
         error: None,
+        team_names: vec!["search".into(), "support".into()],
+        feature_names: vec!["chat".into()],
     };
     snapshot!("budgets", budgets_page(&admin(), page));
 }

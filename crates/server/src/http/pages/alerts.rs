@@ -205,6 +205,8 @@ pub async fn budgets(
         may_edit: user.principal.may(Capability::ManageCosts),
         notice: q.saved.map(|s| format!("Saved: {s}.")),
         error: None,
+        team_names: crate::app::catalog::team_names(&state).await?,
+        feature_names: crate::app::catalog::feature_names(&state).await?,
     };
     Ok(Html(budgets_page(&viewer_of(&user), page)))
 }
@@ -259,6 +261,13 @@ pub async fn post_budget(
         .into_budget()
     })();
     let b = parsed?;
+    // Owners come from the lists: a typo must not budget a team or feature nobody has.
+    if b.scope != tokentally_domain::budget::Scope::Key {
+        crate::app::catalog::require_existing_team(&state, &b.subject).await?;
+    }
+    if b.scope == tokentally_domain::budget::Scope::Feature {
+        crate::app::catalog::require_existing_feature(&state, &b.subject, &b.feature).await?;
+    }
     record(&state, &user.principal.name, &b).await?;
     Ok(Redirect::to(&format!("/budgets?month={}&saved=budget", b.month)).into_response())
 }

@@ -185,3 +185,69 @@ storage_test!(
         );
     }
 );
+
+// The budget form offers the teams and features that exist and refuses a typo of either;
+// a feature seen only in usage is one that exists.
+storage_test!(
+    a_budget_form_takes_teams_and_features_from_the_lists,
+    |app| {
+        seed(&app).await;
+        let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let page = finance.get(&format!("/budgets?month={MONTH}")).await;
+        assert!(
+            page.body
+                .contains(r#"<datalist id="budget-teams"><option value="search">"#),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains(r#"<option value="chat">"#),
+            "{}",
+            page.body
+        );
+        let csrf = page.csrf();
+        let post = |scope: &'static str, subject: &'static str, feature: &'static str| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("month", MONTH.to_owned()),
+                ("scope", scope.to_owned()),
+                ("subject", subject.to_owned()),
+                ("feature", feature.to_owned()),
+                ("amount", "100".to_owned()),
+                ("thresholds", "50, 80, 100".to_owned()),
+            ]
+        };
+        for (form, reason) in [
+            (post("team", "serach", ""), "No team is named `serach`"),
+            (
+                post("feature", "search", "caht"),
+                "`search` has no feature named `caht`",
+            ),
+        ] {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = finance.post_form("/budgets", &form).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert!(r.body.contains(reason), "{}", r.body);
+        }
+        assert!(
+            app.store
+                .list_budgets(MONTH.parse().unwrap())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let form = post("feature", "search", "chat");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = finance.post_form("/budgets", &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let stored = app
+            .store
+            .list_budgets(MONTH.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            (stored[0].subject.as_str(), stored[0].feature.as_str()),
+            ("search", "chat")
+        );
+    }
+);
