@@ -79,7 +79,7 @@ fn unit(amount: Option<Decimal>, currency: &str) -> String {
 
 fn workflows(line: &Line) -> String {
     format!(
-        "{} of {} workflows; {} calls each",
+        "{} of {} workflows; {} calls each; token cost of their calls",
         count(line.completed_workflows),
         count(line.workflows),
         line.calls_per_workflow.map_or_else(dash, |c| c.to_string())
@@ -153,7 +153,10 @@ fn team(
         figure(
             "Requests",
             count(row.requests),
-            format!("{} successful outcomes", count(row.successful_outcomes)),
+            format!(
+                "{} successful outcomes (a workflow counts once)",
+                count(row.successful_outcomes)
+            ),
         ),
         figure(
             "Cost per success",
@@ -209,7 +212,7 @@ fn feature(line: &Line, cur: &str) -> Vec<Figure> {
             "Cost per success",
             unit(line.cost_per_successful_outcome, cur),
             format!(
-                "{} successful outcomes, {} tokens each",
+                "{} successful outcomes (a workflow counts once), {} tokens each",
                 count(line.successful_outcomes),
                 per_success_tokens(line.tokens_per_successful_outcome)
             ),

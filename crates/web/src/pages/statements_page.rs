@@ -211,7 +211,7 @@ pub fn statements_page(viewer: &Viewer, p: StatementsPage) -> String {
                 {close}
                 {issue_all}
                 <DataTable id="statements" columns>{rows}</DataTable>
-                <p class="no-print"><a href=focus>"FOCUS export (CSV)"</a>" "{reconcile}</p>
+                <p class="no-print"><a href=focus>"FOCUS export (CSV)"</a>" (its BilledCost adds up to the statements and Unallocated: idle commitments are in no statement, so it is the showback total less them) "{reconcile}</p>
             </Shell>
         }
     })

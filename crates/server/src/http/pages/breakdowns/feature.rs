@@ -165,7 +165,7 @@ async fn feature_model(
             ),
             Section::Plain(PlainTable {
                 id: "outcomes".into(),
-                title: "Outcomes".into(),
+                title: "Outcomes, call by call (each call of a workflow counts here)".into(),
                 headers: vec![
                     ("Outcome".into(), false),
                     ("Requests".into(), true),
