@@ -237,8 +237,8 @@ async fn kill9_mid_pull(db: Database) {
     );
 
     s.restart(&db).await;
-    // The dead server's claim lapses after 10 minutes; the test moves it to the past rather
-    // than wait.
+    // Nobody renews the dead server's claim, so it lapses within a minute (and "pull now"
+    // would wait for that); the test moves it to the past rather than wait.
     let store = s.store().await;
     sqlx::query("UPDATE connections SET lease_until_ms = 0")
         .execute(store.pool())

@@ -35,6 +35,9 @@ pub struct Config {
     pub pull_check_interval: std::time::Duration,
     /// The first wait before a failed provider request is tried again (doubled each time).
     pub pull_backoff: std::time::Duration,
+    /// How long a server's claim on a connection holds unless renewed: the pulling server
+    /// renews it every third of it, so the claim of a server that died lapses within it.
+    pub pull_lease: std::time::Duration,
     /// Where email goes out (the monthly digest, month-close reminders); none: no email.
     pub smtp: Option<SmtpConfig>,
     /// The day of the month from which the previous month's digest is sent (1 to 28).
@@ -158,6 +161,7 @@ impl Config {
             ca_pem: None,
             pull_check_interval: std::time::Duration::from_secs(300),
             pull_backoff: std::time::Duration::from_secs(1),
+            pull_lease: crate::app::connections::LEASE,
             smtp: None,
             digest_day: 2,
             close_reminder_day: 5,

@@ -202,21 +202,41 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Moves the cursor after a stretch of days was stored, counts the events the
-    /// connection's `source` holds now, and renews the claim until `lease_until_ms`.
+    /// Renews this server's claim on a connection, held until `held_ms`, until `until_ms`:
+    /// false when the claim is no longer the one this server wrote (it lapsed and another
+    /// server took it).
+    pub async fn renew_connection_claim(
+        &self,
+        id: i64,
+        held_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let _guard = self.write_guard().await;
+        let r = sqlx::query(
+            "UPDATE connections SET lease_until_ms = $1 WHERE id = $2 AND lease_until_ms = $3",
+        )
+        .bind(until_ms)
+        .bind(id)
+        .bind(held_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Moves the cursor after a stretch of days was stored and counts the events the
+    /// connection's `source` holds now.
     pub async fn advance_connection(
         &self,
         id: i64,
         cursor: NaiveDate,
         source: &str,
-        lease_until_ms: i64,
     ) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         sqlx::query(
-            "UPDATE connections SET cursor_day = $1, lease_until_ms = $2,              rows_pulled = (SELECT COUNT(*) FROM events WHERE source = $3) WHERE id = $4",
+            "UPDATE connections SET cursor_day = $1, \
+             rows_pulled = (SELECT COUNT(*) FROM events WHERE source = $2) WHERE id = $3",
         )
         .bind(cursor.to_string())
-        .bind(lease_until_ms)
         .bind(source.to_owned())
         .bind(id)
         .execute(&self.pool)
@@ -224,23 +244,26 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a sync: when it ran, its error (`None`: it completed), the next run, and the claim
-    /// released.
+    /// Ends a sync of this server, whose claim holds until `held_ms`: when it ran, its error
+    /// (`None`: it completed), the next run, and the claim released. Nothing changes when the
+    /// claim is another server's now.
     pub async fn finish_connection_sync(
         &self,
         id: i64,
+        held_ms: i64,
         error: Option<&str>,
         next_run_ms: i64,
     ) -> Result<(), StoreError> {
         let _guard = self.write_guard().await;
         sqlx::query(
             "UPDATE connections SET last_sync_ms = $1, last_error = $2, next_run_ms = $3, lease_until_ms = 0 \
-             WHERE id = $4",
+             WHERE id = $4 AND lease_until_ms = $5",
         )
         .bind(now_ms())
         .bind(error.map(str::to_owned))
         .bind(next_run_ms)
         .bind(id)
+        .bind(held_ms)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -365,6 +365,8 @@ pub(super) async fn store_batches_in(
     if !closed.is_empty() {
         note_late_events(tx, &stored, &closed).await?;
     }
+    // Per-call usage of a day a pull stored for good comes out of the pulled bucket.
+    super::late_per_call::take_from_pulled(tx, backend, &stored, &closed).await?;
     // Users as words of bit sets per day and dimensions: shared between batches like the
     // rollups, so written just before them, in key order.
     let users = rollup::fold_users(stored.iter().copied());

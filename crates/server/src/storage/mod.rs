@@ -18,6 +18,7 @@ mod digests;
 mod events;
 mod fx;
 mod governance;
+mod late_per_call;
 mod mappings;
 mod outcomes;
 mod overheads;
@@ -31,6 +32,7 @@ mod sessions;
 mod statements;
 mod team_colours;
 mod teams;
+pub mod topup;
 mod transactions;
 mod workflows;
 

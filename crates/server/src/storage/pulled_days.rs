@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+use sqlx::{Any, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{RollupKey, RollupTotals};
@@ -10,7 +12,7 @@ use tokentally_domain::showback::UsageRow;
 
 use super::events::{Period, ROLLUP_CHUNK, store_batches_in, unique_sorted, upsert_rollups};
 use super::rows::ROLLUPS;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 
 impl Store {
     /// Replaces every event of `source` on the days `first..=last` by `events` (all of that
@@ -44,39 +46,8 @@ impl Store {
         .await?;
         let old: Vec<UsageRow> = super::rows::decode_all(&rows)?;
         if !old.is_empty() {
-            let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
-            let daily: Vec<(RollupKey, RollupTotals)> =
-                old.into_iter().map(|r| (r.key, r.totals)).collect();
-            for (k, t) in &daily {
-                let key = RollupKey {
-                    day: Month::of(k.day).first_day(),
-                    ..k.clone()
-                };
-                monthly.entry(key).or_default().add(t);
-            }
-            let monthly: Vec<(RollupKey, RollupTotals)> = monthly.into_iter().collect();
-            for (period, rollups) in [(Period::Day, &daily), (Period::Month, &monthly)] {
-                for chunk in rollups.chunks(ROLLUP_CHUNK) {
-                    upsert_rollups(&mut tx, self.backend, period, chunk, true).await?;
-                }
-            }
-            // Groups left holding nothing go, as if they had never been added to.
-            sqlx::query(&format!(
-                "DELETE FROM {} WHERE {} = 0 AND day >= $1 AND day <= $2",
-                ROLLUPS.daily, ROLLUPS.counted
-            ))
-            .bind(from.clone())
-            .bind(to.clone())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(&format!(
-                "DELETE FROM {} WHERE {} = 0 AND month >= $1 AND month <= $2",
-                ROLLUPS.monthly, ROLLUPS.counted
-            ))
-            .bind(Month::of(first).to_string())
-            .bind(Month::of(last).to_string())
-            .execute(&mut *tx)
-            .await?;
+            change_rollups(&mut tx, self.backend, old, true).await?;
+            drop_empty_rollups(&mut tx, first, last).await?;
             sqlx::query("DELETE FROM events WHERE source = $1 AND day >= $2 AND day <= $3")
                 .bind(source.to_owned())
                 .bind(from)
@@ -89,4 +60,57 @@ impl Store {
         tx.commit().await?;
         Ok(counts[0])
     }
+}
+
+/// Adds rows of raw events summed as rollups (by [`super::rows::event_rollup_select`]) to the
+/// daily and monthly rollups, or takes them out (`subtract`), grouped as ingest adds them.
+pub(super) async fn change_rollups(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    rows: Vec<UsageRow>,
+    subtract: bool,
+) -> Result<(), StoreError> {
+    let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
+    let daily: Vec<(RollupKey, RollupTotals)> =
+        rows.into_iter().map(|r| (r.key, r.totals)).collect();
+    for (k, t) in &daily {
+        let key = RollupKey {
+            day: Month::of(k.day).first_day(),
+            ..k.clone()
+        };
+        monthly.entry(key).or_default().add(t);
+    }
+    let monthly: Vec<(RollupKey, RollupTotals)> = monthly.into_iter().collect();
+    for (period, rollups) in [(Period::Day, &daily), (Period::Month, &monthly)] {
+        for chunk in rollups.chunks(ROLLUP_CHUNK) {
+            upsert_rollups(tx, backend, period, chunk, subtract).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rollup groups of the days `first..=last` (and of their months) left holding no event go,
+/// as if they had never been added to.
+pub(super) async fn drop_empty_rollups(
+    tx: &mut Transaction<'static, Any>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "DELETE FROM {} WHERE {} = 0 AND day >= $1 AND day <= $2",
+        ROLLUPS.daily, ROLLUPS.counted
+    ))
+    .bind(first.to_string())
+    .bind(last.to_string())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM {} WHERE {} = 0 AND month >= $1 AND month <= $2",
+        ROLLUPS.monthly, ROLLUPS.counted
+    ))
+    .bind(Month::of(first).to_string())
+    .bind(Month::of(last).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

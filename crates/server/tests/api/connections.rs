@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -46,6 +46,8 @@ struct Fake {
     fail_from: AtomicUsize,
     /// Answer usage pages with HTML.
     malformed: AtomicBool,
+    /// Wait this many milliseconds before each answer (0: none).
+    delay_ms: AtomicU64,
 }
 
 fn day_of_unix(s: &str) -> NaiveDate {
@@ -64,6 +66,10 @@ fn unix(d: NaiveDate) -> i64 {
 
 async fn fake_api(State(f): State<Arc<Fake>>, uri: Uri, headers: HeaderMap) -> Response {
     let n = f.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    let delay = f.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let authorized = if f.anthropic {
         headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(ANTHROPIC_KEY)
             && headers.get("anthropic-version").is_some()
@@ -638,6 +644,309 @@ storage_test_with!(
         assert!(
             rec.body.contains(&format!("${input_total}")),
             "the month's input difference, {input_total}"
+        );
+    }
+);
+
+/// Per-call events of `day` (10:00) sent with the fake's model: `(id, key, input, output)`,
+/// one request each, all for team search.
+fn per_call(day: NaiveDate, calls: &[(&str, &str, u64, u64)]) -> Value {
+    Value::Array(
+        calls
+            .iter()
+            .map(|(id, key, input, output)| {
+                json!({"id": id, "timestamp": format!("{day}T10:00:00Z"), "provider": "openai",
+                       "model": "gpt-4o-mini-2024-07-18", "api_key": key, "team": "search",
+                       "input_tokens": input, "output_tokens": output})
+            })
+            .collect(),
+    )
+}
+
+/// The pulled rows of `day`: (input tokens, output tokens, requests) each.
+async fn pulled_on(app: &TestApp, day: NaiveDate) -> Vec<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT input_tokens, output_tokens, requests FROM events \
+         WHERE source LIKE 'pull:%' AND day = $1 ORDER BY event_id",
+    )
+    .bind(day.to_string())
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap()
+}
+
+/// Input, output, requests and events of the month: raw events, daily and monthly rollups.
+async fn month_sums(app: &TestApp, m: Month) -> [(i64, i64, i64, i64); 3] {
+    let sums = "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), \
+                CAST(SUM(requests) AS BIGINT)";
+    let (first, last) = (m.first_day().to_string(), m.last_day().to_string());
+    let raw = sqlx::query_as(&format!(
+        "SELECT {sums}, CAST(COUNT(*) AS BIGINT) FROM events WHERE day >= $1 AND day <= $2"
+    ))
+    .bind(first.clone())
+    .bind(last.clone())
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    let daily = sqlx::query_as(&format!(
+        "SELECT {sums}, CAST(SUM(events) AS BIGINT) FROM usage_rollups WHERE day >= $1 AND day <= $2"
+    ))
+    .bind(first)
+    .bind(last)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    let monthly = sqlx::query_as(&format!(
+        "SELECT {sums}, CAST(SUM(events) AS BIGINT) FROM usage_rollups_monthly WHERE month = $1"
+    ))
+    .bind(m.to_string())
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    [raw, daily, monthly]
+}
+
+/// Every team's exact token cost of the month, summed.
+async fn month_token_cost(app: &TestApp) -> Decimal {
+    let sb = app.showback(&last_month().to_string()).await;
+    sb["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| money(&t["token_cost_exact"]))
+        .sum()
+}
+
+// Per-call events that arrive weeks after their day was pulled (the day lies before the
+// cursor less the 2 days each pull fetches again) come out of the pulled bucket at ingest:
+// same key first, then a gateway's own key from what is left of the same model and day;
+// what exceeds the bucket stays. Showback is the provider's figure to the cent, raw events
+// and rollups agree, and sending the events again changes nothing.
+storage_test_with!(
+    late_per_call_events_come_out_of_the_pulled_bucket,
+    configure,
+    |app| {
+        let (_fake, base) = fake(false).await;
+        map_key(&app, "key_abc", "platform").await;
+        let id = connect(&app, "openai", OPENAI_KEY, &base).await;
+        let report = sync(&app, id).await;
+        assert_eq!(report["error"], Value::Null, "{report}");
+        let days = Decimal::from(days_in(last_month()));
+        assert_eq!(month_token_cost(&app).await, dec!(0.21) * days);
+
+        let first = last_month().first_day();
+        let (day, over) = (first + Duration::days(3), first + Duration::days(4));
+        let late = {
+            let mut calls = per_call(
+                day,
+                &[
+                    ("late-1", "key_abc", 200_000, 20_000),
+                    ("late-2", "key_abc", 200_000, 20_000),
+                    ("late-3", "gateway-7", 100_000, 10_000),
+                ],
+            );
+            // More than the day's bucket: the bucket goes, the event stays whole.
+            let more = per_call(over, &[("late-4", "key_abc", 1_500_000, 150_000)]);
+            calls
+                .as_array_mut()
+                .unwrap()
+                .extend(more.as_array().unwrap().clone());
+            calls
+        };
+        let (status, body) = app.post_events(&late).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            pulled_on(&app, day).await,
+            vec![(500_000, 50_000, 7)],
+            "1M − 400k of key_abc − 100k of the gateway; 10 requests − 3"
+        );
+        assert_eq!(pulled_on(&app, over).await, vec![], "taken whole");
+        // The provider's figure, plus what the event over the bucket sent beyond it:
+        // 500k input × 0.15/M + 50k output × 0.60/M = 0.105.
+        let expected = dec!(0.21) * days + dec!(0.105);
+        assert_eq!(month_token_cost(&app).await, expected);
+        let sb = app.showback(&last_month().to_string()).await;
+        // key_abc belongs to platform (its mapping wins over the event's team), so search
+        // has only the gateway's call, 0.021; platform the rest.
+        assert_eq!(money(&team(&sb, "search")["token_cost_exact"]), dec!(0.021));
+        assert_eq!(
+            money(&team(&sb, "platform")["token_cost_exact"]),
+            expected - dec!(0.021)
+        );
+        let sums = month_sums(&app, last_month()).await;
+        assert_eq!(sums[0], sums[1], "raw events and daily rollups agree");
+        assert_eq!(sums[0], sums[2], "raw events and monthly rollups agree");
+
+        // Sent again: duplicates, nothing moves.
+        let events = app.count_events().await;
+        let (status, body) = app.post_events(&late).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["duplicates"], 4, "{body}");
+        assert_eq!(app.count_events().await, events);
+        assert_eq!(pulled_on(&app, day).await, vec![(500_000, 50_000, 7)]);
+        assert_eq!(month_token_cost(&app).await, expected);
+        assert_eq!(month_sums(&app, last_month()).await, sums);
+        assert_eq!(
+            listed(&app).await[0]["rows_pulled"],
+            app.store.count_events().await.map(|n| n - 4).unwrap(),
+            "the emptied row is no longer counted as pulled"
+        );
+
+        // A day the next pull fetches again is left to it: the pull takes the events out.
+        let recent = Utc::now().date_naive() - Duration::days(1);
+        let (status, body) = app
+            .post_events(&per_call(recent, &[("recent-1", "key_abc", 300_000, 0)]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            pulled_on(&app, recent).await,
+            vec![(1_000_000, 100_000, 10)]
+        );
+        let report = sync(&app, id).await;
+        assert_eq!(report["error"], Value::Null, "{report}");
+        assert_eq!(pulled_on(&app, recent).await, vec![(700_000, 100_000, 9)]);
+        assert_eq!(
+            month_token_cost(&app).await,
+            expected,
+            "the pull left the month"
+        );
+
+        // A closed month's statements do not move: late usage there is carried forward whole,
+        // and the bucket stays as it was closed.
+        let (status, body) = json_of(
+            app.post(
+                &format!("/api/v1/months/{}/close", last_month()),
+                &app.finance_token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let closed_day = first + Duration::days(10);
+        let (status, body) = app
+            .post_events(&per_call(
+                closed_day,
+                &[("closed-1", "key_abc", 100_000, 0)],
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            pulled_on(&app, closed_day).await,
+            vec![(1_000_000, 100_000, 10)]
+        );
+        let late_notes: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM late_events WHERE event_id = 'closed-1'",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(late_notes, 1, "carried forward");
+    }
+);
+
+fn configure_short_lease(c: &mut Config) {
+    configure(c);
+    c.pull_lease = std::time::Duration::from_millis(900);
+}
+
+// A server that dies mid-pull leaves a claim that nobody renews: it lapses within the lease,
+// and "pull now" takes the connection within its wait (a 10-minute claim made it answer 409
+// after waiting 2 minutes).
+storage_test_with!(
+    a_dead_servers_claim_lapses_and_pull_now_takes_it,
+    configure_short_lease,
+    |app| {
+        let (fake, base) = fake(false).await;
+        let id = connect(&app, "openai", OPENAI_KEY, &base).await;
+        fake.delay_ms.store(50, Ordering::SeqCst);
+        // The scheduler of a second server (the same database) claims the connection and
+        // pulls; the server dies half way through its first stretch.
+        let other = app.state.clone();
+        let dying = tokio::spawn(async move {
+            tokentally_server::app::connections::run_due(&other).await
+        });
+        while fake.requests.load(Ordering::SeqCst) < 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        dying.abort();
+        assert!(dying.await.is_err(), "it died mid-pull");
+        let c = app.store.get_connection(id).await.unwrap().unwrap();
+        assert!(
+            c.lease_until_ms > tokentally_server::storage::now_ms_pub(),
+            "its claim holds"
+        );
+        assert_eq!(c.last_sync_ms, None);
+
+        fake.delay_ms.store(0, Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        let report = sync(&app, id).await;
+        assert_eq!(report["error"], Value::Null, "{report}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "taken once the claim lapsed: {:?}",
+            started.elapsed()
+        );
+        let today = Utc::now().date_naive();
+        assert_eq!(
+            app.count_events().await,
+            (today - last_month().first_day()).num_days() + 1
+        );
+        let c = app.store.get_connection(id).await.unwrap().unwrap();
+        assert_eq!(c.lease_until_ms, 0, "released");
+    }
+);
+
+// A live pull renews its claim: it lasts several leases and no other server takes it meanwhile.
+storage_test_with!(
+    a_live_pulls_claim_is_renewed_and_never_taken,
+    configure_short_lease,
+    |app| {
+        let (fake, base) = fake(false).await;
+        let id = connect(&app, "openai", OPENAI_KEY, &base).await;
+        // A stretch (8 pages) takes longer than a lease: only the heartbeat keeps the claim.
+        fake.delay_ms.store(150, Ordering::SeqCst);
+        let done = AtomicBool::new(false);
+        let started = std::time::Instant::now();
+        let pulling = async {
+            let report = sync(&app, id).await;
+            done.store(true, Ordering::SeqCst);
+            report
+        };
+        let other_server = async {
+            let mut refused = 0;
+            let mut leases = std::collections::BTreeSet::new();
+            while !done.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let until = tokentally_server::storage::now_ms_pub() + 900;
+                if app.store.claim_connection(id, until, false).await.unwrap() {
+                    let c = app.store.get_connection(id).await.unwrap().unwrap();
+                    assert!(
+                        c.last_sync_ms.is_some(),
+                        "the claim was taken while the pull ran"
+                    );
+                    break;
+                }
+                refused += 1;
+                let c = app.store.get_connection(id).await.unwrap().unwrap();
+                leases.insert(c.lease_until_ms);
+            }
+            (refused, leases.len())
+        };
+        let (report, (refused, leases)) = tokio::join!(pulling, other_server);
+        assert_eq!(report["error"], Value::Null, "{report}");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(2700),
+            "the pull outlasted three leases: {:?}",
+            started.elapsed()
+        );
+        assert!(refused >= 20, "{refused}");
+        assert!(leases >= 4, "renewed {leases} times");
+        let today = Utc::now().date_naive();
+        assert_eq!(
+            app.count_events().await,
+            (today - last_month().first_day()).num_days() + 1
         );
     }
 );

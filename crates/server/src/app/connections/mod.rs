@@ -15,13 +15,17 @@
 //! - **Other sources.** Pulled rows keep only what no other source stored ([`topup`]).
 //! - **One puller.** A server claims a connection (`lease_until_ms`) before it pulls, as
 //!   webhook deliveries are claimed: the scheduler runs on every server, and only the one
-//!   whose claim took pulls; a claim of a server that died lapses after [`LEASE`].
+//!   whose claim took pulls. The claim is a short lease renewed while the pull runs
+//!   ([`claim`]), so the claim of a server that died lapses within [`LEASE`] and a live
+//!   pull's never does.
 
+pub mod claim;
 pub mod compare;
 pub mod fetch;
 pub mod providers;
 pub mod seal;
-pub mod topup;
+pub use crate::storage::topup;
+pub use crate::storage::topup::{PULLED_PREFIX, SETTLE_DAYS};
 
 use std::time::Duration;
 
@@ -35,18 +39,16 @@ use crate::state::AppState;
 use crate::storage::{ConnectionRecord, NewConnection, ProviderCost, now_ms_pub};
 use providers::Provider;
 
-/// Days before the cursor pulled again each run: providers complete a day's figures late.
-pub const SETTLE_DAYS: i64 = 2;
 /// Days fetched and replaced together.
 pub const STRETCH_DAYS: i64 = 7;
-/// How long a claim holds without being renewed (each stretch renews it).
-pub const LEASE: Duration = Duration::from_secs(10 * 60);
+/// How long a claim holds without being renewed (`Config::pull_lease`'s default): the pulling
+/// server renews it every third of that, and "pull now" waits longer than it for a claim that
+/// is not renewed.
+pub const LEASE: Duration = Duration::from_secs(60);
 /// Between two scheduled pulls of a connection.
 pub const DAILY: Duration = Duration::from_secs(24 * 3600);
 /// After a failed pull, the next try.
 pub const RETRY_LATER: Duration = Duration::from_secs(30 * 60);
-/// The sources of pulled events start so; other sources never do.
-pub const PULLED_PREFIX: &str = "pull:";
 
 pub const NO_SECRET: &str = "tokentally has no server secret, so it stores no provider key: start it with \
      TOKENTALLY_SECRET_KEY set to a random text of 16 characters or more (e.g. `openssl rand -hex 32`), \
@@ -258,20 +260,22 @@ pub async fn sync_as(state: &AppState, principal: &Principal, id: i64) -> AppRes
     // A pull of the same connection may be running (the scheduler's, on this server or
     // another, e.g. right after the connection was added): wait for it to end, then pull
     // again, so that "pull now" answers with a pull that started after it was asked for.
+    // A claim left by a server that died lapses within a lease, well within the wait.
     let waited_from = std::time::Instant::now();
-    while !state
-        .store
-        .claim_connection(id, now_ms_pub() + LEASE.as_millis() as i64, false)
-        .await?
-    {
-        if waited_from.elapsed() > SYNC_WAIT {
+    let lease = state.config.pull_lease;
+    let held = loop {
+        let until = claim::lease_from_now(lease);
+        if state.store.claim_connection(id, until, false).await? {
+            break until;
+        }
+        if waited_from.elapsed() > SYNC_WAIT.max(2 * lease) {
             return Err(AppError::Conflict(
                 "a pull of this connection is running; try again when it ends".into(),
             ));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let report = Box::pin(sync_claimed(state, &c)).await?;
+    };
+    let report = Box::pin(sync_claimed(state, &c, held)).await?;
     audit::record(
         &state.store,
         &principal.name,
@@ -284,16 +288,20 @@ pub async fn sync_as(state: &AppState, principal: &Principal, id: i64) -> AppRes
     Ok(report)
 }
 
-/// How long "pull now" waits for a running pull of the same connection before it answers 409.
+/// How long "pull now" waits for a running pull of the same connection before it answers 409
+/// (at least twice the lease, so a dead server's claim lapses first).
 const SYNC_WAIT: Duration = Duration::from_secs(120);
 
-/// Pulls a claimed connection and releases it with its outcome.
-async fn sync_claimed(state: &AppState, c: &ConnectionRecord) -> AppResult<SyncReport> {
+/// Pulls a connection claimed until `held`, renewing the claim while it runs, and releases it
+/// with its outcome.
+async fn sync_claimed(state: &AppState, c: &ConnectionRecord, held: i64) -> AppResult<SyncReport> {
     let mut report = SyncReport {
         connection: c.id,
         ..SyncReport::default()
     };
-    let outcome = Box::pin(pull(state, c, &mut report)).await;
+    let heartbeat =
+        claim::Heartbeat::start(state.store.clone(), c.id, held, state.config.pull_lease);
+    let outcome = Box::pin(pull(state, c, &heartbeat, &mut report)).await;
     if let Err(e) = &outcome {
         tracing::warn!(connection = c.id, error = %e, "a pull failed");
         report.error = Some(e.clone());
@@ -302,10 +310,13 @@ async fn sync_claimed(state: &AppState, c: &ConnectionRecord) -> AppResult<SyncR
         None => now_ms_pub() + DAILY.as_millis() as i64,
         Some(_) => now_ms_pub() + RETRY_LATER.as_millis() as i64,
     };
-    state
-        .store
-        .finish_connection_sync(c.id, report.error.as_deref(), next)
-        .await?;
+    // A claim lost to another server is that server's to release, with its own outcome.
+    if let Some(held) = heartbeat.stop().await {
+        state
+            .store
+            .finish_connection_sync(c.id, held, report.error.as_deref(), next)
+            .await?;
+    }
     if let Some(after) = state.store.get_connection(c.id).await? {
         report.rows_pulled = after.rows_pulled;
     }
@@ -317,6 +328,7 @@ async fn sync_claimed(state: &AppState, c: &ConnectionRecord) -> AppResult<SyncR
 async fn pull(
     state: &AppState,
     c: &ConnectionRecord,
+    claim: &claim::Heartbeat,
     report: &mut SyncReport,
 ) -> Result<(), String> {
     let provider =
@@ -374,6 +386,12 @@ async fn pull(
         for e in &mut events {
             e.source.clone_from(&source);
         }
+        if claim.lost() {
+            return Err(format!(
+                "this server's claim on the connection lapsed and another server took it; \
+                 {from}..{to} was left to that server's pull"
+            ));
+        }
         let pushed = store
             .pushed_usage(provider.as_str(), from, to, PULLED_PREFIX)
             .await
@@ -402,12 +420,7 @@ async fn pull(
         // Today is never complete: the cursor stays on it, so the next run fetches it again.
         let cursor = if to < today { end } else { today };
         store
-            .advance_connection(
-                c.id,
-                cursor,
-                &source,
-                now_ms_pub() + LEASE.as_millis() as i64,
-            )
+            .advance_connection(c.id, cursor, &source)
             .await
             .map_err(|e| e.to_string())?;
         report.from.get_or_insert(from);
@@ -429,9 +442,9 @@ async fn pull(
 pub async fn run_due(state: &AppState) -> anyhow::Result<usize> {
     let mut pulled = 0;
     for c in state.store.list_connections().await? {
-        let until = now_ms_pub() + LEASE.as_millis() as i64;
+        let until = claim::lease_from_now(state.config.pull_lease);
         if state.store.claim_connection(c.id, until, true).await? {
-            Box::pin(sync_claimed(state, &c)).await?;
+            Box::pin(sync_claimed(state, &c, until)).await?;
             pulled += 1;
         }
     }

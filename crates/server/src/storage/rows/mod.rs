@@ -265,7 +265,7 @@ impl<'r> Cols<'r> {
         })
     }
 
-    fn tokens(&mut self) -> Result<TokenCounts, StoreError> {
+    pub(super) fn tokens(&mut self) -> Result<TokenCounts, StoreError> {
         // Stored sums keep the per-event invariants, so no re-validation is needed.
         Ok(TokenCounts {
             input: self.count()?,
@@ -278,7 +278,7 @@ impl<'r> Cols<'r> {
     }
 
     /// The [`EXTRA_COUNT_COLUMNS`] into `t`.
-    fn extra_counts(&mut self, t: &mut TokenCounts) -> Result<(), StoreError> {
+    pub(super) fn extra_counts(&mut self, t: &mut TokenCounts) -> Result<(), StoreError> {
         t.cache_write_1h = self.count()?;
         t.audio_input = self.count()?;
         t.cached_audio_input = self.count()?;

@@ -5,6 +5,10 @@
 //! name (a gateway's own key names) is then taken from the report's remaining rows of the
 //! same day, model and tier. The sum of both is the provider's figure, never more; the
 //! per-call events keep their richer owners (team, feature), the pull fills in the rest.
+//!
+//! The same rule serves twice: when a pull stores a stretch (`app::connections`), against
+//! everything the other sources stored, and at ingest, when per-call events arrive for a day
+//! no pull fetches again, against those events alone (`storage::late_per_call`).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +16,13 @@ use chrono::NaiveDate;
 use tokentally_domain::event::{ServiceTier, UsageEvent};
 use tokentally_domain::showback::UsageRow;
 use tokentally_domain::tokens::TokenCounts;
+
+/// The sources of pulled events start so; other sources never do.
+pub const PULLED_PREFIX: &str = "pull:";
+
+/// Days before a connection's cursor that each pull fetches again (providers complete a
+/// day's figures late). Days before those are pulled for good: no later run replaces them.
+pub const SETTLE_DAYS: i64 = 2;
 
 type Day = (NaiveDate, String, ServiceTier);
 
