@@ -95,6 +95,9 @@ impl FromRow for PulledCall {
     }
 }
 
+/// The connections that pulled a provider's day for good, and the per-call events of it.
+type Settled<'a> = (Vec<i64>, Vec<&'a UsageEvent>);
+
 /// The hook of ingest: takes the per-call events of `stored` (the events this transaction
 /// stored, not those already there) out of the pulled buckets of days pulled for good.
 pub(super) async fn take_from_pulled(
@@ -119,7 +122,7 @@ pub(super) async fn take_from_pulled(
             .fetch_all(&mut **tx)
             .await?;
     // Per provider and day, the connections that pulled it for good.
-    let mut settled: BTreeMap<(&str, NaiveDate), (Vec<i64>, Vec<&UsageEvent>)> = BTreeMap::new();
+    let mut settled: BTreeMap<(&str, NaiveDate), Settled<'_>> = BTreeMap::new();
     for e in per_call {
         let day = e.timestamp.date_naive();
         let ids: Vec<i64> = connections

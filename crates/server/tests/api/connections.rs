@@ -864,9 +864,8 @@ storage_test_with!(
         // The scheduler of a second server (the same database) claims the connection and
         // pulls; the server dies half way through its first stretch.
         let other = app.state.clone();
-        let dying = tokio::spawn(async move {
-            tokentally_server::app::connections::run_due(&other).await
-        });
+        let dying =
+            tokio::spawn(async move { tokentally_server::app::connections::run_due(&other).await });
         while fake.requests.load(Ordering::SeqCst) < 3 {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
