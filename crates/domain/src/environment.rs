@@ -63,8 +63,11 @@ impl<'a> Resolver<'a> {
 /// The (team, environment) pairs with usage in the month's rows.
 pub fn team_environments(data: &MonthData, attributor: &Attributor) -> BTreeSet<(String, String)> {
     let mut resolver = Resolver::new(attributor);
-    let mut dims: Vec<(chrono::NaiveDate, Dims)> =
-        data.rows.iter().map(|r| (r.key.day, r.key.dims())).collect();
+    let mut dims: Vec<(chrono::NaiveDate, Dims)> = data
+        .rows
+        .iter()
+        .map(|r| (r.key.day, r.key.dims()))
+        .collect();
     dims.sort();
     dims.dedup();
     dims.iter()
@@ -181,17 +184,16 @@ pub fn showback_in(
             };
             let costs: Vec<Decimal> = envs.iter().map(|e| summary(e).token_cost()).collect();
             let by_cost: Vec<Decimal> = if costs.iter().all(Decimal::is_zero) {
-                envs.iter().map(|e| Decimal::from(summary(e).requests)).collect()
+                envs.iter()
+                    .map(|e| Decimal::from(summary(e).requests))
+                    .collect()
             } else {
                 costs.clone()
             };
             let rounded_part = |whole: Decimal, exact: &[Decimal]| -> Decimal {
                 here.map_or(Decimal::ZERO, |i| rounded_to(whole, exact)[i])
             };
-            let lists: Vec<Decimal> = envs
-                .iter()
-                .map(|e| summary(e).list_cost.total())
-                .collect();
+            let lists: Vec<Decimal> = envs.iter().map(|e| summary(e).list_cost.total()).collect();
             let token_cost = rounded_part(t.token_cost, &costs);
             let list_cost = rounded_part(t.list_cost, &lists);
             let overhead_by_category: BTreeMap<String, Decimal> = t

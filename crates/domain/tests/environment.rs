@@ -22,7 +22,11 @@ const ENVS: [Option<&str>; 3] = [Some("production"), Some("staging"), None];
 const TEAMS: [Option<&str>; 3] = [Some("search"), Some("support"), None];
 
 fn adds_up(t: &TeamShowback) {
-    assert_eq!(t.token_cost + t.overhead + t.commitment, t.blended_cost, "{t:?}");
+    assert_eq!(
+        t.token_cost + t.overhead + t.commitment,
+        t.blended_cost,
+        "{t:?}"
+    );
 }
 
 proptest! {
@@ -114,6 +118,15 @@ fn a_mapping_names_the_environment_before_the_event() {
         pairs.into_iter().collect::<Vec<_>>(),
         [("search".to_owned(), "production".to_owned())]
     );
-    assert!(environment::only(&data, &attributor, "staging").rows.is_empty());
-    assert_eq!(environment::only(&data, &attributor, "production").rows.len(), 1);
+    assert!(
+        environment::only(&data, &attributor, "staging")
+            .rows
+            .is_empty()
+    );
+    assert_eq!(
+        environment::only(&data, &attributor, "production")
+            .rows
+            .len(),
+        1
+    );
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::cache::{
-    EnvironmentCache, FeatureCache, MonthDataCache, MovementCache, PriceBookCache, RecommendationCache,
-    ShowbackCache, TeamCache, TrendCache,
+    EnvironmentCache, FeatureCache, MonthDataCache, MovementCache, PriceBookCache,
+    RecommendationCache, ShowbackCache, TeamCache, TrendCache,
 };
 use crate::config::Config;
 use crate::storage::Store;

@@ -47,7 +47,11 @@ pub async fn visible(
 }
 
 /// The environments of one team in the month, in name order.
-pub async fn of_team(state: &AppState, month: Month, team: &str) -> Result<Vec<String>, StoreError> {
+pub async fn of_team(
+    state: &AppState,
+    month: Month,
+    team: &str,
+) -> Result<Vec<String>, StoreError> {
     let pairs = pairs(state, month).await?;
     Ok(names(&pairs, |t| t == team))
 }
@@ -125,10 +129,13 @@ impl Narrowed {
 
     /// The team's row in the environment: zeros when it had no usage there.
     pub fn team_row(&self, team: &str) -> TeamShowback {
-        self.showback.team(team).cloned().unwrap_or_else(|| TeamShowback {
-            team: team.to_owned(),
-            ..TeamShowback::default()
-        })
+        self.showback
+            .team(team)
+            .cloned()
+            .unwrap_or_else(|| TeamShowback {
+                team: team.to_owned(),
+                ..TeamShowback::default()
+            })
     }
 
     /// The team's drill-down in the environment; `None` when it had no usage there.

@@ -160,8 +160,12 @@ fn a_team_page_narrowed_to_an_environment_keeps_it_in_its_downloads() {
     };
     let html = breakdown_page(&lead(), p);
     assert!(html.contains("Environment: <strong>staging</strong>"));
-    assert!(html.contains("/teams/search%20%26%20co/export.csv?month=2026-03&amp;table=features&amp;env=staging"));
-    assert!(html.contains(r#"href="/teams/search%20%26%20co/features/chat?env=staging&amp;month=2026-03""#));
+    assert!(html.contains(
+        "/teams/search%20%26%20co/export.csv?month=2026-03&amp;table=features&amp;env=staging"
+    ));
+    assert!(html.contains(
+        r#"href="/teams/search%20%26%20co/features/chat?env=staging&amp;month=2026-03""#
+    ));
     snapshot!("breakdown_team_environment", html);
 }
 

@@ -6,9 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use tokentally_domain::drilldown::{FeatureDrilldown, TeamDrilldown};
 
+use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
 use crate::auth::{Capability, Principal};
-use crate::app::environments::{self, Narrowed};
 use crate::http::ReportQuery;
 use crate::http::error::ApiError;
 use crate::state::AppState;

@@ -154,7 +154,9 @@ pub async fn page(
         choices: environments::visible(&state, &user.principal, sb.month).await?,
     };
     if environment.current.is_some() {
-        return Ok(Html(narrowed_page(&state, &user, sb, months, sort, descending, environment).await?));
+        return Ok(Html(
+            narrowed_page(&state, &user, sb, months, sort, descending, environment).await?,
+        ));
     }
     let history: Vec<MonthTotals> = reports::history(
         &state.store,

@@ -171,7 +171,7 @@ async fn reported_later(
         (r.owner.team == team
             && r.owner.feature == feature
             && env.is_none_or(|e| environment::of(&r.owner) == e))
-            .then(|| r.row.key.outcome.as_str().to_owned())
+        .then(|| r.row.key.outcome.as_str().to_owned())
     }))
 }
 

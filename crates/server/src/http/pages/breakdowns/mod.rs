@@ -23,10 +23,10 @@ use tokentally_web::pages::breakdown_page::{BreakdownPage, Cell, LinesTable, Sec
 
 use super::PageError;
 use crate::app::reports::MonthContext;
-use crate::http::{MonthQuery, ReportQuery};
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
+use crate::http::{MonthQuery, ReportQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
