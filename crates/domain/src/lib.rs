@@ -14,6 +14,7 @@ pub mod commitment_sizing;
 pub mod customer;
 pub mod discount;
 pub mod drilldown;
+pub mod environment;
 pub mod event;
 pub mod focus;
 pub mod focus_datasets;

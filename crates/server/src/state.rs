@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::cache::{
-    FeatureCache, MonthDataCache, MovementCache, PriceBookCache, RecommendationCache,
-    ShowbackCache, TeamCache, TrendCache,
+    EnvironmentCache, FeatureCache, MonthDataCache, MovementCache, PriceBookCache,
+    RecommendationCache, ShowbackCache, TeamCache, TrendCache,
 };
 use crate::config::Config;
 use crate::storage::Store;
@@ -25,6 +25,8 @@ pub struct AppState {
     pub trends: TrendCache,
     /// The month's recommendations (see `app::recommendations`).
     pub recommendations: RecommendationCache,
+    /// The month's environments per team (see `app::environments`).
+    pub environments: EnvironmentCache,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Outgoing HTTPS (webhooks, provider pulls): rustls with the web PKI roots and
@@ -67,6 +69,7 @@ impl AppState {
         self.movements.clear();
         self.trends.clear();
         self.recommendations.clear();
+        self.environments.clear();
     }
 
     pub fn new(store: Store, config: Config) -> Self {
@@ -80,6 +83,7 @@ impl AppState {
             movements: MovementCache::default(),
             trends: TrendCache::default(),
             recommendations: RecommendationCache::default(),
+            environments: EnvironmentCache::default(),
             http: http_client(&config),
             config: Arc::new(config),
             metrics: Arc::default(),

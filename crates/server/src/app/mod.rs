@@ -11,6 +11,7 @@ pub mod connections;
 pub mod costs;
 pub mod currencies;
 pub mod customers;
+pub mod environments;
 pub mod error;
 pub mod focus;
 pub mod governance;

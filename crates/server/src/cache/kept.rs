@@ -45,6 +45,9 @@ pub type TrendKey = (Month, String, String);
 /// Features' trends (see `app::trends`): twelve months of reads each.
 pub type TrendCache = Kept<TrendKey, Vec<TrendPoint>, 512>;
 
+/// The (team, environment) pairs with usage in a month (see `app::environments`).
+pub type EnvironmentCache = Kept<Month, std::collections::BTreeSet<(String, String)>, 24>;
+
 /// The month's recommendations for everyone (see `app::recommendations`).
 pub type RecommendationCache = Kept<Month, MonthRecommendations, 24>;
 

@@ -7,7 +7,7 @@ mod kept;
 mod price_book;
 
 pub use kept::{
-    FeatureCache, Kept, MonthDataCache, MovementCache, MovementKey, RecommendationCache,
-    ShowbackCache, TeamCache, TrendCache, TrendKey,
+    EnvironmentCache, FeatureCache, Kept, MonthDataCache, MovementCache, MovementKey,
+    RecommendationCache, ShowbackCache, TeamCache, TrendCache, TrendKey,
 };
 pub use price_book::PriceBookCache;

@@ -40,6 +40,28 @@ impl MonthQuery {
     }
 }
 
+/// `?month=YYYY-MM&env=NAME` of the reports that can be narrowed to one environment; `env`
+/// empty or absent means all of them.
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportQuery {
+    pub month: Option<String>,
+    pub env: Option<String>,
+}
+
+impl ReportQuery {
+    pub fn month(&self) -> Result<Month, ApiError> {
+        MonthQuery {
+            month: self.month.clone().filter(|m| !m.is_empty()),
+        }
+        .month()
+    }
+
+    /// The environment asked for, if any.
+    pub fn environment(&self) -> Option<&str> {
+        self.env.as_deref().filter(|e| !e.is_empty())
+    }
+}
+
 /// A JSON body whose rejections answer with a reason in our error shape.
 pub struct JsonBody<T>(pub T);
 

@@ -13,4 +13,4 @@ pub mod ingest;
 pub mod pages;
 pub mod security_headers;
 
-pub use extract::{JsonBody, MonthQuery};
+pub use extract::{JsonBody, MonthQuery, ReportQuery};

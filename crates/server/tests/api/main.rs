@@ -16,6 +16,7 @@ mod currencies;
 mod customers;
 mod demo;
 mod edges;
+mod environments;
 mod focus_rules;
 mod forecast;
 mod fuzz_inputs;

@@ -4,6 +4,7 @@
 pub mod card;
 pub mod charts;
 pub mod data_table;
+pub mod environment_filter;
 pub mod form;
 pub mod messages;
 pub mod month_picker;
@@ -12,6 +13,7 @@ pub mod waterfall;
 pub use card::{Card, Tone};
 pub use charts::Figure;
 pub use data_table::{Column, DataTable};
+pub use environment_filter::{EnvironmentFilter, EnvironmentNote, ReportFilter};
 pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, Select};
 pub use messages::{Alert, Notice};
 pub use month_picker::MonthPicker;

@@ -16,7 +16,9 @@ use super::movement_section::{MovementView, movement_section};
 use super::showback_page::{per_success_tokens, urlencode};
 use super::trend_section::{TrendView, trend_section};
 use crate::components::charts::{Bar, Palette, stacked_bars};
-use crate::components::{Column, DataTable, Figure, MonthPicker};
+use crate::components::{
+    Column, DataTable, EnvironmentFilter, EnvironmentNote, Figure, ReportFilter,
+};
 use crate::format::{count, money, share, tokens, unit_money, when_utc};
 use crate::money::Money;
 use crate::shell::{Nav, Shell, Viewer, render};
@@ -111,6 +113,9 @@ pub struct BreakdownPage {
     /// Pages of their own about the same subject (its workflows), linked beside the page's
     /// own sections: (label, href).
     pub links: Vec<(String, String)>,
+    /// The environment the page is narrowed to, and those to choose from (none on pages that
+    /// cannot be narrowed).
+    pub environment: EnvironmentFilter,
 }
 
 /// A bar chart of daily blended cost, with the days' figures as its text alternative.
@@ -179,7 +184,13 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    let csv = format!("{}/export.csv?month={}&table={}", p.path, p.month, t.id);
+    let csv = format!(
+        "{}/export.csv?month={}&table={}{}",
+        p.path,
+        p.month,
+        t.id,
+        p.environment.query()
+    );
     let id = format!("{}-h", t.id);
     let labelled_by = id.clone();
     let columns = line_columns(t.name_header.clone(), t.shared_costs);
@@ -265,7 +276,13 @@ fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
         Either::Right(rows)
     };
     let title = t.title.clone();
-    let csv = format!("{}/export.csv?month={}&table={}", p.path, p.month, t.id);
+    let csv = format!(
+        "{}/export.csv?month={}&table={}{}",
+        p.path,
+        p.month,
+        t.id,
+        p.environment.query()
+    );
     let table_id = t.id.clone();
     view! {
         <section>
@@ -325,6 +342,7 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
         months,
         currency,
         summary,
+        environment,
         ..
     } = p;
     let viewer = viewer.clone();
@@ -340,8 +358,9 @@ pub fn breakdown_page(viewer: &Viewer, p: BreakdownPage) -> String {
                 <nav aria-label="Breadcrumb" class="crumbs no-print"><ol>{crumbs}</ol></nav>
                 <div class="page-head">
                     <h1>{title}</h1>
-                    <MonthPicker action=path current=month months/>
+                    <ReportFilter action=path.clone() current=month months environments=environment.clone()/>
                 </div>
+                <EnvironmentNote action=path filter=environment month/>
                 {on_page}
                 <SummaryCards summary month currency/>
                 <div class="charts">{charts}</div>

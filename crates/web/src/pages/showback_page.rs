@@ -13,7 +13,9 @@ use tokentally_domain::showback::{Showback, TeamShowback};
 use super::movement_section::{MovementView, movement_section};
 use super::trend_section::{TrendView, trend_section};
 use crate::components::charts::{Bar, Palette, legend, stack_order, stacked_bars, stacked_rows};
-use crate::components::{Card, Column, DataTable, Figure, MonthPicker, Tone};
+use crate::components::{
+    Card, Column, DataTable, EnvironmentFilter, EnvironmentNote, Figure, ReportFilter, Tone,
+};
 use crate::format::{count, fixed, money, share, signed_pct, tokens, unit_money};
 use crate::shell::{Nav, Shell, Viewer, render};
 
@@ -51,6 +53,8 @@ pub struct ShowbackPage {
     pub own_budgets: Option<OwnBudgets>,
     /// Each team's colour slot (see [`Palette::teams`]): the same whatever the month or viewer.
     pub colour_slots: std::collections::BTreeMap<String, usize>,
+    /// The environment the page is narrowed to, and the month's environments to choose from.
+    pub environment: EnvironmentFilter,
 }
 
 /// The budgets of a lead's teams for the month that runs now.
@@ -167,10 +171,11 @@ fn sort_header(
     let active = p.sort == key;
     let next_desc = if active { !p.descending } else { numeric };
     let href = format!(
-        "/?month={}&sort={}&dir={}",
+        "/?month={}&sort={}&dir={}{}",
         p.showback.month,
         key.as_str(),
-        if next_desc { "desc" } else { "asc" }
+        if next_desc { "desc" } else { "asc" },
+        p.environment.query()
     );
     let aria = active.then_some(if p.descending {
         "descending"
@@ -212,6 +217,7 @@ fn change_figures(
 fn team_row(
     t: &TeamShowback,
     month: Month,
+    env: &str,
     currency: &str,
     palette: &Palette,
     budget: Option<Option<&TeamBudget>>,
@@ -219,7 +225,7 @@ fn team_row(
 ) -> impl IntoView + use<> {
     let budget = budget.map(|b| budget_cell(b, currency));
     let value = with_value.then(|| value_cells(t.margin.as_ref(), currency));
-    let href = format!("/teams/{}?month={month}", urlencode(&t.team));
+    let href = format!("/teams/{}?month={month}{env}", urlencode(&t.team));
     let swatch = format!("background:{}", palette.css(&t.team));
     let name = t.team.clone();
     let row_class = if t.team == UNALLOCATED {
@@ -519,7 +525,7 @@ fn class_chart(p: &ShowbackPage) -> impl IntoView + use<> {
     }
 }
 
-fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
+fn unpriced_table(sb: &Showback, admin: bool, env: &str) -> impl IntoView + use<> {
     if sb.unpriced.is_empty() {
         return None;
     }
@@ -536,7 +542,7 @@ fn unpriced_table(sb: &Showback, admin: bool) -> impl IntoView + use<> {
         <section class="callout" aria-labelledby="unpriced">
             <div class="section-head">
                 <h2 id="unpriced">"Unpriced usage"</h2>
-                <a class="download no-print" href=format!("/showback.csv?month={}&table=unpriced", sb.month)>"Download CSV"</a>
+                <a class="download no-print" href=format!("/showback.csv?month={}&table=unpriced{env}", sb.month)>"Download CSV"</a>
             </div>
             <p class="muted">"These models have no price card: their tokens are counted but cost nothing yet."</p>
             <div class="table-scroll">
@@ -563,12 +569,13 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
     let palette = Palette::teams(p.colour_slots.clone());
     // Value and margin columns appear once any value is reported for the month.
     let has_value = sb.margin.is_some();
+    let env = p.environment.query();
     let rows = sb
         .teams
         .iter()
         .map(|t| {
             let budget = (!p.budgets.is_empty()).then(|| p.budgets.get(&t.team));
-            team_row(t, month, &cur, &palette, budget, has_value)
+            team_row(t, month, &env, &cur, &palette, budget, has_value)
         })
         .collect_view();
     let has_budgets = !p.budgets.is_empty();
@@ -610,7 +617,7 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         }
     });
     let csv = format!(
-        "/showback.csv?month={month}&sort={}&dir={}",
+        "/showback.csv?month={month}&sort={}&dir={}{env}",
         p.sort.as_str(),
         if p.descending { "desc" } else { "asc" }
     );
@@ -639,19 +646,21 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
     };
     let cards = cards(&p, viewer.sees_everything);
     let own_budgets = p.own_budgets.as_ref().map(|b| own_budgets(b, &cur));
-    let unpriced = unpriced_table(sb, viewer.is_admin);
+    let unpriced = unpriced_table(sb, viewer.is_admin, &env);
     let charts = (trend_chart(&p, &palette), class_chart(&p));
     let movement = p.movement.as_ref().map(movement_section);
     let trend = p.trend.as_ref().map(trend_section);
     let months = p.months;
+    let environments = p.environment;
     let viewer = viewer.clone();
     render(move || {
         view! {
             <Shell title=format!("Showback {month}") viewer=Some(viewer) active=Nav::Showback>
                 <div class="page-head">
                     <h1>{title}</h1>
-                    <MonthPicker action="/" current=month months/>
+                    <ReportFilter action="/" current=month months environments=environments.clone()/>
                 </div>
+                <EnvironmentNote action="/" filter=environments.clone() month/>
                 {own_budgets}
                 {cards}
                 <section aria-labelledby="teams-h">

@@ -3,6 +3,7 @@ use rust_decimal_macros::dec;
 use tokentally_domain::drilldown::Line;
 use tokentally_domain::showback::TeamShowback;
 use tokentally_domain::tokens::TokenCounts;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, LinesTable, PlainTable, Rates, Section, Summary, breakdown_page,
@@ -57,6 +58,7 @@ fn page(
         summary,
         daily,
         sections,
+        environment: EnvironmentFilter::default(),
     }
 }
 
@@ -121,11 +123,50 @@ fn team_page_with_cards_lines_and_a_plain_table() {
         Section::Trend(crate::fixtures::trend()),
     ];
     let days = vec![line("2026-03-01"), line("2026-03-02")];
-    let html = breakdown_page(
-        &lead(),
-        page("Team search & co", summary, Some(days), sections),
-    );
+    let mut p = page("Team search & co", summary, Some(days), sections);
+    p.environment.choices = vec!["production".into(), "staging".into()];
+    let html = breakdown_page(&lead(), p);
     snapshot!("breakdown_team", html);
+}
+
+#[test]
+fn a_team_page_narrowed_to_an_environment_keeps_it_in_its_downloads() {
+    let row = TeamShowback {
+        team: "search & co".into(),
+        token_cost: dec!(0.30),
+        overhead: dec!(8),
+        commitment: dec!(0.80),
+        blended_cost: dec!(9.10),
+        ..TeamShowback::default()
+    };
+    let summary = Summary::Team {
+        row: Box::new(row),
+        total: Box::new(line("search & co")),
+        budget: None,
+    };
+    let sections = vec![Section::Lines(LinesTable {
+        id: "features".into(),
+        title: "Features".into(),
+        name_header: "Feature".into(),
+        lines: vec![line("chat")],
+        link_prefix: Some("/teams/search%20%26%20co/features/".into()),
+        link_suffix: "?env=staging".into(),
+        shared_costs: true,
+    })];
+    let mut p = page("Team search & co", summary, None, sections);
+    p.environment = EnvironmentFilter {
+        current: Some("staging".into()),
+        choices: vec!["production".into(), "staging".into()],
+    };
+    let html = breakdown_page(&lead(), p);
+    assert!(html.contains("Environment: <strong>staging</strong>"));
+    assert!(html.contains(
+        "/teams/search%20%26%20co/export.csv?month=2026-03&amp;table=features&amp;env=staging"
+    ));
+    assert!(html.contains(
+        r#"href="/teams/search%20%26%20co/features/chat?env=staging&amp;month=2026-03""#
+    ));
+    snapshot!("breakdown_team_environment", html);
 }
 
 #[test]

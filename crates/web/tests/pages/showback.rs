@@ -5,6 +5,7 @@ use tokentally_domain::attribution::UNALLOCATED;
 use tokentally_domain::pricing::Cost;
 use tokentally_domain::showback::{Showback, TeamShowback, UnpricedModel};
 use tokentally_domain::tokens::TokenCounts;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::showback_page::{
     MonthTotals, OwnBudget, OwnBudgets, ShowbackPage, SortKey, TeamBudget, charted_history,
     showback_page,
@@ -122,6 +123,14 @@ fn page(month_to_date: bool) -> ShowbackPage {
         trend: None,
         own_budgets: None,
         colour_slots: BTreeMap::from([("search".to_owned(), 3)]),
+        environment: EnvironmentFilter {
+            current: None,
+            choices: if month_to_date {
+                vec!["production".into(), "staging".into()]
+            } else {
+                Vec::new()
+            },
+        },
     }
 }
 
@@ -131,6 +140,31 @@ fn showback_page_of_a_month_to_date_with_budgets() {
         "showback_month_to_date",
         showback_page(&admin(), page(true))
     );
+}
+
+#[test]
+fn showback_page_narrowed_to_one_environment() {
+    let mut p = page(false);
+    p.environment = EnvironmentFilter {
+        current: Some("staging".into()),
+        choices: vec!["(none)".into(), "production".into(), "staging".into()],
+    };
+    let html = showback_page(&admin(), p);
+    assert!(html.contains("Environment: <strong>staging</strong>"));
+    assert!(html.contains(r#"href="/teams/search?month=2026-03&amp;env=staging""#));
+    snapshot!("showback_environment", html);
+}
+
+#[test]
+fn an_environment_without_usage_says_so() {
+    let mut p = page(false);
+    p.environment = EnvironmentFilter {
+        current: Some("prod".into()),
+        choices: vec!["production".into()],
+    };
+    let html = showback_page(&admin(), p);
+    assert!(html.contains("No usage in environment “prod” in 2026-03"));
+    assert!(html.contains(r#"<option value="prod" selected>prod</option>"#));
 }
 
 #[test]

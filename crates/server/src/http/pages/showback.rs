@@ -7,12 +7,14 @@ use serde::Deserialize;
 use tokentally_domain::month::Month;
 use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::Showback;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::showback_page::{
     MonthTotals, OwnBudget, OwnBudgets, ShowbackPage, SortKey, TeamBudget, showback_page,
     sort_teams,
 };
 
 use super::{PageError, viewer_of};
+use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
 use crate::app::reports::last_full_month;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
@@ -28,9 +30,15 @@ pub struct ShowbackQuery {
     /// `unpriced` for the unpriced-usage table, `movement` for why the bill moved, `trend`
     /// for unit costs over 12 months; the team table otherwise.
     pub table: Option<String>,
+    /// One environment's part of the month; all environments when absent or empty.
+    pub env: Option<String>,
 }
 
 impl ShowbackQuery {
+    fn environment(&self) -> Option<&str> {
+        self.env.as_deref().filter(|e| !e.is_empty())
+    }
+
     fn month(&self) -> Result<Month, ApiError> {
         match self.month.as_deref().filter(|m| !m.is_empty()) {
             Some(m) => m
@@ -70,15 +78,21 @@ async fn load(
 ) -> Result<(Showback, SortKey, bool), PageError> {
     let month = q.month()?;
     let (key, descending) = q.order()?;
-    let mut sb = reports::showback(
-        &state.store,
-        &state.prices,
-        &state.showbacks,
-        month,
-        &state.config.currency,
-        false,
-    )
-    .await?;
+    let mut sb = match q.environment() {
+        // An environment without usage shows an empty month (the page says so).
+        Some(env) => Narrowed::load(state, month, env, false).await?.showback,
+        None => {
+            reports::showback(
+                &state.store,
+                &state.prices,
+                &state.showbacks,
+                month,
+                &state.config.currency,
+                false,
+            )
+            .await?
+        }
+    };
     reports::restrict(&user.principal, &mut sb);
     sort_teams(&mut sb.teams, key, descending);
     Ok((sb, key, descending))
@@ -135,6 +149,15 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     let (mut sb, sort, descending) = load(&state, &user, &q).await?;
     let months = state.store.list_months().await?;
+    let environment = EnvironmentFilter {
+        current: q.environment().map(str::to_owned),
+        choices: environments::visible(&state, &user.principal, sb.month).await?,
+    };
+    if environment.current.is_some() {
+        return Ok(Html(
+            narrowed_page(&state, &user, sb, months, sort, descending, environment).await?,
+        ));
+    }
     let history: Vec<MonthTotals> = reports::history(
         &state.store,
         &state.prices,
@@ -204,8 +227,55 @@ pub async fn page(
         descending,
         history,
         own_budgets,
+        environment,
     };
     Ok(Html(showback_page(&viewer_of(&user), page)))
+}
+
+/// The page narrowed to one environment: the team table, its totals and the month's bars;
+/// what covers all environments (budgets, forecasts, movement, trends) is left out.
+async fn narrowed_page(
+    state: &AppState,
+    user: &PageUser,
+    sb: Showback,
+    months: Vec<Month>,
+    sort: SortKey,
+    descending: bool,
+    environment: EnvironmentFilter,
+) -> Result<String, PageError> {
+    let drawn: Vec<String> = sb.teams.iter().map(|t| t.team.clone()).collect();
+    let colour_slots = state
+        .store
+        .team_colour_slots(&drawn)
+        .await?
+        .into_iter()
+        .filter_map(|(team, slot)| Some((team, usize::try_from(slot).ok()?)))
+        .collect();
+    let history = vec![MonthTotals {
+        month: sb.month,
+        by_team: sb
+            .teams
+            .iter()
+            .map(|t| (t.team.clone(), t.blended_cost))
+            .collect(),
+    }];
+    let page = ShowbackPage {
+        colour_slots,
+        movement: None,
+        trend: None,
+        budgets: Default::default(),
+        month_to_date: sb.month.contains(chrono::Utc::now().date_naive()),
+        forecast: None,
+        backtest: None,
+        showback: sb,
+        months,
+        sort,
+        descending,
+        history,
+        own_budgets: None,
+        environment,
+    };
+    Ok(showback_page(&viewer_of(user), page))
 }
 
 /// The team table as CSV: the same rows, order and month as the page.

@@ -3,9 +3,15 @@
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
+use std::collections::BTreeMap;
+
+use tokentally_domain::drilldown::Line;
+use tokentally_domain::environment;
 use tokentally_domain::event::Outcome;
+use tokentally_domain::ledger::Summary as Totals;
 use tokentally_domain::movement::Scope;
 use tokentally_domain::pricing::TokenClass;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Section, Summary, breakdown_page,
@@ -13,8 +19,9 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
-use crate::app::reports;
-use crate::http::MonthQuery;
+use crate::app::environments::{self, Narrowed};
+use crate::app::reports::{self, MonthContext};
+use crate::http::ReportQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
@@ -25,11 +32,14 @@ async fn feature_model(
     user: &PageUser,
     team: &str,
     feature: &str,
-    month: &Option<String>,
+    q: &ReportQuery,
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, month, fresh).await?;
+    if let Some(env) = q.environment() {
+        return narrowed_feature_model(state, team, feature, q.month()?, env, fresh).await;
+    }
+    let (ctx, months) = context(state, &q.month, fresh).await?;
     let cur = state.config.currency.clone();
     let not_found = || {
         PageError::from(ApiError::NotFound(format!(
@@ -43,53 +53,10 @@ async fn feature_model(
     let line = fd.total.clone();
     let views = ctx.views();
     let summary = views.summary(&|p| p.owner.team == team && p.owner.feature == feature);
-    let outcomes = fd.outcomes.clone();
-    // Of each outcome's requests, those whose outcome was reported after the call.
-    let reported = state.store.late_outcome_usage(ctx.month).await?;
-    let later = tokentally_domain::showback::Ledger::new(
-        &reported,
-        &ctx.data.discounts,
-        &ctx.attributor,
-        &ctx.book,
-    )
-    .summarize(|r| {
-        (r.owner.team == team && r.owner.feature == feature)
-            .then(|| r.row.key.outcome.as_str().to_owned())
-    });
+    let later = reported_later(state, &ctx, team, feature, None).await?;
     let days = sorted_by_day(fd.days.clone());
-    let outcome_rows = Outcome::ALL
-        .iter()
-        .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
-        .map(|l| {
-            (
-                None,
-                vec![
-                    Cell::Text(l.name.clone()),
-                    Cell::Count(l.requests),
-                    Cell::Share {
-                        part: l.requests,
-                        whole: line.requests,
-                    },
-                    Cell::Money(Money::new(l.blended_cost, &cur)),
-                    Cell::Count(later.get(&l.name).map_or(0, |s| s.requests)),
-                ],
-            )
-        })
-        .collect();
-    let class_rows = TokenClass::ALL
-        .iter()
-        .filter(|c| TokenClass::BASIC.contains(c) || c.quantity(&summary.tokens) > 0)
-        .map(|c| {
-            (
-                None,
-                vec![
-                    Cell::Text(c.label().to_owned()),
-                    Cell::Count(c.quantity(&summary.tokens)),
-                    Cell::Money(Money::new(summary.cost.of(*c), &cur)),
-                ],
-            )
-        })
-        .collect();
+    let outcome_rows = outcome_rows(&fd.outcomes, &line, &later, &cur);
+    let class_rows = class_rows(&summary, &cur);
     let t = urlencode(team);
     let path = format!("/teams/{t}/features/{}", urlencode(feature));
     let movement = movement::view(
@@ -126,7 +93,12 @@ async fn feature_model(
         state, user, team, feature,
     ))
     .await?;
+    let environment = EnvironmentFilter {
+        current: None,
+        choices: environments::of_team(state, ctx.month, team).await?,
+    };
     Ok(BreakdownPage {
+        environment,
         title: format!("Feature {feature}"),
         crumbs: vec![
             ("Showback".into(), format!("/?month={}", ctx.month)),
@@ -163,30 +135,8 @@ async fn feature_model(
                 fd.models.clone(),
                 Some("/models/".into()),
             ),
-            Section::Plain(PlainTable {
-                id: "outcomes".into(),
-                title: "Outcomes, call by call (each call of a workflow counts here)".into(),
-                headers: vec![
-                    ("Outcome".into(), false),
-                    ("Requests".into(), true),
-                    ("Share".into(), true),
-                    ("Cost".into(), true),
-                    ("Reported later".into(), true),
-                ],
-                rows: outcome_rows,
-                empty: "No calls.".into(),
-            }),
-            Section::Plain(PlainTable {
-                id: "classes".into(),
-                title: "Tokens by class".into(),
-                headers: vec![
-                    ("Class".into(), false),
-                    ("Tokens".into(), true),
-                    ("Token cost".into(), true),
-                ],
-                rows: class_rows,
-                empty: "No tokens.".into(),
-            }),
+            outcomes_table(outcome_rows),
+            classes_table(class_rows),
             lines_section(
                 "keys",
                 "API keys",
@@ -199,15 +149,180 @@ async fn feature_model(
     })
 }
 
+type Rows = Vec<(Option<String>, Vec<Cell>)>;
+
+/// Of each outcome's requests, those whose outcome was reported after the call (in `env`
+/// alone when one is given).
+async fn reported_later(
+    state: &AppState,
+    ctx: &MonthContext,
+    team: &str,
+    feature: &str,
+    env: Option<&str>,
+) -> Result<BTreeMap<String, Totals>, PageError> {
+    let reported = state.store.late_outcome_usage(ctx.month).await?;
+    Ok(tokentally_domain::showback::Ledger::new(
+        &reported,
+        &ctx.data.discounts,
+        &ctx.attributor,
+        &ctx.book,
+    )
+    .summarize(|r| {
+        (r.owner.team == team
+            && r.owner.feature == feature
+            && env.is_none_or(|e| environment::of(&r.owner) == e))
+        .then(|| r.row.key.outcome.as_str().to_owned())
+    }))
+}
+
+fn outcome_rows(
+    outcomes: &[Line],
+    line: &Line,
+    later: &BTreeMap<String, Totals>,
+    cur: &str,
+) -> Rows {
+    Outcome::ALL
+        .iter()
+        .filter_map(|o| outcomes.iter().find(|l| l.name == o.as_str()))
+        .map(|l| {
+            (
+                None,
+                vec![
+                    Cell::Text(l.name.clone()),
+                    Cell::Count(l.requests),
+                    Cell::Share {
+                        part: l.requests,
+                        whole: line.requests,
+                    },
+                    Cell::Money(Money::new(l.blended_cost, cur)),
+                    Cell::Count(later.get(&l.name).map_or(0, |s| s.requests)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn class_rows(summary: &Totals, cur: &str) -> Rows {
+    TokenClass::ALL
+        .iter()
+        .filter(|c| TokenClass::BASIC.contains(c) || c.quantity(&summary.tokens) > 0)
+        .map(|c| {
+            (
+                None,
+                vec![
+                    Cell::Text(c.label().to_owned()),
+                    Cell::Count(c.quantity(&summary.tokens)),
+                    Cell::Money(Money::new(summary.cost.of(*c), cur)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn outcomes_table(rows: Rows) -> Section {
+    Section::Plain(PlainTable {
+        id: "outcomes".into(),
+        title: "Outcomes, call by call (each call of a workflow counts here)".into(),
+        headers: vec![
+            ("Outcome".into(), false),
+            ("Requests".into(), true),
+            ("Share".into(), true),
+            ("Cost".into(), true),
+            ("Reported later".into(), true),
+        ],
+        rows,
+        empty: "No calls.".into(),
+    })
+}
+
+fn classes_table(rows: Rows) -> Section {
+    Section::Plain(PlainTable {
+        id: "classes".into(),
+        title: "Tokens by class".into(),
+        headers: vec![
+            ("Class".into(), false),
+            ("Tokens".into(), true),
+            ("Token cost".into(), true),
+        ],
+        rows,
+        empty: "No tokens.".into(),
+    })
+}
+
+/// The feature's month in one environment: its line, model mix, outcomes, token classes,
+/// keys and days, each the environment's part; zeros (and the page says so) when it had no
+/// usage there.
+async fn narrowed_feature_model(
+    state: &AppState,
+    team: &str,
+    feature: &str,
+    month: tokentally_domain::month::Month,
+    env: &str,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let environment = EnvironmentFilter {
+        current: Some(env.to_owned()),
+        choices: environments::of_team(state, month, team).await?,
+    };
+    let narrowed = Narrowed::load(state, month, env, fresh).await?;
+    let months = state.store.list_months().await?;
+    let cur = narrowed.showback.currency.clone();
+    let drill = narrowed.team_or_empty(team);
+    let fd = narrowed.feature_or_empty(&drill, feature);
+    let line = fd.total.clone();
+    let summary = narrowed
+        .views()
+        .summary(&|p| p.owner.team == team && p.owner.feature == feature);
+    let later = reported_later(state, &narrowed.ctx, team, feature, Some(env)).await?;
+    let outcome_rows = outcome_rows(&fd.outcomes, &line, &later, &cur);
+    let class_rows = class_rows(&summary, &cur);
+    let days = sorted_by_day(fd.days.clone());
+    let t = urlencode(team);
+    let keep = environment.query();
+    Ok(BreakdownPage {
+        title: format!("Feature {feature}"),
+        crumbs: vec![
+            ("Showback".into(), format!("/?month={month}{keep}")),
+            (
+                format!("Team {team}"),
+                format!("/teams/{t}?month={month}{keep}"),
+            ),
+        ],
+        month,
+        months,
+        path: format!("/teams/{t}/features/{}", urlencode(feature)),
+        currency: cur,
+        daily: Some(days.clone()),
+        summary: Summary::Feature {
+            line: Box::new(line),
+        },
+        links: Vec::new(),
+        sections: vec![
+            lines_section(
+                "models",
+                "Model mix",
+                "Model",
+                fd.models,
+                Some("/models/".into()),
+            ),
+            outcomes_table(outcome_rows),
+            classes_table(class_rows),
+            lines_section("keys", "API keys", "Key", fd.keys, Some("/keys/".into())),
+            lines_section("days", "Days", "Day", days, None),
+        ],
+        environment,
+    })
+}
+
 pub async fn feature_page(
     State(state): State<AppState>,
     user: PageUser,
     headers: HeaderMap,
     Path((team, feature)): Path<(String, String)>,
-    Query(q): Query<MonthQuery>,
+    Query(q): Query<ReportQuery>,
 ) -> Result<Html<String>, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
+    let page = feature_model(&state, &user, &team, &feature, &q, fresh).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
@@ -219,7 +334,7 @@ pub async fn feature_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
+    let page = feature_model(&state, &user, &team, &feature, &q.report(), fresh).await?;
     export(page, &q.table, &format!("feature-{team}-{feature}"))
 }
 

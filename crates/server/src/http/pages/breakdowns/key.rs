@@ -6,6 +6,7 @@ use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::attribution::UNALLOCATED;
 use tokentally_domain::showback::Point;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Section, Summary, breakdown_page,
 };
@@ -103,6 +104,7 @@ async fn key_model(
         "another team".to_owned()
     };
     Ok(BreakdownPage {
+        environment: EnvironmentFilter::default(),
         links: Vec::new(),
         title: format!("Key {key}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],

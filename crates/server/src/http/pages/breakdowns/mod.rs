@@ -23,16 +23,28 @@ use tokentally_web::pages::breakdown_page::{BreakdownPage, Cell, LinesTable, Sec
 
 use super::PageError;
 use crate::app::reports::MonthContext;
-use crate::http::MonthQuery;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
+use crate::http::{MonthQuery, ReportQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
     pub month: Option<String>,
     pub table: String,
+    /// One environment's part (team and feature pages); all when absent or empty.
+    pub env: Option<String>,
+}
+
+impl ExportQuery {
+    /// The page's own query: the month and the environment.
+    pub fn report(&self) -> ReportQuery {
+        ReportQuery {
+            month: self.month.clone(),
+            env: self.env.clone(),
+        }
+    }
 }
 
 pub(super) fn lines_section(

@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::showback::Point;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::breakdown_page::{BreakdownPage, Rates, Summary, breakdown_page};
 use tokentally_web::pages::showback_page::urlencode;
 
@@ -44,6 +45,7 @@ async fn model_model(
         }
     });
     Ok(BreakdownPage {
+        environment: EnvironmentFilter::default(),
         links: Vec::new(),
         title: format!("Model {model}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],

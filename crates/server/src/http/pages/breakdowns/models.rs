@@ -4,6 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use tokentally_domain::showback::Point;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Summary, breakdown_page,
 };
@@ -64,6 +65,7 @@ async fn models_model(
         empty: "No usage this month.".into(),
     };
     Ok(BreakdownPage {
+        environment: EnvironmentFilter::default(),
         links: Vec::new(),
         title: "Models and providers".into(),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, team_drilldown};
 use tokentally_domain::movement::Scope;
 use tokentally_domain::showback::TeamShowback;
+use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::format::unit_money;
 use tokentally_web::money::Money;
 use tokentally_web::pages::breakdown_page::{
@@ -15,8 +16,9 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
-use crate::http::MonthQuery;
+use crate::http::ReportQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
@@ -26,11 +28,14 @@ async fn team_model(
     state: &AppState,
     user: &PageUser,
     team: &str,
-    month: &Option<String>,
+    q: &ReportQuery,
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
-    let (ctx, months) = context(state, month, fresh).await?;
+    if let Some(env) = q.environment() {
+        return narrowed_team_model(state, team, q.month()?, env, fresh).await;
+    }
+    let (ctx, months) = context(state, &q.month, fresh).await?;
     let cur = state.config.currency.clone();
     let sb = reports::showback(
         &state.store,
@@ -107,7 +112,12 @@ async fn team_model(
         &cur,
     )
     .await?;
+    let environment = EnvironmentFilter {
+        current: None,
+        choices: environments::of_team(state, ctx.month, team).await?,
+    };
     Ok(BreakdownPage {
+        environment,
         title: format!("Team {team}"),
         crumbs: vec![("Showback".into(), format!("/?month={}", ctx.month))],
         month: ctx.month,
@@ -148,6 +158,66 @@ async fn team_model(
             lines_section("keys", "API keys", "Key", drill.keys, Some("/keys/".into())),
             lines_section("days", "Days", "Day", sorted_by_day(drill.days), None),
         ],
+    })
+}
+
+/// The team's month in one environment: its row, features, models, keys and days, each the
+/// environment's part (what covers all environments is left out). An environment the team
+/// has no usage in shows zeros, and the page says so.
+async fn narrowed_team_model(
+    state: &AppState,
+    team: &str,
+    month: tokentally_domain::month::Month,
+    env: &str,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let environment = EnvironmentFilter {
+        current: Some(env.to_owned()),
+        choices: environments::of_team(state, month, team).await?,
+    };
+    let narrowed = Narrowed::load(state, month, env, fresh).await?;
+    let months = state.store.list_months().await?;
+    let row = narrowed.team_row(team);
+    let drill = narrowed.team_or_empty(team);
+    let t = urlencode(team);
+    let keep = environment.query();
+    let mut features = lines_section(
+        "features",
+        "Features",
+        "Feature",
+        drill.features,
+        Some(format!("/teams/{t}/features/")),
+    );
+    if let Section::Lines(table) = &mut features {
+        table.link_suffix = format!("?env={}", urlencode(env));
+    }
+    Ok(BreakdownPage {
+        title: format!("Team {team}"),
+        crumbs: vec![("Showback".into(), format!("/?month={month}{keep}"))],
+        month,
+        months,
+        path: format!("/teams/{t}"),
+        currency: narrowed.showback.currency.clone(),
+        daily: Some(drill.days.clone()),
+        summary: Summary::Team {
+            row: Box::new(row),
+            total: Box::new(drill.total.clone()),
+            budget: None,
+        },
+        links: Vec::new(),
+        sections: vec![
+            features,
+            lines_section(
+                "models",
+                "Models",
+                "Model",
+                drill.models,
+                Some("/models/".into()),
+            ),
+            lines_section("keys", "API keys", "Key", drill.keys, Some("/keys/".into())),
+            lines_section("days", "Days", "Day", sorted_by_day(drill.days), None),
+        ],
+        environment,
     })
 }
 
@@ -267,9 +337,9 @@ pub async fn team_page(
     user: PageUser,
     headers: HeaderMap,
     Path(team): Path<String>,
-    Query(q): Query<MonthQuery>,
+    Query(q): Query<ReportQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = team_model(&state, &user, &team, &q.month, asks_for_fresh(&headers)).await?;
+    let page = team_model(&state, &user, &team, &q, asks_for_fresh(&headers)).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
@@ -280,7 +350,8 @@ pub async fn team_csv(
     Path(team): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = team_model(&state, &user, &team, &q.month, asks_for_fresh(&headers)).await?;
+    let report = q.report();
+    let page = team_model(&state, &user, &team, &report, asks_for_fresh(&headers)).await?;
     export(page, &q.table, &format!("team-{team}"))
 }
 
