@@ -12,6 +12,7 @@ pub mod costs;
 pub mod currencies;
 pub mod customers;
 pub mod error;
+pub mod feature_users;
 pub mod focus;
 pub mod governance;
 pub mod mappings;

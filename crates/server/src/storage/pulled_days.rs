@@ -43,7 +43,17 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let old: Vec<UsageRow> = super::rows::decode_all(&rows)?;
+        let mut learned = Vec::new();
         if !old.is_empty() {
+            learned = super::parties::unlog_source_days(
+                &mut tx,
+                self.backend,
+                &self.party_dims,
+                source,
+                &from,
+                &to,
+            )
+            .await?;
             let mut monthly: BTreeMap<RollupKey, RollupTotals> = BTreeMap::new();
             let daily: Vec<(RollupKey, RollupTotals)> =
                 old.into_iter().map(|r| (r.key, r.totals)).collect();
@@ -85,8 +95,10 @@ impl Store {
                 .await?;
             super::data_version::bump_in(&mut tx).await?;
         }
-        let counts = store_batches_in(&mut tx, self.backend, &[&events]).await?;
+        let stored = store_batches_in(&mut tx, self.backend, &[&events], &self.party_dims).await?;
         tx.commit().await?;
-        Ok(counts[0])
+        self.party_dims.remember(learned);
+        self.party_dims.remember(stored.learned);
+        Ok(stored.counts[0])
     }
 }

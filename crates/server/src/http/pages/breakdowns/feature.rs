@@ -13,6 +13,7 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use crate::app::feature_users::feature_users;
 use crate::app::reports;
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
@@ -20,6 +21,62 @@ use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
+/// Users the page lists; its CSV lists every user.
+const HEAVIEST_USERS: usize = 20;
+
+/// "Heaviest users": the feature's users by token cost, the first `limit` of them.
+async fn users_section(
+    state: &AppState,
+    user: &PageUser,
+    month: tokentally_domain::month::Month,
+    team: &str,
+    feature: &str,
+    limit: Option<usize>,
+) -> Result<Section, PageError> {
+    let view = feature_users(state, &user.principal, month, team, feature).await?;
+    let cur = &view.currency;
+    let total = view.users_total;
+    let rows = view
+        .users
+        .into_iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|u| {
+            (
+                None,
+                vec![
+                    Cell::Text(u.user),
+                    Cell::Money(Money::new(u.token_cost, cur)),
+                    Cell::Text(
+                        u.share_of_feature_cost
+                            .map_or_else(|| "–".to_owned(), |s| format!("{s}%")),
+                    ),
+                    Cell::Count(u.requests),
+                    Cell::Count(u.tokens.input + u.tokens.output),
+                ],
+            )
+        })
+        .collect();
+    let title = match limit {
+        Some(n) if total > n => {
+            format!("Heaviest users (the top {n} of {total}; the CSV lists every user)")
+        }
+        _ => "Heaviest users".to_owned(),
+    };
+    Ok(Section::Plain(PlainTable {
+        id: "users".into(),
+        title,
+        headers: vec![
+            ("User".into(), false),
+            ("Token cost".into(), true),
+            ("Share of the feature's token cost".into(), true),
+            ("Requests".into(), true),
+            ("Tokens (input + output)".into(), true),
+        ],
+        rows,
+        empty: "No calls named a user.".into(),
+    }))
+}
+
 async fn feature_model(
     state: &AppState,
     user: &PageUser,
@@ -27,6 +84,7 @@ async fn feature_model(
     feature: &str,
     month: &Option<String>,
     fresh: bool,
+    users_limit: Option<usize>,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
     let (ctx, months) = context(state, month, fresh).await?;
@@ -126,6 +184,15 @@ async fn feature_model(
         state, user, team, feature,
     ))
     .await?;
+    let users = Box::pin(users_section(
+        state,
+        user,
+        ctx.month,
+        team,
+        feature,
+        users_limit,
+    ))
+    .await?;
     Ok(BreakdownPage {
         title: format!("Feature {feature}"),
         crumbs: vec![
@@ -194,6 +261,7 @@ async fn feature_model(
                 fd.keys.clone(),
                 Some("/keys/".into()),
             ),
+            users,
             lines_section("days", "Days", "Day", days, None),
         ],
     })
@@ -207,7 +275,16 @@ pub async fn feature_page(
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
+    let page = feature_model(
+        &state,
+        &user,
+        &team,
+        &feature,
+        &q.month,
+        fresh,
+        Some(HEAVIEST_USERS),
+    )
+    .await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
@@ -219,7 +296,7 @@ pub async fn feature_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh).await?;
+    let page = feature_model(&state, &user, &team, &feature, &q.month, fresh, None).await?;
     export(page, &q.table, &format!("feature-{team}-{feature}"))
 }
 
