@@ -383,6 +383,20 @@ async fn number_dims(
         .await?)
 }
 
+/// A `party_dims` row: its id, the eight text columns and the context band.
+type DimsRecord = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
 /// `sum = table.sum + excluded.sum` for every party sum.
 fn added(table: &str) -> String {
     PARTY_SUMS
@@ -462,18 +476,7 @@ impl Store {
 
     /// Every numbered dimension tuple.
     pub async fn list_party_dims(&self) -> Result<Vec<(i64, PartyDims)>, StoreError> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-        )> = sqlx::query_as(&format!(
+        let rows: Vec<DimsRecord> = sqlx::query_as(&format!(
             "SELECT id, {} FROM party_dims",
             DIMS_COLUMNS.join(", ")
         ))
