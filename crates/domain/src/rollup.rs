@@ -169,26 +169,79 @@ pub fn fold<'a>(
     out
 }
 
-/// Monthly rollups per customer of the events that name one (keyed by the customer and the
-/// rollup key of the month's first day), summed like [`fold`]: the per-customer rollup kept
-/// apart from the ones showback reads.
-pub fn fold_customers<'a>(
+/// The dimensions a party rollup (per customer, per user) keeps: what attribution and pricing
+/// read (owner dimensions, tier, context band), without the outcome and workflow flag, which
+/// token cost does not depend on. Storage numbers each distinct tuple once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PartyDims {
+    pub dims: Dims,
+    pub service_tier: ServiceTier,
+    pub context_band: u64,
+}
+
+impl PartyDims {
+    pub fn of(e: &UsageEvent) -> Self {
+        PartyDims {
+            dims: Dims::of(e),
+            service_tier: e.service_tier,
+            context_band: context_band(e.tokens.input / e.requests.max(1)),
+        }
+    }
+
+    /// The rollup key these dimensions read as on `day` (the month's first): successful calls
+    /// outside workflows, since the party rollups keep neither.
+    pub fn rollup_key(&self, day: NaiveDate) -> RollupKey {
+        let d = self.dims.clone();
+        RollupKey {
+            day,
+            provider: d.provider,
+            model: d.model,
+            api_key: d.api_key,
+            team: d.team,
+            feature: d.feature,
+            environment: d.environment,
+            tags: d.tags,
+            service_tier: self.service_tier,
+            outcome: Outcome::Success,
+            context_band: self.context_band,
+            in_workflow: false,
+        }
+    }
+}
+
+/// One row of a batch's party deltas: a month, dimensions, and the customer and user the
+/// events named (empty for none; events naming neither make no row).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartyKey {
+    pub month: crate::month::Month,
+    pub dims: PartyDims,
+    pub customer: String,
+    pub user: String,
+}
+
+/// Monthly deltas per customer and user of the events that name either, summed like [`fold`]
+/// (no standalone successes: the party rollups keep no outcome). One row serves both the
+/// per-customer and the per-user rollup.
+pub fn fold_parties<'a>(
     events: impl IntoIterator<Item = &'a UsageEvent>,
-) -> BTreeMap<(String, RollupKey), RollupTotals> {
-    let mut out: BTreeMap<(String, RollupKey), RollupTotals> = BTreeMap::new();
+) -> BTreeMap<PartyKey, RollupTotals> {
+    let mut out: BTreeMap<PartyKey, RollupTotals> = BTreeMap::new();
     for e in events {
-        let Some(customer) = e.customer.as_deref().filter(|c| !c.is_empty()) else {
+        let named = |o: &Option<String>| o.as_deref().filter(|c| !c.is_empty()).map(str::to_owned);
+        let (customer, user) = (named(&e.customer), named(&e.user));
+        if customer.is_none() && user.is_none() {
             continue;
+        }
+        let key = PartyKey {
+            month: crate::month::Month::of(e.timestamp.date_naive()),
+            dims: PartyDims::of(e),
+            customer: customer.unwrap_or_default(),
+            user: user.unwrap_or_default(),
         };
-        let mut key = RollupKey::of(e);
-        key.day = crate::month::Month::of(key.day).first_day();
-        let t = out.entry((customer.to_owned(), key)).or_default();
+        let t = out.entry(key).or_default();
         t.events += 1;
         t.requests += e.requests;
         t.tokens.add(&e.tokens);
-        if e.outcome == Outcome::Success && e.workflow_id.is_none() {
-            t.standalone_successes += e.requests;
-        }
     }
     out
 }

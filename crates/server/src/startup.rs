@@ -64,6 +64,10 @@ impl Application {
             self.state.clone(),
             self.state.config.notify_interval,
         ));
+        tokio::spawn(crate::app::customers::compact_periodically(
+            self.state.clone(),
+            crate::app::customers::COMPACTION_INTERVAL,
+        ));
         // The peer address feeds login throttling.
         let app = crate::router::router(self.state)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -65,3 +65,21 @@ pub async fn customers(
         customers: all,
     })
 }
+
+/// How often the party log (customers' and users' usage as ingest appends it) is folded into
+/// the per-customer and per-user rollups. Reads are exact either way; folding keeps what they
+/// sum small.
+pub const COMPACTION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Folds the party log every `every`, for as long as the server runs.
+pub async fn compact_periodically(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        match state.store.compact_party_log().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "party log folded"),
+            Err(e) => tracing::warn!(error = ?e, "folding the party log failed"),
+        }
+    }
+}

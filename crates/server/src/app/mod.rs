@@ -13,6 +13,7 @@ pub mod currencies;
 pub mod customers;
 pub mod environments;
 pub mod error;
+pub mod feature_users;
 pub mod focus;
 pub mod governance;
 pub mod mappings;

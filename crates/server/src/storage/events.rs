@@ -7,8 +7,11 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserDay, UserWord, WorkflowDelta};
+use tokentally_domain::rollup::{
+    self, PartyDims, RollupKey, RollupTotals, UserWord, WorkflowDelta,
+};
 
+use super::parties::{DimsNumbers, log_parties};
 use super::rows::{FromRow, ROLLUPS, extra_counts};
 use super::{Backend, Store, StoreError, now_ms};
 
@@ -24,7 +27,7 @@ pub struct AddedEvents {
 /// Only statements of a full chunk are prepared once and kept: each other row count is a
 /// statement of its own, and keeping those (thousands of parameters each, per connection)
 /// held hundreds of megabytes.
-const EVENT_CHUNK: usize = 500;
+pub(super) const EVENT_CHUNK: usize = 500;
 pub(super) const ROLLUP_CHUNK: usize = 800;
 
 const EVENT_COLUMNS: &[&str] = &[
@@ -89,7 +92,7 @@ const WORKFLOW_COLUMNS: &[&str] = &[
 const USER_WORD_COLUMNS: &[&str] = <UserWord as FromRow>::COLUMNS;
 
 /// `INSERT INTO table (cols) VALUES ($1, ..), (..)` for `rows` rows.
-fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
+pub(super) fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut n = 0;
     for r in 0..rows {
@@ -109,7 +112,7 @@ fn insert_sql(backend: Backend, table: &str, columns: &[&str], rows: usize) -> S
     sql
 }
 
-fn add<'q, T>(args: &mut AnyArguments<'q>, value: T)
+pub(super) fn add<'q, T>(args: &mut AnyArguments<'q>, value: T)
 where
     T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
 {
@@ -117,7 +120,7 @@ where
     let _ = args.add(value);
 }
 
-fn count(n: u64) -> i64 {
+pub(super) fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -247,9 +250,10 @@ impl Store {
             // flight, so every event is either in its month before the close or noted late.
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        let counts = store_batches_in(&mut tx, self.backend, batches).await?;
+        let stored = store_batches_in(&mut tx, self.backend, batches, &self.party_dims).await?;
         tx.commit().await?;
-        Ok(counts)
+        self.party_dims.remember(stored.learned);
+        Ok(stored.counts)
     }
 
     /// Deletes raw events from before `day` (rollups stay); answers how many.
@@ -331,7 +335,8 @@ pub(super) async fn store_batches_in(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     batches: &[&[UsageEvent]],
-) -> Result<Vec<usize>, StoreError> {
+    known: &DimsNumbers,
+) -> Result<Stored, StoreError> {
     let closed: std::collections::BTreeSet<Month> =
         sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
             .fetch_all(&mut **tx)
@@ -370,9 +375,18 @@ pub(super) async fn store_batches_in(
     // Users as words of bit sets per day and dimensions: shared between batches like the
     // rollups, so written just before them, in key order.
     let users = rollup::fold_users(stored.iter().copied());
+    let mut user_numbers = HashMap::new();
     if !users.is_empty() {
-        let numbers = number_users(tx, backend, &users).await?;
-        let words = rollup::user_words(&users, |u| numbers.get(u).copied());
+        let names: BTreeSet<&str> = users.iter().map(|u| u.user.as_str()).collect();
+        user_numbers = number_names(
+            tx,
+            backend,
+            "user_numbers",
+            "user_id",
+            names.into_iter().collect(),
+        )
+        .await?;
+        let words = rollup::user_words(&users, |u| user_numbers.get(u).copied());
         for chunk in words.chunks(ROLLUP_CHUNK) {
             upsert_user_words(tx, backend, chunk).await?;
         }
@@ -395,19 +409,21 @@ pub(super) async fn store_batches_in(
             upsert_rollups(tx, backend, period, chunk, false).await?;
         }
     }
-    // Customers in a table of their own, after the rollups showback reads: batches with no
-    // customer add nothing here.
-    let customers: Vec<((String, RollupKey), RollupTotals)> =
-        rollup::fold_customers(stored.iter().copied())
-            .into_iter()
-            .collect();
-    for chunk in customers.chunks(ROLLUP_CHUNK) {
-        upsert_customers(tx, backend, chunk).await?;
-    }
+    // Customers and users in a log of their own, after the rollups showback reads: appended,
+    // never upserted, so batches neither wait on each other's rows there nor touch a page
+    // per row; batches that name neither add nothing.
+    let learned = log_parties(tx, backend, known, &stored, &user_numbers).await?;
     if !stored.is_empty() {
         super::data_version::bump_in(tx).await?;
     }
-    Ok(counts)
+    Ok(Stored { counts, learned })
+}
+
+/// What [`store_batches_in`] stored: how many events of each batch were new, and the
+/// dimension numbers it learned (to remember once the transaction has committed).
+pub(super) struct Stored {
+    pub counts: Vec<usize>,
+    pub learned: Vec<(PartyDims, i64)>,
 }
 
 /// Inserts the events that are not stored yet; answers the (source, id) of those it stored,
@@ -537,63 +553,6 @@ pub(super) async fn upsert_rollups(
     Ok(())
 }
 
-/// Adds to `usage_customers_monthly` (the month, the customer, then [`ROLLUPS`]' key and sums).
-async fn upsert_customers(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    chunk: &[((String, RollupKey), RollupTotals)],
-) -> Result<(), StoreError> {
-    let table = super::customers::TABLE;
-    let keys: Vec<&str> = ["month", "customer"]
-        .into_iter()
-        .chain(ROLLUPS.keys.iter().copied())
-        .collect();
-    let columns: Vec<&str> = keys.iter().chain(ROLLUPS.sums).copied().collect();
-    let updates: Vec<String> = ROLLUPS
-        .sums
-        .iter()
-        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
-        .collect();
-    let sql = format!(
-        "{} ON CONFLICT ({}) DO UPDATE SET {}",
-        insert_sql(backend, table, &columns, chunk.len()),
-        keys.join(", "),
-        updates.join(", ")
-    );
-    let mut args = AnyArguments::default();
-    for ((customer, k), t) in chunk {
-        add(&mut args, Month::of(k.day).to_string());
-        add(&mut args, customer.clone());
-        add(&mut args, k.provider.clone());
-        add(&mut args, k.model.clone());
-        add(&mut args, k.api_key.clone());
-        add(&mut args, k.team.clone());
-        add(&mut args, k.feature.clone());
-        add(&mut args, k.environment.clone());
-        add(&mut args, k.tags.clone());
-        add(&mut args, k.service_tier.as_str().to_owned());
-        add(&mut args, k.outcome.as_str().to_owned());
-        add(&mut args, count(k.context_band));
-        add(&mut args, i64::from(k.in_workflow));
-        add(&mut args, count(t.events));
-        add(&mut args, count(t.requests));
-        add(&mut args, count(t.tokens.input));
-        add(&mut args, count(t.tokens.cached_input));
-        add(&mut args, count(t.tokens.cache_write));
-        add(&mut args, count(t.tokens.output));
-        add(&mut args, count(t.tokens.reasoning));
-        add(&mut args, count(t.standalone_successes));
-        for n in extra_counts(&t.tokens) {
-            add(&mut args, count(n));
-        }
-    }
-    sqlx::query_with(&sql, args)
-        .persistent(chunk.len() == ROLLUP_CHUNK)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 async fn upsert_workflows(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
@@ -660,17 +619,18 @@ async fn upsert_workflows(
     Ok(())
 }
 
-/// The numbers of the users these days name, numbering those seen for the first time.
-async fn number_users(
+/// The numbers of these names in a numbering table (`user_numbers`, `customer_numbers`:
+/// `n` and a unique name column), numbering those seen for the first time.
+pub(super) async fn number_names(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    days: &BTreeSet<UserDay>,
+    table: &str,
+    column: &str,
+    names: Vec<&str>,
 ) -> Result<HashMap<String, u64>, StoreError> {
-    let names: BTreeSet<&str> = days.iter().map(|u| u.user.as_str()).collect();
-    let names: Vec<&str> = names.into_iter().collect();
     let mut numbers = HashMap::with_capacity(names.len());
     for chunk in names.chunks(EVENT_CHUNK) {
-        find_user_numbers(tx, backend, chunk, &mut numbers).await?;
+        find_numbers(tx, backend, table, column, chunk, &mut numbers).await?;
     }
     let new: Vec<&str> = names
         .iter()
@@ -681,29 +641,33 @@ async fn number_users(
         // Only names not found are offered: on PostgreSQL every row offered takes a number
         // from the sequence, and words stay dense only if few are wasted.
         let sql = format!(
-            "{} ON CONFLICT (user_id) DO NOTHING",
-            insert_sql(backend, "user_numbers", &["user_id"], chunk.len())
+            "{} ON CONFLICT ({column}) DO NOTHING",
+            insert_sql(backend, table, &[column], chunk.len())
         );
         let mut args = AnyArguments::default();
         for name in chunk {
             add(&mut args, (*name).to_owned());
         }
         sqlx::query_with(&sql, args).execute(&mut **tx).await?;
-        find_user_numbers(tx, backend, chunk, &mut numbers).await?;
+        find_numbers(tx, backend, table, column, chunk, &mut numbers).await?;
     }
     if let Some(lost) = names.iter().find(|n| !numbers.contains_key(**n)) {
-        return Err(StoreError::Corrupt(format!("user `{lost}` has no number")));
+        return Err(StoreError::Corrupt(format!(
+            "`{lost}` has no number in {table}"
+        )));
     }
     Ok(numbers)
 }
 
-async fn find_user_numbers(
+async fn find_numbers(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
+    table: &str,
+    column: &str,
     names: &[&str],
     numbers: &mut HashMap<String, u64>,
 ) -> Result<(), StoreError> {
-    let mut sql = String::from("SELECT user_id, n FROM user_numbers WHERE user_id IN (");
+    let mut sql = format!("SELECT {column}, n FROM {table} WHERE {column} IN (");
     for i in 0..names.len() {
         if i > 0 {
             sql.push_str(", ");
@@ -721,7 +685,7 @@ async fn find_user_numbers(
         .await?;
     for (name, n) in found {
         let n = u64::try_from(n)
-            .map_err(|_| StoreError::Corrupt(format!("user `{name}` has number {n}")))?;
+            .map_err(|_| StoreError::Corrupt(format!("`{name}` has number {n} in {table}")))?;
         numbers.insert(name, n);
     }
     Ok(())

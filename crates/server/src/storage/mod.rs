@@ -11,7 +11,6 @@ mod audit;
 mod auth;
 mod commitments;
 mod connections;
-mod customers;
 mod data_version;
 mod dialect;
 mod digests;
@@ -22,6 +21,7 @@ mod late_per_call;
 mod mappings;
 mod outcomes;
 mod overheads;
+mod parties;
 mod prices;
 mod pulled_days;
 mod reads;
@@ -129,6 +129,7 @@ pub struct Store {
     /// Month reads in flight at once. Each materialises a month of rows; past the cores more
     /// at once only add memory and hold pool connections (see [`Store::month_read`]).
     month_reads: Arc<tokio::sync::Semaphore>,
+    party_dims: parties::DimsNumbers,
 }
 
 impl std::fmt::Debug for Store {
@@ -162,6 +163,7 @@ impl Store {
             month_reads: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             )),
+            party_dims: parties::DimsNumbers::default(),
         })
     }
 

@@ -45,7 +45,17 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let old: Vec<UsageRow> = super::rows::decode_all(&rows)?;
+        let mut learned = Vec::new();
         if !old.is_empty() {
+            learned = super::parties::unlog_source_days(
+                &mut tx,
+                self.backend,
+                &self.party_dims,
+                source,
+                &from,
+                &to,
+            )
+            .await?;
             change_rollups(&mut tx, self.backend, old, true).await?;
             drop_empty_rollups(&mut tx, first, last).await?;
             sqlx::query("DELETE FROM events WHERE source = $1 AND day >= $2 AND day <= $3")
@@ -56,9 +66,11 @@ impl Store {
                 .await?;
             super::data_version::bump_in(&mut tx).await?;
         }
-        let counts = store_batches_in(&mut tx, self.backend, &[&events]).await?;
+        let stored = store_batches_in(&mut tx, self.backend, &[&events], &self.party_dims).await?;
         tx.commit().await?;
-        Ok(counts[0])
+        self.party_dims.remember(learned);
+        self.party_dims.remember(stored.learned);
+        Ok(stored.counts[0])
     }
 }
 

@@ -29,6 +29,7 @@ const SQLITE_WITHOUT_ROWID: &[&str] = &[
     "usage_rollups",
     "usage_rollups_monthly",
     "usage_user_words",
+    "usage_users_monthly",
     "workflow_groups",
     "workflow_groups_monthly",
 ];

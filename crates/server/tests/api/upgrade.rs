@@ -2,7 +2,7 @@
 //! rebuilds the rollups from the raw events, split by workflow membership; migration 0009
 //! sums the stored workflows into groups; migration 0013 turns user-days into user words;
 //! migration 0016 adds the billable classes and rebuilds the kept days' rollups for the new
-//! context bands.
+//! context bands; migration 0027 moves the customer rollup to integer keys and adds users.
 
 use crate::helpers::{Db, database_at_version};
 
@@ -369,4 +369,99 @@ async fn sqlite_billable_classes_rebuild_rollups_from_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_billable_classes_rebuild_rollups_from_events() {
     billable_classes_rebuild_rollups_from_events(Db::Postgres).await;
+}
+
+/// Migration 0027: the per-customer rollup of 0019 moves to integer keys (its rows summed over
+/// outcome and workflow), and the per-user rollup is built from the kept events.
+async fn party_rollups_move_to_integer_keys(db: Db) {
+    let Some((store, _guard)) = database_at_version(db, 26).await else {
+        return;
+    };
+    for (id, outcome, user) in [
+        ("a", "success", "ann"),
+        ("b", "failure", "ann"),
+        ("c", "success", ""),
+    ] {
+        sqlx::query(
+            "INSERT INTO events (source, event_id, ts_ms, day, provider, model, api_key, team, feature, environment, \
+             user_id, customer, tags, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, \
+             reasoning_tokens, requests, service_tier, outcome, workflow_id, latency_ms, reported_cost, received_ms) \
+             VALUES ('api', $1, 1772791200000, '2026-03-06', 'openai', 'gpt-4o', 'k1', 'search', 'chat', '', $2, 'acme', '', \
+             300000, 0, 0, 1000, 0, 1, 'standard', $3, '', NULL, NULL, 1772791200000)",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(outcome)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO user_numbers (user_id) VALUES ('ann')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // As 0019 and ingest kept them: one row per outcome.
+    for (outcome, events) in [("success", 2), ("failure", 1)] {
+        sqlx::query(
+            "INSERT INTO usage_customers_monthly VALUES ('2026-03', 'acme', 'openai', 'gpt-4o', 'k1', 'search', \
+             'chat', '', '', 'standard', $1, 272000, 0, $2, $2, $3, 0, 0, $4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
+        )
+        .bind(outcome)
+        .bind(events)
+        .bind(events * 300_000)
+        .bind(events * 1000)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    store.migrate().await.expect("migrations up to today apply");
+    let month = "2026-03".parse().unwrap();
+    let customers = store.list_customer_rollups(month).await.unwrap();
+    assert_eq!(customers.len(), 1, "{customers:?}");
+    let acme = &customers[0];
+    assert_eq!(acme.customer, "acme");
+    assert_eq!(
+        (acme.row.key.context_band, acme.row.key.team.as_str()),
+        (272_000, "search")
+    );
+    assert_eq!(
+        (
+            acme.row.totals.events,
+            acme.row.totals.tokens.input,
+            acme.row.totals.tokens.output
+        ),
+        (3, 900_000, 3000)
+    );
+    let users = store.list_user_rollups(month, None).await.unwrap();
+    assert_eq!(users.len(), 1, "{users:?}");
+    assert_eq!(users[0].customer, "ann");
+    assert_eq!(
+        (users[0].row.totals.events, users[0].row.key.context_band),
+        (2, 272_000)
+    );
+    // New writes land in the log and read beside the moved rows.
+    let e = tokentally_domain::event::UsageEvent::from_json(
+        &serde_json::json!({"id": "d", "timestamp": "2026-03-06T10:00:00Z", "provider": "openai", "model": "gpt-4o",
+            "api_key": "k1", "team": "search", "feature": "chat", "customer": "acme", "user": "ann",
+            "input_tokens": 300_000, "output_tokens": 1000}),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    store.add_events(&[e]).await.unwrap();
+    store.compact_party_log().await.unwrap();
+    let customers = store.list_customer_rollups(month).await.unwrap();
+    assert_eq!(customers.len(), 1, "{customers:?}");
+    assert_eq!(customers[0].row.totals.events, 4);
+    let users = store.list_user_rollups(month, None).await.unwrap();
+    assert_eq!(users[0].row.totals.events, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_party_rollups_move_to_integer_keys() {
+    party_rollups_move_to_integer_keys(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_party_rollups_move_to_integer_keys() {
+    party_rollups_move_to_integer_keys(Db::Postgres).await;
 }

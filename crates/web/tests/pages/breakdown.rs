@@ -170,30 +170,54 @@ fn a_team_page_narrowed_to_an_environment_keeps_it_in_its_downloads() {
 }
 
 #[test]
-fn feature_page_with_outcomes() {
-    let sections = vec![Section::Plain(PlainTable {
-        id: "outcomes".into(),
-        title: "Outcomes".into(),
-        headers: vec![
-            ("Outcome".into(), false),
-            ("Requests".into(), true),
-            ("Share".into(), true),
-            ("Cost".into(), true),
-        ],
-        rows: vec![(
-            None,
-            vec![
-                Cell::Text("success".into()),
-                Cell::Count(1_200),
-                Cell::Share {
-                    part: 1_200,
-                    whole: 1_234,
-                },
-                money(dec!(126.67)),
+fn feature_page_with_outcomes_and_heaviest_users() {
+    let sections = vec![
+        Section::Plain(PlainTable {
+            id: "outcomes".into(),
+            title: "Outcomes".into(),
+            headers: vec![
+                ("Outcome".into(), false),
+                ("Requests".into(), true),
+                ("Share".into(), true),
+                ("Cost".into(), true),
             ],
-        )],
-        empty: "No calls.".into(),
-    })];
+            rows: vec![(
+                None,
+                vec![
+                    Cell::Text("success".into()),
+                    Cell::Count(1_200),
+                    Cell::Share {
+                        part: 1_200,
+                        whole: 1_234,
+                    },
+                    money(dec!(126.67)),
+                ],
+            )],
+            empty: "No calls.".into(),
+        }),
+        Section::Plain(PlainTable {
+            id: "users".into(),
+            title: "Heaviest users (the top 20 of 31; the CSV lists every user)".into(),
+            headers: vec![
+                ("User".into(), false),
+                ("Token cost".into(), true),
+                ("Share of the feature's token cost".into(), true),
+                ("Requests".into(), true),
+                ("Tokens (input + output)".into(), true),
+            ],
+            rows: vec![(
+                None,
+                vec![
+                    Cell::Text("ann@example.com".into()),
+                    money(dec!(42.10)),
+                    Cell::Text("33.2%".into()),
+                    Cell::Count(310),
+                    Cell::Count(1_250_000),
+                ],
+            )],
+            empty: "No calls named a user.".into(),
+        }),
+    ];
     let summary = Summary::Feature {
         line: Box::new(line("chat")),
     };

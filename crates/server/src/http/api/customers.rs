@@ -31,27 +31,8 @@ pub async fn get(
     Query(q): Query<CustomersQuery>,
 ) -> Result<Response, ApiError> {
     let month = MonthQuery { month: q.month }.month()?;
-    let limit = match q.limit.as_deref().filter(|l| !l.is_empty()) {
-        None => 100,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "`limit` must be a whole number from 1 to {MAX_LIMIT}, got `{l}`"
-                ))
-            })?,
-    };
-    let csv = match q.format.as_deref() {
-        None | Some("") | Some("json") => false,
-        Some("csv") => true,
-        Some(f) => {
-            return Err(ApiError::BadRequest(format!(
-                "`format` must be `json` or `csv`, got `{f}`"
-            )));
-        }
-    };
+    let limit = limit(q.limit.as_deref())?;
+    let csv = wants_csv(q.format.as_deref())?;
     let mut view = customers(&state, &principal, month, q.team, q.feature).await?;
     if csv {
         let headers: Vec<&str> = ["month", "customer", "token_cost", "requests", "events"]
@@ -79,4 +60,31 @@ pub async fn get(
     }
     view.customers.truncate(limit);
     Ok(Json(view).into_response())
+}
+
+/// `limit`: 1 to [`MAX_LIMIT`], 100 when absent.
+pub(super) fn limit(l: Option<&str>) -> Result<usize, ApiError> {
+    match l.filter(|l| !l.is_empty()) {
+        None => Ok(100),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`limit` must be a whole number from 1 to {MAX_LIMIT}, got `{l}`"
+                ))
+            }),
+    }
+}
+
+/// `format`: whether it asks for CSV (`json` or nothing: JSON).
+pub(super) fn wants_csv(f: Option<&str>) -> Result<bool, ApiError> {
+    match f {
+        None | Some("") | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(f) => Err(ApiError::BadRequest(format!(
+            "`format` must be `json` or `csv`, got `{f}`"
+        ))),
+    }
 }

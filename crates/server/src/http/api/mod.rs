@@ -8,6 +8,7 @@ pub mod connections;
 pub mod currencies;
 pub mod customers;
 pub mod digests;
+pub mod feature_users;
 pub mod focus;
 pub mod forecast;
 pub mod health;
@@ -68,6 +69,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/teams/{team}/features/{feature}",
             get(showback::feature),
+        )
+        .route(
+            "/api/v1/teams/{team}/features/{feature}/users",
+            get(feature_users::get),
         )
         .route("/api/v1/movement", get(movement::get))
         .route("/api/v1/models", get(models::get))

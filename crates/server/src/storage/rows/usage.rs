@@ -4,7 +4,9 @@
 use tokentally_domain::customer::CustomerRow;
 use tokentally_domain::event::Outcome;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{RollupKey, RollupTotals, UserWord, WorkflowGroup, WorkflowRow};
+use tokentally_domain::rollup::{
+    PartyDims, RollupKey, RollupTotals, UserWord, WorkflowGroup, WorkflowRow,
+};
 use tokentally_domain::showback::UsageRow;
 
 use super::{Cols, FromRow};
@@ -75,11 +77,14 @@ impl FromRow for UsageRow {
     }
 }
 
-/// `usage_customers_monthly`: the month, the customer, then a rollup's key and sums.
+/// A party rollup row (`usage_customers_monthly`, `usage_users_monthly` and the log beside
+/// them) with its dimensions and party resolved: the month, the customer or user, the
+/// interned dimensions, then the sums of `parties::PARTY_SUMS`. Read as a monthly rollup row of successful calls
+/// outside workflows (the party rollups keep no outcome; token cost does not read it).
 impl FromRow for CustomerRow {
     const COLUMNS: &'static [&'static str] = &[
         "month",
-        "customer",
+        "party",
         "provider",
         "model",
         "api_key",
@@ -88,9 +93,7 @@ impl FromRow for CustomerRow {
         "environment",
         "tags",
         "service_tier",
-        "outcome",
         "context_band",
-        "in_workflow",
         "events",
         "requests",
         "input_tokens",
@@ -98,7 +101,6 @@ impl FromRow for CustomerRow {
         "cache_write_tokens",
         "output_tokens",
         "reasoning_tokens",
-        "standalone_successes",
         "cache_write_1h_tokens",
         "audio_input_tokens",
         "cached_audio_input_tokens",
@@ -113,27 +115,18 @@ impl FromRow for CustomerRow {
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         let month: Month = c.parsed()?;
         let customer = c.text()?;
-        let d = c.dims()?;
+        let dims = PartyDims {
+            dims: c.dims()?,
+            service_tier: c.parsed()?,
+            context_band: c.count()?,
+        };
         let mut row = UsageRow {
-            key: RollupKey {
-                day: month.first_day(),
-                provider: d.provider,
-                model: d.model,
-                api_key: d.api_key,
-                team: d.team,
-                feature: d.feature,
-                environment: d.environment,
-                tags: d.tags,
-                service_tier: c.parsed()?,
-                outcome: c.parsed()?,
-                context_band: c.count()?,
-                in_workflow: c.int()? != 0,
-            },
+            key: dims.rollup_key(month.first_day()),
             totals: RollupTotals {
                 events: c.count()?,
                 requests: c.count()?,
                 tokens: c.tokens()?,
-                standalone_successes: c.count()?,
+                standalone_successes: 0,
             },
         };
         c.extra_counts(&mut row.totals.tokens)?;

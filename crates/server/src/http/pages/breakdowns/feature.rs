@@ -20,6 +20,7 @@ use tokentally_web::pages::showback_page::urlencode;
 
 use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
 use crate::app::environments::{self, Narrowed};
+use crate::app::feature_users::feature_users;
 use crate::app::reports::{self, MonthContext};
 use crate::http::ReportQuery;
 use crate::http::api::asks_for_fresh;
@@ -27,6 +28,62 @@ use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
+/// Users the page lists; its CSV lists every user.
+const HEAVIEST_USERS: usize = 20;
+
+/// "Heaviest users": the feature's users by token cost, the first `limit` of them.
+async fn users_section(
+    state: &AppState,
+    user: &PageUser,
+    month: tokentally_domain::month::Month,
+    team: &str,
+    feature: &str,
+    limit: Option<usize>,
+) -> Result<Section, PageError> {
+    let view = feature_users(state, &user.principal, month, team, feature).await?;
+    let cur = &view.currency;
+    let total = view.users_total;
+    let rows = view
+        .users
+        .into_iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|u| {
+            (
+                None,
+                vec![
+                    Cell::Text(u.user),
+                    Cell::Money(Money::new(u.token_cost, cur)),
+                    Cell::Text(
+                        u.share_of_feature_cost
+                            .map_or_else(|| "–".to_owned(), |s| format!("{s}%")),
+                    ),
+                    Cell::Count(u.requests),
+                    Cell::Count(u.tokens.input + u.tokens.output),
+                ],
+            )
+        })
+        .collect();
+    let title = match limit {
+        Some(n) if total > n => {
+            format!("Heaviest users (the top {n} of {total}; the CSV lists every user)")
+        }
+        _ => "Heaviest users".to_owned(),
+    };
+    Ok(Section::Plain(PlainTable {
+        id: "users".into(),
+        title,
+        headers: vec![
+            ("User".into(), false),
+            ("Token cost".into(), true),
+            ("Share of the feature's token cost".into(), true),
+            ("Requests".into(), true),
+            ("Tokens (input + output)".into(), true),
+        ],
+        rows,
+        empty: "No calls named a user.".into(),
+    }))
+}
+
 async fn feature_model(
     state: &AppState,
     user: &PageUser,
@@ -34,6 +91,7 @@ async fn feature_model(
     feature: &str,
     q: &ReportQuery,
     fresh: bool,
+    users_limit: Option<usize>,
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
     if let Some(env) = q.environment() {
@@ -97,6 +155,15 @@ async fn feature_model(
         current: None,
         choices: environments::of_team(state, ctx.month, team).await?,
     };
+    let users = Box::pin(users_section(
+        state,
+        user,
+        ctx.month,
+        team,
+        feature,
+        users_limit,
+    ))
+    .await?;
     Ok(BreakdownPage {
         environment,
         title: format!("Feature {feature}"),
@@ -144,6 +211,7 @@ async fn feature_model(
                 fd.keys.clone(),
                 Some("/keys/".into()),
             ),
+            users,
             lines_section("days", "Days", "Day", days, None),
         ],
     })
@@ -322,7 +390,16 @@ pub async fn feature_page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Html<String>, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q, fresh).await?;
+    let page = feature_model(
+        &state,
+        &user,
+        &team,
+        &feature,
+        &q,
+        fresh,
+        Some(HEAVIEST_USERS),
+    )
+    .await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
@@ -334,7 +411,7 @@ pub async fn feature_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let fresh = asks_for_fresh(&headers);
-    let page = feature_model(&state, &user, &team, &feature, &q.report(), fresh).await?;
+    let page = feature_model(&state, &user, &team, &feature, &q.report(), fresh, None).await?;
     export(page, &q.table, &format!("feature-{team}-{feature}"))
 }
 
