@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::cache::{
-    FeatureCache, MonthDataCache, MovementCache, PriceBookCache, RecommendationCache,
+    Answers, FeatureCache, MonthDataCache, MovementCache, PriceBookCache, RecommendationCache,
     ShowbackCache, TeamCache, TrendCache,
 };
 use crate::config::Config;
@@ -25,6 +25,8 @@ pub struct AppState {
     pub trends: TrendCache,
     /// The month's recommendations (see `app::recommendations`).
     pub recommendations: RecommendationCache,
+    /// Every other kept answer (statements, reconciliation, scorecards, ...), per type and key.
+    pub answers: Answers,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Outgoing HTTPS (webhooks, provider pulls): rustls with the web PKI roots and
@@ -67,6 +69,7 @@ impl AppState {
         self.movements.clear();
         self.trends.clear();
         self.recommendations.clear();
+        self.answers.clear();
     }
 
     pub fn new(store: Store, config: Config) -> Self {
@@ -80,6 +83,7 @@ impl AppState {
             movements: MovementCache::default(),
             trends: TrendCache::default(),
             recommendations: RecommendationCache::default(),
+            answers: Answers::default(),
             http: http_client(&config),
             config: Arc::new(config),
             metrics: Arc::default(),

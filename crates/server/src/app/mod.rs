@@ -14,6 +14,7 @@ pub mod customers;
 pub mod error;
 pub mod focus;
 pub mod governance;
+pub mod kept;
 pub mod mappings;
 pub mod models;
 pub mod movement;

@@ -12,7 +12,7 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use super::{kept_model, ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
 use crate::app::reports;
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
@@ -20,7 +20,21 @@ use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn feature_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    feature: &str,
+    month: &Option<String>,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!("feature {team} {feature} {month:?}");
+    let anew = feature_model_anew(state, user, team, feature, month, fresh);
+    kept_model(state, user, what, anew).await
+}
+
+async fn feature_model_anew(
     state: &AppState,
     user: &PageUser,
     team: &str,
