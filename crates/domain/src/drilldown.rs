@@ -8,18 +8,17 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::allocation::{cents, from_cents, largest_remainder, round_to_cents_preserving_total};
-use crate::attribution::Attributor;
+use crate::attribution::{Attribution, Attributor};
 use crate::catalog::PriceBook;
 use crate::event::Outcome;
 use crate::ledger::{Ledger, MonthData, Point, Summary};
 use crate::margin::Margin;
 use crate::month::Month;
-use crate::rollup::{Dims, UserWord};
+use crate::rollup::{Dims, UserWord, WorkflowGroup};
 use crate::showback::{TeamShowback, commitment_tokens};
 use crate::tokens::TokenCounts;
 use crate::unit_economics::{
-    cost_per_million, percent, successes, tokens_per, transactions, unit_cost, values,
-    workflow_stats,
+    WorkflowStats, cost_per_million, percent, tokens_per, transactions, unit_cost, values,
 };
 
 /// The line that carries a team's shared costs when it had no usage in the month.
@@ -144,6 +143,43 @@ pub struct Views<'a> {
     pub data: &'a MonthData,
     pub attributor: &'a Attributor,
     pub ledger: Ledger<'a>,
+    /// The owners of the month's workflow groups and user words, decided once: a page cuts
+    /// the same month into five or six views, and attributing is what each would repeat.
+    owners: Owners,
+}
+
+/// Owners of workflow groups and user words, one attribution per distinct day and
+/// dimensions (attribution depends on nothing else).
+struct Owners {
+    of: Vec<Attribution>,
+    /// Index into `of` of each of the month's workflow groups, in their order.
+    flows: Vec<usize>,
+    /// Index into `of` of each user word, in their order.
+    users: Vec<usize>,
+}
+
+impl Owners {
+    fn decide<'a>(
+        workflows: &'a [WorkflowGroup],
+        users: &'a [UserWord],
+        attributor: &Attributor,
+    ) -> Self {
+        let mut index: HashMap<(NaiveDate, &'a Dims), usize> = HashMap::new();
+        let mut tags_cache: HashMap<&'a str, BTreeMap<String, String>> = HashMap::new();
+        let mut of = Vec::new();
+        let mut owner = |day: NaiveDate, d: &'a Dims| {
+            *index.entry((day, d)).or_insert_with(|| {
+                let tags = tags_cache
+                    .entry(d.tags.as_str())
+                    .or_insert_with(|| d.parse_tags());
+                of.push(attributor.resolve(&d.event_dims(tags), day));
+                of.len() - 1
+            })
+        };
+        let flows = workflows.iter().map(|w| owner(w.day, &w.dims)).collect();
+        let users = users.iter().map(|u| owner(u.day, &u.dims)).collect();
+        Owners { of, flows, users }
+    }
 }
 
 impl<'a> Views<'a> {
@@ -158,7 +194,31 @@ impl<'a> Views<'a> {
             data,
             attributor,
             ledger: Ledger::of(data, attributor, book),
+            owners: Owners::decide(&data.workflows, &data.users, attributor),
         }
+    }
+
+    /// Workflow statistics per group of the month's workflows (owned as their final call).
+    fn workflow_stats(
+        &self,
+        group: &dyn Fn(&Point<'_>) -> Option<String>,
+    ) -> BTreeMap<String, WorkflowStats> {
+        let mut out: BTreeMap<String, WorkflowStats> = BTreeMap::new();
+        for (w, &o) in self.data.workflows.iter().zip(&self.owners.flows) {
+            let d = &w.dims;
+            let p = Point {
+                owner: &self.owners.of[o],
+                provider: &d.provider,
+                model: &d.model,
+                api_key: &d.api_key,
+                day: w.day,
+                outcome: w.outcome,
+            };
+            if let Some(k) = group(&p) {
+                out.entry(k).or_default().add(w);
+            }
+        }
+        out
     }
 
     /// The rows `keep` accepts as one summary.
@@ -181,11 +241,24 @@ impl<'a> Views<'a> {
     ) -> Vec<Line> {
         let group = |p: &Point<'_>| keep(p).then(|| by(p));
         let mut sums = self.ledger.summarize(|r| group(&r.point()));
-        let wins = successes(&sums, &self.data.workflows, self.attributor, group);
-        let flows = workflow_stats(&self.data.workflows, self.attributor, group);
+        let flows = self.workflow_stats(&group);
+        // Successful outcomes: successful calls outside workflows, and completed workflows.
+        let mut wins: BTreeMap<String, u64> = sums
+            .iter()
+            .map(|(k, s)| (k.clone(), s.standalone_successes))
+            .collect();
+        for (k, stats) in &flows {
+            *wins.entry(k.clone()).or_default() += stats.completed;
+        }
         let reports = transactions(&self.data.transactions, self.month, group);
         let worth = values(&self.data.transactions, self.month, group);
-        let users = active_users(&self.data.users, self.attributor, keep, by);
+        let users = count_users(
+            &self.data.users,
+            &self.owners.of,
+            &self.owners.users,
+            keep,
+            by,
+        );
         let shares = shares.cloned().unwrap_or_else(|| {
             let exact: Vec<Decimal> = sums.values().map(Summary::token_cost).collect();
             Shares {
@@ -412,22 +485,29 @@ pub fn active_users(
     keep: &dyn Fn(&Point<'_>) -> bool,
     by: &dyn Fn(&Point<'_>) -> String,
 ) -> BTreeMap<String, u64> {
-    // A day and its dimensions have a word per 63 users: attribute and group each pair once.
-    let mut groups: HashMap<(NaiveDate, &Dims), Option<usize>> = HashMap::new();
-    let mut tags_cache: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
+    let owners = Owners::decide(&[], users, attributor);
+    count_users(users, &owners.of, &owners.users, keep, by)
+}
+
+/// [`active_users`] with each word's owner decided: `owner_of[i]` indexes `owners` for
+/// `users[i]`, one index per day and dimensions, so each is kept and grouped once.
+fn count_users(
+    users: &[UserWord],
+    owners: &[Attribution],
+    owner_of: &[usize],
+    keep: &dyn Fn(&Point<'_>) -> bool,
+    by: &dyn Fn(&Point<'_>) -> String,
+) -> BTreeMap<String, u64> {
+    let mut group_of: Vec<Option<Option<usize>>> = vec![None; owners.len()];
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut sets: Vec<HashMap<u64, u64>> = Vec::new();
-    for u in users {
-        let d = &u.dims;
-        let group = *groups.entry((u.day, d)).or_insert_with(|| {
-            let tags = tags_cache
-                .entry(d.tags.as_str())
-                .or_insert_with(|| d.parse_tags());
-            let owner = attributor.resolve(&d.event_dims(tags), u.day);
+    for (u, &o) in users.iter().zip(owner_of) {
+        let group = *group_of[o].get_or_insert_with(|| {
+            let d = &u.dims;
             // Users are not split by outcome: a user view never groups or filters on it.
             let p = Point {
-                owner: &owner,
+                owner: &owners[o],
                 provider: &d.provider,
                 model: &d.model,
                 api_key: &d.api_key,

@@ -110,11 +110,10 @@ impl<'a> Ledger<'a> {
             .iter()
             .map(|row| {
                 let k = &row.key;
-                let dims = k.dims();
                 let tags = tags_cache
                     .entry(k.tags.as_str())
-                    .or_insert_with(|| dims.parse_tags());
-                let owner = attributor.resolve(&dims.event_dims(tags), k.day);
+                    .or_insert_with(|| k.parse_tags());
+                let owner = attributor.resolve(&k.event_dims(tags), k.day);
                 let card = candidates
                     .entry((k.provider.as_str(), k.model.as_str()))
                     .or_insert_with(|| book.candidates(&k.provider, &k.model))

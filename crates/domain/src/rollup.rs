@@ -138,6 +138,30 @@ impl RollupKey {
         }
     }
 
+    /// The view attribution needs, borrowed from the key (no copy of its strings); `tags`
+    /// must be the parse of its `tags` (see [`Dims::parse_tags`]).
+    pub fn event_dims<'a>(&'a self, tags: &'a BTreeMap<String, String>) -> EventDims<'a> {
+        let opt = |s: &'a String| (!s.is_empty()).then_some(s.as_str());
+        EventDims {
+            provider: &self.provider,
+            model: &self.model,
+            api_key: opt(&self.api_key),
+            team: opt(&self.team),
+            feature: opt(&self.feature),
+            environment: opt(&self.environment),
+            tags,
+        }
+    }
+
+    /// Parsed tags, as [`Dims::parse_tags`].
+    pub fn parse_tags(&self) -> BTreeMap<String, String> {
+        if self.tags.is_empty() {
+            BTreeMap::new()
+        } else {
+            serde_json::from_str(&self.tags).unwrap_or_default()
+        }
+    }
+
     pub fn dims(&self) -> Dims {
         Dims {
             provider: self.provider.clone(),

@@ -63,7 +63,7 @@ pub struct WorkflowStats {
 }
 
 impl WorkflowStats {
-    fn add(&mut self, g: &WorkflowGroup) {
+    pub(crate) fn add(&mut self, g: &WorkflowGroup) {
         self.workflows += g.workflows;
         self.completed += g.completed();
         self.calls += g.calls;

@@ -27,8 +27,12 @@ pub fn router(state: AppState) -> Router {
     // batch's own transaction, so its router goes without.
     let bumps_version =
         axum::middleware::from_fn_with_state(state.clone(), http::data_version::bump_after_changes);
-    let api = guarded(http::api::routes()).layer(bumps_version.clone());
+    let no_cache = axum::middleware::from_fn(http::data_version::honour_no_cache);
+    let api = guarded(http::api::routes())
+        .layer(no_cache.clone())
+        .layer(bumps_version.clone());
     let pages = guarded(http::pages::routes())
+        .layer(no_cache)
         .layer(axum::middleware::from_fn(http::pages::render_errors))
         .layer(CompressionLayer::new())
         .layer(bumps_version);

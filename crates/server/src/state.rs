@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::cache::{
-    EnvironmentCache, FeatureCache, MonthDataCache, MovementCache, PriceBookCache,
+    Answers, EnvironmentCache, FeatureCache, MonthDataCache, MovementCache, PriceBookCache,
     RecommendationCache, ShowbackCache, TeamCache, TrendCache,
 };
 use crate::config::Config;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub recommendations: RecommendationCache,
     /// The month's environments per team (see `app::environments`).
     pub environments: EnvironmentCache,
+    /// Every other kept answer (statements, reconciliation, scorecards, ...), per type and key.
+    pub answers: Answers,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Outgoing HTTPS (webhooks, provider pulls): rustls with the web PKI roots and
@@ -70,6 +72,7 @@ impl AppState {
         self.trends.clear();
         self.recommendations.clear();
         self.environments.clear();
+        self.answers.clear();
     }
 
     pub fn new(store: Store, config: Config) -> Self {
@@ -84,6 +87,7 @@ impl AppState {
             trends: TrendCache::default(),
             recommendations: RecommendationCache::default(),
             environments: EnvironmentCache::default(),
+            answers: Answers::default(),
             http: http_client(&config),
             config: Arc::new(config),
             metrics: Arc::default(),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod feature_users;
 pub mod focus;
 pub mod governance;
+pub mod kept;
 pub mod mappings;
 pub mod models;
 pub mod movement;

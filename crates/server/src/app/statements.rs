@@ -24,6 +24,15 @@ pub async fn drafts(
     state: &AppState,
     month: Month,
 ) -> Result<(Showback, Vec<Statement>), AppError> {
+    super::kept::kept(state, format!("drafts {month}"), fresh_drafts(state, month)).await
+}
+
+/// [`drafts`] computed from the database: for issuing, which closes the month first and must
+/// freeze what the data says after the close.
+async fn fresh_drafts(
+    state: &AppState,
+    month: Month,
+) -> Result<(Showback, Vec<Statement>), AppError> {
     let ctx = as_closed(state, month).await?;
     let sb = ctx.showback(&state.config.currency);
     let ledger = ctx.ledger();
@@ -324,7 +333,7 @@ pub async fn issue(
         return Err(conflict());
     }
     close(state, month, actor).await?;
-    let (_, drafts) = drafts(state, month).await?;
+    let (_, drafts) = fresh_drafts(state, month).await?;
     let history = state.store.list_statements(month).await?;
     let empty;
     let draft = match drafts.iter().find(|s| s.team == team) {
@@ -401,7 +410,7 @@ async fn freeze(
 /// in the drafts' order; none when every statement is issued already.
 pub async fn issue_all(state: &AppState, month: Month, actor: &str) -> AppResult<Vec<String>> {
     close(state, month, actor).await?;
-    let (_, drafts) = drafts(state, month).await?;
+    let (_, drafts) = fresh_drafts(state, month).await?;
     let issued: std::collections::BTreeSet<String> = state
         .store
         .list_statements(month)
@@ -505,6 +514,15 @@ pub struct Reconciliation {
 }
 
 pub async fn reconcile(state: &AppState, m: Month) -> Result<Reconciliation, AppError> {
+    super::kept::kept(
+        state,
+        format!("reconciliation {m}"),
+        reconcile_anew(state, m),
+    )
+    .await
+}
+
+async fn reconcile_anew(state: &AppState, m: Month) -> Result<Reconciliation, AppError> {
     let (closed, all) = month(state, m).await?;
     let live = MonthContext::load(&state.store, &state.prices, m).await?;
     let ledger = live.ledger();

@@ -28,7 +28,7 @@ pub struct ListFilter {
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct WorkflowList {
     pub month: Month,
     /// Workflows matching the filter, of which the latest `limit` are listed.
@@ -70,6 +70,22 @@ pub async fn list(
 ) -> AppResult<WorkflowList> {
     principal.ensure(Capability::ReadReports)?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
+    let key = format!(
+        "workflows {month} {:?} {:?} {limit} {}",
+        q.team,
+        q.feature,
+        super::kept::scope(principal)
+    );
+    super::kept::kept(state, key, list_anew(state, principal, month, q, limit)).await
+}
+
+async fn list_anew(
+    state: &AppState,
+    principal: &Principal,
+    month: Month,
+    q: &ListFilter,
+    limit: usize,
+) -> AppResult<WorkflowList> {
     let (total, mut workflows) =
         if principal.sees_everything() && q.team.is_none() && q.feature.is_none() {
             // Every workflow of the month counts: the latest from the index, not all of them.

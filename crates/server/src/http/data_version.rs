@@ -26,3 +26,10 @@ pub async fn bump_after_changes(
     }
     response
 }
+
+/// A read that asks to be computed anew (`Cache-Control: no-cache`) runs with the flag that
+/// makes every kept answer it asks for (see `cache::Answers`) come from the database.
+pub async fn honour_no_cache(request: Request, next: Next) -> Response {
+    let fresh = crate::http::api::asks_for_fresh(request.headers());
+    crate::cache::computed_anew(fresh, next.run(request)).await
+}

@@ -206,3 +206,81 @@ storage_test!(drill_downs_are_kept_until_the_data_changes, |app| {
     assert_eq!(read(team_api, true).await["total"]["active_users"], 0);
     assert_eq!(read(feature_api, true).await["total"]["active_users"], 0);
 });
+
+// Statements, reconciliation, scorecards, workflow listings and the drill-down pages are kept
+// like the showback (issue 24): the same answer until the data changes, every change on the
+// next read, and `no-cache` reads the database.
+storage_test!(every_kept_answer_follows_the_data_version, |app| {
+    app.post_events(&json!([call(
+        "a",
+        Some("search"),
+        "k",
+        "success",
+        Some("wf")
+    )]))
+    .await;
+    let read = |path: &'static str, fresh: bool| {
+        let mut r = app.get(path, &app.finance_token);
+        if fresh {
+            r = r.header("Cache-Control", "no-cache");
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let paths = [
+        "/api/v1/statements/search/2026-03",
+        "/api/v1/reconciliation?month=2026-03",
+        "/keys/k/export.csv?month=2026-03&table=teams",
+        "/models/gpt-4o-mini/export.csv?month=2026-03&table=teams",
+        "/teams/search/features/Unassigned/export.csv?month=2026-03&table=models",
+    ];
+    let mut kept = Vec::new();
+    for p in paths {
+        let first = read(p, false).await;
+        assert!(first.contains("0.21"), "{p}: {first}");
+        kept.push(first);
+    }
+    // Written past the server: the version stays, kept answers stay, `no-cache` sees it
+    // (1M input tokens become 2M: 0.30 + 0.06 = 0.36).
+    for table in ["usage_rollups", "usage_rollups_monthly"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET input_tokens = input_tokens * 2"
+        ))
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    }
+    for (p, before) in paths.iter().zip(&kept) {
+        assert_eq!(&read(p, false).await, before, "{p} kept");
+        let fresh = read(p, true).await;
+        assert!(fresh.contains("0.36"), "{p} anew: {fresh}");
+    }
+    // Ingest moves the version: the next read is computed again (two calls: 0.36 + 0.21).
+    app.post_events(&json!([call("b", Some("search"), "k", "success", None)]))
+        .await;
+    for p in paths {
+        let after = read(p, false).await;
+        assert!(after.contains("0.57"), "{p} after ingest: {after}");
+    }
+
+    // The workflow listing is priced from the raw calls: a new workflow shows on the next read.
+    let listing = "/api/v1/workflows?month=2026-03";
+    let before = read(listing, false).await;
+    assert!(
+        before.contains("\"wf\"") && !before.contains("wf2"),
+        "{before}"
+    );
+    assert_eq!(read(listing, false).await, before);
+    app.post_events(&json!([call(
+        "c",
+        Some("search"),
+        "k",
+        "success",
+        Some("wf2")
+    )]))
+    .await;
+    assert!(read(listing, false).await.contains("wf2"));
+});

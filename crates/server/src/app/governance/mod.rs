@@ -26,6 +26,7 @@ use tokentally_domain::month::Month;
 use tokentally_domain::scorecard::{self, Facts, FeatureUnitCost, Scorecard, Thresholds};
 use tokentally_domain::showback::Showback;
 
+use crate::app::kept;
 use crate::app::reports::MonthContext;
 use crate::auth::Principal;
 use crate::cache::PriceBookCache;
@@ -245,6 +246,16 @@ pub async fn budgets(
 
 /// The org's scorecard (for those who see everything) and each visible team's.
 pub async fn scorecards(
+    state: &AppState,
+    month: Month,
+    principal: &Principal,
+) -> Result<(Option<Scorecard>, Vec<Scorecard>), StoreError> {
+    // Budgets and forecasts read the day, so a kept answer is one day's.
+    let key = format!("scorecards {month} {} {}", today(), kept::scope(principal));
+    kept::kept(state, key, scorecards_anew(state, month, principal)).await
+}
+
+async fn scorecards_anew(
     state: &AppState,
     month: Month,
     principal: &Principal,

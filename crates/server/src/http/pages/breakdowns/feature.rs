@@ -18,7 +18,7 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use super::{ExportQuery, context, export, forbid_team, kept_model, lines_section, sorted_by_day};
 use crate::app::environments::{self, Narrowed};
 use crate::app::feature_users::feature_users;
 use crate::app::reports::{self, MonthContext};
@@ -84,7 +84,26 @@ async fn users_section(
     }))
 }
 
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn feature_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    feature: &str,
+    q: &ReportQuery,
+    fresh: bool,
+    users_limit: Option<usize>,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!(
+        "feature {team} {feature} {:?} {:?} {users_limit:?}",
+        q.month,
+        q.environment()
+    );
+    let anew = feature_model_anew(state, user, team, feature, q, fresh, users_limit);
+    kept_model(state, user, what, anew).await
+}
+
+async fn feature_model_anew(
     state: &AppState,
     user: &PageUser,
     team: &str,

@@ -12,7 +12,9 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, sorted_by_day, token_lines_section, visible};
+use super::{
+    ExportQuery, context, export, kept_model, sorted_by_day, token_lines_section, visible,
+};
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
@@ -20,7 +22,20 @@ use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
 use crate::state::AppState;
 
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn key_model(
+    state: &AppState,
+    user: &PageUser,
+    key: &str,
+    month: &Option<String>,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!("key {key} {month:?}");
+    let anew = key_model_anew(state, user, key, month, fresh);
+    kept_model(state, user, what, anew).await
+}
+
+async fn key_model_anew(
     state: &AppState,
     user: &PageUser,
     key: &str,

@@ -9,13 +9,28 @@ use tokentally_web::components::EnvironmentFilter;
 use tokentally_web::pages::breakdown_page::{BreakdownPage, Rates, Summary, breakdown_page};
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, sorted_by_day, token_lines_section, visible};
+use super::{
+    ExportQuery, context, export, kept_model, sorted_by_day, token_lines_section, visible,
+};
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
 use crate::state::AppState;
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn model_model(
+    state: &AppState,
+    user: &PageUser,
+    model: &str,
+    month: &Option<String>,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!("model {model} {month:?}");
+    let anew = model_model_anew(state, user, model, month, fresh);
+    kept_model(state, user, what, anew).await
+}
+
+async fn model_model_anew(
     state: &AppState,
     user: &PageUser,
     model: &str,

@@ -9,7 +9,7 @@ use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Summary, breakdown_page,
 };
 
-use super::{ExportQuery, context, export, token_lines_section, visible};
+use super::{ExportQuery, context, export, kept_model, token_lines_section, visible};
 use crate::app::models::models;
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
@@ -17,7 +17,19 @@ use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
 use crate::state::AppState;
 
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn models_model(
+    state: &AppState,
+    user: &PageUser,
+    month: &Option<String>,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!("models {month:?}");
+    let anew = models_model_anew(state, user, month, fresh);
+    kept_model(state, user, what, anew).await
+}
+
+async fn models_model_anew(
     state: &AppState,
     user: &PageUser,
     month: &Option<String>,

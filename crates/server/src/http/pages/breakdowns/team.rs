@@ -15,7 +15,7 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, forbid_team, lines_section, sorted_by_day};
+use super::{ExportQuery, context, export, forbid_team, kept_model, lines_section, sorted_by_day};
 use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
 use crate::http::ReportQuery;
@@ -24,7 +24,20 @@ use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, movement, trend, viewer_of};
 use crate::state::AppState;
+/// The page's model, kept per data version for this viewer (see [`kept_model`]).
 async fn team_model(
+    state: &AppState,
+    user: &PageUser,
+    team: &str,
+    q: &ReportQuery,
+    fresh: bool,
+) -> Result<BreakdownPage, PageError> {
+    let what = format!("team {team} {:?} {:?}", q.month, q.environment());
+    let anew = team_model_anew(state, user, team, q, fresh);
+    kept_model(state, user, what, anew).await
+}
+
+async fn team_model_anew(
     state: &AppState,
     user: &PageUser,
     team: &str,
