@@ -19,6 +19,9 @@ where
     E: From<StoreError>,
     F: Future<Output = Result<T, E>>,
 {
+    // On the heap: a page's computation is a large future, and the answer store nests it
+    // a few levels deeper than a handler would.
+    let compute = Box::pin(compute);
     if is_fresh() {
         return compute.await;
     }

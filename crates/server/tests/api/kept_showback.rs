@@ -219,8 +219,22 @@ storage_test!(every_kept_answer_follows_the_data_version, |app| {
         Some("wf")
     )]))
     .await;
+    // Pages are read signed in, the API with a token.
+    let finance = crate::browser_session::Browser::signed_in(
+        &app,
+        tokentally_server::auth::Role::Finance,
+        &[],
+    )
+    .await;
+    let session = format!("tt_session={}", finance.cookie.clone().expect("signed in"));
     let read = |path: &'static str, fresh: bool| {
-        let mut r = app.get(path, &app.finance_token);
+        let mut r = if path.starts_with("/api/") {
+            app.get(path, &app.finance_token)
+        } else {
+            app.client
+                .get(app.url(path))
+                .header("Cookie", session.clone())
+        };
         if fresh {
             r = r.header("Cache-Control", "no-cache");
         }
