@@ -99,7 +99,15 @@ async fn feature_model(
         q.month,
         q.environment()
     );
-    let anew = feature_model_anew(state, user, team, feature, q, fresh, users_limit);
+    let anew = Box::pin(feature_model_anew(
+        state,
+        user,
+        team,
+        feature,
+        q,
+        fresh,
+        users_limit,
+    ));
     kept_model(state, user, what, anew).await
 }
 

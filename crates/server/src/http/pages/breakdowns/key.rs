@@ -31,7 +31,7 @@ async fn key_model(
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("key {key} {month:?}");
-    let anew = key_model_anew(state, user, key, month, fresh);
+    let anew = Box::pin(key_model_anew(state, user, key, month, fresh));
     kept_model(state, user, what, anew).await
 }
 

@@ -26,7 +26,7 @@ async fn model_model(
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("model {model} {month:?}");
-    let anew = model_model_anew(state, user, model, month, fresh);
+    let anew = Box::pin(model_model_anew(state, user, model, month, fresh));
     kept_model(state, user, what, anew).await
 }
 

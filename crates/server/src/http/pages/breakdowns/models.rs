@@ -25,7 +25,7 @@ async fn models_model(
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("models {month:?}");
-    let anew = models_model_anew(state, user, month, fresh);
+    let anew = Box::pin(models_model_anew(state, user, month, fresh));
     kept_model(state, user, what, anew).await
 }
 

@@ -33,7 +33,7 @@ async fn team_model(
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("team {team} {:?} {:?}", q.month, q.environment());
-    let anew = team_model_anew(state, user, team, q, fresh);
+    let anew = Box::pin(team_model_anew(state, user, team, q, fresh));
     kept_model(state, user, what, anew).await
 }
 
