@@ -8,6 +8,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Longest a request may take, body upload included, before it is answered 408.
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long a provider pull's claim holds without being renewed, by default (see
+/// `app::connections::claim`).
+pub const PULL_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -161,7 +165,7 @@ impl Config {
             ca_pem: None,
             pull_check_interval: std::time::Duration::from_secs(300),
             pull_backoff: std::time::Duration::from_secs(1),
-            pull_lease: crate::app::connections::LEASE,
+            pull_lease: PULL_LEASE,
             smtp: None,
             digest_day: 2,
             close_reminder_day: 5,

@@ -43,8 +43,8 @@ use providers::Provider;
 pub const STRETCH_DAYS: i64 = 7;
 /// How long a claim holds without being renewed (`Config::pull_lease`'s default): the pulling
 /// server renews it every third of that, and "pull now" waits longer than it for a claim that
-/// is not renewed.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// is not renewed. Defined with the configuration, which may not import `app`.
+pub use crate::config::PULL_LEASE as LEASE;
 /// Between two scheduled pulls of a connection.
 pub const DAILY: Duration = Duration::from_secs(24 * 3600);
 /// After a failed pull, the next try.
