@@ -8,6 +8,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Longest a request may take, body upload included, before it is answered 408.
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Ingest requests one server stores at once, by default; the rest wait their turn.
+pub const DEFAULT_INGEST_CONCURRENCY: usize = 8;
+/// How long an ingest request waits for a turn, by default, before it is answered 503.
+pub const DEFAULT_INGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long a provider pull's claim holds without being renewed, by default (see
 /// `app::connections::claim`).
 pub const PULL_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -20,6 +25,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Longest a request may take (a slow upload included); then 408.
     pub request_timeout: std::time::Duration,
+    /// Ingest requests stored at once; a request past them waits for a turn (its body not
+    /// yet read) and is answered 503 with `Retry-After` when none comes within `ingest_wait`.
+    pub ingest_concurrency: usize,
+    pub ingest_wait: std::time::Duration,
     pub currency: String,
     /// How often the background task evaluates budget and anomaly alerts.
     pub alert_interval: std::time::Duration,
@@ -157,6 +166,8 @@ impl Config {
             bind,
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            ingest_concurrency: DEFAULT_INGEST_CONCURRENCY,
+            ingest_wait: DEFAULT_INGEST_WAIT,
             currency: tokentally_domain::DEFAULT_CURRENCY.to_owned(),
             alert_interval: std::time::Duration::from_secs(300),
             trusted_proxies: Vec::new(),

@@ -36,7 +36,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(http::pages::render_errors))
         .layer(CompressionLayer::new())
         .layer(bumps_version);
-    let ingest = guarded(http::ingest::routes());
+    // Outermost on ingest: a request waits for its turn before its body is read.
+    let ingest = guarded(http::ingest::routes()).layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        http::ingest::backpressure::take_turn,
+    ));
     Router::new()
         .merge(api)
         .merge(pages)

@@ -29,6 +29,8 @@ pub struct AppState {
     pub environments: EnvironmentCache,
     /// Every other kept answer (statements, reconciliation, scorecards, ...), per type and key.
     pub answers: Answers,
+    /// Turns to store an ingest request (see `http::ingest::backpressure`).
+    pub ingest_turns: Arc<tokio::sync::Semaphore>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// Outgoing HTTPS (webhooks, provider pulls): rustls with the web PKI roots and
@@ -88,6 +90,9 @@ impl AppState {
             recommendations: RecommendationCache::default(),
             environments: EnvironmentCache::default(),
             answers: Answers::default(),
+            ingest_turns: Arc::new(tokio::sync::Semaphore::new(
+                config.ingest_concurrency.max(1),
+            )),
             http: http_client(&config),
             config: Arc::new(config),
             metrics: Arc::default(),

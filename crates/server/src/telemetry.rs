@@ -9,6 +9,9 @@ pub struct Metrics {
     pub events_duplicate: AtomicU64,
     pub events_rejected: AtomicU64,
     pub ingest_requests: AtomicU64,
+    /// Ingest requests answered 503 because the batches already being stored did not leave
+    /// a turn in time (see `http::ingest::backpressure`).
+    pub ingest_busy: AtomicU64,
 }
 
 impl Metrics {
@@ -38,6 +41,11 @@ impl Metrics {
                 "tokentally_events_rejected_total",
                 "Usage events refused as invalid.",
                 &self.events_rejected,
+            ),
+            (
+                "tokentally_ingest_busy_total",
+                "Ingest requests answered 503 (retry later) because ingest was behind.",
+                &self.ingest_busy,
             ),
         ] {
             let _ = writeln!(

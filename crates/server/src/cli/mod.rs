@@ -44,6 +44,23 @@ pub struct Global {
         default_value_t = 60
     )]
     pub request_timeout_secs: u64,
+    /// Ingest requests stored at once; past them a request waits for a turn.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_INGEST_CONCURRENCY",
+        default_value_t = crate::config::DEFAULT_INGEST_CONCURRENCY
+    )]
+    pub ingest_concurrency: usize,
+    /// How long an ingest request waits for a turn (milliseconds) before it is answered 503
+    /// with `Retry-After`.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENTALLY_INGEST_WAIT_MS",
+        default_value_t = 5000
+    )]
+    pub ingest_wait_ms: u64,
     /// Proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the client.
     #[arg(
         long,
@@ -369,6 +386,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let mut config = Config::new(&g.database_url, g.bind);
             config.request_timeout = std::time::Duration::from_secs(g.request_timeout_secs.max(1));
+            config.ingest_concurrency = g.ingest_concurrency.max(1);
+            config.ingest_wait = std::time::Duration::from_millis(g.ingest_wait_ms);
             config.trusted_proxies = g.trusted_proxies.clone();
             config.allow_private_webhooks = g.allow_private_webhooks;
             (config.secret_key, config.ca_pem) = g.secrets()?;

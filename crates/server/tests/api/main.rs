@@ -23,6 +23,7 @@ mod fuzz_inputs;
 mod governance;
 mod idempotency;
 mod ingest_adapters;
+mod ingest_backpressure;
 mod ingest_csv;
 mod ingest_garbage;
 mod ingest_otlp;

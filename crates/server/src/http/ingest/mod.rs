@@ -1,8 +1,9 @@
 //! The routes that take usage: the native event API, OTLP traces and the adapters. Each
 //! batch bumps the data version inside its own transaction, so these routes need no
-//! data-version layer.
+//! data-version layer. They share a bounded number of turns (`backpressure`).
 
 pub mod adapters;
+pub mod backpressure;
 pub mod events;
 pub mod otlp;
 
