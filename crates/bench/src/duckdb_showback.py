@@ -23,6 +23,12 @@ COLUMNS = {
     "output_tokens": "BIGINT", "reasoning_tokens": "BIGINT", "requests": "BIGINT",
     "service_tier": "VARCHAR", "outcome": "VARCHAR", "workflow_id": "VARCHAR",
     "latency_ms": "BIGINT", "reported_cost": "VARCHAR", "received_ms": "BIGINT",
+    # The billable classes after the first five (migration 0016), as the events table ends.
+    "cache_write_1h_tokens": "BIGINT", "audio_input_tokens": "BIGINT",
+    "cached_audio_input_tokens": "BIGINT", "image_input_tokens": "BIGINT",
+    "audio_output_tokens": "BIGINT", "image_output_tokens": "BIGINT",
+    "web_search_queries": "BIGINT", "file_search_calls": "BIGINT",
+    "code_interpreter_sessions": "BIGINT",
 }
 
 # What showback sums: the month's token classes per owner dimensions, model, tier, outcome,
@@ -30,14 +36,19 @@ COLUMNS = {
 # migrations/*/0005_unit_economics.sql builds it from raw events).
 ROLLUP = """
 SELECT provider, model, api_key, team, feature, environment, tags, service_tier, outcome,
-       CASE WHEN input_tokens // requests > 272000 THEN 272000
+       CASE WHEN input_tokens // requests > 512000 THEN 512000
+            WHEN input_tokens // requests > 272000 THEN 272000
             WHEN input_tokens // requests > 200000 THEN 200000
             WHEN input_tokens // requests > 128000 THEN 128000
+            WHEN input_tokens // requests > 100000 THEN 100000
             ELSE 0 END AS band,
        workflow_id <> '' AS in_workflow,
        COUNT(*), SUM(requests), SUM(input_tokens), SUM(cached_input_tokens),
        SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-       SUM(CASE WHEN outcome = 'success' AND workflow_id = '' THEN requests ELSE 0 END)
+       SUM(CASE WHEN outcome = 'success' AND workflow_id = '' THEN requests ELSE 0 END),
+       SUM(cache_write_1h_tokens), SUM(audio_input_tokens), SUM(cached_audio_input_tokens),
+       SUM(image_input_tokens), SUM(audio_output_tokens), SUM(image_output_tokens),
+       SUM(web_search_queries), SUM(file_search_calls), SUM(code_interpreter_sessions)
 FROM events
 WHERE day >= $first AND day < $end
 GROUP BY ALL

@@ -21,7 +21,7 @@ use crate::catalog::PriceBook;
 use crate::drilldown::rounded_to;
 use crate::ledger::{Ledger, MonthData, Summary};
 use crate::rollup::Dims;
-use crate::showback::{Showback, TeamShowback, UnpricedModel, commitment_tokens};
+use crate::showback::{Showback, TeamShowback, commitment_tokens, unpriced_models};
 use crate::tokens::TokenCounts;
 use crate::unit_economics::{successes, tokens_per, unit_cost};
 
@@ -263,21 +263,7 @@ pub fn showback_in(
             .then(a.team.cmp(&b.team))
     });
 
-    let unpriced = ledger
-        .summarize(|r| {
-            (of(&r.owner) == environment && (r.card.is_none() || r.row.totals.tokens.has_units()))
-                .then(|| (r.row.key.provider.clone(), r.row.key.model.clone()))
-        })
-        .into_iter()
-        .filter(|(_, s)| s.unpriced_events > 0 || s.unpriced_tokens.has_units())
-        .map(|((provider, model), s)| UnpricedModel {
-            provider,
-            model,
-            events: s.unpriced_events,
-            requests: s.unpriced_requests,
-            tokens: s.unpriced_tokens,
-        })
-        .collect();
+    let unpriced = unpriced_models(&ledger, |r| of(&r.owner) == environment);
     let mut tokens = TokenCounts::default();
     teams.iter().for_each(|t| tokens.add(&t.tokens));
     let org_total: Decimal = teams.iter().map(|t| t.blended_cost).sum();

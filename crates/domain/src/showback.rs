@@ -138,6 +138,29 @@ pub fn commitment_uses(
         .collect()
 }
 
+/// The models of the rows `keep` takes that have no price card, or units (web searches, ...)
+/// their card has no rate for: what the showback lists as unpriced.
+pub fn unpriced_models<'a>(
+    ledger: &Ledger<'a>,
+    keep: impl Fn(&AttributedRow<'a>) -> bool,
+) -> Vec<UnpricedModel> {
+    ledger
+        .summarize(|r| {
+            (keep(r) && (r.card.is_none() || r.row.totals.tokens.has_units()))
+                .then(|| (r.row.key.provider.clone(), r.row.key.model.clone()))
+        })
+        .into_iter()
+        .filter(|(_, s)| s.unpriced_events > 0 || s.unpriced_tokens.has_units())
+        .map(|((provider, model), s)| UnpricedModel {
+            provider,
+            model,
+            events: s.unpriced_events,
+            requests: s.unpriced_requests,
+            tokens: s.unpriced_tokens,
+        })
+        .collect()
+}
+
 /// Computes a month's showback; `previous` (the month before) gives the change.
 pub fn showback(
     month: Month,
@@ -247,22 +270,7 @@ pub fn showback(
             .then(a.team.cmp(&b.team))
     });
 
-    // Rows without a card, and units (web searches, ...) their card has no rate for.
-    let unpriced = ledger
-        .summarize(|r| {
-            (r.card.is_none() || r.row.totals.tokens.has_units())
-                .then(|| (r.row.key.provider.clone(), r.row.key.model.clone()))
-        })
-        .into_iter()
-        .filter(|(_, s)| s.unpriced_events > 0 || s.unpriced_tokens.has_units())
-        .map(|((provider, model), s)| UnpricedModel {
-            provider,
-            model,
-            events: s.unpriced_events,
-            requests: s.unpriced_requests,
-            tokens: s.unpriced_tokens,
-        })
-        .collect();
+    let unpriced = unpriced_models(&ledger, |_| true);
     let mut tokens = TokenCounts::default();
     rows.iter().for_each(|t| tokens.add(&t.tokens));
     let idle: Decimal = commitments.iter().map(|c| c.idle).sum();
