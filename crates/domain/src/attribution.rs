@@ -153,6 +153,14 @@ pub struct Attribution {
     pub conflict: bool,
 }
 
+/// The rows that can belong to a team (see [`Attributor::candidates`]): those whose API key
+/// is one of `keys`, or whose team tag is one of `team_tags`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TeamCandidates {
+    pub keys: Vec<String>,
+    pub team_tags: Vec<String>,
+}
+
 /// Resolves attribution for many rows against one set of mappings and rules.
 #[derive(Debug, Clone, Default)]
 pub struct Attributor {
@@ -241,6 +249,37 @@ impl Attributor {
         self
     }
 
+    /// Where `team`'s usage can be, as a filter a read can apply before attributing: rows
+    /// whose key was ever mapped to the team, or whose team tag names it (or a former name of
+    /// it). Every row [`Attributor::resolve`] gives the team passes it; rows it lets through
+    /// for another team are attributed and dropped as before. `None` when the team cannot be
+    /// narrowed so: Unallocated, or a team a rule names (a rule can match any row).
+    pub fn candidates(&self, team: &str) -> Option<TeamCandidates> {
+        if team == UNALLOCATED || self.rules.iter().any(|r| r.team.as_deref() == Some(team)) {
+            return None;
+        }
+        let mut keys: Vec<String> = self
+            .mappings
+            .iter()
+            .filter(|(_, list)| list.iter().any(|m| m.team == team))
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.sort();
+        let mut team_tags: Vec<String> = self
+            .aliases
+            .teams
+            .keys()
+            .filter(|old| self.aliases.team(old) == team)
+            .cloned()
+            .collect();
+        if self.aliases.team(team) == team {
+            team_tags.push(team.to_owned());
+        }
+        team_tags.sort();
+        team_tags.dedup();
+        Some(TeamCandidates { keys, team_tags })
+    }
+
     pub fn resolve(&self, e: &EventDims<'_>, day: NaiveDate) -> Attribution {
         let mapping = e.api_key.and_then(|k| self.mapping(k, day));
         // Renames rewrite stored mappings and rules, so aliases apply to event tags only: a
@@ -322,6 +361,57 @@ mod tests {
             team: Some(team.into()),
             feature: None,
         }
+    }
+
+    #[test]
+    fn a_teams_candidates_let_through_every_row_that_resolves_to_it() {
+        // k1 moves from search to support mid-month; k2 is support's from the 10th (its tag
+        // decides before); k3 is never mapped. `search-old` was renamed to search, `helpdesk`
+        // to support.
+        let mut aliases = Aliases::default();
+        aliases.add_team("search-old", "search");
+        aliases.add_team("helpdesk", "support");
+        let a = Attributor::new(
+            vec![
+                mapping("k1", "search", "2026-01-01"),
+                mapping("k1", "support", "2026-03-15"),
+                mapping("k2", "support", "2026-03-10"),
+                mapping("k4", "growth", "2026-01-01"),
+            ],
+            vec![rule(1, 1, "o3*", "research")],
+        )
+        .with_aliases(aliases);
+        let tags = BTreeMap::new();
+        let keys = [None, Some("k1"), Some("k2"), Some("k3"), Some("k4")];
+        let team_tags = [
+            None,
+            Some("search"),
+            Some("search-old"),
+            Some("support"),
+            Some("helpdesk"),
+            Some("growth"),
+        ];
+        for team in ["search", "support", "growth"] {
+            let c = a.candidates(team).expect("no rule names these teams");
+            for key in keys {
+                for tag in team_tags {
+                    for d in ["2026-03-01", "2026-03-12", "2026-03-20"] {
+                        let r = a.resolve(&dims(key, tag, &tags), day(d));
+                        let passes = key.is_some_and(|k| c.keys.iter().any(|x| x == k))
+                            || tag.is_some_and(|t| c.team_tags.iter().any(|x| x == t));
+                        if r.team == team {
+                            assert!(passes, "{team}: {key:?} {tag:?} on {d} is its row");
+                        }
+                    }
+                }
+            }
+        }
+        let search = a.candidates("search").unwrap();
+        assert_eq!(search.keys, ["k1"]);
+        assert_eq!(search.team_tags, ["search", "search-old"]);
+        // A team a rule names, and Unallocated, cannot be narrowed.
+        assert_eq!(a.candidates("research"), None);
+        assert_eq!(a.candidates(UNALLOCATED), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use tokentally_domain::attribution::Attributor;
 use tokentally_domain::catalog::PriceBook;
 use tokentally_domain::drilldown::{self, FeatureDrilldown, TeamDrilldown};
 use tokentally_domain::month::Month;
-use tokentally_domain::showback::{self, Showback};
+use tokentally_domain::showback::{self, Showback, TeamShowback};
 use tokentally_domain::unit_economics::{tokens_per, unit_cost};
 
 use crate::auth::Principal;
@@ -111,8 +111,70 @@ async fn compute_team(
     team: &str,
     fresh: bool,
 ) -> Result<Option<TeamDrilldown>, StoreError> {
-    let ctx = Box::pin(MonthContext::load_with_users(state, month, fresh)).await?;
-    Ok(ctx.team_drilldown(team, &state.config.currency))
+    let Some(team_data) = Box::pin(TeamData::load(state, month, team, fresh)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(team_data.drilldown(&state.config.currency)))
+}
+
+/// What one team's drill-down reads: its row of the organisation's showback (what the views
+/// add up to: shares of overheads and commitments need every team), and of the month's daily
+/// rows only those that can be the team's (`Attributor::candidates`), so that a drill-down
+/// reads about its team's share of the month rather than the whole of it.
+struct TeamData {
+    month: Month,
+    row: TeamShowback,
+    data: showback::MonthData,
+    book: Arc<PriceBook>,
+    attributor: Attributor,
+}
+
+impl TeamData {
+    /// `None` when the team has nothing in the month.
+    async fn load(
+        state: &AppState,
+        month: Month,
+        team: &str,
+        fresh: bool,
+    ) -> Result<Option<Self>, StoreError> {
+        let store = &state.store;
+        let currency = &state.config.currency;
+        let (sb, book, attributor) = tokio::try_join!(
+            showback(
+                store,
+                &state.prices,
+                &state.showbacks,
+                month,
+                currency,
+                fresh
+            ),
+            state.prices.get(store),
+            attributor(store),
+        )?;
+        let Some(row) = sb.team(team).cloned() else {
+            return Ok(None);
+        };
+        let only = attributor.candidates(team);
+        let data = store.month_data_of(month, only.as_ref()).await?;
+        Ok(Some(Self {
+            month,
+            row,
+            data,
+            book,
+            attributor,
+        }))
+    }
+
+    fn drilldown(&self, currency: &str) -> TeamDrilldown {
+        drilldown::team_drilldown(
+            &self.row,
+            self.month,
+            currency,
+            &self.data,
+            &self.book,
+            &self.attributor,
+        )
+    }
 }
 
 /// One feature of a team; `None` when the team has no usage under that feature. Kept like
@@ -146,21 +208,23 @@ async fn compute_feature(
     feature: &str,
     fresh: bool,
 ) -> Result<Option<FeatureDrilldown>, StoreError> {
-    let ctx = Box::pin(MonthContext::load_with_users(state, month, fresh)).await?;
-    let drill = if fresh {
-        ctx.team_drilldown(team, &state.config.currency)
-    } else {
-        Box::pin(self::team(state, month, team, false)).await?
-    };
-    let Some(drill) = drill else {
+    let Some(team_data) = Box::pin(TeamData::load(state, month, team, fresh)).await? else {
         return Ok(None);
+    };
+    let drill = if fresh {
+        team_data.drilldown(&state.config.currency)
+    } else {
+        match Box::pin(self::team(state, month, team, false)).await? {
+            Some(d) => d,
+            None => return Ok(None),
+        }
     };
     Ok(drilldown::feature_drilldown(
         &drill,
         feature,
-        &ctx.data,
-        &ctx.book,
-        &ctx.attributor,
+        &team_data.data,
+        &team_data.book,
+        &team_data.attributor,
     ))
 }
 

@@ -7,12 +7,11 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Transaction};
 use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::{
-    self, PartyDims, RollupKey, RollupTotals, UserWord, WorkflowDelta,
-};
+use tokentally_domain::rollup::{self, RollupKey, RollupTotals, UserWord, WorkflowDelta};
 
-use super::parties::{DimsNumbers, log_parties};
-use super::rows::{FromRow, ROLLUPS, extra_counts};
+use super::numbering::{KnownNumbers, Learned, USER_NUMBERS, number_names};
+use super::parties::log_parties;
+use super::rows::{FromRow, ROLLUPS, extra_counts, with_extra_counts};
 use super::{Backend, Store, StoreError, now_ms};
 
 /// Which events of a batch were stored now, and which were already there.
@@ -30,7 +29,7 @@ pub struct AddedEvents {
 pub(super) const EVENT_CHUNK: usize = 500;
 pub(super) const ROLLUP_CHUNK: usize = 800;
 
-const EVENT_COLUMNS: &[&str] = &[
+const EVENT_COLUMNS: &[&str] = &with_extra_counts::<25, 34>([
     "source",
     "event_id",
     "ts_ms",
@@ -56,16 +55,7 @@ const EVENT_COLUMNS: &[&str] = &[
     "latency_ms",
     "reported_cost",
     "received_ms",
-    "cache_write_1h_tokens",
-    "audio_input_tokens",
-    "cached_audio_input_tokens",
-    "image_input_tokens",
-    "audio_output_tokens",
-    "image_output_tokens",
-    "web_search_queries",
-    "file_search_calls",
-    "code_interpreter_sessions",
-];
+]);
 
 const WORKFLOW_COLUMNS: &[&str] = &[
     "workflow_id",
@@ -250,9 +240,9 @@ impl Store {
             // flight, so every event is either in its month before the close or noted late.
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        let stored = store_batches_in(&mut tx, self.backend, batches, &self.party_dims).await?;
+        let stored = store_batches_in(&mut tx, self.backend, batches, &self.numbers).await?;
         tx.commit().await?;
-        self.party_dims.remember(stored.learned);
+        self.numbers.remember(stored.learned);
         Ok(stored.counts)
     }
 
@@ -335,7 +325,7 @@ pub(super) async fn store_batches_in(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     batches: &[&[UsageEvent]],
-    known: &DimsNumbers,
+    known: &KnownNumbers,
 ) -> Result<Stored, StoreError> {
     let closed: std::collections::BTreeSet<Month> =
         sqlx::query_scalar::<_, String>("SELECT month FROM month_closes")
@@ -376,13 +366,15 @@ pub(super) async fn store_batches_in(
     // rollups, so written just before them, in key order.
     let users = rollup::fold_users(stored.iter().copied());
     let mut user_numbers = HashMap::new();
+    let mut learned = Learned::default();
     if !users.is_empty() {
         let names: BTreeSet<&str> = users.iter().map(|u| u.user.as_str()).collect();
         user_numbers = number_names(
             tx,
             backend,
-            "user_numbers",
-            "user_id",
+            known,
+            &mut learned,
+            USER_NUMBERS,
             names.into_iter().collect(),
         )
         .await?;
@@ -412,7 +404,7 @@ pub(super) async fn store_batches_in(
     // Customers and users in a log of their own, after the rollups showback reads: appended,
     // never upserted, so batches neither wait on each other's rows there nor touch a page
     // per row; batches that name neither add nothing.
-    let learned = log_parties(tx, backend, known, &stored, &user_numbers).await?;
+    learned.extend(log_parties(tx, backend, known, &stored, &user_numbers).await?);
     if !stored.is_empty() {
         super::data_version::bump_in(tx).await?;
     }
@@ -420,10 +412,10 @@ pub(super) async fn store_batches_in(
 }
 
 /// What [`store_batches_in`] stored: how many events of each batch were new, and the
-/// dimension numbers it learned (to remember once the transaction has committed).
+/// numbers it learned (to remember once the transaction has committed).
 pub(super) struct Stored {
     pub counts: Vec<usize>,
-    pub learned: Vec<(PartyDims, i64)>,
+    pub learned: Learned,
 }
 
 /// Inserts the events that are not stored yet; answers the (source, id) of those it stored,
@@ -616,78 +608,6 @@ async fn upsert_workflows(
         .persistent(chunk.len() == ROLLUP_CHUNK)
         .execute(&mut **tx)
         .await?;
-    Ok(())
-}
-
-/// The numbers of these names in a numbering table (`user_numbers`, `customer_numbers`:
-/// `n` and a unique name column), numbering those seen for the first time.
-pub(super) async fn number_names(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &str,
-    column: &str,
-    names: Vec<&str>,
-) -> Result<HashMap<String, u64>, StoreError> {
-    let mut numbers = HashMap::with_capacity(names.len());
-    for chunk in names.chunks(EVENT_CHUNK) {
-        find_numbers(tx, backend, table, column, chunk, &mut numbers).await?;
-    }
-    let new: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| !numbers.contains_key(*n))
-        .collect();
-    for chunk in new.chunks(EVENT_CHUNK) {
-        // Only names not found are offered: on PostgreSQL every row offered takes a number
-        // from the sequence, and words stay dense only if few are wasted.
-        let sql = format!(
-            "{} ON CONFLICT ({column}) DO NOTHING",
-            insert_sql(backend, table, &[column], chunk.len())
-        );
-        let mut args = AnyArguments::default();
-        for name in chunk {
-            add(&mut args, (*name).to_owned());
-        }
-        sqlx::query_with(&sql, args).execute(&mut **tx).await?;
-        find_numbers(tx, backend, table, column, chunk, &mut numbers).await?;
-    }
-    if let Some(lost) = names.iter().find(|n| !numbers.contains_key(**n)) {
-        return Err(StoreError::Corrupt(format!(
-            "`{lost}` has no number in {table}"
-        )));
-    }
-    Ok(numbers)
-}
-
-async fn find_numbers(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    table: &str,
-    column: &str,
-    names: &[&str],
-    numbers: &mut HashMap<String, u64>,
-) -> Result<(), StoreError> {
-    let mut sql = format!("SELECT {column}, n FROM {table} WHERE {column} IN (");
-    for i in 0..names.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        backend.push_param(&mut sql, i + 1);
-    }
-    sql.push(')');
-    let mut args = AnyArguments::default();
-    for name in names {
-        add(&mut args, (*name).to_owned());
-    }
-    let found: Vec<(String, i64)> = sqlx::query_as_with(&sql, args)
-        .persistent(names.len() == EVENT_CHUNK)
-        .fetch_all(&mut **tx)
-        .await?;
-    for (name, n) in found {
-        let n = u64::try_from(n)
-            .map_err(|_| StoreError::Corrupt(format!("`{name}` has number {n} in {table}")))?;
-        numbers.insert(name, n);
-    }
     Ok(())
 }
 

@@ -25,7 +25,9 @@ use tokentally_domain::rollup;
 use tokentally_domain::showback::UsageRow;
 
 use super::pulled_days::{change_rollups, drop_empty_rollups};
-use super::rows::{Cols, EXTRA_COUNT_COLUMNS, FromRow, decode_all, extra_counts};
+use super::rows::{
+    Cols, EXTRA_COUNT_COLUMNS, FromRow, decode_all, extra_counts, with_extra_counts,
+};
 use super::topup::{self, PULLED_PREFIX, SETTLE_DAYS};
 use super::{Backend, StoreError};
 
@@ -33,7 +35,7 @@ use super::{Backend, StoreError};
 struct PulledCall(UsageEvent);
 
 impl FromRow for PulledCall {
-    const COLUMNS: &'static [&'static str] = &[
+    const COLUMNS: &'static [&'static str] = &with_extra_counts::<13, 22>([
         "source",
         "event_id",
         "ts_ms",
@@ -47,16 +49,7 @@ impl FromRow for PulledCall {
         "cache_write_tokens",
         "output_tokens",
         "reasoning_tokens",
-        "cache_write_1h_tokens",
-        "audio_input_tokens",
-        "cached_audio_input_tokens",
-        "image_input_tokens",
-        "audio_output_tokens",
-        "image_output_tokens",
-        "web_search_queries",
-        "file_search_calls",
-        "code_interpreter_sessions",
-    ];
+    ]);
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         let source = c.text()?;

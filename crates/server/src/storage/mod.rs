@@ -19,6 +19,7 @@ mod fx;
 mod governance;
 mod late_per_call;
 mod mappings;
+mod numbering;
 mod outcomes;
 mod overheads;
 mod parties;
@@ -129,7 +130,8 @@ pub struct Store {
     /// Month reads in flight at once. Each materialises a month of rows; past the cores more
     /// at once only add memory and hold pool connections (see [`Store::month_read`]).
     month_reads: Arc<tokio::sync::Semaphore>,
-    party_dims: parties::DimsNumbers,
+    /// Numbers of users, customers and party dimensions this server has seen committed.
+    numbers: numbering::KnownNumbers,
 }
 
 impl std::fmt::Debug for Store {
@@ -163,7 +165,7 @@ impl Store {
             month_reads: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             )),
-            party_dims: parties::DimsNumbers::default(),
+            numbers: numbering::KnownNumbers::default(),
         })
     }
 

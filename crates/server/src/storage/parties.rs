@@ -8,7 +8,6 @@
 //! they are exact whenever compaction runs.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Transaction};
@@ -17,12 +16,13 @@ use tokentally_domain::event::UsageEvent;
 use tokentally_domain::month::Month;
 use tokentally_domain::rollup::{self, Dims, PartyDims};
 
-use super::events::{ROLLUP_CHUNK, add, count, insert_sql, number_names};
-use super::rows::{decode_all, extra_counts};
+use super::events::{ROLLUP_CHUNK, add, count, insert_sql};
+use super::numbering::{CUSTOMER_NUMBERS, KnownNumbers, Learned, USER_NUMBERS, number_names};
+use super::rows::{decode_all, extra_counts, with_extra_counts};
 use super::{Backend, Store, StoreError};
 
 /// The sums of a party row, in the order of the log's and the rollups' columns.
-pub(super) const PARTY_SUMS: &[&str] = &[
+pub(super) const PARTY_SUMS: &[&str] = &with_extra_counts::<7, 16>([
     "events",
     "requests",
     "input_tokens",
@@ -30,16 +30,7 @@ pub(super) const PARTY_SUMS: &[&str] = &[
     "cache_write_tokens",
     "output_tokens",
     "reasoning_tokens",
-    "cache_write_1h_tokens",
-    "audio_input_tokens",
-    "cached_audio_input_tokens",
-    "image_input_tokens",
-    "audio_output_tokens",
-    "image_output_tokens",
-    "web_search_queries",
-    "file_search_calls",
-    "code_interpreter_sessions",
-];
+]);
 
 const DIMS_COLUMNS: &[&str] = &[
     "provider",
@@ -77,38 +68,15 @@ pub(super) const USERS: PartyTable = PartyTable {
     name: "user_id",
 };
 
-/// The numbers of dimension tuples already committed, kept per process: a batch looks its
-/// tuples up here and asks the database only for new ones (insert-or-ignore, then select, so
-/// several servers agree on each number).
-#[derive(Debug, Clone, Default)]
-pub(super) struct DimsNumbers(Arc<Mutex<HashMap<PartyDims, i64>>>);
-
-impl DimsNumbers {
-    fn get(&self, d: &PartyDims) -> Option<i64> {
-        self.lock().get(d).copied()
-    }
-
-    /// Numbers learned in a transaction, once it has committed (a rolled-back insert's number
-    /// must not be remembered).
-    pub(super) fn remember(&self, learned: Vec<(PartyDims, i64)>) {
-        self.lock().extend(learned);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PartyDims, i64>> {
-        // Inserting cannot leave the map half-changed.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Appends the party deltas of `stored` to the log; answers the dimension numbers it learned
-/// (for [`DimsNumbers::remember`] after the commit). `users` numbers every user of `stored`.
+/// Appends the party deltas of `stored` to the log; answers the numbers it learned (for
+/// [`KnownNumbers::remember`] after the commit). `users` numbers every user of `stored`.
 pub(super) async fn log_parties(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    known: &DimsNumbers,
+    known: &KnownNumbers,
     stored: &[&UsageEvent],
     users: &HashMap<String, u64>,
-) -> Result<Vec<(PartyDims, i64)>, StoreError> {
+) -> Result<Learned, StoreError> {
     let deltas = rollup::fold_parties(stored.iter().copied());
     log_deltas(tx, backend, known, &deltas, Some(users), 1).await
 }
@@ -118,11 +86,11 @@ pub(super) async fn log_parties(
 pub(super) async fn unlog_source_days(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    known: &DimsNumbers,
+    known: &KnownNumbers,
     source: &str,
     first: &str,
     last: &str,
-) -> Result<Vec<(PartyDims, i64)>, StoreError> {
+) -> Result<Learned, StoreError> {
     // The context band of each call's input per request, as `context_band` computes it.
     let mut bands = String::from("CASE");
     for t in tokentally_domain::price_card::CONTEXT_THRESHOLDS
@@ -220,13 +188,14 @@ pub(super) async fn unlog_source_days(
 async fn log_deltas(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    known: &DimsNumbers,
+    known: &KnownNumbers,
     deltas: &std::collections::BTreeMap<rollup::PartyKey, rollup::RollupTotals>,
     users: Option<&HashMap<String, u64>>,
     sign: i64,
-) -> Result<Vec<(PartyDims, i64)>, StoreError> {
+) -> Result<Learned, StoreError> {
+    let mut learned = Learned::default();
     if deltas.is_empty() {
-        return Ok(Vec::new());
+        return Ok(learned);
     }
     let numbered_users;
     let users = match users {
@@ -243,8 +212,9 @@ async fn log_deltas(
                 number_names(
                     tx,
                     backend,
-                    USERS.names,
-                    USERS.name,
+                    known,
+                    &mut learned,
+                    USER_NUMBERS,
                     names.into_iter().collect(),
                 )
                 .await?
@@ -263,21 +233,21 @@ async fn log_deltas(
         number_names(
             tx,
             backend,
-            CUSTOMERS.names,
-            CUSTOMERS.name,
+            known,
+            &mut learned,
+            CUSTOMER_NUMBERS,
             names.into_iter().collect(),
         )
         .await?
     };
     let all: BTreeSet<&PartyDims> = deltas.keys().map(|k| &k.dims).collect();
     let mut numbers: HashMap<&PartyDims, i64> = HashMap::with_capacity(all.len());
-    let mut learned = Vec::new();
     for d in all {
-        let n = match known.get(d) {
+        let n = match known.dims(d) {
             Some(n) => n,
             None => {
                 let n = number_dims(tx, backend, d).await?;
-                learned.push((d.clone(), n));
+                learned.dims.push((d.clone(), n));
                 n
             }
         };
@@ -521,6 +491,49 @@ impl Store {
         dims: Option<&[i64]>,
     ) -> Result<Vec<CustomerRow>, StoreError> {
         self.list_party_rollups(USERS, month, dims).await
+    }
+
+    /// Distinct users in `month` whose calls fall on the dimension tuples `dims` (every tuple
+    /// when `None`): the rolled-up users and those still in the log, counted once each.
+    pub async fn count_month_users(
+        &self,
+        month: Month,
+        dims: Option<&[i64]>,
+    ) -> Result<u64, StoreError> {
+        if dims.is_some_and(<[i64]>::is_empty) {
+            return Ok(0);
+        }
+        let mut args = AnyArguments::default();
+        let mut n = 0;
+        let mut part = |from: &str, args: &mut AnyArguments<'static>| {
+            let mut sql = format!("SELECT user_n FROM {from} WHERE user_n <> 0 AND month = ");
+            n += 1;
+            self.backend.push_param(&mut sql, n);
+            add(args, month.to_string());
+            if let Some(ids) = dims {
+                sql.push_str(" AND dims IN (");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    n += 1;
+                    self.backend.push_param(&mut sql, n);
+                    add(args, *id);
+                }
+                sql.push(')');
+            }
+            sql
+        };
+        let rolled = part(USERS.table, &mut args);
+        let logged = part("usage_party_log", &mut args);
+        let sql = format!(
+            "SELECT {} FROM ({rolled} UNION {logged}) u",
+            super::dialect::bigint("COUNT(*)")
+        );
+        let (users,): (i64,) = sqlx::query_as_with(&sql, args)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(users).unwrap_or(0))
     }
 
     async fn list_party_rollups(

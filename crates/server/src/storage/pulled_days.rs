@@ -45,12 +45,12 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let old: Vec<UsageRow> = super::rows::decode_all(&rows)?;
-        let mut learned = Vec::new();
+        let mut learned = super::numbering::Learned::default();
         if !old.is_empty() {
             learned = super::parties::unlog_source_days(
                 &mut tx,
                 self.backend,
-                &self.party_dims,
+                &self.numbers,
                 source,
                 &from,
                 &to,
@@ -66,10 +66,10 @@ impl Store {
                 .await?;
             super::data_version::bump_in(&mut tx).await?;
         }
-        let stored = store_batches_in(&mut tx, self.backend, &[&events], &self.party_dims).await?;
+        let stored = store_batches_in(&mut tx, self.backend, &[&events], &self.numbers).await?;
         tx.commit().await?;
-        self.party_dims.remember(learned);
-        self.party_dims.remember(stored.learned);
+        learned.extend(stored.learned);
+        self.numbers.remember(learned);
         Ok(stored.counts[0])
     }
 }

@@ -1,23 +1,51 @@
 //! What showback reads: a month's rollups, workflow groups and overheads.
 
+use tokentally_domain::attribution::TeamCandidates;
 use tokentally_domain::month::Month;
-use tokentally_domain::rollup::UserWord;
+use tokentally_domain::rollup::{UserWord, WorkflowGroup};
 use tokentally_domain::showback::{MonthData, UsageRow};
 
-use sqlx::any::AnyRow;
+use sqlx::any::AnyArguments;
 
 use super::dialect::{bigint, text as text_param};
-use super::rows::{DailyAndMonthly, ROLLUPS, WORKFLOW_GROUPS, decode_all, select};
+use super::events::add;
+use super::rows::{DailyAndMonthly, FromRow, ROLLUPS, WORKFLOW_GROUPS, packed, select};
 use super::{Store, StoreError};
 
 impl Store {
     /// Everything stored for the month, its daily rows and users included: for drill-downs.
     pub async fn month_data(&self, month: Month) -> Result<MonthData, StoreError> {
+        self.month_data_of(month, None).await
+    }
+
+    /// [`Store::month_data`] narrowed to the rows that can belong to one team (`only`, from
+    /// `Attributor::candidates`): its rollups, users and workflow groups. A drill-down reads
+    /// this, not the whole organisation's month; it still attributes every row it reads.
+    pub async fn month_data_of(
+        &self,
+        month: Month,
+        only: Option<&TeamCandidates>,
+    ) -> Result<MonthData, StoreError> {
         let _turn = self.month_read().await;
+        let read = |table: &str, columns: String, extra: &str| {
+            let mut args = month_args(month);
+            let sql = format!(
+                "SELECT {columns} FROM {table} WHERE day >= $1 AND day < $2{extra}{}",
+                candidates_filter(only, 2, &mut args)
+            );
+            (sql, args)
+        };
+        let (rollups, a) = read("usage_rollups", select::<UsageRow>(), "");
+        let (users, b) = read("usage_user_words", select::<UserWord>(), "");
+        let (flows, c) = read(
+            "workflow_groups",
+            select::<WorkflowGroup>(),
+            " AND workflows <> 0",
+        );
         Ok(MonthData {
-            rows: self.list_rollups(month).await?,
-            users: self.list_user_words(month).await?,
-            workflows: self.list_workflow_groups(month).await?,
+            rows: packed::fetch_all(&self.pool, self.backend, &rollups, a).await?,
+            users: packed::fetch_all(&self.pool, self.backend, &users, b).await?,
+            workflows: packed::fetch_all(&self.pool, self.backend, &flows, c).await?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -28,11 +56,9 @@ impl Store {
     pub async fn month_without_users(&self, month: Month) -> Result<MonthData, StoreError> {
         let _turn = self.month_read().await;
         let starts = self.change_days(month).await?;
-        let rollups = self.by_stretch(month, &starts, &ROLLUPS).await?;
-        let workflows = self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?;
         Ok(MonthData {
-            rows: decode_all(&rollups)?,
-            workflows: decode_all(&workflows)?,
+            rows: self.by_stretch(month, &starts, &ROLLUPS).await?,
+            workflows: self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?,
             transactions: self.list_transactions(month).await?,
             ..self.month_terms(month).await?
         })
@@ -66,22 +92,23 @@ impl Store {
     /// its stretch; views by day must read [`Store::list_rollups`].
     pub async fn list_rollups_by_stretch(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
         let starts = self.change_days(month).await?;
-        let rows = self.by_stretch(month, &starts, &ROLLUPS).await?;
-        decode_all(&rows)
+        self.by_stretch(month, &starts, &ROLLUPS).await
     }
 
     /// The month's rows of `kept` summed over the stretches that begin on `starts` (the
     /// month's [`Store::change_days`]), with the stretch's first day as `day`. A month without
     /// change days is one stretch, which is what the monthly table keeps: its rows are read as
     /// they are. Groups that hold nothing are left out.
-    pub(super) async fn by_stretch(
+    pub(super) async fn by_stretch<T: FromRow>(
         &self,
         month: Month,
         starts: &[chrono::NaiveDate],
         kept: &DailyAndMonthly,
-    ) -> Result<Vec<AnyRow>, StoreError> {
+    ) -> Result<Vec<T>, StoreError> {
         let keys = kept.keys.join(", ");
         let counted = kept.counted;
+        let mut args = AnyArguments::default();
+        add(&mut args, month.first_day().to_string());
         if starts.is_empty() {
             let sql = format!(
                 "SELECT {} AS day, {keys}, {} FROM {} WHERE month = $2 AND {counted} <> 0",
@@ -89,11 +116,8 @@ impl Store {
                 kept.sums.join(", "),
                 kept.monthly
             );
-            return Ok(sqlx::query(&sql)
-                .bind(month.first_day().to_string())
-                .bind(month.to_string())
-                .fetch_all(&self.pool)
-                .await?);
+            add(&mut args, month.to_string());
+            return packed::fetch_all(&self.pool, self.backend, &sql, args).await;
         }
         // CASE WHEN day < start1 THEN first WHEN day < start2 THEN start1 ... ELSE last END
         let mut stretch = String::from("CASE");
@@ -115,13 +139,11 @@ impl Store {
             sums.join(", "),
             kept.daily
         );
-        let mut query = sqlx::query(&sql)
-            .bind(month.first_day().to_string())
-            .bind(month.end_exclusive().to_string());
+        add(&mut args, month.end_exclusive().to_string());
         for d in starts {
-            query = query.bind(d.to_string());
+            add(&mut args, d.to_string());
         }
-        Ok(query.fetch_all(&self.pool).await?)
+        packed::fetch_all(&self.pool, self.backend, &sql, args).await
     }
 
     /// Days inside the month (after its first) on which a key mapping or a price card takes
@@ -149,29 +171,21 @@ impl Store {
     }
 
     pub async fn list_rollups(&self, month: Month) -> Result<Vec<UsageRow>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {} FROM usage_rollups WHERE day >= $1 AND day < $2",
             select::<UsageRow>()
-        ))
-        .bind(month.first_day().to_string())
-        .bind(month.end_exclusive().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        decode_all(&rows)
+        );
+        packed::fetch_all(&self.pool, self.backend, &sql, month_args(month)).await
     }
 
     /// Users seen in the month, per day and owner dimensions, as words of bit sets: a few
     /// rows per day and dimensions, however many events the users made.
     pub async fn list_user_words(&self, month: Month) -> Result<Vec<UserWord>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {} FROM usage_user_words WHERE day >= $1 AND day < $2",
             select::<UserWord>()
-        ))
-        .bind(month.first_day().to_string())
-        .bind(month.end_exclusive().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        decode_all(&rows)
+        );
+        packed::fetch_all(&self.pool, self.backend, &sql, month_args(month)).await
     }
 
     /// The months that hold usage, newest first.
@@ -199,4 +213,49 @@ impl Store {
         }
         Ok(months)
     }
+}
+
+/// `$1` and `$2`: the month's first day and the day after its last.
+pub(super) fn month_args(month: Month) -> AnyArguments<'static> {
+    let mut args = AnyArguments::default();
+    add(&mut args, month.first_day().to_string());
+    add(&mut args, month.end_exclusive().to_string());
+    args
+}
+
+/// ` AND (api_key IN (..) OR team IN (..))` for `only`, its values added to `args` after the
+/// `bound` parameters already there; nothing without `only`.
+fn candidates_filter(
+    only: Option<&TeamCandidates>,
+    bound: usize,
+    args: &mut AnyArguments<'static>,
+) -> String {
+    let Some(c) = only else {
+        return String::new();
+    };
+    if c.keys.is_empty() && c.team_tags.is_empty() {
+        return " AND 1 = 0".to_owned();
+    }
+    let mut n = bound;
+    let mut list = |column: &str, values: &[String], args: &mut AnyArguments<'static>| {
+        let mut sql = format!("{column} IN (");
+        for (i, v) in values.iter().enumerate() {
+            n += 1;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${n}"));
+            add(args, v.clone());
+        }
+        sql.push(')');
+        sql
+    };
+    let mut parts = Vec::new();
+    if !c.keys.is_empty() {
+        parts.push(list("api_key", &c.keys, args));
+    }
+    if !c.team_tags.is_empty() {
+        parts.push(list("team", &c.team_tags, args));
+    }
+    format!(" AND ({})", parts.join(" OR "))
 }

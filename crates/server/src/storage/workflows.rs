@@ -74,15 +74,12 @@ impl Store {
         &self,
         month: Month,
     ) -> Result<Vec<WorkflowGroup>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {} FROM workflow_groups WHERE day >= $1 AND day < $2 AND workflows <> 0",
             select::<WorkflowGroup>()
-        ))
-        .bind(month.first_day().to_string())
-        .bind(month.end_exclusive().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        decode_all(&rows)
+        );
+        let args = super::reads::month_args(month);
+        super::rows::packed::fetch_all(&self.pool, self.backend, &sql, args).await
     }
 
     /// The month's workflow groups summed over stretches of days, as
@@ -92,8 +89,7 @@ impl Store {
         month: Month,
     ) -> Result<Vec<WorkflowGroup>, StoreError> {
         let starts = self.change_days(month).await?;
-        let rows = self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await?;
-        decode_all(&rows)
+        self.by_stretch(month, &starts, &WORKFLOW_GROUPS).await
     }
 
     pub async fn workflow(&self, id: &str) -> Result<Option<WorkflowRow>, StoreError> {

@@ -6,6 +6,7 @@
 //! value on the month reads, which decode tens of thousands of rows. Debug builds check that
 //! the columns a query answered are the ones the type reads.
 
+pub(super) mod packed;
 mod records;
 mod usage;
 
@@ -48,7 +49,7 @@ pub(super) const ROLLUPS: DailyAndMonthly = DailyAndMonthly {
         "context_band",
         "in_workflow",
     ],
-    sums: &[
+    sums: &with_extra_counts::<8, 17>([
         "events",
         "requests",
         "input_tokens",
@@ -57,16 +58,7 @@ pub(super) const ROLLUPS: DailyAndMonthly = DailyAndMonthly {
         "output_tokens",
         "reasoning_tokens",
         "standalone_successes",
-        "cache_write_1h_tokens",
-        "audio_input_tokens",
-        "cached_audio_input_tokens",
-        "image_input_tokens",
-        "audio_output_tokens",
-        "image_output_tokens",
-        "web_search_queries",
-        "file_search_calls",
-        "code_interpreter_sessions",
-    ],
+    ]),
     counted: "events",
 };
 
@@ -83,6 +75,28 @@ pub(super) const EXTRA_COUNT_COLUMNS: [&str; 9] = [
     "file_search_calls",
     "code_interpreter_sessions",
 ];
+
+/// `columns` followed by [`EXTRA_COUNT_COLUMNS`], at compile time: a column list that ends in
+/// the billable counts names them from the one list. `N` is the length of the result.
+pub(super) const fn with_extra_counts<const B: usize, const N: usize>(
+    columns: [&'static str; B],
+) -> [&'static str; N] {
+    assert!(
+        B + EXTRA_COUNT_COLUMNS.len() == N,
+        "N is B plus the nine counts"
+    );
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < B {
+            columns[i]
+        } else {
+            EXTRA_COUNT_COLUMNS[i - B]
+        };
+        i += 1;
+    }
+    out
+}
 
 /// `t`'s counts for [`EXTRA_COUNT_COLUMNS`].
 pub(super) fn extra_counts(t: &TokenCounts) -> [u64; 9] {
@@ -159,54 +173,73 @@ pub(super) fn decode_valid<T: FromRow + std::fmt::Debug, E: std::fmt::Display>(
         .collect())
 }
 
-/// The columns of one row, read in order.
+/// The columns of one row, read in order: a row as the driver answers it, or one row of a
+/// packed answer (see [`packed`]).
 pub(super) struct Cols<'r> {
-    row: &'r AnyRow,
+    row: Source<'r>,
     at: usize,
+}
+
+enum Source<'r> {
+    Row(&'r AnyRow),
+    /// One row of a packed answer, with the names of the columns it holds.
+    Packed(&'r [packed::Cell<'r>], &'static [&'static str]),
 }
 
 impl<'r> Cols<'r> {
     pub(super) fn new(row: &'r AnyRow) -> Self {
-        Self { row, at: 0 }
+        Self {
+            row: Source::Row(row),
+            at: 0,
+        }
     }
 
     /// The next columns, as a `T`.
     pub(super) fn read<T: FromRow>(&mut self) -> Result<T, StoreError> {
-        debug_assert!(
-            self.row
-                .columns()
-                .iter()
-                .skip(self.at)
-                .map(|c| c.name())
-                .take(T::COLUMNS.len())
-                .eq(T::COLUMNS.iter().copied()),
-            "the query answered {:?} where {} reads {:?}",
-            self.row
-                .columns()
-                .iter()
-                .map(|c| c.name())
-                .collect::<Vec<_>>(),
-            std::any::type_name::<T>(),
-            T::COLUMNS,
-        );
+        if let Source::Row(row) = self.row {
+            debug_assert!(
+                row.columns()
+                    .iter()
+                    .skip(self.at)
+                    .map(|c| c.name())
+                    .take(T::COLUMNS.len())
+                    .eq(T::COLUMNS.iter().copied()),
+                "the query answered {:?} where {} reads {:?}",
+                row.columns().iter().map(|c| c.name()).collect::<Vec<_>>(),
+                std::any::type_name::<T>(),
+                T::COLUMNS,
+            );
+        }
         T::read(self)
     }
 
     fn next<T>(&mut self) -> Result<T, StoreError>
     where
-        T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+        T: sqlx::Decode<'r, Any> + sqlx::Type<Any> + packed::FromCell,
     {
-        let value = self.row.try_get(self.at)?;
+        let value = match self.row {
+            Source::Row(row) => row.try_get(self.at)?,
+            Source::Packed(cells, names) => {
+                let name = names.get(self.at).copied().unwrap_or("?");
+                let cell = cells.get(self.at).ok_or_else(|| {
+                    StoreError::Corrupt(format!("a packed row has no column {name}"))
+                })?;
+                T::from_cell(cell).ok_or_else(|| {
+                    StoreError::Corrupt(format!("{name}: unexpected value {cell:?}"))
+                })?
+            }
+        };
         self.at += 1;
         Ok(value)
     }
 
     /// The name of the column read last, for messages.
     fn last(&self) -> &str {
-        self.row
-            .columns()
-            .get(self.at.wrapping_sub(1))
-            .map_or("?", |c| c.name())
+        let at = self.at.wrapping_sub(1);
+        match self.row {
+            Source::Row(row) => row.columns().get(at).map_or("?", |c| c.name()),
+            Source::Packed(_, names) => names.get(at).copied().unwrap_or("?"),
+        }
     }
 
     pub(super) fn text(&mut self) -> Result<String, StoreError> {

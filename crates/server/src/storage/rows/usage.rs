@@ -9,13 +9,13 @@ use tokentally_domain::rollup::{
 };
 use tokentally_domain::showback::UsageRow;
 
-use super::{Cols, FromRow};
+use super::{Cols, FromRow, with_extra_counts};
 use crate::storage::StoreError;
 use crate::storage::mappings::KeySeen;
 
 /// A rollup: per day (or the first day of a stretch, or of a month), [`ROLLUPS`]' key and sums.
 impl FromRow for UsageRow {
-    const COLUMNS: &'static [&'static str] = &[
+    const COLUMNS: &'static [&'static str] = &with_extra_counts::<20, 29>([
         "day",
         "provider",
         "model",
@@ -36,16 +36,7 @@ impl FromRow for UsageRow {
         "output_tokens",
         "reasoning_tokens",
         "standalone_successes",
-        "cache_write_1h_tokens",
-        "audio_input_tokens",
-        "cached_audio_input_tokens",
-        "image_input_tokens",
-        "audio_output_tokens",
-        "image_output_tokens",
-        "web_search_queries",
-        "file_search_calls",
-        "code_interpreter_sessions",
-    ];
+    ]);
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         let day = c.day()?;
@@ -82,7 +73,7 @@ impl FromRow for UsageRow {
 /// interned dimensions, then the sums of `parties::PARTY_SUMS`. Read as a monthly rollup row of successful calls
 /// outside workflows (the party rollups keep no outcome; token cost does not read it).
 impl FromRow for CustomerRow {
-    const COLUMNS: &'static [&'static str] = &[
+    const COLUMNS: &'static [&'static str] = &with_extra_counts::<18, 27>([
         "month",
         "party",
         "provider",
@@ -101,16 +92,7 @@ impl FromRow for CustomerRow {
         "cache_write_tokens",
         "output_tokens",
         "reasoning_tokens",
-        "cache_write_1h_tokens",
-        "audio_input_tokens",
-        "cached_audio_input_tokens",
-        "image_input_tokens",
-        "audio_output_tokens",
-        "image_output_tokens",
-        "web_search_queries",
-        "file_search_calls",
-        "code_interpreter_sessions",
-    ];
+    ]);
 
     fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
         let month: Month = c.parsed()?;

@@ -124,6 +124,22 @@ pub(super) async fn context(
     Ok((ctx, months))
 }
 
+/// [`context`] without the month's users and with its rows summed over stretches of days
+/// (`MonthContext::load`): for the team and feature pages, whose active users and days come
+/// from their drill-downs, so the page itself reads about a thirtieth of the month's rows.
+pub(super) async fn light_context(
+    state: &AppState,
+    month: &Option<String>,
+) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
+    let month = MonthQuery {
+        month: month.clone().filter(|m| !m.is_empty()),
+    }
+    .month()?;
+    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
+    let months = state.store.list_months().await?;
+    Ok((ctx, months))
+}
+
 pub(super) fn forbid_team(user: &PageUser, team: &str) -> Result<(), PageError> {
     if user.principal.may_read_team(team) {
         Ok(())

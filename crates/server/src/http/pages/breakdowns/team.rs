@@ -15,7 +15,9 @@ use tokentally_web::pages::breakdown_page::{
 };
 use tokentally_web::pages::showback_page::urlencode;
 
-use super::{ExportQuery, context, export, forbid_team, kept_model, lines_section, sorted_by_day};
+use super::{
+    ExportQuery, export, forbid_team, kept_model, light_context, lines_section, sorted_by_day,
+};
 use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
 use crate::http::ReportQuery;
@@ -48,7 +50,7 @@ async fn team_model_anew(
     if let Some(env) = q.environment() {
         return narrowed_team_model(state, team, q.month()?, env, fresh).await;
     }
-    let (ctx, months) = context(state, &q.month, fresh).await?;
+    let (ctx, months) = light_context(state, &q.month).await?;
     let cur = state.config.currency.clone();
     let sb = reports::showback(
         &state.store,
