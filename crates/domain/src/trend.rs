@@ -1,5 +1,5 @@
-//! Unit cost over time: a scope's cost per successful outcome, cost per query and tokens per
-//! successful outcome, month by month. Each point is the figure that month's showback (or
+//! Unit cost over time: a scope's cost per successful outcome, cost per query, tokens per
+//! successful outcome and cost per active user, month by month. Each point is the figure that month's showback (or
 //! drill-down) shows, taken from it rather than computed again, so the two never disagree. A
 //! month without usage has no figure: a gap, never a zero.
 
@@ -22,19 +22,21 @@ pub enum Metric {
     CostPerSuccessfulOutcome,
     CostPerQuery,
     TokensPerSuccessfulOutcome,
+    CostPerActiveUser,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown metric `{0}`: use cost_per_successful_outcome, cost_per_query or tokens_per_successful_outcome"
+    "unknown metric `{0}`: use cost_per_successful_outcome, cost_per_query, tokens_per_successful_outcome or cost_per_active_user"
 )]
 pub struct MetricError(pub String);
 
 impl Metric {
-    pub const ALL: [Metric; 3] = [
+    pub const ALL: [Metric; 4] = [
         Self::CostPerSuccessfulOutcome,
         Self::CostPerQuery,
         Self::TokensPerSuccessfulOutcome,
+        Self::CostPerActiveUser,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Metric {
             Self::CostPerSuccessfulOutcome => "cost_per_successful_outcome",
             Self::CostPerQuery => "cost_per_query",
             Self::TokensPerSuccessfulOutcome => "tokens_per_successful_outcome",
+            Self::CostPerActiveUser => "cost_per_active_user",
         }
     }
 
@@ -50,6 +53,7 @@ impl Metric {
             Self::CostPerSuccessfulOutcome => "Cost per successful outcome",
             Self::CostPerQuery => "Cost per query",
             Self::TokensPerSuccessfulOutcome => "Tokens per successful outcome",
+            Self::CostPerActiveUser => "Cost per active user",
         }
     }
 
@@ -77,6 +81,11 @@ pub struct TrendPoint {
     pub cost_per_successful_outcome: Option<Decimal>,
     pub cost_per_query: Option<Decimal>,
     pub tokens_per_successful_outcome: Option<Decimal>,
+    /// Distinct users of the scope in the month (calls that name a user); `None` until
+    /// counted.
+    pub active_users: Option<u64>,
+    /// Blended cost ÷ active users; a gap without users.
+    pub cost_per_active_user: Option<Decimal>,
 }
 
 impl TrendPoint {
@@ -91,6 +100,8 @@ impl TrendPoint {
             cost_per_successful_outcome: sb.cost_per_successful_outcome,
             cost_per_query: unit_cost(sb.org_total, sb.requests),
             tokens_per_successful_outcome: sb.tokens_per_successful_outcome,
+            active_users: None,
+            cost_per_active_user: None,
         }
     }
 
@@ -104,6 +115,8 @@ impl TrendPoint {
             cost_per_successful_outcome: t.cost_per_successful_outcome,
             cost_per_query: unit_cost(t.blended_cost, t.requests),
             tokens_per_successful_outcome: t.tokens_per_successful_outcome,
+            active_users: None,
+            cost_per_active_user: None,
         }
     }
 
@@ -117,6 +130,8 @@ impl TrendPoint {
             cost_per_successful_outcome: l.cost_per_successful_outcome,
             cost_per_query: l.cost_per_query,
             tokens_per_successful_outcome: l.tokens_per_successful_outcome,
+            active_users: None,
+            cost_per_active_user: None,
         }
     }
 
@@ -130,7 +145,17 @@ impl TrendPoint {
             cost_per_successful_outcome: None,
             cost_per_query: None,
             tokens_per_successful_outcome: None,
+            active_users: None,
+            cost_per_active_user: None,
         }
+    }
+
+    /// The point with its month's active users counted, and the cost per active user (a
+    /// gap when no call named a user).
+    pub fn with_active_users(mut self, users: u64) -> Self {
+        self.active_users = Some(users);
+        self.cost_per_active_user = unit_cost(self.blended_cost, users);
+        self
     }
 
     pub fn value(&self, metric: Metric) -> Option<Decimal> {
@@ -138,6 +163,7 @@ impl TrendPoint {
             Metric::CostPerSuccessfulOutcome => self.cost_per_successful_outcome,
             Metric::CostPerQuery => self.cost_per_query,
             Metric::TokensPerSuccessfulOutcome => self.tokens_per_successful_outcome,
+            Metric::CostPerActiveUser => self.cost_per_active_user,
         }
     }
 }
@@ -218,5 +244,26 @@ mod tests {
         assert_eq!(t.on_target(), Some(true));
         t.target = Some(dec!(0.1));
         assert_eq!(t.on_target(), Some(false));
+    }
+
+    #[test]
+    fn cost_per_active_user_is_the_blended_cost_over_distinct_users_and_a_gap_without_any() {
+        let month = "2026-03".parse().unwrap();
+        let point = TrendPoint {
+            blended_cost: dec!(10.00),
+            requests: 40,
+            ..TrendPoint::empty(month)
+        };
+        let counted = point.clone().with_active_users(3);
+        assert_eq!(counted.active_users, Some(3));
+        assert_eq!(
+            counted.value(Metric::CostPerActiveUser),
+            Some(dec!(3.333333))
+        );
+        let nobody = point.with_active_users(0);
+        assert_eq!(
+            (nobody.active_users, nobody.cost_per_active_user),
+            (Some(0), None)
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! Unit cost over time (`tokentally_domain::trend`): twelve months of cost per successful
-//! outcome, cost per query and tokens per successful outcome, for the organisation, a team or
-//! a feature. Every point is taken from that month's showback (the organisation and teams,
-//! through the kept showbacks) or the team's drill-down (features), so a trend point is the
-//! figure the month's page shows.
+//! outcome, cost per query, tokens per successful outcome and cost per active user, for the
+//! organisation, a team or a feature. Every cost is taken from that month's showback (the
+//! organisation and teams, through the kept showbacks) or the team's drill-down (features),
+//! so a trend point is the figure the month's page shows. Active users come from the per-user
+//! monthly rollup, each user's dimension tuples attributed at the month's start, as a
+//! feature's heaviest users are (see [`super::feature_users`]).
 
 use std::sync::Arc;
 
@@ -36,7 +38,7 @@ pub async fn trend(
     }
     let currency = state.config.currency.clone();
     let months = months_ending(last, TREND_MONTHS);
-    let points = match &scope {
+    let costs = match &scope {
         Scope::Org | Scope::Team { .. } => kept_points(state, principal, &months, &scope).await?,
         Scope::Feature { team, feature } => {
             let version = state.store.data_version().await?;
@@ -48,6 +50,21 @@ pub async fn trend(
             Vec::clone(&points)
         }
     };
+    let users_key = format!(
+        "trend-users:{last}:{scope:?}:{}",
+        super::kept::scope(principal)
+    );
+    let users = super::kept::kept(
+        state,
+        users_key,
+        active_users(state, principal, &months, &scope),
+    )
+    .await?;
+    let points = costs
+        .into_iter()
+        .zip(users)
+        .map(|(p, n)| p.with_active_users(n))
+        .collect();
     // A feature's target, or a team's own (set with no feature); the organisation has none.
     let (team, feature) = match &scope {
         Scope::Org => ("", ""),
@@ -133,4 +150,41 @@ async fn feature_points(
         });
     }
     Ok(points)
+}
+
+/// Distinct users of `scope` in each of `months`, as the caller may see them (a lead's
+/// organisation is their teams).
+async fn active_users(
+    state: &AppState,
+    principal: &Principal,
+    months: &[Month],
+    scope: &Scope,
+) -> AppResult<Vec<u64>> {
+    let store = &state.store;
+    let (dims, attributor) = tokio::try_join!(store.list_party_dims(), attributor(store))?;
+    let ours = |team: &str, feature: &str| match scope {
+        Scope::Org => principal.may_read_team(team),
+        Scope::Team { team: t } => team == t,
+        Scope::Feature {
+            team: t,
+            feature: f,
+        } => team == t && feature == f,
+    };
+    let every_tuple = matches!(scope, Scope::Org) && principal.sees_everything();
+    let mut counts = Vec::with_capacity(months.len());
+    for m in months {
+        let day = m.first_day();
+        let ids: Option<Vec<i64>> = (!every_tuple).then(|| {
+            dims.iter()
+                .filter(|(_, d)| {
+                    let tags = d.dims.parse_tags();
+                    let owner = attributor.resolve(&d.dims.event_dims(&tags), day);
+                    ours(&owner.team, &owner.feature)
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        counts.push(store.count_month_users(*m, ids.as_deref()).await?);
+    }
+    Ok(counts)
 }

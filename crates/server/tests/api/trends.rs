@@ -260,3 +260,126 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    cost_per_active_user_is_the_months_cost_over_its_distinct_users,
+    |app| {
+        // January: search/answers, users ann and bob (ann twice), and a call without a user;
+        // support/triage, user cy. March: search/answers, ann only. Each call costs 0.21.
+        let with_user = |id: &str, ts: &str, team: &str, feature: &str, user: Option<&str>| {
+            let mut c = call(id, ts, team, feature, "success");
+            if let Some(u) = user {
+                c["user"] = json!(u);
+            }
+            c
+        };
+        let events = json!([
+            with_user(
+                "j1",
+                "2026-01-05T10:00:00Z",
+                "search",
+                "answers",
+                Some("ann")
+            ),
+            with_user(
+                "j2",
+                "2026-01-06T10:00:00Z",
+                "search",
+                "answers",
+                Some("ann")
+            ),
+            with_user(
+                "j3",
+                "2026-01-07T10:00:00Z",
+                "search",
+                "answers",
+                Some("bob")
+            ),
+            with_user("j4", "2026-01-07T11:00:00Z", "search", "answers", None),
+            with_user(
+                "j5",
+                "2026-01-08T10:00:00Z",
+                "support",
+                "triage",
+                Some("cy")
+            ),
+            with_user(
+                "m1",
+                "2026-03-05T10:00:00Z",
+                "search",
+                "answers",
+                Some("ann")
+            ),
+        ]);
+        assert_eq!(app.post_events(&events).await.0, 200);
+        let finance = app.finance_token.clone();
+        let metric = "cost_per_active_user";
+        let at = |trend: &Value, month: &str| -> Value {
+            series(trend, metric)
+                .into_iter()
+                .find(|(m, _)| *m == month)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        // Half the users still in the log, half folded into the rollup: counted once each.
+        let (_, org) = get(&app, "/api/v1/trends?month=2026-03", &finance).await;
+        assert_eq!(
+            money(&at(&org, "2026-01")),
+            dec!(0.35),
+            "1.05 over 3 users: {org}"
+        );
+        assert!(at(&org, "2026-02").is_null(), "no usage: a gap");
+        assert_eq!(money(&at(&org, "2026-03")), dec!(0.21));
+        app.store.compact_party_log().await.unwrap();
+        let more = json!([with_user(
+            "j6",
+            "2026-01-09T10:00:00Z",
+            "search",
+            "answers",
+            Some("bob")
+        )]);
+        assert_eq!(app.post_events(&more).await.0, 200);
+
+        let (_, search) = get(
+            &app,
+            &format!("/api/v1/trends?month=2026-03&team=search&metric={metric}"),
+            &finance,
+        )
+        .await;
+        assert_eq!(
+            money(&at(&search, "2026-01")),
+            dec!(0.525),
+            "1.05 over ann and bob"
+        );
+        let (_, support) = get(
+            &app,
+            "/api/v1/trends?month=2026-03&team=support&feature=triage",
+            &finance,
+        )
+        .await;
+        assert_eq!(money(&at(&support, "2026-01")), dec!(0.21));
+        // A lead's organisation is their teams: search's users only.
+        let lead = app.token_for(Role::Lead, &["search"]).await;
+        let (_, theirs) = get(&app, "/api/v1/trends?month=2026-03", &lead).await;
+        assert_eq!(money(&at(&theirs, "2026-01")), dec!(0.525), "{theirs}");
+
+        // The CSV carries the count and the figure.
+        let mut b = crate::browser_session::Browser::signed_in(&app, Role::Finance, &[]).await;
+        let csv = b
+            .get("/teams/search/export.csv?month=2026-03&table=trend")
+            .await
+            .body;
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let january: Vec<&str> = csv
+            .lines()
+            .find(|l| l.starts_with("2026-01"))
+            .unwrap()
+            .split(',')
+            .collect();
+        let cell = |name: &str| january[header.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(
+            (cell("active_users"), cell("cost_per_active_user")),
+            ("2", "0.525")
+        );
+    }
+);

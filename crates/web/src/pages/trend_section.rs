@@ -1,5 +1,6 @@
 //! "Unit cost, last 12 months": a trend (`tokentally_domain::trend`) as line charts, a table
-//! and a CSV download of the same rows. A month without usage is a gap in the lines and a
+//! and a CSV download of the same rows (the table adds cost per active user and the count of
+//! active users, which the charts leave out: another scale). A month without usage is a gap in the lines and a
 //! dash in the table, never a zero. Where the scorecard sets a unit-cost target, the chart
 //! draws it and the section says whether the latest month meets it.
 
@@ -20,14 +21,16 @@ pub struct TrendView {
 }
 
 /// The CSV's headers: one row per month.
-pub const CSV_HEADERS: [&str; 8] = [
+pub const CSV_HEADERS: [&str; 10] = [
     "month",
     "cost_per_successful_outcome",
     "cost_per_query",
     "tokens_per_successful_outcome",
+    "cost_per_active_user",
     "blended_cost",
     "requests",
     "successful_outcomes",
+    "active_users",
     "currency",
 ];
 
@@ -36,7 +39,7 @@ fn optional(d: Option<rust_decimal::Decimal>) -> String {
 }
 
 /// The CSV's rows, oldest month first; a gap is an empty cell.
-pub fn csv_rows(t: &Trend) -> Vec<[String; 8]> {
+pub fn csv_rows(t: &Trend) -> Vec<[String; 10]> {
     t.points
         .iter()
         .map(|p| {
@@ -45,9 +48,11 @@ pub fn csv_rows(t: &Trend) -> Vec<[String; 8]> {
                 optional(p.cost_per_successful_outcome),
                 optional(p.cost_per_query),
                 optional(p.tokens_per_successful_outcome),
+                optional(p.cost_per_active_user),
                 p.blended_cost.to_string(),
                 p.requests.to_string(),
                 p.successful_outcomes.to_string(),
+                p.active_users.map(|n| n.to_string()).unwrap_or_default(),
                 t.currency.clone(),
             ]
         })
@@ -81,9 +86,11 @@ fn row(p: &TrendPoint, cur: &str) -> impl IntoView + use<> {
             <td class="num">{unit(p.cost_per_successful_outcome)}</td>
             <td class="num">{unit(p.cost_per_query)}</td>
             <td class="num">{p.tokens_per_successful_outcome.map(|t| fixed(t, 1)).unwrap_or_else(dash)}</td>
+            <td class="num">{unit(p.cost_per_active_user)}</td>
             <td class="num">{money(p.blended_cost, cur)}</td>
             <td class="num">{count(p.requests)}</td>
             <td class="num">{count(p.successful_outcomes)}</td>
+            <td class="num">{p.active_users.map(count).unwrap_or_else(dash)}</td>
         </tr>
     }
 }
@@ -122,7 +129,15 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
         series(charted, Metric::CostPerSuccessfulOutcome),
         series(charted, Metric::CostPerQuery),
     ];
-    let palette = Palette::new(Metric::ALL.map(Metric::label));
+    // The charted metrics only: cost per active user is in the table, not on a chart.
+    let palette = Palette::new(
+        [
+            Metric::CostPerSuccessfulOutcome,
+            Metric::CostPerQuery,
+            Metric::TokensPerSuccessfulOutcome,
+        ]
+        .map(Metric::label),
+    );
     let target = t.target.map(|value| Marker {
         label: format!("target {}", unit_money(value, &cur)),
         value,
@@ -174,9 +189,11 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
         Column::num("Cost per success"),
         Column::num("Cost per query"),
         Column::num("Tokens per success"),
+        Column::num("Cost per active user"),
         Column::num("Blended cost"),
         Column::num("Requests"),
         Column::num("Successes"),
+        Column::num("Active users"),
     ];
     let note = (gaps > 0).then(|| {
         view! { <p class="muted">{format!("{gaps} of the months had no usage: they are gaps in the lines, not zeros.")}</p> }

@@ -147,7 +147,10 @@ pub fn trend() -> tokentally_web::pages::trend_section::TrendView {
                 cost_per_successful_outcome: Some(cost / rust_decimal::Decimal::from(successes)),
                 cost_per_query: Some(cost / rust_decimal::Decimal::from(successes + 10)),
                 tokens_per_successful_outcome: Some(dec!(1234.5)),
+                active_users: None,
+                cost_per_active_user: None,
             }
+            .with_active_users(i as u64 + 1)
         })
         .collect();
     tokentally_web::pages::trend_section::TrendView {
