@@ -12,7 +12,7 @@ use tokentally_domain::unit_economics::{tokens_per, unit_cost};
 use crate::auth::Principal;
 use crate::cache::{PriceBookCache, ShowbackCache};
 use crate::state::AppState;
-use crate::storage::{Store, StoreError};
+use crate::storage::{RowsOf, Store, StoreError};
 
 pub async fn attributor(store: &Store) -> Result<Attributor, StoreError> {
     let (mappings, rules, aliases) = tokio::try_join!(
@@ -154,7 +154,7 @@ impl TeamData {
         let Some(row) = sb.team(team).cloned() else {
             return Ok(None);
         };
-        let only = attributor.candidates(team);
+        let only = attributor.candidates(team).map(RowsOf::from);
         let data = store.month_data_of(month, only.as_ref()).await?;
         Ok(Some(Self {
             month,
@@ -270,6 +270,19 @@ impl MonthContext {
                 .get_or_compute(version, month, Box::pin(store.month_data(month)))
                 .await
         };
+        Self::load_parts(store, &state.prices, month, data).await
+    }
+
+    /// The month's rows that `only` takes, with their users, read anew (not kept: the
+    /// pages that read this keep their own answers): for the key and model pages, which cut
+    /// one key's or one model's rows.
+    pub async fn load_rows_of(
+        state: &AppState,
+        month: Month,
+        only: RowsOf,
+    ) -> Result<Self, StoreError> {
+        let store = &state.store;
+        let data = async { store.month_data_of(month, Some(&only)).await.map(Arc::new) };
         Self::load_parts(store, &state.prices, month, data).await
     }
 

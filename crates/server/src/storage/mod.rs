@@ -53,6 +53,7 @@ pub use events::AddedEvents;
 pub use governance::{AlertRecord, Delivery, NewAlert};
 pub use mappings::KeySeen;
 pub use outcomes::{OutcomeChange, OutcomeRefusal, OutcomesSet, ReportedOutcome};
+pub use reads::RowsOf;
 pub use recommendations::RecommendationDecision;
 pub use reported_costs::ReportedCall;
 pub use sessions::SessionRecord;

@@ -18,13 +18,14 @@ impl Store {
         self.month_data_of(month, None).await
     }
 
-    /// [`Store::month_data`] narrowed to the rows that can belong to one team (`only`, from
-    /// `Attributor::candidates`): its rollups, users and workflow groups. A drill-down reads
-    /// this, not the whole organisation's month; it still attributes every row it reads.
+    /// [`Store::month_data`] narrowed to `only`'s rows (its rollups, users and workflow
+    /// groups): the rows that can belong to one team (from `Attributor::candidates`), or one
+    /// key's, or one model's. A drill-down reads this, not the whole organisation's month; it
+    /// still attributes every row it reads.
     pub async fn month_data_of(
         &self,
         month: Month,
-        only: Option<&TeamCandidates>,
+        only: Option<&RowsOf>,
     ) -> Result<MonthData, StoreError> {
         let _turn = self.month_read().await;
         let read = |table: &str, columns: String, extra: &str| {
@@ -223,21 +224,45 @@ pub(super) fn month_args(month: Month) -> AnyArguments<'static> {
     args
 }
 
-/// ` AND (api_key IN (..) OR team IN (..))` for `only`, its values added to `args` after the
-/// `bound` parameters already there; nothing without `only`.
+/// Which of a month's rows a read takes: those whose API key is one of `keys`, whose team tag
+/// is one of `team_tags`, or whose model is one of `models`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowsOf {
+    pub keys: Vec<String>,
+    pub team_tags: Vec<String>,
+    pub models: Vec<String>,
+}
+
+impl From<TeamCandidates> for RowsOf {
+    fn from(c: TeamCandidates) -> Self {
+        Self {
+            keys: c.keys,
+            team_tags: c.team_tags,
+            models: Vec::new(),
+        }
+    }
+}
+
+/// ` AND (api_key IN (..) OR team IN (..) OR model IN (..))` for `only`, its values added to
+/// `args` after the `bound` parameters already there; nothing without `only`.
 fn candidates_filter(
-    only: Option<&TeamCandidates>,
+    only: Option<&RowsOf>,
     bound: usize,
     args: &mut AnyArguments<'static>,
 ) -> String {
     let Some(c) = only else {
         return String::new();
     };
-    if c.keys.is_empty() && c.team_tags.is_empty() {
-        return " AND 1 = 0".to_owned();
-    }
     let mut n = bound;
-    let mut list = |column: &str, values: &[String], args: &mut AnyArguments<'static>| {
+    let mut parts = Vec::new();
+    for (column, values) in [
+        ("api_key", &c.keys),
+        ("team", &c.team_tags),
+        ("model", &c.models),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
         let mut sql = format!("{column} IN (");
         for (i, v) in values.iter().enumerate() {
             n += 1;
@@ -248,14 +273,10 @@ fn candidates_filter(
             add(args, v.clone());
         }
         sql.push(')');
-        sql
-    };
-    let mut parts = Vec::new();
-    if !c.keys.is_empty() {
-        parts.push(list("api_key", &c.keys, args));
+        parts.push(sql);
     }
-    if !c.team_tags.is_empty() {
-        parts.push(list("team", &c.team_tags, args));
+    if parts.is_empty() {
+        return " AND 1 = 0".to_owned();
     }
     format!(" AND ({})", parts.join(" OR "))
 }

@@ -1,7 +1,6 @@
 //! `/keys/{key}`: a key's owner history and spend.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::attribution::UNALLOCATED;
@@ -13,10 +12,9 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, context, export, kept_model, sorted_by_day, token_lines_section, visible,
+    ExportQuery, context_of, export, kept_model, sorted_by_day, token_lines_section, visible,
 };
 use crate::http::MonthQuery;
-use crate::http::api::asks_for_fresh;
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
@@ -28,10 +26,9 @@ async fn key_model(
     user: &PageUser,
     key: &str,
     month: &Option<String>,
-    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("key {key} {month:?}");
-    let anew = Box::pin(key_model_anew(state, user, key, month, fresh));
+    let anew = Box::pin(key_model_anew(state, user, key, month));
     kept_model(state, user, what, anew).await
 }
 
@@ -40,9 +37,12 @@ async fn key_model_anew(
     user: &PageUser,
     key: &str,
     month: &Option<String>,
-    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, month, fresh).await?;
+    let only = crate::storage::RowsOf {
+        keys: vec![key.to_owned()],
+        ..Default::default()
+    };
+    let (ctx, months) = context_of(state, month, only).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
@@ -170,21 +170,19 @@ async fn key_model_anew(
 pub async fn key_page(
     State(state): State<AppState>,
     user: PageUser,
-    headers: HeaderMap,
     Path(key): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = key_model(&state, &user, &key, &q.month, asks_for_fresh(&headers)).await?;
+    let page = key_model(&state, &user, &key, &q.month).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn key_csv(
     State(state): State<AppState>,
     user: PageUser,
-    headers: HeaderMap,
     Path(key): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = key_model(&state, &user, &key, &q.month, asks_for_fresh(&headers)).await?;
+    let page = key_model(&state, &user, &key, &q.month).await?;
     export(page, &q.table, &format!("key-{key}"))
 }

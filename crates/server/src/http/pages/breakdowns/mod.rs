@@ -140,6 +140,22 @@ pub(super) async fn light_context(
     Ok((ctx, months))
 }
 
+/// [`context`] with only the month's rows that `only` takes (one key's, one model's), read
+/// anew: the page model is kept, so the month itself need not be.
+pub(super) async fn context_of(
+    state: &AppState,
+    month: &Option<String>,
+    only: crate::storage::RowsOf,
+) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
+    let month = MonthQuery {
+        month: month.clone().filter(|m| !m.is_empty()),
+    }
+    .month()?;
+    let ctx = MonthContext::load_rows_of(state, month, only).await?;
+    let months = state.store.list_months().await?;
+    Ok((ctx, months))
+}
+
 pub(super) fn forbid_team(user: &PageUser, team: &str) -> Result<(), PageError> {
     if user.principal.may_read_team(team) {
         Ok(())

@@ -1,7 +1,6 @@
 //! `/models/{model}`: a model's spend by team.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use rust_decimal::Decimal;
 use tokentally_domain::showback::Point;
@@ -10,10 +9,9 @@ use tokentally_web::pages::breakdown_page::{BreakdownPage, Rates, Summary, break
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, context, export, kept_model, sorted_by_day, token_lines_section, visible,
+    ExportQuery, context_of, export, kept_model, sorted_by_day, token_lines_section, visible,
 };
 use crate::http::MonthQuery;
-use crate::http::api::asks_for_fresh;
 use crate::http::extract::PageUser;
 use crate::http::pages::{PageError, viewer_of};
 use crate::state::AppState;
@@ -23,10 +21,9 @@ async fn model_model(
     user: &PageUser,
     model: &str,
     month: &Option<String>,
-    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
     let what = format!("model {model} {month:?}");
-    let anew = Box::pin(model_model_anew(state, user, model, month, fresh));
+    let anew = Box::pin(model_model_anew(state, user, model, month));
     kept_model(state, user, what, anew).await
 }
 
@@ -35,9 +32,12 @@ async fn model_model_anew(
     user: &PageUser,
     model: &str,
     month: &Option<String>,
-    fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, month, fresh).await?;
+    let only = crate::storage::RowsOf {
+        models: vec![model.to_owned()],
+        ..Default::default()
+    };
+    let (ctx, months) = context_of(state, month, only).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let ledger = &views.ledger;
@@ -97,22 +97,20 @@ async fn model_model_anew(
 pub async fn model_page(
     State(state): State<AppState>,
     user: PageUser,
-    headers: HeaderMap,
     Path(model): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = model_model(&state, &user, &model, &q.month, asks_for_fresh(&headers)).await?;
+    let page = model_model(&state, &user, &model, &q.month).await?;
     Ok(Html(breakdown_page(&viewer_of(&user), page)))
 }
 
 pub async fn model_csv(
     State(state): State<AppState>,
     user: PageUser,
-    headers: HeaderMap,
     Path(model): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
-    let page = model_model(&state, &user, &model, &q.month, asks_for_fresh(&headers)).await?;
+    let page = model_model(&state, &user, &model, &q.month).await?;
     export(page, &q.table, &format!("model-{model}"))
 }
 
