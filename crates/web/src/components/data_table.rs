@@ -1,6 +1,6 @@
 //! The table every page lists its rows in: `class="data"`, column headings with their
 //! alignment, the rows as children, and an optional caption and footer; interactive (the
-//! [`TableIsland`](crate::islands::TableIsland)) where a page asks.
+//! [`TableIsland`]) where a page asks.
 
 use leptos::either::Either;
 use leptos::prelude::*;
