@@ -19,6 +19,8 @@ use tokentally_server::startup::{Application, ensure_default_catalog};
 use tokentally_server::storage::Store;
 use tokentally_web::format::money;
 
+mod islands;
+
 const MONTH: &str = "2026-10";
 const PASSWORD: &str = "browser test password";
 
@@ -102,6 +104,15 @@ async fn browser(driver: &Chromedriver, javascript: bool) -> Client {
         .expect("chromedriver starts chromium")
 }
 
+/// The client bundle `.ci/client` builds: `TOKENTALLY_CLIENT_DIR`, else `target/client` at the
+/// workspace's root.
+fn client_dir() -> PathBuf {
+    std::env::var_os("TOKENTALLY_CLIENT_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/client"),
+        PathBuf::from,
+    )
+}
+
 struct App {
     base: String,
     store: Store,
@@ -130,12 +141,12 @@ async fn app() -> App {
         tokentally_server::app::accounts::create_token(&store, "browser", Role::Finance, &[])
             .await
             .unwrap();
-    let application = Application::with_store(
-        store.clone(),
-        Config::new(url, SocketAddr::from(([127, 0, 0, 1], 0))),
-    )
-    .await
-    .unwrap();
+    let mut config = Config::new(url, SocketAddr::from(([127, 0, 0, 1], 0)));
+    // The islands, where the client bundle has been built (the pages are static otherwise).
+    config.client_dir = Some(client_dir());
+    let application = Application::with_store(store.clone(), config)
+        .await
+        .unwrap();
     let base = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
     App {

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tokentally.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Where `.ci/client` writes the client bundle, from the repository's root.
+pub const DEFAULT_CLIENT_DIR: &str = "target/client";
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Longest a request may take, body upload included, before it is answered 408.
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -60,6 +62,9 @@ pub struct Config {
     pub close_reminder_day: u32,
     /// How often the notifier looks for a digest or a reminder due.
     pub notify_interval: std::time::Duration,
+    /// Where the client bundle is (the islands, built by `.ci/client`); none, or a folder
+    /// without it: the pages are served static, and work the same with a reload.
+    pub client_dir: Option<std::path::PathBuf>,
 }
 
 /// How the SMTP connection is secured.
@@ -155,6 +160,7 @@ impl std::fmt::Debug for Config {
             .field("smtp", &self.smtp)
             .field("digest_day", &self.digest_day)
             .field("close_reminder_day", &self.close_reminder_day)
+            .field("client_dir", &self.client_dir)
             .finish()
     }
 }
@@ -181,6 +187,7 @@ impl Config {
             digest_day: 2,
             close_reminder_day: 5,
             notify_interval: std::time::Duration::from_secs(300),
+            client_dir: None,
         }
     }
 }

@@ -9,9 +9,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::http;
+use crate::http::client_bundle::ClientBundle;
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, client: Option<std::sync::Arc<ClientBundle>>) -> Router {
     let guarded = |routes: Router<AppState>| {
         routes
             .layer(DefaultBodyLimit::max(state.config.body_limit))
@@ -45,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(pages)
         .merge(ingest)
+        // Compressed once when read; kept outside the compression layer.
+        .merge(http::client_bundle::routes(client))
         .fallback(http::api::health::not_found)
         .layer(axum::middleware::from_fn(http::security_headers::add))
         .layer(TraceLayer::new_for_http())

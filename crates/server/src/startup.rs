@@ -6,6 +6,7 @@ use tokentally_domain::litellm;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::http::client_bundle::ClientBundle;
 use crate::state::AppState;
 use crate::storage::Store;
 
@@ -15,6 +16,7 @@ pub const DEFAULT_CATALOG: &[u8] = include_bytes!("../../../assets/litellm-model
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    client: Option<std::sync::Arc<ClientBundle>>,
 }
 
 impl Application {
@@ -37,10 +39,19 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
+        let client = client_bundle(&config)?.map(std::sync::Arc::new);
+        // The documents name the loader only when there is a bundle to load.
+        tokentally_web::shell::serve_client_bundle_at(client.as_ref().map(|c| c.path().to_owned()));
         Ok(Self {
             listener,
             state: AppState::new(store, config),
+            client,
         })
+    }
+
+    /// Whether the pages have their islands (a client bundle was found).
+    pub fn has_client_bundle(&self) -> bool {
+        self.client.is_some()
     }
 
     pub fn port(&self) -> u16 {
@@ -69,13 +80,39 @@ impl Application {
             crate::app::customers::COMPACTION_INTERVAL,
         ));
         // The peer address feeds login throttling.
-        let app = crate::router::router(self.state)
+        let app = crate::router::router(self.state, self.client)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP")
     }
+}
+
+/// The client bundle of the configured folder, if it has been built there.
+fn client_bundle(config: &Config) -> anyhow::Result<Option<ClientBundle>> {
+    let Some(dir) = &config.client_dir else {
+        return Ok(None);
+    };
+    let bundle = ClientBundle::load(dir)?;
+    match &bundle {
+        Some(b) => {
+            for (file, plain, gzip) in b.sizes() {
+                tracing::info!(
+                    file,
+                    plain,
+                    gzip,
+                    "serving the client bundle at {}",
+                    b.path()
+                );
+            }
+        }
+        None => tracing::info!(
+            dir = %dir.display(),
+            "no client bundle: the pages are static (`.ci/client` builds it)"
+        ),
+    }
+    Ok(bundle)
 }
 
 /// Imports the shipped catalog when no card is stored yet, effective from 2000-01-01 so that

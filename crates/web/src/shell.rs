@@ -1,4 +1,5 @@
-//! The HTML document around every page: doctype, head, stylesheet, navigation, main.
+//! The HTML document around every page: doctype, head, stylesheet, the islands' loader when
+//! there is a client bundle, navigation, main.
 
 use leptos::prelude::*;
 
@@ -62,6 +63,44 @@ pub enum Nav {
     None,
 }
 
+/// The islands' loader, which the server serves beside the client bundle.
+pub const ISLANDS_LOADER: &str = include_str!("../client/islands.js");
+
+/// Where the server serves the client bundle (`/pkg/<hash>`), when it has one; set once at
+/// start (see [`serve_client_bundle_at`]). The bundle is the process's, like the stylesheet.
+static CLIENT_BUNDLE: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// Tells the documents where the client bundle is (`None`: there is none, and pages stay
+/// static). The server calls it when it starts, after it has loaded the bundle.
+pub fn serve_client_bundle_at(dir: Option<String>) {
+    *CLIENT_BUNDLE
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = dir;
+}
+
+fn client_bundle() -> Option<String> {
+    CLIENT_BUNDLE
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// The stylesheet, and the loader of the islands when there is a client bundle (`islands.js`,
+/// a module: it runs after the page is parsed, and fetches the WebAssembly only on a page that
+/// has an island). Two whole branches: an empty one would leave a `<!>` in every head.
+#[component]
+fn HeadAssets() -> impl IntoView {
+    match client_bundle() {
+        Some(dir) => leptos::either::Either::Left(view! {
+            <link rel="stylesheet" href="/assets/tokentally.css"/>
+            <script type="module" src=format!("{dir}/islands.js")></script>
+        }),
+        None => leptos::either::Either::Right(view! {
+            <link rel="stylesheet" href="/assets/tokentally.css"/>
+        }),
+    }
+}
+
 /// Builds a view inside its own reactive owner and renders it to HTML.
 pub fn render<V: IntoView>(build: impl FnOnce() -> V) -> String {
     let owner = Owner::new();
@@ -86,7 +125,7 @@ pub fn Shell(
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>{title}</title>
-                <link rel="stylesheet" href="/assets/tokentally.css"/>
+                <HeadAssets/>
             </head>
             <body>
                 {navigation}
@@ -184,6 +223,23 @@ mod tests {
         );
         assert!(html.contains(r#"name="csrf" value="tok""#));
         assert!(html.contains("<p>hi</p>"));
+    }
+
+    #[test]
+    fn the_islands_loader_is_named_only_when_there_is_a_bundle() {
+        let page =
+            || render(|| view! { <Shell title="x" viewer=None active=Nav::None>"x"</Shell> });
+        serve_client_bundle_at(Some("/pkg/0123abcd".into()));
+        let with = page();
+        serve_client_bundle_at(None);
+        let without = page();
+        assert!(
+            with.contains(
+                r#"<script type="module" src="/pkg/0123abcd/islands.js"></script></head>"#
+            ),
+            "{with}"
+        );
+        assert!(!without.contains("<script"), "{without}");
     }
 
     #[test]

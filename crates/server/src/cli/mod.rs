@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::{accounts, people, prices};
 use crate::auth::Role;
-use crate::config::{Config, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::config::{Config, DEFAULT_BIND, DEFAULT_CLIENT_DIR, DEFAULT_DATABASE_URL};
 use crate::startup::{Application, ensure_default_catalog};
 use crate::storage::Store;
 
@@ -138,6 +138,10 @@ pub struct Global {
         default_value_t = 5
     )]
     pub close_reminder_day: u32,
+    /// The client bundle's folder (the islands: `.ci/client` builds it there); without it
+    /// the pages are static and work the same with a reload.
+    #[arg(long, global = true, env = "TOKENTALLY_CLIENT_DIR", default_value = DEFAULT_CLIENT_DIR)]
+    pub client_dir: PathBuf,
 }
 
 impl Global {
@@ -394,6 +398,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.smtp = g.smtp()?;
             config.digest_day = g.digest_day;
             config.close_reminder_day = g.close_reminder_day;
+            config.client_dir = Some(g.client_dir.clone());
             let app = Application::build(config).await?;
             println!(
                 "tokentally is serving on http://{}",
@@ -401,7 +406,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await
         }
-        Command::Demo { file } => crate::demo::run(&file, g.bind).await,
+        Command::Demo { file } => crate::demo::run(&file, g.bind, &g.client_dir).await,
         Command::Migrate => {
             connect(&g.database_url).await?;
             println!("migrations applied");

@@ -95,7 +95,7 @@ async fn seed_budgets(store: &Store, spec: &generate::DemoSpec) -> anyhow::Resul
     Ok(())
 }
 
-pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
+pub async fn run(file: &Path, bind: SocketAddr, client_dir: &Path) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", file.display());
     let store = Store::connect(&url)
         .await
@@ -114,7 +114,9 @@ pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
         );
     }
     let token = crate::app::accounts::create_token(&store, "demo", Role::Finance, &[]).await?;
-    let app = Application::with_store(store, Config::new(url, bind)).await?;
+    let mut config = Config::new(url, bind);
+    config.client_dir = Some(client_dir.to_owned());
+    let app = Application::with_store(store, config).await?;
     let base = format!("http://{}:{}", bind.ip(), app.port());
     let month = crate::app::reports::last_full_month();
     println!();
@@ -123,5 +125,11 @@ pub async fn run(file: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     println!(
         "  API (finance token, shown once): curl -H 'Authorization: Bearer {token}' '{base}/api/v1/showback?month={month}'"
     );
+    if !app.has_client_bundle() {
+        println!(
+            "  the pages are static: no client bundle in {} (`.ci/client --install` builds the islands: sortable tables, chart read-outs)",
+            client_dir.display()
+        );
+    }
     app.run_until_stopped().await
 }

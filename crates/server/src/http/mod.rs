@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod client_address;
+pub mod client_bundle;
 pub mod cookies;
 pub mod csv;
 pub mod data_version;

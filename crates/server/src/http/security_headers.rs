@@ -1,5 +1,6 @@
 //! Security headers on every answer: a Content-Security-Policy that allows only this site's
-//! own files (no inline script; inline style attributes for chart swatches) and forbids
+//! own files (no inline script; the islands' WebAssembly, which needs `'wasm-unsafe-eval'`
+//! to compile and cannot run JavaScript by it; inline style attributes for chart swatches) and forbids
 //! framing, `X-Content-Type-Options: nosniff`, a same-origin referrer, and `no-store` on
 //! whatever answers a signed-in browser or a token, unless the handler chose its own caching
 //! (static assets).
@@ -9,7 +10,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'wasm-unsafe-eval'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

@@ -717,7 +717,19 @@ pub fn Figure(
         <figure class="chart">
             <figcaption>{caption}</figcaption>
             {legend}
-            <div role="img" aria-label=alt inner_html=svg></div>
+            <ChartValues>
+                <div role="img" aria-label=alt inner_html=svg></div>
+            </ChartValues>
         </figure>
     }
+}
+
+/// A chart (its `role="img"` box of SVG) that reads out the figure under the pointer or the
+/// arrow keys in the browser (the [`ChartIsland`](crate::islands::ChartIsland)); its marks'
+/// `<title>` tooltips say the same without JavaScript.
+#[leptos::component]
+pub fn ChartValues(children: leptos::prelude::Children) -> impl leptos::IntoView {
+    use crate::islands::{ChartIsland, with_islands};
+    use leptos::prelude::*;
+    with_islands(move || view! { <ChartIsland>{children()}</ChartIsland> })
 }

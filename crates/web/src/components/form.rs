@@ -89,3 +89,12 @@ pub fn Csrf(#[prop(into)] token: String) -> impl IntoView {
 pub fn Hidden(name: &'static str, #[prop(into)] value: String) -> impl IntoView {
     view! { <input type="hidden" name=name value=value/> }
 }
+
+/// Forms that answer in place in the browser (the [`FormIsland`](crate::islands::FormIsland)):
+/// the server's notice or messages above them, its fresh tables in place of theirs. Without
+/// JavaScript they post and reload, as every form does.
+#[component]
+pub fn InlineForms(children: Children) -> impl IntoView {
+    use crate::islands::{FormIsland, with_islands};
+    with_islands(move || view! { <FormIsland>{children()}</FormIsland> })
+}

@@ -12,8 +12,8 @@ pub mod waterfall;
 
 pub use card::{Card, Tone};
 pub use charts::Figure;
-pub use data_table::{Column, DataTable};
+pub use data_table::{Column, DataTable, InteractiveTable};
 pub use environment_filter::{EnvironmentFilter, EnvironmentNote, ReportFilter};
-pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, Select};
+pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, InlineForms, Select};
 pub use messages::{Alert, Notice};
 pub use month_picker::MonthPicker;

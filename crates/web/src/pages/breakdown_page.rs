@@ -202,7 +202,7 @@ fn lines_table(t: &LinesTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 <h2 id=id>{title}</h2>
                 <a class="download no-print" href=csv>"Download CSV"</a>
             </div>
-            <DataTable id=table_id columns>{rows}</DataTable>
+            <DataTable id=table_id columns interactive=true>{rows}</DataTable>
         </section>
     }
 }
@@ -290,7 +290,7 @@ fn plain_table(t: &PlainTable, p: &BreakdownPage) -> impl IntoView + use<> {
                 <h2>{title}</h2>
                 <a class="download no-print" href=csv>"Download CSV"</a>
             </div>
-            <DataTable id=table_id columns>{body}</DataTable>
+            <DataTable id=table_id columns interactive=true>{body}</DataTable>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use tokentally_domain::month::Month;
 
 use super::showback_page::urlencode;
 use crate::components::{
-    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, Notice,
+    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, InlineForms, Notice,
 };
 use crate::format::{count, money};
 use crate::shell::{Nav, Shell, Viewer, render};
@@ -151,10 +151,12 @@ pub fn keys_page(viewer: &Viewer, p: KeysPage) -> String {
                 <Choices id="team-names" values=team_names/>
                 <Notice message=notice/>
                 <Alert message=invalid/>
-                <h2>"Map a key"</h2>
-                <MapKeyForm csrf=viewer.csrf form errors/>
-                <h2>"Keys seen"</h2>
-                <DataTable id="keys" columns>{rows}</DataTable>
+                <InlineForms>
+                    <h2>"Map a key"</h2>
+                    <MapKeyForm csrf=viewer.csrf form errors/>
+                    <h2>"Keys seen"</h2>
+                    <DataTable id="keys" columns>{rows}</DataTable>
+                </InlineForms>
             </Shell>
         }
     })

@@ -14,7 +14,8 @@ use super::movement_section::{MovementView, movement_section};
 use super::trend_section::{TrendView, trend_section};
 use crate::components::charts::{Bar, Palette, legend, stack_order, stacked_bars, stacked_rows};
 use crate::components::{
-    Card, Column, DataTable, EnvironmentFilter, EnvironmentNote, Figure, ReportFilter, Tone,
+    Card, Column, DataTable, EnvironmentFilter, EnvironmentNote, Figure, InteractiveTable,
+    ReportFilter, Tone,
 };
 use crate::format::{count, fixed, money, share, signed_pct, tokens, unit_money};
 use crate::shell::{Nav, Shell, Viewer, render};
@@ -55,6 +56,9 @@ pub struct ShowbackPage {
     pub colour_slots: std::collections::BTreeMap<String, usize>,
     /// The environment the page is narrowed to, and the month's environments to choose from.
     pub environment: EnvironmentFilter,
+    /// The team table's filter (`q`): only teams whose name holds it are listed; the total
+    /// stays the organisation's.
+    pub filter: Option<String>,
 }
 
 /// The budgets of a lead's teams for the month that runs now.
@@ -171,11 +175,12 @@ fn sort_header(
     let active = p.sort == key;
     let next_desc = if active { !p.descending } else { numeric };
     let href = format!(
-        "/?month={}&sort={}&dir={}{}",
+        "/?month={}&sort={}&dir={}{}{}",
         p.showback.month,
         key.as_str(),
         if next_desc { "desc" } else { "asc" },
-        p.environment.query()
+        p.environment.query(),
+        filter_query(p.filter.as_deref())
     );
     let aria = active.then_some(if p.descending {
         "descending"
@@ -284,6 +289,42 @@ fn value_cells(m: Option<&Margin>, currency: &str) -> impl IntoView + use<> {
 /// Tokens per successful outcome as the tables show it: `1,234.5`, or a dash.
 pub fn per_success_tokens(t: Option<Decimal>) -> String {
     t.map(|t| fixed(t, 1)).unwrap_or_else(|| "–".into())
+}
+
+/// `&q=…` for a filter, nothing without one.
+fn filter_query(filter: Option<&str>) -> String {
+    filter
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| format!("&q={}", urlencode(q.trim())))
+        .unwrap_or_default()
+}
+
+/// The team table's filter, a GET form that keeps the month, order and environment: it
+/// works without JavaScript (the server lists the matching teams); the table's island answers
+/// it in place as one types. The line beside it says how many teams match.
+fn filter_form(p: &ShowbackPage, shown: usize, total: usize) -> impl IntoView + use<> {
+    let query = p.filter.clone().unwrap_or_default();
+    let status = crate::islands::order::status(shown, total, &query);
+    let env = p
+        .environment
+        .current
+        .clone()
+        .map(|e| view! { <input type="hidden" name="env" value=e/> });
+    let month = p.showback.month.to_string();
+    let sort = p.sort.as_str();
+    let dir = if p.descending { "desc" } else { "asc" };
+    view! {
+        <form method="get" action="/" class="table-filter no-print" role="search">
+            <input type="hidden" name="month" value=month/>
+            <input type="hidden" name="sort" value=sort/>
+            <input type="hidden" name="dir" value=dir/>
+            {env}
+            <label for="team-filter">"Filter teams"</label>
+            <input type="search" id="team-filter" name="q" value=query autocomplete="off"/>
+            <button type="submit">"Filter"</button>
+            <span class="filter-status" role="status">{status}</span>
+        </form>
+    }
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -570,9 +611,16 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
     // Value and margin columns appear once any value is reported for the month.
     let has_value = sb.margin.is_some();
     let env = p.environment.query();
-    let rows = sb
+    let listed: Vec<&TeamShowback> = sb
         .teams
         .iter()
+        .filter(|t| {
+            crate::islands::order::matches(&t.team, p.filter.as_deref().unwrap_or_default())
+        })
+        .collect();
+    let filter = filter_form(&p, listed.len(), sb.teams.len());
+    let rows = listed
+        .into_iter()
         .map(|t| {
             let budget = (!p.budgets.is_empty()).then(|| p.budgets.get(&t.team));
             team_row(t, month, &env, &cur, &palette, budget, has_value)
@@ -617,9 +665,10 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
         }
     });
     let csv = format!(
-        "/showback.csv?month={month}&sort={}&dir={}{env}",
+        "/showback.csv?month={month}&sort={}&dir={}{env}{}",
         p.sort.as_str(),
-        if p.descending { "desc" } else { "asc" }
+        if p.descending { "desc" } else { "asc" },
+        filter_query(p.filter.as_deref())
     );
     let org_cps = sb
         .cost_per_successful_outcome
@@ -668,9 +717,12 @@ pub fn showback_page(viewer: &Viewer, p: ShowbackPage) -> String {
                         <h2 id="teams-h">"Teams"</h2>
                         <a class="download no-print" href=csv>"Download CSV"</a>
                     </div>
-                    <DataTable id="teams" head=headers.into_any() foot=foot.into_any()>
-                        {rows}{idle}
-                    </DataTable>
+                    <InteractiveTable>
+                        {filter}
+                        <DataTable id="teams" head=headers.into_any() foot=foot.into_any()>
+                            {rows}{idle}
+                        </DataTable>
+                    </InteractiveTable>
                 </section>
                 {movement}
                 {unpriced}

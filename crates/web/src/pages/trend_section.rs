@@ -8,7 +8,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use tokentally_domain::trend::{Metric, Trend, TrendPoint};
 
-use crate::components::charts::{Marker, Palette, Series, legend, line_chart};
+use crate::components::charts::{ChartValues, Marker, Palette, Series, legend, line_chart};
 use crate::components::{Column, DataTable};
 use crate::format::{count, fixed, money, unit_money};
 
@@ -211,12 +211,16 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
                 <figure class="chart">
                     <figcaption>"Cost per successful outcome and cost per query"</figcaption>
                     {money_legend}
-                    <div role="img" aria-label=format!("Cost per successful outcome by month: {alt}") inner_html=cost_svg></div>
+                    <ChartValues>
+                        <div role="img" aria-label=format!("Cost per successful outcome by month: {alt}") inner_html=cost_svg></div>
+                    </ChartValues>
                 </figure>
                 <figure class="chart">
                     <figcaption>"Tokens per successful outcome"</figcaption>
                     {token_legend}
-                    <div role="img" aria-label="Tokens per successful outcome by month; the figures are in the table below." inner_html=token_svg></div>
+                    <ChartValues>
+                        <div role="img" aria-label="Tokens per successful outcome by month; the figures are in the table below." inner_html=token_svg></div>
+                    </ChartValues>
                 </figure>
             </div>
             <DataTable id="trend-table" columns>{rows}</DataTable>

@@ -51,9 +51,55 @@ pub fn errors(field: &str, message: &str) -> FieldErrors {
     FieldErrors::from([(field.to_owned(), message.to_owned())])
 }
 
-/// One tag a line, so that a snapshot's diff points at the element that changed.
+/// One tag a line, so that a snapshot's diff points at the element that changed. An island's
+/// exported name ends in a hash of its source (`TableIsland_1234…`), which changes with any
+/// edit of the island; the snapshots keep the name alone.
 pub fn pretty(html: &str) -> String {
-    html.replace("><", ">\n<")
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let marker = "data-component=\"";
+    while let Some(at) = rest.find(marker) {
+        let start = at + marker.len();
+        let end = start + rest[start..].find('"').unwrap_or(0);
+        let name = &rest[start..end];
+        let name = name
+            .rsplit_once('_')
+            .filter(|(_, hash)| hash.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(name, |(name, _)| name);
+        out.push_str(&rest[..start]);
+        out.push_str(name);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out.replace("><", ">\n<")
+}
+
+/// The bytes the islands add to a page: their wrappers (`<leptos-island …>`, `<leptos-children>`,
+/// the island's own `<div>` and the chart's empty read-out), their markers (`<!>`, counted
+/// wherever they are), and any serialised state (`data-props`, which should be none).
+pub fn island_markup(html: &str) -> usize {
+    let open_tags: usize = html
+        .match_indices("<leptos-island")
+        .map(|(at, _)| html[at..].find('>').map_or(0, |end| end + 1))
+        .sum();
+    let fixed: usize = [
+        "</leptos-island>",
+        "<leptos-children>",
+        "</leptos-children>",
+        "<div class=\"table-island\">",
+        "<div class=\"chart-island\">",
+        "<div class=\"form-island\">",
+        "<p class=\"chart-readout\" aria-live=\"polite\"> </p>",
+        "<!>",
+    ]
+    .iter()
+    .map(|f| html.matches(f).count() * f.len())
+    .sum();
+    let closing_divs = ["table-island", "chart-island", "form-island"]
+        .iter()
+        .map(|c| html.matches(&format!("<div class=\"{c}\">")).count() * "</div>".len())
+        .sum::<usize>();
+    open_tags + fixed + closing_divs
 }
 
 /// Snapshots a page's HTML, one tag a line.

@@ -131,6 +131,7 @@ fn page(month_to_date: bool) -> ShowbackPage {
                 Vec::new()
             },
         },
+        filter: None,
     }
 }
 
@@ -165,6 +166,52 @@ fn an_environment_without_usage_says_so() {
     let html = showback_page(&admin(), p);
     assert!(html.contains("No usage in environment “prod” in 2026-03"));
     assert!(html.contains(r#"<option value="prod" selected>prod</option>"#));
+}
+
+#[test]
+fn the_team_table_lists_the_teams_its_filter_matches_and_the_links_keep_it() {
+    let mut p = page(false);
+    p.filter = Some("SEA".into());
+    let html = showback_page(&admin(), p);
+    assert!(html.contains(">search</a>"), "{html}");
+    assert!(!html.contains(">Unallocated</a>"), "{html}");
+    assert!(html.contains("1 of 2 rows match “SEA”"), "{html}");
+    assert!(html.contains(r#"name="q" value="SEA""#), "{html}");
+    assert!(
+        html.contains("&amp;q=SEA"),
+        "sort and CSV links keep the filter: {html}"
+    );
+    // The organisation's total is still the total row's.
+    assert!(html.contains("$1,480.50"), "{html}");
+}
+
+#[test]
+fn the_team_table_and_the_charts_are_islands_without_props() {
+    let html = showback_page(&admin(), page(false));
+    assert!(
+        html.contains(r#"<leptos-island data-component="TableIsland_"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<leptos-island data-component="ChartIsland_"#),
+        "{html}"
+    );
+    assert!(!html.contains("data-props"), "no state serialised: {html}");
+    // No bundle in this process: no loader either.
+    assert!(!html.contains("islands.js"), "{html}");
+}
+
+#[test]
+fn the_islands_add_less_than_a_tenth_to_the_page() {
+    for viewer in [admin(), lead()] {
+        let html = showback_page(&viewer, page(true));
+        let islands = crate::fixtures::island_markup(&html);
+        assert!(
+            islands * 10 < html.len() - islands,
+            "{islands} bytes of islands in {} bytes",
+            html.len()
+        );
+    }
 }
 
 #[test]

@@ -32,11 +32,22 @@ pub struct ShowbackQuery {
     pub table: Option<String>,
     /// One environment's part of the month; all environments when absent or empty.
     pub env: Option<String>,
+    /// The team table's filter: only teams whose name holds it (case aside) are listed, on
+    /// the page and in its CSV.
+    pub q: Option<String>,
 }
 
 impl ShowbackQuery {
     fn environment(&self) -> Option<&str> {
         self.env.as_deref().filter(|e| !e.is_empty())
+    }
+
+    fn filter(&self) -> Option<String> {
+        self.q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned)
     }
 
     fn month(&self) -> Result<Month, ApiError> {
@@ -155,7 +166,16 @@ pub async fn page(
     };
     if environment.current.is_some() {
         return Ok(Html(
-            narrowed_page(&state, &user, sb, months, sort, descending, environment).await?,
+            narrowed_page(
+                &state,
+                &user,
+                sb,
+                months,
+                (sort, descending),
+                environment,
+                q.filter(),
+            )
+            .await?,
         ));
     }
     let history: Vec<MonthTotals> = reports::history(
@@ -228,6 +248,7 @@ pub async fn page(
         history,
         own_budgets,
         environment,
+        filter: q.filter(),
     };
     Ok(Html(showback_page(&viewer_of(&user), page)))
 }
@@ -239,9 +260,9 @@ async fn narrowed_page(
     user: &PageUser,
     sb: Showback,
     months: Vec<Month>,
-    sort: SortKey,
-    descending: bool,
+    (sort, descending): (SortKey, bool),
     environment: EnvironmentFilter,
+    filter: Option<String>,
 ) -> Result<String, PageError> {
     let drawn: Vec<String> = sb.teams.iter().map(|t| t.team.clone()).collect();
     let colour_slots = state
@@ -274,6 +295,7 @@ async fn narrowed_page(
         history,
         own_budgets: None,
         environment,
+        filter,
     };
     Ok(showback_page(&viewer_of(user), page))
 }
@@ -339,7 +361,12 @@ pub async fn csv(
     .chain(["currency"])
     .collect();
     let mut csv = Csv::new(&headers);
-    for t in &sb.teams {
+    let filter = q.filter().unwrap_or_default();
+    for t in sb
+        .teams
+        .iter()
+        .filter(|t| tokentally_web::islands::order::matches(&t.team, &filter))
+    {
         let mut row = vec![
             sb.month.to_string(),
             t.team.clone(),

@@ -401,3 +401,36 @@ storage_test!(
         }
     }
 );
+
+storage_test!(
+    the_team_filter_lists_the_matching_teams_on_the_page_and_in_the_csv,
+    |app| {
+        seed(&app).await;
+        let mut finance = Browser::signed_in(&app, Role::Finance, &[]).await;
+        let page = finance.get("/?month=2026-03&q=SUP").await.body;
+        let start = page.find(r#"<table id="teams""#).unwrap();
+        let table = &page[start..start + page[start..].find("</table>").unwrap()];
+        assert!(table.contains(">support</a>"), "{table}");
+        assert!(!table.contains(">search</a>"), "{table}");
+        assert!(!table.contains(">Unallocated</a>"), "{table}");
+        assert!(page.contains("1 of 3 rows match “SUP”"), "{page}");
+        // The sort links and the CSV link keep the filter.
+        assert!(
+            page.contains("/showback.csv?month=2026-03&amp;sort=blended&amp;dir=desc&amp;q=SUP"),
+            "{page}"
+        );
+        let csv = finance
+            .get("/showback.csv?month=2026-03&sort=blended&dir=desc&q=SUP")
+            .await
+            .body;
+        let teams: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(teams, ["support"], "{csv}");
+        // No filter, every team.
+        let all = finance.get("/?month=2026-03&q=").await.body;
+        assert!(all.contains(">search</a>") && all.contains(">Unallocated</a>"));
+    }
+);

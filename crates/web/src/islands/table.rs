@@ -1,0 +1,252 @@
+//! The table island: a data table that sorts by any column and filters its rows by name
+//! without a reload.
+//!
+//! The server draws the whole table, its sort links (where it sorts, as on the showback) and
+//! its filter form (where it filters); without JavaScript those work as links and forms. Once
+//! hydrated, the island sorts and filters the rows already on the page: a column heading
+//! without a link becomes a button; a sort link or the filter form is answered in place and
+//! the page's address and the CSV link take the same parameters, so the address still gives
+//! the same page and the CSV what is shown. It carries no data of its own: no props, no state
+//! serialised into the page.
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlTableCellElement, HtmlTableRowElement};
+
+use super::dom;
+use super::order::{self, SortKey};
+
+/// Rows that stay last whatever the order (the server keeps Unallocated under the teams).
+const PINNED: [&str; 2] = ["unallocated", "idle"];
+/// Rows that are not one of the table's subjects (idle commitment): never filtered out.
+const NOT_A_SUBJECT: &str = "idle";
+
+#[island]
+pub fn TableIsland(children: Children) -> impl IntoView {
+    let root = NodeRef::<leptos::html::Div>::new();
+    // The island's own filter box, once hydrated, where the server drew no filter form.
+    let own_filter = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(el) = root.get() {
+            own_filter.set(prepare(&el));
+        }
+    });
+    let on_click = move |e: ev::MouseEvent| {
+        if let Some(el) = root.get_untracked() {
+            click(&el, &e);
+        }
+    };
+    let on_input = move |e: ev::Event| {
+        if let Some(el) = root.get_untracked() {
+            input(&el, &e);
+        }
+    };
+    // The server's filter form is answered in place (`input` already filtered).
+    let on_submit = move |e: ev::SubmitEvent| {
+        if dom::target(&e).is_some_and(|f| dom::has_class(&f, "table-filter")) {
+            e.prevent_default();
+        }
+    };
+    view! {
+        <div class="table-island" node_ref=root on:click=on_click on:input=on_input on:submit=on_submit>
+            {move || own_filter.get().then(|| view! {
+                <div class="table-filter">
+                    <label>"Filter rows "<input type="search" autocomplete="off"/></label>
+                    " "<span class="filter-status" role="status"></span>
+                </div>
+            })}
+            {children()}
+        </div>
+    }
+}
+
+/// Turns each plain column heading into a sort button and marks the island ready; answers
+/// whether the island should draw its own filter box (the server drew no filter form).
+fn prepare(root: &Element) -> bool {
+    for th in dom::all(root, "thead th") {
+        if dom::first(&th, "a, button").is_some() {
+            continue;
+        }
+        let Some(button) = th
+            .owner_document()
+            .and_then(|d| d.create_element("button").ok())
+        else {
+            continue;
+        };
+        dom::set_attr(&button, "type", Some("button"));
+        button.set_class_name("sort");
+        while let Some(child) = th.first_child() {
+            let _ = button.append_child(&child);
+        }
+        let _ = th.append_child(&button);
+    }
+    dom::set_attr(root, "data-ready", Some(""));
+    dom::first(root, "form.table-filter").is_none()
+}
+
+/// A click on a sort link or a sort button of a heading.
+fn click(root: &Element, e: &ev::MouseEvent) {
+    // A link opened elsewhere (new tab, window) is the browser's.
+    if e.button() != 0 || e.ctrl_key() || e.meta_key() || e.shift_key() || e.alt_key() {
+        return;
+    }
+    let Some(target) = dom::target(e) else {
+        return;
+    };
+    let Some(th) = dom::closest(&target, "thead th") else {
+        return;
+    };
+    let Some(column) = th
+        .dyn_ref::<HtmlTableCellElement>()
+        .and_then(|c| u32::try_from(c.cell_index()).ok())
+    else {
+        return;
+    };
+    let numeric = dom::has_class(&th, "num");
+    let link = dom::closest(&target, "a");
+    let descending = match &link {
+        // The server's sort link says the order it asks for.
+        Some(a) => {
+            e.prevent_default();
+            let href = a.get_attribute("href").unwrap_or_default();
+            dom::param(&href, "dir").map_or(numeric, |d| d == "desc")
+        }
+        None if dom::closest(&target, "button.sort").is_some() => {
+            match th.get_attribute("aria-sort").as_deref() {
+                Some("descending") => false,
+                Some("ascending") => true,
+                _ => numeric,
+            }
+        }
+        None => return,
+    };
+    sort_rows(root, column, numeric, descending);
+    mark_headings(root, &th, descending);
+    if let Some(a) = link {
+        let href = a.get_attribute("href").unwrap_or_default();
+        let key = dom::param(&href, "sort").unwrap_or_default();
+        let dir = if descending { "desc" } else { "asc" };
+        dom::replace_address(&[("sort", key.as_str()), ("dir", dir)]);
+        update_csv(root, &[("sort", key.as_str()), ("dir", dir)]);
+    }
+}
+
+/// Orders the body's rows by one column; the pinned rows stay last, in their order.
+fn sort_rows(root: &Element, column: u32, numeric: bool, descending: bool) {
+    let Some(tbody) = dom::first(root, "tbody") else {
+        return;
+    };
+    let mut keyed = Vec::new();
+    let mut pinned = Vec::new();
+    for row in dom::all(&tbody, "tr") {
+        if PINNED.iter().any(|c| dom::has_class(&row, c)) {
+            pinned.push(row);
+            continue;
+        }
+        let cells = row.dyn_ref::<HtmlTableRowElement>().map(|r| r.cells());
+        let cell = |i: u32| cells.as_ref().and_then(|c| c.item(i));
+        let key = SortKey::of(
+            &cell(column).map(|c| dom::text(&c)).unwrap_or_default(),
+            numeric,
+        );
+        let name = cell(0).map(|c| dom::text(&c)).unwrap_or_default();
+        keyed.push(((key, name), row));
+    }
+    let keys: Vec<(SortKey, String)> = keyed.iter().map(|(k, _)| k.clone()).collect();
+    for i in order::order(&keys, descending) {
+        let _ = tbody.append_child(&keyed[i].1);
+    }
+    for row in pinned {
+        let _ = tbody.append_child(&row);
+    }
+}
+
+/// `aria-sort` on the heading sorted by, none on the others; the server's sort links point
+/// where the server would point them now (the heading sorted by: the other way; the rest:
+/// their first order) and carry its arrow.
+fn mark_headings(root: &Element, sorted: &Element, descending: bool) {
+    for th in dom::all(root, "thead th") {
+        let is_sorted = th == *sorted;
+        let state = if descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        dom::set_attr(&th, "aria-sort", is_sorted.then_some(state));
+        let Some(a) = dom::first(&th, "a") else {
+            continue;
+        };
+        let numeric = dom::has_class(&th, "num");
+        let next_desc = if is_sorted { !descending } else { numeric };
+        let href = a.get_attribute("href").unwrap_or_default();
+        if let Some(next) =
+            dom::with_params(&href, &[("dir", if next_desc { "desc" } else { "asc" })])
+        {
+            dom::set_attr(&a, "href", Some(next.as_str()));
+        }
+        let label = dom::text(&a)
+            .trim_end_matches(['↑', '↓'])
+            .trim_end()
+            .to_owned();
+        let arrow = match (is_sorted, descending) {
+            (false, _) => "",
+            (true, true) => " ↓",
+            (true, false) => " ↑",
+        };
+        a.set_text_content(Some(format!("{label}{arrow}").as_str()));
+    }
+}
+
+/// Typing in the filter box: rows whose name does not hold the text are hidden.
+fn input(root: &Element, e: &ev::Event) {
+    let Some(field) = dom::target(e).and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+        return;
+    };
+    if field.type_() != "search" {
+        return;
+    }
+    let query = field.value();
+    let (mut shown, mut total) = (0, 0);
+    if let Some(tbody) = dom::first(root, "tbody") {
+        for row in dom::all(&tbody, "tr") {
+            // Rows without a heading cell (an empty table's note) and idle commitment stay.
+            let Some(name) = dom::first(&row, "th") else {
+                continue;
+            };
+            if dom::has_class(&row, NOT_A_SUBJECT) {
+                continue;
+            }
+            total += 1;
+            let show = order::matches(&dom::text(&name), &query);
+            shown += usize::from(show);
+            dom::set_attr(&row, "hidden", (!show).then_some(""));
+        }
+    }
+    if let Some(status) = dom::first(root, ".filter-status") {
+        status.set_text_content(Some(order::status(shown, total, &query).as_str()));
+    }
+    // A filter the server also reads (`q`) goes in the address and the CSV link.
+    if field.name() == "q" {
+        dom::replace_address(&[("q", query.trim())]);
+        update_csv(root, &[("q", query.trim())]);
+    }
+}
+
+/// The section's CSV link takes the parameters it already reads (`sort` and `dir` where it
+/// has them; `q` on a table the server filters), so it downloads what the table shows.
+fn update_csv(root: &Element, params: &[(&str, &str)]) {
+    let Some(link) = dom::closest(root, "section").and_then(|s| dom::first(&s, "a.download"))
+    else {
+        return;
+    };
+    let href = link.get_attribute("href").unwrap_or_default();
+    let known: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name == "q" || dom::param(&href, name).is_some())
+        .collect();
+    if let Some(next) = dom::with_params(&href, &known) {
+        dom::set_attr(&link, "href", Some(next.as_str()));
+    }
+}
