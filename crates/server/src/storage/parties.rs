@@ -493,6 +493,34 @@ impl Store {
         self.list_party_rollups(USERS, month, dims).await
     }
 
+    /// Appends `month = $n` and, with `dims`, ` AND dims IN ($n+1, ..)` to `sql`, binding
+    /// the values after the `n` parameters already bound.
+    fn month_and_dims(
+        &self,
+        sql: &mut String,
+        n: &mut usize,
+        args: &mut AnyArguments<'static>,
+        month: Month,
+        dims: Option<&[i64]>,
+    ) {
+        sql.push_str("month = ");
+        *n += 1;
+        self.backend.push_param(sql, *n);
+        add(args, month.to_string());
+        if let Some(ids) = dims {
+            sql.push_str(" AND dims IN (");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                *n += 1;
+                self.backend.push_param(sql, *n);
+                add(args, *id);
+            }
+            sql.push(')');
+        }
+    }
+
     /// Distinct users in `month` whose calls fall on the dimension tuples `dims` (every tuple
     /// when `None`): the rolled-up users and those still in the log, counted once each.
     pub async fn count_month_users(
@@ -506,22 +534,8 @@ impl Store {
         let mut args = AnyArguments::default();
         let mut n = 0;
         let mut part = |from: &str, args: &mut AnyArguments<'static>| {
-            let mut sql = format!("SELECT user_n FROM {from} WHERE user_n <> 0 AND month = ");
-            n += 1;
-            self.backend.push_param(&mut sql, n);
-            add(args, month.to_string());
-            if let Some(ids) = dims {
-                sql.push_str(" AND dims IN (");
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    n += 1;
-                    self.backend.push_param(&mut sql, n);
-                    add(args, *id);
-                }
-                sql.push(')');
-            }
+            let mut sql = format!("SELECT user_n FROM {from} WHERE user_n <> 0 AND ");
+            self.month_and_dims(&mut sql, &mut n, args, month, dims);
             sql
         };
         let rolled = part(USERS.table, &mut args);
@@ -547,29 +561,13 @@ impl Store {
         }
         let mut args = AnyArguments::default();
         let mut n = 0;
-        let mut param = |sql: &mut String| {
-            n += 1;
-            self.backend.push_param(sql, n);
-        };
         let sums = PARTY_SUMS.join(", ");
         let mut part = |from: &str, party_filter: &str, args: &mut AnyArguments<'static>| {
             let mut sql = format!(
-                "SELECT month, dims, {party} AS party, {sums} FROM {from} WHERE {party_filter}month = ",
+                "SELECT month, dims, {party} AS party, {sums} FROM {from} WHERE {party_filter}",
                 party = p.party
             );
-            param(&mut sql);
-            add(args, month.to_string());
-            if let Some(ids) = dims {
-                sql.push_str(" AND dims IN (");
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    param(&mut sql);
-                    add(args, *id);
-                }
-                sql.push(')');
-            }
+            self.month_and_dims(&mut sql, &mut n, args, month, dims);
             sql
         };
         let rolled = part(p.table, "", &mut args);

@@ -19,7 +19,7 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, export, forbid_team, kept_model, light_context, lines_section, sorted_by_day,
+    ExportQuery, MonthRead, context, export, forbid_team, kept_model, lines_section, sorted_by_day,
 };
 use crate::app::environments::{self, Narrowed};
 use crate::app::feature_users::feature_users;
@@ -126,7 +126,7 @@ async fn feature_model_anew(
     if let Some(env) = q.environment() {
         return narrowed_feature_model(state, team, feature, q.month()?, env, fresh).await;
     }
-    let (ctx, months) = light_context(state, &q.month).await?;
+    let (ctx, months) = context(state, &q.month, MonthRead::Light).await?;
     let cur = state.config.currency.clone();
     let not_found = || {
         PageError::from(ApiError::NotFound(format!(

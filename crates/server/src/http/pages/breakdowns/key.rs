@@ -12,7 +12,8 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, context_of, export, kept_model, sorted_by_day, token_lines_section, visible,
+    ExportQuery, MonthRead, context, export, kept_model, sorted_by_day, token_lines_section,
+    visible,
 };
 use crate::http::MonthQuery;
 use crate::http::error::ApiError;
@@ -42,7 +43,7 @@ async fn key_model_anew(
         keys: vec![key.to_owned()],
         ..Default::default()
     };
-    let (ctx, months) = context_of(state, month, only).await?;
+    let (ctx, months) = context(state, month, MonthRead::Only(only)).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);

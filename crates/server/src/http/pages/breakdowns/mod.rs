@@ -110,48 +110,36 @@ pub(super) fn sorted_by_day(mut lines: Vec<Line>) -> Vec<Line> {
     lines
 }
 
+/// What of the month a page reads.
+pub(super) enum MonthRead {
+    /// The whole month with its users (kept; `fresh` reads it anew): the models page.
+    WithUsers { fresh: bool },
+    /// Without users, rows summed over stretches of days (`MonthContext::load`): the team and
+    /// feature pages, whose active users and days come from their drill-downs, so the page
+    /// itself reads about a thirtieth of the month's rows.
+    Light,
+    /// Only the rows `RowsOf` takes (one key's, one model's), read anew: the page model is
+    /// kept, so the month itself need not be.
+    Only(crate::storage::RowsOf),
+}
+
+/// The page's month as `read` says, and the months that hold usage (for the picker).
 pub(super) async fn context(
     state: &AppState,
     month: &Option<String>,
-    fresh: bool,
+    read: MonthRead,
 ) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
     let month = MonthQuery {
         month: month.clone().filter(|m| !m.is_empty()),
     }
     .month()?;
-    let ctx = MonthContext::load_with_users(state, month, fresh).await?;
-    let months = state.store.list_months().await?;
-    Ok((ctx, months))
-}
-
-/// [`context`] without the month's users and with its rows summed over stretches of days
-/// (`MonthContext::load`): for the team and feature pages, whose active users and days come
-/// from their drill-downs, so the page itself reads about a thirtieth of the month's rows.
-pub(super) async fn light_context(
-    state: &AppState,
-    month: &Option<String>,
-) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
-    let month = MonthQuery {
-        month: month.clone().filter(|m| !m.is_empty()),
-    }
-    .month()?;
-    let ctx = MonthContext::load(&state.store, &state.prices, month).await?;
-    let months = state.store.list_months().await?;
-    Ok((ctx, months))
-}
-
-/// [`context`] with only the month's rows that `only` takes (one key's, one model's), read
-/// anew: the page model is kept, so the month itself need not be.
-pub(super) async fn context_of(
-    state: &AppState,
-    month: &Option<String>,
-    only: crate::storage::RowsOf,
-) -> Result<(MonthContext, Vec<tokentally_domain::month::Month>), PageError> {
-    let month = MonthQuery {
-        month: month.clone().filter(|m| !m.is_empty()),
-    }
-    .month()?;
-    let ctx = MonthContext::load_rows_of(state, month, only).await?;
+    let ctx = match read {
+        MonthRead::WithUsers { fresh } => {
+            MonthContext::load_with_users(state, month, fresh).await?
+        }
+        MonthRead::Light => MonthContext::load(&state.store, &state.prices, month).await?,
+        MonthRead::Only(only) => MonthContext::load_rows_of(state, month, only).await?,
+    };
     let months = state.store.list_months().await?;
     Ok((ctx, months))
 }

@@ -9,7 +9,8 @@ use tokentally_web::pages::breakdown_page::{BreakdownPage, Rates, Summary, break
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, context_of, export, kept_model, sorted_by_day, token_lines_section, visible,
+    ExportQuery, MonthRead, context, export, kept_model, sorted_by_day, token_lines_section,
+    visible,
 };
 use crate::http::MonthQuery;
 use crate::http::extract::PageUser;
@@ -37,7 +38,7 @@ async fn model_model_anew(
         models: vec![model.to_owned()],
         ..Default::default()
     };
-    let (ctx, months) = context_of(state, month, only).await?;
+    let (ctx, months) = context(state, month, MonthRead::Only(only)).await?;
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let ledger = &views.ledger;

@@ -9,7 +9,7 @@ use tokentally_web::pages::breakdown_page::{
     BreakdownPage, Cell, PlainTable, Summary, breakdown_page,
 };
 
-use super::{ExportQuery, context, export, kept_model, token_lines_section, visible};
+use super::{ExportQuery, MonthRead, context, export, kept_model, token_lines_section, visible};
 use crate::app::models::models;
 use crate::http::MonthQuery;
 use crate::http::api::asks_for_fresh;
@@ -35,7 +35,7 @@ async fn models_model_anew(
     month: &Option<String>,
     fresh: bool,
 ) -> Result<BreakdownPage, PageError> {
-    let (ctx, months) = context(state, month, fresh).await?;
+    let (ctx, months) = context(state, month, MonthRead::WithUsers { fresh }).await?;
     let cur = state.config.currency.clone();
     let keep = |p: &Point<'_>| visible(user, p);
     let report = models(&ctx, &cur, &keep);

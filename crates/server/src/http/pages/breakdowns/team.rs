@@ -16,7 +16,7 @@ use tokentally_web::pages::breakdown_page::{
 use tokentally_web::pages::showback_page::urlencode;
 
 use super::{
-    ExportQuery, export, forbid_team, kept_model, light_context, lines_section, sorted_by_day,
+    ExportQuery, MonthRead, context, export, forbid_team, kept_model, lines_section, sorted_by_day,
 };
 use crate::app::environments::{self, Narrowed};
 use crate::app::reports;
@@ -50,7 +50,7 @@ async fn team_model_anew(
     if let Some(env) = q.environment() {
         return narrowed_team_model(state, team, q.month()?, env, fresh).await;
     }
-    let (ctx, months) = light_context(state, &q.month).await?;
+    let (ctx, months) = context(state, &q.month, MonthRead::Light).await?;
     let cur = state.config.currency.clone();
     let sb = reports::showback(
         &state.store,
