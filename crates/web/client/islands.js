@@ -50,4 +50,23 @@ if (islands.length > 0) {
 
   await walk(document.body);
   document.documentElement.dataset.islands = "hydrated";
+
+  // A filter island swapped in another <main> (and pushed its address): hydrate its islands.
+  // Back and Forward across those addresses load the page they name; a change of the
+  // fragment alone (#section) is not another page.
+  let shown = location.pathname + location.search;
+  document.addEventListener("tokentally:islands", async () => {
+    shown = location.pathname + location.search;
+    document.documentElement.dataset.islands = "hydrating";
+    const main = document.querySelector("main");
+    if (main) {
+      await walk(main);
+    }
+    document.documentElement.dataset.islands = "hydrated";
+  });
+  window.addEventListener("popstate", () => {
+    if (location.pathname + location.search !== shown) {
+      location.reload();
+    }
+  });
 }

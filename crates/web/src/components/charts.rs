@@ -163,24 +163,51 @@ pub fn stack_order<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> 
     names
 }
 
-/// A chart's legend: a swatch and the name of each series, in the order given.
+/// A chart's legend: a swatch and the name of each series, in the order given. Each entry
+/// names its series as the chart's shapes do (`data-series`), so that in the browser the
+/// [`ChartIsland`](crate::islands::ChartIsland) turns it into a button that hides and shows
+/// the series.
 pub fn legend(names: &[String], palette: &Palette) -> leptos::prelude::AnyView {
     use leptos::prelude::*;
     let items = names
         .iter()
         .map(|n| {
             let style = format!("background:{}", palette.css(n));
-            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{n.clone()}</li> }
+            view! { <li data-series=n.clone()><span class="swatch" style=style aria-hidden="true"></span>{n.clone()}</li> }
         })
         .collect_view();
     view! { <ul class="legend">{items}</ul> }.into_any()
 }
 
-/// Gives the n-th `<tag …/>` of `svg` the tooltip `titles[n]` (`None` leaves it as it is).
-/// Plotters draws no `<title>`, so the tooltips go in once it has drawn, in drawing order.
-fn with_titles(svg: &str, tag: &str, titles: &[Option<String>]) -> String {
+/// What a drawn shape is: the series it belongs to and, for a mark, its figure as a tooltip.
+#[derive(Debug, Clone)]
+struct Mark {
+    series: String,
+    title: Option<String>,
+}
+
+impl Mark {
+    fn figure(series: &str, title: String) -> Option<Self> {
+        Some(Self {
+            series: series.to_owned(),
+            title: Some(title),
+        })
+    }
+
+    fn line(series: &str) -> Option<Self> {
+        Some(Self {
+            series: series.to_owned(),
+            title: None,
+        })
+    }
+}
+
+/// Gives the n-th `<tag …/>` of `svg` what `marks[n]` says: its series as `data-series` (the
+/// legend's buttons hide and show a series by it) and its tooltip as a `<title>`; `None` leaves
+/// it as it is. Plotters draws neither, so they go in once it has drawn, in drawing order.
+fn annotate(svg: &str, tag: &str, marks: &[Option<Mark>]) -> String {
     let open = format!("<{tag} ");
-    let mut out = String::with_capacity(svg.len() + 64 * titles.len());
+    let mut out = String::with_capacity(svg.len() + 80 * marks.len());
     let mut rest = svg;
     let mut n = 0;
     while let Some(start) = rest.find(&open) {
@@ -189,13 +216,21 @@ fn with_titles(svg: &str, tag: &str, titles: &[Option<String>]) -> String {
         };
         let end = start + len;
         out.push_str(&rest[..end]);
-        match titles.get(n).and_then(Option::as_ref) {
-            Some(title) => {
-                out.push_str("><title>");
-                out.push_str(&escape(title));
-                out.push_str("</title></");
-                out.push_str(tag);
-                out.push('>');
+        match marks.get(n).and_then(Option::as_ref) {
+            Some(mark) => {
+                out.push_str(" data-series=\"");
+                out.push_str(&escape(&mark.series));
+                out.push('"');
+                match &mark.title {
+                    Some(title) => {
+                        out.push_str("><title>");
+                        out.push_str(&escape(title));
+                        out.push_str("</title></");
+                        out.push_str(tag);
+                        out.push('>');
+                    }
+                    None => out.push_str("/>"),
+                }
             }
             None => out.push_str("/>"),
         }
@@ -321,7 +356,7 @@ pub fn stacked_bars(
     marker: Option<&Marker>,
 ) -> String {
     let mut svg = String::new();
-    let mut titles: Vec<Option<String>> = vec![None]; // the background
+    let mut marks: Vec<Option<Mark>> = vec![None]; // the background
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         let _ = root.fill(&WHITE);
@@ -369,11 +404,14 @@ pub fn stacked_bars(
                         [(x0, y_high), (x0 + bar_w, y_low)],
                         RGBColor(r, g, b).filled(),
                     ));
-                    titles.push(Some(format!(
-                        "{} · {name}: {}",
-                        bar.label,
-                        format::money(*amount, currency)
-                    )));
+                    marks.push(Mark::figure(
+                        name,
+                        format!(
+                            "{} · {name}: {}",
+                            bar.label,
+                            format::money(*amount, currency)
+                        ),
+                    ));
                 }
             }
             if i % every == 0 {
@@ -389,13 +427,13 @@ pub fn stacked_bars(
         }
         let _ = root.present();
     }
-    with_titles(&svg, "rect", &titles)
+    annotate(&svg, "rect", &marks)
 }
 
 /// Horizontal stacked bars (one per row label), e.g. cost by token class per team.
 pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
     let mut svg = String::new();
-    let mut titles: Vec<Option<String>> = vec![None]; // the background
+    let mut marks: Vec<Option<Mark>> = vec![None]; // the background
     let row_h = 28;
     let height = (TOP + BOTTOM + row_h * rows.len().max(1) as i32) as u32;
     let widest = rows
@@ -432,11 +470,14 @@ pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
                         [(x_low, y0), (x_high, y0 + row_h - 8)],
                         RGBColor(r, g, b).filled(),
                     ));
-                    titles.push(Some(format!(
-                        "{} · {name}: {}",
-                        row.label,
-                        format::money(*amount, currency)
-                    )));
+                    marks.push(Mark::figure(
+                        name,
+                        format!(
+                            "{} · {name}: {}",
+                            row.label,
+                            format::money(*amount, currency)
+                        ),
+                    ));
                 }
             }
         }
@@ -454,7 +495,7 @@ pub fn stacked_rows(rows: &[Bar], palette: &Palette, currency: &str) -> String {
         ));
         let _ = root.present();
     }
-    with_titles(&svg, "rect", &titles)
+    annotate(&svg, "rect", &marks)
 }
 
 /// One line of a [`line_chart`]: its name and a value per label, `None` for a gap.
@@ -475,7 +516,9 @@ pub fn line_chart(
     marker: Option<&Marker>,
 ) -> String {
     let mut svg = String::new();
-    let mut titles: Vec<Option<String>> = Vec::new();
+    let mut points: Vec<Option<Mark>> = Vec::new();
+    // Plotters draws a path as a `<polyline>`: the grid lines first, then the series' lines.
+    let mut lines: Vec<Option<Mark>> = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         let _ = root.fill(&WHITE);
@@ -495,6 +538,7 @@ pub fn line_chart(
         for (v, text) in ticks.iter().zip(tick_labels) {
             let y = TOP + plot_h - px(*v, max, plot_h);
             let _ = root.draw(&PathElement::new(vec![(left, y), (left + plot_w, y)], axis));
+            lines.push(None);
             let _ = root.draw(&Text::new(
                 text,
                 (left - 6, y),
@@ -521,7 +565,10 @@ pub fn line_chart(
                     Some(v) => {
                         run.push((x_of(i), TOP + plot_h - px(*v, max, plot_h)));
                         let month = labels.get(i).map_or("", String::as_str);
-                        titles.push(Some(format!("{month} · {}: {}", s.name, label(*v))));
+                        points.push(Mark::figure(
+                            &s.name,
+                            format!("{month} · {}: {}", s.name, label(*v)),
+                        ));
                     }
                     None => runs.push(std::mem::take(&mut run)),
                 }
@@ -530,6 +577,7 @@ pub fn line_chart(
             for run in runs.into_iter().filter(|r| !r.is_empty()) {
                 if run.len() > 1 {
                     let _ = root.draw(&PathElement::new(run.clone(), colour.stroke_width(2)));
+                    lines.push(Mark::line(&s.name));
                 }
                 for p in &run {
                     let _ = root.draw(&Circle::new(*p, 4, colour.filled()));
@@ -541,7 +589,7 @@ pub fn line_chart(
         }
         let _ = root.present();
     }
-    with_titles(&svg, "circle", &titles)
+    annotate(&annotate(&svg, "polyline", &lines), "circle", &points)
 }
 
 #[cfg(test)]
@@ -671,6 +719,50 @@ mod tests {
     }
 
     #[test]
+    fn every_shape_of_a_series_names_it_and_nothing_else_does() {
+        let bars = vec![Bar {
+            label: "2026-01".into(),
+            segments: vec![("search".into(), dec!(10)), ("support".into(), dec!(5))],
+        }];
+        let svg = stacked_bars(&bars, &Palette::teams(Default::default()), "USD", None);
+        assert_eq!(svg.matches(r#"data-series="search""#).count(), 1, "{svg}");
+        assert_eq!(svg.matches(r#"data-series="support""#).count(), 1);
+        assert_eq!(svg.matches("data-series").count(), 2, "not the background");
+        let line = line_chart(
+            &["01".into(), "02".into(), "03".into()],
+            &[
+                Series {
+                    name: "a".into(),
+                    values: vec![Some(dec!(1)), Some(dec!(2)), Some(dec!(3))],
+                },
+                Series {
+                    name: "b".into(),
+                    values: vec![Some(dec!(2)), None, Some(dec!(1))],
+                },
+            ],
+            &Palette::new(["a", "b"]),
+            &|v| format!("{v}"),
+            Some(&Marker {
+                label: "target".into(),
+                value: dec!(2),
+            }),
+        );
+        // a: its line and three points; b: two points and no line (a gap splits it).
+        assert_eq!(line.matches(r#"data-series="a""#).count(), 4, "{line}");
+        assert_eq!(line.matches(r#"data-series="b""#).count(), 2, "{line}");
+        let polylines: Vec<&str> = line.split("<polyline ").skip(1).collect();
+        let named = polylines
+            .iter()
+            .filter(|p| p[..p.find("/>").unwrap()].contains("data-series"))
+            .count();
+        assert_eq!(named, 1, "only a's line names a series: {line}");
+        assert!(
+            polylines.len() > 2,
+            "grid lines and the target's line are drawn too, without a series"
+        );
+    }
+
+    #[test]
     fn series_stack_by_name_with_unallocated_on_top_and_the_legend_follows() {
         let order = stack_order(["support", UNALLOCATED, "Growth", "search", "support"]);
         assert_eq!(order, ["Growth", "search", "support", UNALLOCATED]);
@@ -680,7 +772,8 @@ mod tests {
         ));
         assert!(html.starts_with(r#"<ul class="legend">"#), "{html}");
         assert!(html.find(">Growth</li>") < html.find(">Unallocated</li>"));
-        assert_eq!(html.matches("<li>").count(), 4);
+        assert_eq!(html.matches("<li data-series=").count(), 4);
+        assert!(html.contains(r#"<li data-series="Growth">"#), "{html}");
     }
 
     #[test]
@@ -716,17 +809,18 @@ pub fn Figure(
     view! {
         <figure class="chart">
             <figcaption>{caption}</figcaption>
-            {legend}
             <ChartValues>
+                {legend}
                 <div role="img" aria-label=alt inner_html=svg></div>
             </ChartValues>
         </figure>
     }
 }
 
-/// A chart (its `role="img"` box of SVG) that reads out the figure under the pointer or the
-/// arrow keys in the browser (the [`ChartIsland`](crate::islands::ChartIsland)); its marks'
-/// `<title>` tooltips say the same without JavaScript.
+/// A chart (its `role="img"` box of SVG, and its legend) that reads out the figure under the
+/// pointer or the arrow keys in the browser, and whose legend hides and shows a series (the
+/// [`ChartIsland`](crate::islands::ChartIsland)); its marks' `<title>` tooltips say the
+/// figures without JavaScript.
 #[leptos::component]
 pub fn ChartValues(children: leptos::prelude::Children) -> impl leptos::IntoView {
     use crate::islands::{ChartIsland, with_islands};

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use tokentally_domain::month::Month;
 
-use super::MonthPicker;
+use super::{MonthPicker, PageFilter};
 use crate::pages::showback_page::urlencode;
 
 /// The environment a page is narrowed to, and those it could be.
@@ -73,16 +73,18 @@ pub fn ReportFilter(
         .collect_view();
     let all = environments.current.is_none();
     view! {
-        <form method="get" action=action class="month-picker no-print">
-            <label for="month">"Month"</label>
-            <select id="month" name="month">{month_options}</select>
-            <label for="env">"Environment"</label>
-            <select id="env" name="env">
-                <option value="" selected=all>"All"</option>
-                {env_options}
-            </select>
-            <button type="submit">"Show"</button>
-        </form>
+        <PageFilter>
+            <form method="get" action=action class="month-picker no-print">
+                <label for="month">"Month"</label>
+                <select id="month" name="month">{month_options}</select>
+                <label for="env">"Environment"</label>
+                <select id="env" name="env">
+                    <option value="" selected=all>"All"</option>
+                    {env_options}
+                </select>
+                <button type="submit">"Show"</button>
+            </form>
+        </PageFilter>
     }
     .into_any()
 }

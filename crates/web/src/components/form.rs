@@ -98,3 +98,12 @@ pub fn InlineForms(children: Children) -> impl IntoView {
     use crate::islands::{FormIsland, with_islands};
     with_islands(move || view! { <FormIsland>{children()}</FormIsland> })
 }
+
+/// A page's filter form (a GET form of month, team, environment…) that changes the page in
+/// place in the browser (the [`FilterIsland`](crate::islands::FilterIsland)) and keeps the
+/// address shareable. Without JavaScript it loads the page for the choice, as it always did.
+#[component]
+pub fn PageFilter(children: Children) -> impl IntoView {
+    use crate::islands::{FilterIsland, with_islands};
+    with_islands(move || view! { <FilterIsland>{children()}</FilterIsland> })
+}

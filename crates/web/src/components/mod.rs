@@ -14,6 +14,6 @@ pub use card::{Card, Tone};
 pub use charts::Figure;
 pub use data_table::{Column, DataTable, InteractiveTable};
 pub use environment_filter::{EnvironmentFilter, EnvironmentNote, ReportFilter};
-pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, InlineForms, Select};
+pub use form::{Choices, Csrf, Field, FieldErrors, Hidden, InlineForms, PageFilter, Select};
 pub use messages::{Alert, Notice};
 pub use month_picker::MonthPicker;

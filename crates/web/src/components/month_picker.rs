@@ -1,7 +1,10 @@
-//! The month picker: a GET form that reloads a page for another month, without JavaScript.
+//! The month picker: a GET form that loads a page for another month, without JavaScript;
+//! with it, the page changes in place ([`PageFilter`]).
 
 use leptos::prelude::*;
 use tokentally_domain::month::Month;
+
+use super::PageFilter;
 
 /// Months with data, newest first, with `current` among them even when it has none.
 fn choices(current: Month, months: Vec<Month>) -> Vec<Month> {
@@ -29,10 +32,12 @@ pub fn MonthPicker(
         })
         .collect_view();
     view! {
-        <form method="get" action=action class="month-picker no-print">
-            <label for="month">"Month"</label>
-            <select id="month" name="month">{options}</select>
-            <button type="submit">"Show"</button>
-        </form>
+        <PageFilter>
+            <form method="get" action=action class="month-picker no-print">
+                <label for="month">"Month"</label>
+                <select id="month" name="month">{options}</select>
+                <button type="submit">"Show"</button>
+            </form>
+        </PageFilter>
     }
 }

@@ -5,7 +5,9 @@
 //! `<title>` (a tooltip without JavaScript). Once hydrated, the chart takes the focus (one tab
 //! stop), the arrow keys step through its marks, Home and End jump to the first and last,
 //! Escape clears; pointing at a mark does the same. The mark is outlined and its figure is
-//! written in a live region, so a screen reader says it. No props, no state in the page.
+//! written in a live region, so a screen reader says it. A legend's entries become buttons
+//! (`aria-pressed`) that hide and show their series: every shape the server tagged with that
+//! `data-series`. No props, no state in the page.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -16,11 +18,16 @@ use super::dom;
 /// What the read-out says before a mark is shown.
 const HINT: &str = "Point at a bar, or focus the chart and use the arrow keys, to read its figure.";
 
-/// The marks that carry a figure, in drawing order: the shapes with a `<title>`.
+/// The class of a shape whose series the reader has hidden (the stylesheet hides it).
+const OFF: &str = "series-off";
+
+/// The marks that carry a figure, in drawing order: the shapes with a `<title>`, except those
+/// of a hidden series.
 fn marks(root: &Element) -> Vec<Element> {
     dom::all(root, "svg title")
         .iter()
         .filter_map(|t| t.parent_element())
+        .filter(|m| !dom::has_class(m, OFF))
         .collect()
 }
 
@@ -43,7 +50,8 @@ pub fn ChartIsland(children: Children) -> impl IntoView {
         (true, r) if r.is_empty() => HINT.to_owned(),
         (true, r) => r,
     };
-    // Outline the mark shown and read out its figure.
+    // Outline the mark shown and read out its figure (a legend button's answer stays until a
+    // mark is shown).
     Effect::new(move || {
         let Some(el) = root.get() else {
             return;
@@ -62,8 +70,20 @@ pub fn ChartIsland(children: Children) -> impl IntoView {
                     .unwrap_or_default()
             })
             .unwrap_or_default();
-        readout.set(text);
+        if !text.is_empty() || current.get().is_some() {
+            readout.set(text);
+        }
     });
+    // A legend button: its series hides or shows, and the read-out says which.
+    let on_click = move |e: ev::MouseEvent| {
+        let (Some(el), Some(target)) = (root.get_untracked(), dom::target(&e)) else {
+            return;
+        };
+        if let Some(said) = toggle_series(&el, &target) {
+            current.set(None);
+            readout.set(said);
+        }
+    };
     let on_pointer = move |e: ev::MouseEvent| {
         let (Some(el), Some(target)) = (root.get_untracked(), dom::target(&e)) else {
             return;
@@ -102,15 +122,72 @@ pub fn ChartIsland(children: Children) -> impl IntoView {
         current.set(Some(next));
     };
     view! {
-        <div class="chart-island" node_ref=root on:mouseover=on_pointer on:focusin=on_focus on:keydown=on_key>
+        <div class="chart-island" node_ref=root on:click=on_click on:mouseover=on_pointer on:focusin=on_focus on:keydown=on_key>
             {children()}
             <p class="chart-readout" aria-live="polite">{line}</p>
         </div>
     }
 }
 
-/// Makes the chart one tab stop and marks the island ready.
+/// A click on a legend button: hides its series if shown, shows it if hidden; answers what
+/// the read-out should say, or `None` for a click elsewhere.
+fn toggle_series(root: &Element, target: &Element) -> Option<String> {
+    let button = dom::closest(target, "button.legend-toggle")?;
+    let series = button.get_attribute("data-series")?;
+    let hide = button.get_attribute("aria-pressed").as_deref() != Some("false");
+    dom::set_attr(
+        &button,
+        "aria-pressed",
+        Some(if hide { "false" } else { "true" }),
+    );
+    for shape in dom::all(root, "svg [data-series]") {
+        if shape.get_attribute("data-series").as_deref() == Some(series.as_str()) {
+            let classes = shape.class_list();
+            let _ = if hide {
+                classes.add_1(OFF)
+            } else {
+                classes.remove_1(OFF)
+            };
+        }
+    }
+    Some(format!(
+        "{series}: {}",
+        if hide { "hidden" } else { "shown" }
+    ))
+}
+
+/// Each legend entry becomes a button that hides and shows its series (pressed: shown).
+fn legend_buttons(root: &Element) {
+    for item in dom::all(root, "ul.legend li[data-series]") {
+        if dom::first(&item, "button").is_some() {
+            continue;
+        }
+        let Some(button) = item
+            .owner_document()
+            .and_then(|d| d.create_element("button").ok())
+        else {
+            continue;
+        };
+        let series = item.get_attribute("data-series").unwrap_or_default();
+        dom::set_attr(&button, "type", Some("button"));
+        dom::set_attr(&button, "aria-pressed", Some("true"));
+        dom::set_attr(&button, "data-series", Some(series.as_str()));
+        dom::set_attr(
+            &button,
+            "title",
+            Some(format!("Hide or show {series}").as_str()),
+        );
+        button.set_class_name("legend-toggle");
+        while let Some(child) = item.first_child() {
+            let _ = button.append_child(&child);
+        }
+        let _ = item.append_child(&button);
+    }
+}
+
+/// Makes the chart one tab stop, its legend buttons, and marks the island ready.
 fn prepare(root: &Element) {
+    legend_buttons(root);
     if let Some(chart) = dom::first(root, "[role=img]") {
         dom::set_attr(&chart, "tabindex", Some("0"));
         let hint = "; arrow keys step through its figures";

@@ -4,8 +4,9 @@
 //! notice, or with the page again (422) and its validation messages. Once hydrated, the island
 //! sends the same POST from the page (`fetch`, the same fields and CSRF token, the same
 //! origin), reads the server's answer, and shows its notice or its messages above the form
-//! without leaving the page; on success the island's tables are replaced by the ones in the
-//! server's answer, so the rows say what changed. The server decides everything, as before.
+//! without leaving the page; on success the page's tables are replaced by the ones in the
+//! server's answer (an overhead saved changes the blended table above it too), so the rows say
+//! what changed. The server decides everything, as before.
 
 use leptos::either::Either;
 use leptos::ev;
@@ -123,12 +124,15 @@ async fn send(form: &HtmlFormElement) -> Result<(Answer, web_sys::Document), JsV
     Ok((answer, page))
 }
 
-/// Each table of the island (by its id) becomes the one of the server's answer.
+/// Each table of the page (by its id) becomes the one of the server's answer.
 fn refresh_tables(root: &Element, page: &web_sys::Document) {
     let Some(document) = root.owner_document() else {
         return;
     };
-    for table in dom::all(root, "table[id]") {
+    let Some(body) = document.body() else {
+        return;
+    };
+    for table in dom::all(&body, "table[id]") {
         let selector = format!("table#{}", table.id());
         let Ok(Some(fresh)) = page.query_selector(&selector) else {
             continue;

@@ -2,9 +2,11 @@
 //!
 //! Each island wraps HTML the server already drew, and improves it in place once the client
 //! bundle has loaded: [`TableIsland`] sorts and filters a table, [`ChartIsland`] reads out a
-//! chart's figures, [`FormIsland`] answers its forms in place. They take no props, so nothing
-//! of a page's data is serialised into it twice; without JavaScript (or without the bundle)
-//! the page is the server's HTML, links and forms, and does all the same things with a reload.
+//! chart's figures and hides and shows its series, [`FormIsland`] answers its forms in place,
+//! [`FilterIsland`] changes the page for another month, team or environment in place. They
+//! take no props, so nothing of a page's data is serialised into it twice; without JavaScript
+//! (or without the bundle) the page is the server's HTML, links and forms, and does all the
+//! same things with a reload.
 //!
 //! Both builds compile this module: the server's (`ssr`), which renders an island's first
 //! HTML, and the client bundle's (`hydrate`), which exports one function per island for the
@@ -16,11 +18,13 @@
 
 mod chart;
 mod dom;
+mod filter;
 mod form;
 pub mod order;
 mod table;
 
 pub use chart::ChartIsland;
+pub use filter::FilterIsland;
 pub use form::FormIsland;
 pub use table::TableIsland;
 

@@ -6,13 +6,18 @@
 //! hydrated, the island sorts and filters the rows already on the page: a column heading
 //! without a link becomes a button; a sort link or the filter form is answered in place and
 //! the page's address and the CSV link take the same parameters, so the address still gives
-//! the same page and the CSV what is shown. It carries no data of its own: no props, no state
-//! serialised into the page.
+//! the same page and the CSV what is shown. A table of four columns or more gets a column
+//! picker: unticking a column hides it (the CSV keeps every column, as the server writes it).
+//! When a form island swaps in the server's fresh table, the island prepares it again with
+//! the columns and the filter the reader chose. It carries no data of its own: no props, no
+//! state serialised into the page.
 
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement, HtmlTableCellElement, HtmlTableRowElement};
+use web_sys::{
+    Element, HtmlInputElement, HtmlTableCellElement, HtmlTableElement, HtmlTableRowElement,
+};
 
 use super::dom;
 use super::order::{self, SortKey};
@@ -21,6 +26,8 @@ use super::order::{self, SortKey};
 const PINNED: [&str; 2] = ["unallocated", "idle"];
 /// Rows that are not one of the table's subjects (idle commitment): never filtered out.
 const NOT_A_SUBJECT: &str = "idle";
+/// Tables with fewer columns than this have nothing to pick.
+const PICKABLE_FROM: u32 = 4;
 
 #[island]
 pub fn TableIsland(children: Children) -> impl IntoView {
@@ -42,6 +49,25 @@ pub fn TableIsland(children: Children) -> impl IntoView {
             input(&el, &e);
         }
     };
+    // A column picked or dropped.
+    let on_change = move |e: ev::Event| {
+        if let Some(el) = root.get_untracked()
+            && dom::target(&e).is_some_and(|t| t.has_attribute("data-column"))
+        {
+            apply_columns(&el);
+        }
+    };
+    // A table swapped in by a form island is as the server drew it: prepare it again before
+    // the reader uses it.
+    let approach = move || {
+        if let Some(el) = root.get_untracked()
+            && is_fresh(&el)
+        {
+            prepare(&el);
+        }
+    };
+    let on_pointer_near = move |_: ev::MouseEvent| approach();
+    let on_focus_near = move |_: ev::FocusEvent| approach();
     // The server's filter form is answered in place (`input` already filtered).
     let on_submit = move |e: ev::SubmitEvent| {
         if dom::target(&e).is_some_and(|f| dom::has_class(&f, "table-filter")) {
@@ -49,7 +75,7 @@ pub fn TableIsland(children: Children) -> impl IntoView {
         }
     };
     view! {
-        <div class="table-island" node_ref=root on:click=on_click on:input=on_input on:submit=on_submit>
+        <div class="table-island" node_ref=root on:click=on_click on:input=on_input on:change=on_change on:submit=on_submit on:mouseover=on_pointer_near on:focusin=on_focus_near>
             {move || own_filter.get().then(|| view! {
                 <div class="table-filter">
                     <label>"Filter rows "<input type="search" autocomplete="off"/></label>
@@ -61,9 +87,31 @@ pub fn TableIsland(children: Children) -> impl IntoView {
     }
 }
 
-/// Turns each plain column heading into a sort button and marks the island ready; answers
+/// Turns each plain column heading into a sort button, adds the column picker, applies the
+/// columns and filter chosen (to a table swapped in), and marks the island ready; answers
 /// whether the island should draw its own filter box (the server drew no filter form).
 fn prepare(root: &Element) -> bool {
+    sort_buttons(root);
+    column_picker(root);
+    apply_columns(root);
+    if let Some(field) =
+        dom::first(root, "input[type=search]").and_then(|f| f.dyn_into::<HtmlInputElement>().ok())
+        && !field.value().is_empty()
+    {
+        filter_rows(root, &field.value());
+    }
+    dom::set_attr(root, "data-ready", Some(""));
+    dom::first(root, "form.table-filter").is_none()
+}
+
+/// The table is as the server drew it: a heading without its sort link or button.
+fn is_fresh(root: &Element) -> bool {
+    dom::all(root, "thead th")
+        .iter()
+        .any(|th| dom::first(th, "a, button").is_none())
+}
+
+fn sort_buttons(root: &Element) {
     for th in dom::all(root, "thead th") {
         if dom::first(&th, "a, button").is_some() {
             continue;
@@ -81,8 +129,113 @@ fn prepare(root: &Element) -> bool {
         }
         let _ = th.append_child(&button);
     }
-    dom::set_attr(root, "data-ready", Some(""));
-    dom::first(root, "form.table-filter").is_none()
+}
+
+/// The headings of the table's first header row.
+fn headings(root: &Element) -> Vec<Element> {
+    dom::all(root, "thead tr:first-child th")
+}
+
+/// A "Columns" disclosure before the table with a box per column but the first (the row's
+/// name): made once per island, and kept when the table is swapped.
+fn column_picker(root: &Element) {
+    if dom::first(root, ".column-picker").is_some() {
+        return;
+    }
+    let headings = headings(root);
+    let (Some(table), Some(document)) = (dom::first(root, "table"), root.owner_document()) else {
+        return;
+    };
+    if (headings.len() as u32) < PICKABLE_FROM {
+        return;
+    }
+    let make = |tag: &str| document.create_element(tag).ok();
+    let (Some(picker), Some(summary)) = (make("details"), make("summary")) else {
+        return;
+    };
+    picker.set_class_name("column-picker no-print");
+    summary.set_text_content(Some("Columns"));
+    let _ = picker.append_child(&summary);
+    for (i, th) in headings.iter().enumerate().skip(1) {
+        let (Some(label), Some(input)) = (make("label"), make("input")) else {
+            continue;
+        };
+        dom::set_attr(&input, "type", Some("checkbox"));
+        dom::set_attr(&input, "checked", Some(""));
+        dom::set_attr(&input, "data-column", Some(i.to_string().as_str()));
+        let _ = label.append_child(&input);
+        let _ = label.append_with_str_1(&format!(" {}", heading_text(th)));
+        let _ = picker.append_child(&label);
+    }
+    if let Some(note) = make("p") {
+        note.set_class_name("muted");
+        note.set_text_content(Some("The CSV keeps every column."));
+        let _ = picker.append_child(&note);
+    }
+    if let Some(parent) = table.parent_node() {
+        let _ = parent.insert_before(&picker, Some(&table));
+    }
+}
+
+/// A heading's words, without the sort arrow.
+fn heading_text(th: &Element) -> String {
+    dom::text(th)
+        .trim_end_matches(['↑', '↓'])
+        .trim_end()
+        .to_owned()
+}
+
+/// Hides the columns whose box is unticked, in every row: a cell spanning several columns
+/// narrows by the hidden ones it covers, and hides when it covers only hidden ones.
+fn apply_columns(root: &Element) {
+    let hidden: Vec<usize> = dom::all(root, ".column-picker input[data-column]")
+        .iter()
+        .filter(|i| {
+            !i.dyn_ref::<HtmlInputElement>()
+                .is_some_and(HtmlInputElement::checked)
+        })
+        .filter_map(|i| i.get_attribute("data-column")?.parse().ok())
+        .collect();
+    let Some(table) = dom::first(root, "table").and_then(|t| t.dyn_into::<HtmlTableElement>().ok())
+    else {
+        return;
+    };
+    let rows = table.rows();
+    for r in 0..rows.length() {
+        let Some(row) = rows
+            .item(r)
+            .and_then(|r| r.dyn_into::<HtmlTableRowElement>().ok())
+        else {
+            continue;
+        };
+        let cells = row.cells();
+        let mut start = 0usize;
+        for c in 0..cells.length() {
+            let Some(cell) = cells
+                .item(c)
+                .and_then(|c| c.dyn_into::<HtmlTableCellElement>().ok())
+            else {
+                continue;
+            };
+            // The span the server drew, remembered before it is first narrowed.
+            let span = match cell.get_attribute("data-span") {
+                Some(s) => s.parse().unwrap_or(1),
+                None => {
+                    let s = cell.col_span().max(1);
+                    if s > 1 {
+                        dom::set_attr(&cell, "data-span", Some(s.to_string().as_str()));
+                    }
+                    s
+                }
+            } as usize;
+            let covered = (start..start + span).filter(|i| hidden.contains(i)).count();
+            dom::set_attr(&cell, "hidden", (covered == span).then_some(""));
+            if span > 1 && covered < span {
+                cell.set_col_span((span - covered) as u32);
+            }
+            start += span;
+        }
+    }
 }
 
 /// A click on a sort link or a sort button of a heading.
@@ -207,6 +360,16 @@ fn input(root: &Element, e: &ev::Event) {
         return;
     }
     let query = field.value();
+    filter_rows(root, &query);
+    // A filter the server also reads (`q`) goes in the address and the CSV link.
+    if field.name() == "q" {
+        dom::replace_address(&[("q", query.trim())]);
+        update_csv(root, &[("q", query.trim())]);
+    }
+}
+
+/// Hides the rows whose name does not hold `query`, and says how many match.
+fn filter_rows(root: &Element, query: &str) {
     let (mut shown, mut total) = (0, 0);
     if let Some(tbody) = dom::first(root, "tbody") {
         for row in dom::all(&tbody, "tr") {
@@ -218,18 +381,13 @@ fn input(root: &Element, e: &ev::Event) {
                 continue;
             }
             total += 1;
-            let show = order::matches(&dom::text(&name), &query);
+            let show = order::matches(&dom::text(&name), query);
             shown += usize::from(show);
             dom::set_attr(&row, "hidden", (!show).then_some(""));
         }
     }
     if let Some(status) = dom::first(root, ".filter-status") {
-        status.set_text_content(Some(order::status(shown, total, &query).as_str()));
-    }
-    // A filter the server also reads (`q`) goes in the address and the CSV link.
-    if field.name() == "q" {
-        dom::replace_address(&[("q", query.trim())]);
-        update_csv(root, &[("q", query.trim())]);
+        status.set_text_content(Some(order::status(shown, total, query).as_str()));
     }
 }
 

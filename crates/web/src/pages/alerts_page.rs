@@ -8,7 +8,9 @@ use tokentally_domain::anomaly::AnomalySettings;
 use tokentally_domain::budget::{BudgetStatus, Status};
 use tokentally_domain::month::Month;
 
-use crate::components::{Alert, Choices, Column, Csrf, DataTable, MonthPicker, Notice};
+use crate::components::{
+    Alert, Choices, Column, Csrf, DataTable, InlineForms, MonthPicker, Notice,
+};
 use crate::format::{money, when_utc};
 use crate::shell::{Nav, Shell, Viewer, render};
 use crate::stamp::Stamp;
@@ -298,8 +300,10 @@ pub fn budgets_page(viewer: &Viewer, p: BudgetsPage) -> String {
                 <Notice message=notice/>
                 <Alert message=error/>
                 <p class="muted">"The forecast is the month to date plus each day left at its weekday's usual spend over the last 28 days (anomalous days left out), with the month's fixed costs. Team budgets compare blended cost; feature and key budgets token cost. A recurring budget holds every month until its team, feature or key gets another."</p>
-                <DataTable id="budgets" columns>{rows}</DataTable>
-                {form}
+                <InlineForms>
+                    <DataTable id="budgets" columns>{rows}</DataTable>
+                    {form}
+                </InlineForms>
             </Shell>
         }
     })

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 
 use crate::components::{
-    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, MonthPicker, Notice,
-    Select,
+    Alert, Choices, Column, Csrf, DataTable, Field, FieldErrors, Hidden, InlineForms, MonthPicker,
+    Notice, Select,
 };
 use crate::format::{count, money};
 use crate::shell::{Nav, Shell, Viewer, render};
@@ -355,10 +355,10 @@ pub fn costs_page(viewer: &Viewer, p: CostsPage) -> String {
                 <Notice message=notice/>
                 <Alert message=general/>
                 {blended}
-                {overheads}
-                {commitments}
-                {discounts}
-                {fx}
+                <InlineForms>{overheads}</InlineForms>
+                <InlineForms>{commitments}</InlineForms>
+                <InlineForms>{discounts}</InlineForms>
+                <InlineForms>{fx}</InlineForms>
             </Shell>
         }
     })

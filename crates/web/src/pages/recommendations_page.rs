@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 use tokentally_domain::recommendation::{Basis, Lever, Recommendation, Settings};
 
-use crate::components::{Alert, Column, Csrf, DataTable, Notice};
+use crate::components::{Alert, Column, Csrf, DataTable, InlineForms, Notice, PageFilter};
 use crate::format::{money, unit_money};
 use crate::shell::{Nav, Shell, Viewer, render};
 
@@ -259,15 +259,17 @@ fn Filters(
         .map(|l| view! { <option value=l.as_str() selected=lever == Some(l)>{l.label()}</option> })
         .collect_view();
     view! {
-        <form method="get" action="/recommendations" class="month-picker no-print">
-            <label for="month">"Month"</label>
-            <select id="month" name="month">{months}</select>
-            <label for="team">"Team"</label>
-            <select id="team" name="team"><option value="">"All"</option>{teams}</select>
-            <label for="lever">"Lever"</label>
-            <select id="lever" name="lever"><option value="">"All"</option>{levers}</select>
-            <button type="submit">"Show"</button>
-        </form>
+        <PageFilter>
+            <form method="get" action="/recommendations" class="month-picker no-print">
+                <label for="month">"Month"</label>
+                <select id="month" name="month">{months}</select>
+                <label for="team">"Team"</label>
+                <select id="team" name="team"><option value="">"All"</option>{teams}</select>
+                <label for="lever">"Lever"</label>
+                <select id="lever" name="lever"><option value="">"All"</option>{levers}</select>
+                <button type="submit">"Show"</button>
+            </form>
+        </PageFilter>
     }
 }
 
@@ -345,9 +347,11 @@ pub fn recommendations_page(viewer: &Viewer, p: RecommendationsPage) -> String {
                 <Alert message=error/>
                 <p>{summary}" "<a href=csv>"CSV"</a></p>
                 <p class="muted">"Levers on the same tokens apply in order, each to what the ones before it left: failures and retries, runaway workflows, output caps, long context, caching, a cheaper model, then the batch or flex tier."</p>
-                {empty}
-                <DataTable id="recommendations" columns>{rows}</DataTable>
-                {settings}
+                <InlineForms>
+                    {empty}
+                    <DataTable id="recommendations" columns>{rows}</DataTable>
+                    {settings}
+                </InlineForms>
             </Shell>
         }
     })

@@ -210,15 +210,15 @@ pub fn trend_section(v: &TrendView) -> impl IntoView + use<> {
             <div class="charts">
                 <figure class="chart">
                     <figcaption>"Cost per successful outcome and cost per query"</figcaption>
-                    {money_legend}
                     <ChartValues>
+                        {money_legend}
                         <div role="img" aria-label=format!("Cost per successful outcome by month: {alt}") inner_html=cost_svg></div>
                     </ChartValues>
                 </figure>
                 <figure class="chart">
                     <figcaption>"Tokens per successful outcome"</figcaption>
-                    {token_legend}
                     <ChartValues>
+                        {token_legend}
                         <div role="img" aria-label="Tokens per successful outcome by month; the figures are in the table below." inner_html=token_svg></div>
                     </ChartValues>
                 </figure>

@@ -12,7 +12,7 @@ use tokentally_domain::workflow::{Runaway, Step};
 
 use super::showback_page::urlencode;
 use crate::components::Card;
-use crate::components::{Column, DataTable};
+use crate::components::{Column, DataTable, PageFilter};
 use crate::format::{count, money, tokens, unit_money, when};
 use crate::shell::{Nav, Shell, Viewer, render};
 
@@ -151,14 +151,16 @@ pub fn workflows_page(viewer: &Viewer, p: WorkflowsPage) -> String {
             <Shell title=title.clone() viewer=Some(viewer) active=Nav::Showback>
                 <nav aria-label="Breadcrumb" class="crumbs no-print"><ol><li><a href=back.1>{back.0}</a></li></ol></nav>
                 <h1>{title.clone()}</h1>
-                <form method="get" action=action class="month-picker no-print">
-                    {hidden}
-                    <label for="month">"Month"</label>
-                    <select id="month" name="month">
-                        {months_options(month, months)}
-                    </select>
-                    <button type="submit">"Show"</button>
-                </form>
+                <PageFilter>
+                    <form method="get" action=action class="month-picker no-print">
+                        {hidden}
+                        <label for="month">"Month"</label>
+                        <select id="month" name="month">
+                            {months_options(month, months)}
+                        </select>
+                        <button type="submit">"Show"</button>
+                    </form>
+                </PageFilter>
                 <div class="cards" id="workflow-figures">
                     <Card label="Workflows" value=count(workflows) sub=format!("{} completed", count(completed))/>
                     <Card label="Cost of their calls" value=money(cost, &currency) sub=format!("{} calls", count(calls))/>
