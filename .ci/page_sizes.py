@@ -20,6 +20,8 @@ ISLAND_MARKUP = [
     r"</leptos-children>",
     r'<div class="table-island">(<!>)?',
     r'<div class="chart-island">',
+    r'<div class="form-island">(<!>)?',
+    r'<div class="filter-island">',
     r'<p class="chart-readout" aria-live="polite"> </p>',
     r'<script type="module" src="/pkg/[0-9a-f]+/islands.js"></script>',
 ]

@@ -3,6 +3,7 @@
 //! `tokentally_domain::forecast`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -49,34 +50,59 @@ pub struct History {
 }
 
 impl History {
+    /// The history of `months`, merged in order (a key's owner is its owner in the last of
+    /// them). Each month's part is kept until the data changes: the showback card, its API,
+    /// budgets and the back-test read the same months on every request, and a month's part
+    /// is a daily read and pricing of the whole month.
     pub async fn load(state: &AppState, months: &[Month]) -> Result<History, StoreError> {
         let mut h = History::default();
         for m in months {
-            let ctx = daily_context(&state.store, &state.prices, *m).await?;
-            let ledger = ctx.ledger();
-            for r in &ledger.rows {
-                h.key_owner
-                    .insert(r.row.key.api_key.clone(), r.owner.team.clone());
+            let part = crate::app::kept::kept(
+                state,
+                format!("daily history {m}"),
+                Self::of_month(state, *m),
+            )
+            .await?;
+            for (key, team) in &part.key_owner {
+                h.key_owner.insert(key.clone(), team.clone());
             }
-            for (who, days) in daily_by(&ledger, true) {
-                h.teams.entry(who).or_default().extend(days);
+            for (who, days) in &part.teams {
+                h.teams.entry(who.clone()).or_default().extend(days);
             }
-            for (who, days) in daily_by(&ledger, false) {
-                h.keys.entry(who).or_default().extend(days);
+            for (who, days) in &part.keys {
+                h.keys.entry(who.clone()).or_default().extend(days);
             }
-            let by_feature = ledger.summarize(|r| {
-                (!r.owner.team.is_empty())
-                    .then(|| (r.owner.team.clone(), r.owner.feature.clone(), r.day()))
-            });
-            for ((team, feature, day), s) in by_feature {
-                *h.features
-                    .entry((team, feature))
-                    .or_default()
-                    .entry(day)
-                    .or_default() += s.token_cost();
+            for (who, days) in &part.features {
+                h.features.entry(who.clone()).or_default().extend(days);
             }
         }
         Ok(h)
+    }
+
+    /// One month's daily token cost per team, key and feature, attributed and priced as of
+    /// itself.
+    async fn of_month(state: &AppState, m: Month) -> Result<Arc<History>, StoreError> {
+        let mut h = History::default();
+        let ctx = daily_context(&state.store, &state.prices, m).await?;
+        let ledger = ctx.ledger();
+        for r in &ledger.rows {
+            h.key_owner
+                .insert(r.row.key.api_key.clone(), r.owner.team.clone());
+        }
+        h.teams = daily_by(&ledger, true);
+        h.keys = daily_by(&ledger, false);
+        let by_feature = ledger.summarize(|r| {
+            (!r.owner.team.is_empty())
+                .then(|| (r.owner.team.clone(), r.owner.feature.clone(), r.day()))
+        });
+        for ((team, feature, day), s) in by_feature {
+            *h.features
+                .entry((team, feature))
+                .or_default()
+                .entry(day)
+                .or_default() += s.token_cost();
+        }
+        Ok(Arc::new(h))
     }
 
     /// The months a forecast of `horizon` from `month`, seen on `as_of`, reads days of: the
