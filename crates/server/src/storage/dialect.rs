@@ -54,6 +54,17 @@ impl Backend {
         }
     }
 
+    /// What follows a table's alias in `FROM` to make a read use `index`: SQLite's planner,
+    /// without statistics, weighs a partial index like any other on the same column and may
+    /// take the wider one, so it is named (`INDEXED BY`); PostgreSQL's statistics see the
+    /// partial index is the smaller, and it has no such clause.
+    pub fn use_index(self, index: &str) -> String {
+        match self {
+            Self::Sqlite => format!("INDEXED BY {index}"),
+            Self::Postgres => String::new(),
+        }
+    }
+
     /// The migrations of this database's folder.
     pub(super) fn migrator(self) -> &'static sqlx::migrate::Migrator {
         match self {

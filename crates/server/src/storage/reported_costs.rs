@@ -28,10 +28,14 @@ impl Store {
         last: chrono::NaiveDate,
         pulled_prefix: &str,
     ) -> Result<(Vec<ReportedCall>, Vec<(String, UsageRow)>), StoreError> {
-        let rows = sqlx::query(
+        // Only the events that carry a reported cost (migration 0028's partial index), not
+        // every event of the month.
+        let only_reported = self.backend().use_index("events_reported_day");
+        let rows = sqlx::query(&format!(
             "SELECT e.source, e.provider, e.model, e.api_key, e.reported_cost FROM events e \
-             WHERE e.reported_cost IS NOT NULL AND e.day >= $1 AND e.day <= $2 AND e.source NOT LIKE $3",
-        )
+             {only_reported} WHERE e.reported_cost IS NOT NULL AND e.day >= $1 AND e.day <= $2 \
+             AND e.source NOT LIKE $3"
+        ))
         .bind(first.to_string())
         .bind(last.to_string())
         .bind(format!("{pulled_prefix}%"))
@@ -54,8 +58,9 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let rows = sqlx::query(&format!(
-            "SELECT {}, e.source FROM events e WHERE e.reported_cost IS NOT NULL AND e.day >= $1 \
-             AND e.day <= $2 AND e.source NOT LIKE $3 GROUP BY {EVENT_ROLLUP_GROUP}, e.source",
+            "SELECT {}, e.source FROM events e {only_reported} WHERE e.reported_cost IS NOT NULL \
+             AND e.day >= $1 AND e.day <= $2 AND e.source NOT LIKE $3 \
+             GROUP BY {EVENT_ROLLUP_GROUP}, e.source",
             event_rollup_select()
         ))
         .bind(first.to_string())

@@ -163,3 +163,70 @@ storage_test!(
         assert_eq!(r.status(), 403);
     }
 );
+
+storage_test!(
+    the_reported_cost_read_uses_its_partial_index_not_every_event_of_the_month,
+    |app| {
+        use sqlx::Row;
+        use tokentally_server::storage::Backend;
+        // The read reconciliation makes (storage/reported_costs.rs), as the database plans it
+        // with statistics that know most events carry no reported cost.
+        let events: Vec<Value> = (0..200)
+            .map(|i| {
+                json!({"id": format!("plain-{i}"), "timestamp": "2026-03-10T10:00:00Z",
+                "provider": "openai", "model": "gpt-4o", "team": "search",
+                "api_key": "key-a", "input_tokens": 10, "output_tokens": 5})
+            })
+            .collect();
+        let r = app
+            .post("/api/v1/events", &app.ingest_token)
+            .json(&events)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let hint = app.store.backend().use_index("events_reported_day");
+        let read = format!(
+            "SELECT e.source, e.provider, e.model, e.api_key, e.reported_cost FROM events e {hint} \
+             WHERE e.reported_cost IS NOT NULL AND e.day >= '2026-03-01' \
+             AND e.day <= '2026-03-31' AND e.source NOT LIKE 'pulled:%'"
+        );
+        let mut conn = app.store.pool().acquire().await.unwrap();
+        let plan: Vec<String> = match app.store.backend() {
+            Backend::Sqlite => sqlx::query(&format!("EXPLAIN QUERY PLAN {read}"))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect(),
+            Backend::Postgres => {
+                // A small table is cheapest to scan whole: ask for the plan an index allows.
+                sqlx::query("ANALYZE events")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                let plan = sqlx::query(&format!("EXPLAIN {read}"))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<String, _>(0))
+                    .collect();
+                sqlx::query("RESET enable_seqscan")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                plan
+            }
+        };
+        assert!(
+            plan.iter().any(|l| l.contains("events_reported_day")),
+            "{plan:?}"
+        );
+    }
+);
