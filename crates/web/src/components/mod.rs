@@ -2,6 +2,7 @@
 //! messages and charts.
 
 pub mod card;
+mod chart_marks;
 pub mod charts;
 pub mod data_table;
 pub mod environment_filter;

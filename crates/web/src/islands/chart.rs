@@ -159,29 +159,14 @@ fn toggle_series(root: &Element, target: &Element) -> Option<String> {
 /// Each legend entry becomes a button that hides and shows its series (pressed: shown).
 fn legend_buttons(root: &Element) {
     for item in dom::all(root, "ul.legend li[data-series]") {
-        if dom::first(&item, "button").is_some() {
-            continue;
-        }
-        let Some(button) = item
-            .owner_document()
-            .and_then(|d| d.create_element("button").ok())
-        else {
+        let Some(button) = dom::button_around_content(&item, "legend-toggle") else {
             continue;
         };
         let series = item.get_attribute("data-series").unwrap_or_default();
-        dom::set_attr(&button, "type", Some("button"));
         dom::set_attr(&button, "aria-pressed", Some("true"));
         dom::set_attr(&button, "data-series", Some(series.as_str()));
-        dom::set_attr(
-            &button,
-            "title",
-            Some(format!("Hide or show {series}").as_str()),
-        );
-        button.set_class_name("legend-toggle");
-        while let Some(child) = item.first_child() {
-            let _ = button.append_child(&child);
-        }
-        let _ = item.append_child(&button);
+        let title = format!("Hide or show {series}");
+        dom::set_attr(&button, "title", Some(title.as_str()));
     }
 }
 

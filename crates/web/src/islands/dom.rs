@@ -89,3 +89,39 @@ pub fn replace_address(params: &[(&str, &str)]) {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(next.as_str()));
     }
 }
+
+/// Moves `el`'s content into a new `<button type="button" class="{class}">` inside it, so
+/// that what the server drew as text becomes a control; `None` when `el` already holds a
+/// link or button (or the DOM refuses).
+pub fn button_around_content(el: &Element, class: &str) -> Option<Element> {
+    if first(el, "a, button").is_some() {
+        return None;
+    }
+    let button = el.owner_document()?.create_element("button").ok()?;
+    set_attr(&button, "type", Some("button"));
+    button.set_class_name(class);
+    while let Some(child) = el.first_child() {
+        let _ = button.append_child(&child);
+    }
+    el.append_child(&button).ok()?;
+    Some(button)
+}
+
+/// Sends `request` from the page (same-origin credentials), and answers the server's response
+/// with its body parsed as an HTML document.
+pub async fn fetch_page(
+    request: &web_sys::Request,
+) -> Result<(web_sys::Response, web_sys::Document), JsValue> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(request))
+        .await?
+        .dyn_into()?;
+    let html = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    let page =
+        web_sys::DomParser::new()?.parse_from_string(&html, web_sys::SupportedType::TextHtml)?;
+    Ok((response, page))
+}

@@ -83,25 +83,16 @@ fn address_of(form: &HtmlFormElement) -> Option<String> {
 /// Fetches the page at `address`, puts its `<main>` and title in place of the page's, pushes
 /// the address, and asks the loader to hydrate the new islands.
 async fn swap_main(address: &str) -> Result<(), JsValue> {
-    use wasm_bindgen_futures::JsFuture;
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let document = window.document().ok_or(JsValue::NULL)?;
     let init = web_sys::RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     let request = web_sys::Request::new_with_str_and_init(address, &init)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
+    let (response, page) = dom::fetch_page(&request).await?;
     // A redirect to the login page, or an error: the browser shows it as it is.
     if !response.ok() || response.redirected() {
         return Err(JsValue::NULL);
     }
-    let html = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
-    let page =
-        web_sys::DomParser::new()?.parse_from_string(&html, web_sys::SupportedType::TextHtml)?;
     let fresh = page.query_selector("main")?.ok_or(JsValue::NULL)?;
     let here = document.query_selector("main")?.ok_or(JsValue::NULL)?;
     let fresh = document.import_node_with_deep(&fresh, true)?;

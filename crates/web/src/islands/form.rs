@@ -75,7 +75,6 @@ pub fn FormIsland(children: Children) -> impl IntoView {
 /// Posts the form as the browser would (URL-encoded), follows the server's redirect, and
 /// reads its answer from the page it sent back.
 async fn send(form: &HtmlFormElement) -> Result<(Answer, web_sys::Document), JsValue> {
-    use wasm_bindgen_futures::JsFuture;
     let fields = web_sys::FormData::new_with_form(form)?;
     let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields)?;
     let init = web_sys::RequestInit::new();
@@ -83,16 +82,7 @@ async fn send(form: &HtmlFormElement) -> Result<(Answer, web_sys::Document), JsV
     init.set_body(&body);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     let request = web_sys::Request::new_with_str_and_init(&form.action(), &init)?;
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await?
-        .dyn_into()?;
-    let html = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
-    let page =
-        web_sys::DomParser::new()?.parse_from_string(&html, web_sys::SupportedType::TextHtml)?;
+    let (response, page) = dom::fetch_page(&request).await?;
     let said = |selector: &str| -> Vec<String> {
         page.query_selector_all(selector)
             .map(|list| {

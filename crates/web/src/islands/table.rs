@@ -113,21 +113,7 @@ fn is_fresh(root: &Element) -> bool {
 
 fn sort_buttons(root: &Element) {
     for th in dom::all(root, "thead th") {
-        if dom::first(&th, "a, button").is_some() {
-            continue;
-        }
-        let Some(button) = th
-            .owner_document()
-            .and_then(|d| d.create_element("button").ok())
-        else {
-            continue;
-        };
-        dom::set_attr(&button, "type", Some("button"));
-        button.set_class_name("sort");
-        while let Some(child) = th.first_child() {
-            let _ = button.append_child(&child);
-        }
-        let _ = th.append_child(&button);
+        dom::button_around_content(&th, "sort");
     }
 }
 
