@@ -329,6 +329,10 @@ async fn run_database(
         profiles.push(p.finish(&title, srv.pid(), db == Db::Postgres));
     }
     let rss_after_ingest = srv.peak_rss_bytes()?;
+    let vacuum = fresh.vacuum_analyze().await?;
+    if let Some(took) = vacuum {
+        eprintln!("  VACUUM ANALYZE in {:.1} s", took.as_secs_f64());
+    }
 
     let api = format!("/api/v1/showback?month={MONTH}");
     let page = format!("/?month={MONTH}");
@@ -421,6 +425,7 @@ async fn run_database(
         wrk_api,
         wrk_page,
         rss_after_ingest,
+        vacuum,
         peak_rss,
         db_bytes,
         profiles,

@@ -26,6 +26,8 @@ pub struct DbResult {
     pub wrk_page: Result<WrkRun, String>,
     /// `VmHWM` after the ingest, and at the end (after every read and wrk).
     pub rss_after_ingest: u64,
+    /// PostgreSQL: how long `VACUUM ANALYZE` took after the ingest, before the reads.
+    pub vacuum: Option<std::time::Duration>,
     pub peak_rss: u64,
     pub db_bytes: u64,
     /// `--perf` summaries, markdown.
@@ -219,6 +221,16 @@ pub fn table(sizes: &[SizeResult], connections: u32, wrk_seconds: u32) -> String
                     "—",
                     String::new(),
                 ),
+            }
+            if let Some(v) = r.vacuum {
+                row(
+                    "`VACUUM ANALYZE` after the ingest, before the reads",
+                    db,
+                    n,
+                    format!("{:.1} s", v.as_secs_f64()),
+                    "—",
+                    String::new(),
+                );
             }
             let median = r.showback.quantile_ms(0.5);
             row(

@@ -84,6 +84,26 @@ impl FreshDb {
         }
     }
 
+    /// Leaves the database as a running PostgreSQL would after a bulk load: `VACUUM ANALYZE`.
+    /// Ingest upserts rollup rows, and every update leaves a dead row version behind; in
+    /// production autovacuum clears them and gathers the planner's statistics within a
+    /// minute or so of a load, but this machine's PostgreSQL runs with `autovacuum = off`
+    /// (CI's configuration), so without this the reads would scan tens of times the live
+    /// rows. docs/OPERATIONS.md asks the same of an operator after a bulk import. SQLite is
+    /// left as the server leaves it (its reads name their index where the planner would
+    /// guess wrong: `dialect::use_index`).
+    pub async fn vacuum_analyze(&self) -> anyhow::Result<Option<Duration>> {
+        match self {
+            FreshDb::Sqlite { .. } => Ok(None),
+            FreshDb::Postgres { url, .. } => {
+                let started = Instant::now();
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                sqlx::query("VACUUM ANALYZE").execute(&mut conn).await?;
+                Ok(Some(started.elapsed()))
+            }
+        }
+    }
+
     /// Bytes on disk: the SQLite file and its WAL, or `pg_database_size`.
     pub async fn size_bytes(&self) -> anyhow::Result<u64> {
         match self {

@@ -139,7 +139,11 @@ impl TeamData {
     ) -> Result<Option<Self>, StoreError> {
         let store = &state.store;
         let currency = &state.config.currency;
-        let (sb, book, attributor) = tokio::try_join!(
+        let (book, attributor) = tokio::try_join!(state.prices.get(store), attributor(store))?;
+        let only = attributor.candidates(team).map(RowsOf::from);
+        // The organisation's showback and the team's rows are read at once: neither needs
+        // the other, and on two cores the one's pricing overlaps the other's read.
+        let (sb, data) = tokio::try_join!(
             showback(
                 store,
                 &state.prices,
@@ -148,14 +152,11 @@ impl TeamData {
                 currency,
                 fresh
             ),
-            state.prices.get(store),
-            attributor(store),
+            store.month_data_of(month, only.as_ref()),
         )?;
         let Some(row) = sb.team(team).cloned() else {
             return Ok(None);
         };
-        let only = attributor.candidates(team).map(RowsOf::from);
-        let data = store.month_data_of(month, only.as_ref()).await?;
         Ok(Some(Self {
             month,
             row,

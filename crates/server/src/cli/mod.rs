@@ -406,7 +406,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await
         }
-        Command::Demo { file } => crate::demo::run(&file, g.bind, &g.client_dir).await,
+        Command::Demo { file } => Box::pin(crate::demo::run(&file, g.bind, &g.client_dir)).await,
         Command::Migrate => {
             connect(&g.database_url).await?;
             println!("migrations applied");

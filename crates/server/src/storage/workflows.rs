@@ -85,7 +85,7 @@ impl Store {
             select::<WorkflowGroup>()
         );
         let args = super::reads::month_args(month);
-        super::rows::packed::fetch_all(&self.pool, self.backend, &sql, args).await
+        self.read_rows(&sql, args).await
     }
 
     /// The month's workflow groups summed over stretches of days, as

@@ -298,3 +298,61 @@ storage_test!(every_kept_answer_follows_the_data_version, |app| {
     .await;
     assert!(read(listing, false).await.contains("wf2"));
 });
+
+// The showback page is kept whole (issue 24): besides the showback it reads budgets,
+// forecasts, movement and trends, and a reader between two changes pays for none of them.
+// A change written past the server shows only with `no-cache` or once the version moves.
+storage_test!(the_showback_page_is_kept_until_the_data_changes, |app| {
+    app.post_events(&json!([call("a", Some("search"), "k", "success", None)]))
+        .await;
+    let (s, b) = app
+        .admin_post(
+            "/api/v1/budgets",
+            &json!({"month": "2026-03", "scope": "team", "team": "search", "amount": "500"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let finance = crate::browser_session::Browser::signed_in(
+        &app,
+        tokentally_server::auth::Role::Finance,
+        &[],
+    )
+    .await;
+    let session = format!("tt_session={}", finance.cookie.clone().expect("signed in"));
+    let page = |fresh: bool| {
+        let mut r = app
+            .client
+            .get(app.url("/?month=2026-03"))
+            .header("Cookie", session.clone());
+        if fresh {
+            r = r.header("Cache-Control", "no-cache");
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let first = page(false).await;
+    assert!(first.contains("$500.00"), "{first}");
+
+    sqlx::query("UPDATE budgets SET amount = '777'")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let kept = page(false).await;
+    assert!(
+        kept.contains("$500.00") && !kept.contains("$777.00"),
+        "{kept}"
+    );
+    assert!(page(true).await.contains("$777.00"), "no-cache reads anew");
+
+    // Ingest moves the version: the next read is computed again.
+    app.post_events(&json!([call("b", Some("search"), "k", "success", None)]))
+        .await;
+    let after = page(false).await;
+    assert!(
+        after.contains("$777.00") && after.contains("0.42"),
+        "{after}"
+    );
+});

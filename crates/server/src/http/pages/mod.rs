@@ -35,6 +35,27 @@ use crate::app::AppError;
 use crate::auth::{Capability, Denied};
 use crate::storage::StoreError;
 
+/// A page's model (which serves its HTML and any CSV of it), kept per data version for this
+/// viewer: the same page for the same person, role and teams, on the same day (a page
+/// without a month shows the day's month), is computed once. `what` names the page and its
+/// query. A model holds no form token, so nothing of a session is kept in it.
+pub(super) async fn kept_model<T: std::any::Any + Clone + Send + Sync>(
+    state: &crate::state::AppState,
+    user: &PageUser,
+    what: String,
+    compute: impl std::future::Future<Output = Result<T, PageError>>,
+) -> Result<T, PageError> {
+    let p = &user.principal;
+    let key = format!(
+        "page {what} {} {} {} {}",
+        crate::app::clock::today(),
+        p.name,
+        p.role,
+        crate::app::kept::scope(p)
+    );
+    crate::app::kept::kept(state, key, compute).await
+}
+
 pub fn viewer_of(u: &PageUser) -> Viewer {
     Viewer {
         email: u.principal.name.clone(),

@@ -158,13 +158,13 @@ pub async fn page(
     user: PageUser,
     Query(q): Query<ShowbackQuery>,
 ) -> Result<Html<String>, PageError> {
-    let (mut sb, sort, descending) = load(&state, &user, &q).await?;
-    let months = state.store.list_months().await?;
-    let environment = EnvironmentFilter {
-        current: q.environment().map(str::to_owned),
-        choices: environments::visible(&state, &user.principal, sb.month).await?,
-    };
-    if environment.current.is_some() {
+    if q.environment().is_some() {
+        let (sb, sort, descending) = load(&state, &user, &q).await?;
+        let months = state.store.list_months().await?;
+        let environment = EnvironmentFilter {
+            current: q.environment().map(str::to_owned),
+            choices: environments::visible(&state, &user.principal, sb.month).await?,
+        };
         return Ok(Html(
             narrowed_page(
                 &state,
@@ -178,6 +178,33 @@ pub async fn page(
             .await?,
         ));
     }
+    // The page is the most opened of all, and besides the kept showback it reads a dozen
+    // small things (budgets, forecasts, movement, trends, colours): kept whole, a reader
+    // between two changes pays for none of them.
+    let what = format!(
+        "showback {:?} {:?} {:?} {:?}",
+        q.month,
+        q.sort,
+        q.dir,
+        q.filter()
+    );
+    let page =
+        super::kept_model(&state, &user, what, Box::pin(whole_page(&state, &user, &q))).await?;
+    Ok(Html(showback_page(&viewer_of(&user), page)))
+}
+
+/// The page's model for every environment at once.
+async fn whole_page(
+    state: &AppState,
+    user: &PageUser,
+    q: &ShowbackQuery,
+) -> Result<ShowbackPage, PageError> {
+    let (mut sb, sort, descending) = load(state, user, q).await?;
+    let months = state.store.list_months().await?;
+    let environment = EnvironmentFilter {
+        current: None,
+        choices: environments::visible(state, &user.principal, sb.month).await?,
+    };
     let history: Vec<MonthTotals> = reports::history(
         &state.store,
         &state.prices,
@@ -204,16 +231,16 @@ pub async fn page(
     let own_budgets = if user.principal.sees_everything() {
         None
     } else {
-        Some(own_budgets(&state, &user, Month::of(today)).await?)
+        Some(own_budgets(state, user, Month::of(today)).await?)
     };
-    let budgets = team_budgets(&state, &user, sb.month).await?;
-    let (forecast, backtest) = forecast_cards(&state, &user, &sb, today).await?;
+    let budgets = team_budgets(state, user, sb.month).await?;
+    let (forecast, backtest) = forecast_cards(state, user, &sb, today).await?;
     let movement = if user.principal.sees_everything() {
-        Some(super::movement::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?)
+        Some(super::movement::view(state, user, Scope::Org, sb.month, "/showback.csv").await?)
     } else {
         None
     };
-    let trend = super::trend::view(&state, &user, Scope::Org, sb.month, "/showback.csv").await?;
+    let trend = super::trend::view(state, user, Scope::Org, sb.month, "/showback.csv").await?;
     // The teams drawn: the table's and the chart's. A team drawn for the first time gets the
     // next colour slot here, and keeps it.
     let drawn: Vec<String> = sb
@@ -250,7 +277,7 @@ pub async fn page(
         environment,
         filter: q.filter(),
     };
-    Ok(Html(showback_page(&viewer_of(&user), page)))
+    Ok(page)
 }
 
 /// The page narrowed to one environment: the team table, its totals and the month's bars;

@@ -3,13 +3,12 @@
 //! Why: sqlx hands each SQLite row from its worker thread to the caller one at a time (a
 //! channel send and a wake-up per row) and converts every value into the Any driver's own. A
 //! drill-down's month read, 58,000 daily rollup rows of 29 columns at 1M events, spent most of
-//! its time there (profile in docs/BENCHMARKS.md). Packed, the database builds one value
-//! (SQLite's `json_group_array`, PostgreSQL's `json_agg`) and the server parses it in one go,
-//! borrowing the strings it can. The rows and their order of columns are the query's own, so
+//! its time there (profile in docs/BENCHMARKS.md). Packed, SQLite builds one value
+//! (`json_group_array`) and the server parses it in one go, borrowing the strings it can. The rows and their order of columns are the query's own, so
 //! a type reads a packed row exactly as it reads a driver's row ([`super::FromRow`]).
 //!
-//! Integers travel as JSON integers (both databases write 64-bit integers exactly); money is
-//! never in these rows.
+//! Integers travel as JSON integers (SQLite writes 64-bit integers exactly); money is never
+//! in these rows. PostgreSQL answers its rows as they are (`Store::read_rows` says why).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,7 +18,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyArguments;
 
 use super::{Cols, FromRow, Source};
-use crate::storage::{Backend, StoreError};
+use crate::storage::StoreError;
 
 /// One value of a packed row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,53 +97,124 @@ impl<T: FromCell> FromCell for Option<T> {
 }
 
 /// The rows of `inner` (a query that selects `T::COLUMNS`, by those names, in order, with
-/// `args` bound to its parameters), read as `T`s from one packed answer.
+/// `args` bound to its parameters), read as `T`s from one packed answer. SQLite only: see
+/// `Store::read_rows` for why PostgreSQL answers its rows as they are.
 pub(in crate::storage) async fn fetch_all<T: FromRow>(
     pool: &AnyPool,
-    backend: Backend,
     inner: &str,
     args: AnyArguments<'static>,
 ) -> Result<Vec<T>, StoreError> {
     let columns = T::COLUMNS.join(", ");
-    let sql = match backend {
-        Backend::Sqlite => format!(
-            "SELECT json_group_array(json_array({columns})) AS packed FROM ({inner}) AS packed_rows"
-        ),
-        Backend::Postgres => format!(
-            "SELECT CAST(COALESCE(json_agg(json_build_array({columns})), '[]') AS TEXT) AS packed \
-             FROM ({inner}) AS packed_rows"
-        ),
-    };
+    let sql = format!(
+        "SELECT json_group_array(json_array({columns})) AS packed FROM ({inner}) AS packed_rows"
+    );
     let text: String = sqlx::query_scalar_with(&sql, args).fetch_one(pool).await?;
     read_all(&text)
 }
 
-/// `T`s from a packed answer.
+/// `T`s from a packed answer, read row by row as the text is parsed: one buffer of cells
+/// serves every row, so a month of rows makes no allocation per row beyond its own strings
+/// (parsing into a vector of rows first spent a third of a drill-down's time allocating).
 fn read_all<T: FromRow>(text: &str) -> Result<Vec<T>, StoreError> {
-    let rows: Vec<Vec<Cell<'_>>> = serde_json::from_str(text)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let rows = de::DeserializeSeed::deserialize(Rows::<T>(std::marker::PhantomData), &mut de)
+        .and_then(|rows| de.end().map(|()| rows))
         .map_err(|e| StoreError::Corrupt(format!("a packed answer: {e}")))?;
-    rows.iter()
-        .map(|cells| {
-            let mut c = Cols {
-                row: Source::Packed(cells, T::COLUMNS),
-                at: 0,
-            };
+    Ok(rows)
+}
+
+/// The outer array of a packed answer, read as `T`s.
+struct Rows<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: FromRow> de::DeserializeSeed<'de> for Rows<T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: FromRow> Visitor<'de> for Rows<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of rows")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut cells: Vec<Cell<'de>> = Vec::with_capacity(T::COLUMNS.len());
+        while seq.next_element_seed(Cells(&mut cells))?.is_some() {
             if cells.len() != T::COLUMNS.len() {
-                return Err(StoreError::Corrupt(format!(
+                return Err(de::Error::custom(format!(
                     "a packed row of {} values where {} reads {}",
                     cells.len(),
                     std::any::type_name::<T>(),
                     T::COLUMNS.len()
                 )));
             }
-            T::read(&mut c)
-        })
-        .collect()
+            let mut c = Cols {
+                row: Source::Packed(&cells, T::COLUMNS),
+                at: 0,
+            };
+            out.push(T::read(&mut c).map_err(de::Error::custom)?);
+            cells.clear();
+        }
+        Ok(out)
+    }
+}
+
+/// One row of a packed answer, its cells put in a buffer the caller reuses.
+struct Cells<'b, 'de>(&'b mut Vec<Cell<'de>>);
+
+impl<'de> de::DeserializeSeed<'de> for Cells<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Cells<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row: an array of values")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(cell) = seq.next_element::<Cell<'de>>()? {
+            self.0.push(cell);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packed_answer_reads_row_by_row_and_refuses_a_short_row_or_trailing_text() {
+        use tokentally_domain::rollup::UserWord;
+        let text = r#"[["2026-03-01","openai","gpt-4o","k1","search","chat","","{}",0,5],
+                       ["2026-03-02","openai","gpt-4o","k\"2","","","prod","{}",1,9223372036854775807]]"#;
+        let words: Vec<UserWord> = read_all(text).unwrap();
+        assert_eq!(words.len(), 2);
+        assert_eq!(words[0].day.to_string(), "2026-03-01");
+        assert_eq!((words[0].dims.team.as_str(), words[0].bits), ("search", 5));
+        assert_eq!(
+            words[1].dims.api_key, "k\"2",
+            "an escaped string is read whole"
+        );
+        assert_eq!(
+            (words[1].word, words[1].bits),
+            (1, 9_223_372_036_854_775_807)
+        );
+        assert!(read_all::<UserWord>("[]").unwrap().is_empty());
+
+        let short = r#"[["2026-03-01","openai","gpt-4o","k1","search","chat","","{}",0]]"#;
+        let e = read_all::<UserWord>(short).unwrap_err().to_string();
+        assert!(e.contains("a packed row of 9 values"), "{e}");
+        let trailing = r#"[["2026-03-01","openai","gpt-4o","k1","search","chat","","{}",0,5]] x"#;
+        assert!(read_all::<UserWord>(trailing).is_err());
+        let not_a_day = r#"[["March","openai","gpt-4o","k1","search","chat","","{}",0,5]]"#;
+        assert!(read_all::<UserWord>(not_a_day).is_err());
+    }
 
     #[test]
     fn cells_borrow_plain_strings_and_keep_integers_exact() {

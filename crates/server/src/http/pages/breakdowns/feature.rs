@@ -124,7 +124,15 @@ async fn feature_model_anew(
 ) -> Result<BreakdownPage, PageError> {
     forbid_team(user, team)?;
     if let Some(env) = q.environment() {
-        return narrowed_feature_model(state, team, feature, q.month()?, env, fresh).await;
+        return Box::pin(narrowed_feature_model(
+            state,
+            team,
+            feature,
+            q.month()?,
+            env,
+            fresh,
+        ))
+        .await;
     }
     let (ctx, months) = context(state, &q.month, MonthRead::Light).await?;
     let cur = state.config.currency.clone();

@@ -22,34 +22,13 @@ use tokentally_domain::showback::Point;
 use tokentally_web::pages::breakdown_page::{BreakdownPage, Cell, LinesTable, Section};
 
 use super::PageError;
-use crate::app::kept;
+pub(super) use super::kept_model;
 use crate::app::reports::MonthContext;
 use crate::http::csv::{Csv, TOKEN_HEADERS, optional, token_cells};
 use crate::http::error::ApiError;
 use crate::http::extract::PageUser;
 use crate::http::{MonthQuery, ReportQuery};
 use crate::state::AppState;
-
-/// A drill-down page's model (which serves its HTML and every CSV of it), kept per data
-/// version for this viewer: the same page for the same person, role and teams, on the same
-/// day (a page without a month shows the day's month), is computed once. The model holds
-/// no form token, so nothing of a session is kept in it.
-async fn kept_model(
-    state: &AppState,
-    user: &PageUser,
-    what: String,
-    compute: impl std::future::Future<Output = Result<BreakdownPage, PageError>>,
-) -> Result<BreakdownPage, PageError> {
-    let p = &user.principal;
-    let key = format!(
-        "page {what} {} {} {} {}",
-        crate::app::clock::today(),
-        p.name,
-        p.role,
-        kept::scope(p)
-    );
-    kept::kept(state, key, compute).await
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
