@@ -11,6 +11,17 @@ use tokentally_server::startup::Application;
 use crate::helpers::{money, team};
 use crate::storage_test;
 
+/// The `Cookie` header of a finance user signed in through the login form.
+async fn finance_session(app: &crate::helpers::TestApp) -> String {
+    let finance = crate::browser_session::Browser::signed_in(
+        app,
+        tokentally_server::auth::Role::Finance,
+        &[],
+    )
+    .await;
+    format!("tt_session={}", finance.cookie.expect("signed in"))
+}
+
 /// A gpt-4o-mini call of 1M input and 100k output tokens: 0.15 + 0.06 = 0.21.
 fn call(id: &str, team: Option<&str>, key: &str, outcome: &str, workflow: Option<&str>) -> Value {
     let mut v = json!({"id": id, "timestamp": "2026-03-10T10:00:00Z", "provider": "openai",
@@ -220,13 +231,7 @@ storage_test!(every_kept_answer_follows_the_data_version, |app| {
     )]))
     .await;
     // Pages are read signed in, the API with a token.
-    let finance = crate::browser_session::Browser::signed_in(
-        &app,
-        tokentally_server::auth::Role::Finance,
-        &[],
-    )
-    .await;
-    let session = format!("tt_session={}", finance.cookie.clone().expect("signed in"));
+    let session = finance_session(&app).await;
     let read = |path: &'static str, fresh: bool| {
         let mut r = if path.starts_with("/api/") {
             app.get(path, &app.finance_token)
@@ -312,13 +317,7 @@ storage_test!(the_showback_page_is_kept_until_the_data_changes, |app| {
         )
         .await;
     assert_eq!(s, 201, "{b}");
-    let finance = crate::browser_session::Browser::signed_in(
-        &app,
-        tokentally_server::auth::Role::Finance,
-        &[],
-    )
-    .await;
-    let session = format!("tt_session={}", finance.cookie.clone().expect("signed in"));
+    let session = finance_session(&app).await;
     let page = |fresh: bool| {
         let mut r = app
             .client
