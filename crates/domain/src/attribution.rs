@@ -143,7 +143,7 @@ pub enum Basis {
     Unallocated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Attribution {
     pub team: String,
     pub feature: String,

@@ -12,7 +12,7 @@ use tokentally_domain::unit_economics::{tokens_per, unit_cost};
 use crate::auth::Principal;
 use crate::cache::{PriceBookCache, ShowbackCache};
 use crate::state::AppState;
-use crate::storage::{RowsOf, Store, StoreError};
+use crate::storage::{RowsOf, Store, StoreError, on_own_task};
 
 pub async fn attributor(store: &Store) -> Result<Attributor, StoreError> {
     let (mappings, rules, aliases) = tokio::try_join!(
@@ -67,10 +67,14 @@ async fn compute_showback(
 ) -> Result<Showback, StoreError> {
     let book = prices.get(store).await?;
     let attributor = attributor(store).await?;
-    let (current, previous) = tokio::try_join!(
-        store.month_without_users(month),
-        store.month_costs(month.previous())
-    )?;
+    // Boxed: the two month reads' futures are large, and every showback awaits them.
+    let (current, previous) = Box::pin(async {
+        tokio::try_join!(
+            store.month_without_users(month),
+            store.month_costs(month.previous())
+        )
+    })
+    .await?;
     Ok(showback::showback(
         month,
         currency,
@@ -142,18 +146,24 @@ impl TeamData {
         let (book, attributor) = tokio::try_join!(state.prices.get(store), attributor(store))?;
         let only = attributor.candidates(team).map(RowsOf::from);
         // The organisation's showback and the team's rows are read at once: neither needs
-        // the other, and on two cores the one's pricing overlaps the other's read.
-        let (sb, data) = tokio::try_join!(
-            showback(
-                store,
-                &state.prices,
-                &state.showbacks,
-                month,
-                currency,
-                fresh
-            ),
-            store.month_data_of(month, only.as_ref()),
-        )?;
+        // the other. The showback goes on a task of its own, so that its pricing runs on one
+        // core while the team's rows decode on another.
+        let whole = {
+            let state = state.clone();
+            let currency = currency.clone();
+            on_own_task(async move {
+                showback(
+                    &state.store,
+                    &state.prices,
+                    &state.showbacks,
+                    month,
+                    &currency,
+                    fresh,
+                )
+                .await
+            })
+        };
+        let (sb, data) = tokio::try_join!(whole, store.month_data_of(month, only.as_ref()))?;
         let Some(row) = sb.team(team).cloned() else {
             return Ok(None);
         };

@@ -17,6 +17,7 @@
 //! The schemas themselves differ per migration folder (see [`Backend::migrator`]); the test
 //! `schema_parity` checks that both folders build the same tables.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -114,6 +115,24 @@ impl Backend {
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
                     .await?
+            }
+        })
+    }
+
+    /// PostgreSQL's own pool for the month reads (connecting on first use); none for SQLite.
+    /// Month reads take a turn first (`Store::month_read`), so a few connections are enough.
+    pub(super) fn rows_pool(self, url: &str) -> Result<Option<sqlx::PgPool>, StoreError> {
+        Ok(match self {
+            Self::Sqlite => None,
+            Self::Postgres => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(e.to_string()))?;
+                Some(
+                    sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(8)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_lazy_with(options),
+                )
             }
         })
     }

@@ -119,10 +119,27 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `work` on a task of its own, so that it can run on another core than its caller's (a
+/// request's reads joined with `try_join!` would otherwise take turns on one). A panic in it
+/// goes on in the caller.
+pub async fn on_own_task<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::spawn(work).await {
+        Ok(done) => done,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Unavailable(format!("work was cancelled: {e}"))),
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL's own driver, for the month reads alone (see [`Store::read_rows`]): the
+    /// `Any` driver copies every value and every column's name into its own row type first,
+    /// which cost more than the query on a month's rows. `Some` exactly on PostgreSQL.
+    rows_pool: Option<sqlx::PgPool>,
     /// SQLite takes one writer at a time; queueing writers here instead of in SQLite's busy
     /// handler keeps ingest fair and free of `SQLITE_BUSY`.
     writer: Arc<tokio::sync::Mutex<()>>,
@@ -158,9 +175,11 @@ impl Store {
         let options =
             AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
         let pool = backend.pool(options).await?;
+        let rows_pool = backend.rows_pool(&url)?;
         Ok(Self {
             pool,
             backend,
+            rows_pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             queued: Arc::default(),
             month_reads: Arc::new(tokio::sync::Semaphore::new(
@@ -216,6 +235,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(p) = &self.rows_pool {
+            p.close().await;
+        }
     }
 
     /// A turn to read a month: held for the whole of one month read and never while asking

@@ -14,6 +14,7 @@ mod closed_months;
 mod connections;
 mod currencies;
 mod customers;
+mod days_merged;
 mod demo;
 mod edges;
 mod environments;

@@ -47,7 +47,11 @@ async fn key_model_anew(
     let cur = state.config.currency.clone();
     let views = ctx.views();
     let keep = |p: &Point<'_>| p.api_key == key && visible(user, p);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, None);
+    let days = sorted_by_day(views.lines(&keep, &|p| p.day.to_string(), None));
+    // The other tables do not look at days: they read the rows with days merged.
+    let merged = views.days_merged(&keep);
+    let by_month = views.over(&merged);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| by_month.lines(&keep, by, None);
     let teams = view(&|p| p.owner.team.clone());
     let mappings: Vec<_> = state
         .store
@@ -157,13 +161,7 @@ async fn key_model_anew(
                 view(&|p| p.model.to_owned()),
                 Some("/models/".into()),
             ),
-            token_lines_section(
-                "days",
-                "Days",
-                "Day",
-                sorted_by_day(view(&|p| p.day.to_string())),
-                None,
-            ),
+            token_lines_section("days", "Days", "Day", days, None),
         ],
     })
 }

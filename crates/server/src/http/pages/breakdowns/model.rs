@@ -43,7 +43,11 @@ async fn model_model_anew(
     let views = ctx.views();
     let ledger = &views.ledger;
     let keep = |p: &Point<'_>| p.model == model && visible(user, p);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, None);
+    let days = sorted_by_day(views.lines(&keep, &|p| p.day.to_string(), None));
+    // The other tables do not look at days: they read the rows with days merged.
+    let merged = views.days_merged(&keep);
+    let by_month = views.over(&merged);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| by_month.lines(&keep, by, None);
     let teams = view(&|p| p.owner.team.clone());
     let total: Decimal = teams.iter().map(|l| l.token_cost).sum();
     let requests: u64 = teams.iter().map(|l| l.requests).sum();
@@ -84,13 +88,7 @@ async fn model_model_anew(
                 view(&|p| p.provider.to_owned()),
                 None,
             ),
-            token_lines_section(
-                "days",
-                "Days",
-                "Day",
-                sorted_by_day(view(&|p| p.day.to_string())),
-                None,
-            ),
+            token_lines_section("days", "Days", "Day", days, None),
         ],
     })
 }

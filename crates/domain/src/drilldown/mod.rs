@@ -1,6 +1,8 @@
 //! Drill-downs: one team's (or one feature's) month by feature, model, key, day and outcome,
 //! each line with its unit economics, every view adding up to the row it drills into.
 
+mod days_merged;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
@@ -196,6 +198,15 @@ impl<'a> Views<'a> {
             ledger: Ledger::of(data, attributor, book),
             owners: Owners::decide(&data.workflows, &data.users, attributor),
         }
+    }
+
+    /// Views of `data` with the same owners and prices as these: for the month's data with
+    /// days merged (see [`Views::days_merged`]).
+    pub fn over<'m>(&self, data: &'m MonthData) -> Views<'m>
+    where
+        'a: 'm,
+    {
+        Views::new(self.month, data, self.attributor, self.ledger.book)
     }
 
     /// Workflow statistics per group of the month's workflows (owned as their final call).
@@ -413,12 +424,15 @@ pub fn team_drilldown(
     book: &PriceBook,
     attributor: &Attributor,
 ) -> TeamDrilldown {
-    let views = Views::new(month, data, attributor, book);
+    let daily = Views::new(month, data, attributor, book);
     let mine = |p: &Point<'_>| p.owner.team == team.team;
     let shares = Shares::of_team(team);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&mine, by, Some(&shares));
-    let mut days = view(&|p| p.day.to_string());
+    let mut days = daily.lines(&mine, &|p| p.day.to_string(), Some(&shares));
     days.sort_by(|a, b| a.name.cmp(&b.name));
+    // The other views do not look at days: they read the team's rows with days merged.
+    let merged = daily.days_merged(&mine);
+    let views = daily.over(&merged);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&mine, by, Some(&shares));
     // A team with neither usage nor shared costs has no line: its total is all zeros.
     let total = view(&|_| team.team.clone()).pop().unwrap_or_else(|| Line {
         name: team.team.clone(),
@@ -451,12 +465,15 @@ pub fn feature_drilldown(
     attributor: &Attributor,
 ) -> Option<FeatureDrilldown> {
     let line = team.features.iter().find(|l| l.name == feature)?.clone();
-    let views = Views::new(team.month, data, attributor, book);
+    let daily = Views::new(team.month, data, attributor, book);
     let keep = |p: &Point<'_>| p.owner.team == team.team && p.owner.feature == feature;
     let shares = Shares::of_line(&line);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, Some(&shares));
-    let mut days = view(&|p| p.day.to_string());
+    let mut days = daily.lines(&keep, &|p| p.day.to_string(), Some(&shares));
     days.sort_by(|a, b| a.name.cmp(&b.name));
+    // As in `team_drilldown`: only the view by day reads the daily rows.
+    let merged = daily.days_merged(&keep);
+    let views = daily.over(&merged);
+    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, Some(&shares));
     let mut outcomes = view(&|p| p.outcome.as_str().to_owned());
     outcomes.sort_by_key(|l| {
         Outcome::ALL
