@@ -11,8 +11,8 @@ use std::collections::hash_map::Entry;
 use crate::attribution::Attribution;
 use crate::catalog::CardId;
 use crate::event::{Outcome, ServiceTier};
-use crate::ledger::{MonthData, Point};
-use crate::rollup::{Dims, RollupKey};
+use crate::ledger::{MonthData, Point, UsageRow};
+use crate::rollup::{Dims, RollupKey, UserWord, WorkflowGroup};
 
 use super::Views;
 
@@ -67,7 +67,7 @@ impl Views<'_> {
             }
             match row_at.entry((dayless(&r.row.key), &r.owner, r.card, r.discount)) {
                 Entry::Occupied(at) => {
-                    let merged: &mut crate::ledger::UsageRow = &mut rows[*at.get()];
+                    let merged: &mut UsageRow = &mut rows[*at.get()];
                     merged.totals.add(&r.row.totals);
                 }
                 Entry::Vacant(v) => {
@@ -78,7 +78,7 @@ impl Views<'_> {
         }
 
         let of = &self.owners.of;
-        let mut users: Vec<crate::rollup::UserWord> = Vec::new();
+        let mut users: Vec<UserWord> = Vec::new();
         let mut word_at: HashMap<(&Attribution, &Dims, u64), usize> = HashMap::new();
         for (u, &o) in data.users.iter().zip(&self.owners.users) {
             if !keep(&word_point(&of[o], &u.dims, u.day)) {
@@ -93,7 +93,7 @@ impl Views<'_> {
             }
         }
 
-        let mut workflows: Vec<crate::rollup::WorkflowGroup> = Vec::new();
+        let mut workflows: Vec<WorkflowGroup> = Vec::new();
         let mut flow_at: HashMap<(&Attribution, &Dims, Outcome), usize> = HashMap::new();
         for (w, &o) in data.workflows.iter().zip(&self.owners.flows) {
             let mut p = word_point(&of[o], &w.dims, w.day);
