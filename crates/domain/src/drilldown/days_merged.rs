@@ -14,7 +14,7 @@ use crate::event::{Outcome, ServiceTier};
 use crate::ledger::{MonthData, Point, UsageRow};
 use crate::rollup::{Dims, RollupKey, UserWord, WorkflowGroup};
 
-use super::Views;
+use super::{Views, dims_point};
 
 /// A rollup key without its day.
 type DaylessKey<'k> = ([&'k str; 7], ServiceTier, Outcome, u64, bool);
@@ -81,7 +81,7 @@ impl Views<'_> {
         let mut users: Vec<UserWord> = Vec::new();
         let mut word_at: HashMap<(&Attribution, &Dims, u64), usize> = HashMap::new();
         for (u, &o) in data.users.iter().zip(&self.owners.users) {
-            if !keep(&word_point(&of[o], &u.dims, u.day)) {
+            if !keep(&dims_point(&of[o], &u.dims, u.day, Outcome::Unknown)) {
                 continue;
             }
             match word_at.entry((&of[o], &u.dims, u.word)) {
@@ -96,9 +96,7 @@ impl Views<'_> {
         let mut workflows: Vec<WorkflowGroup> = Vec::new();
         let mut flow_at: HashMap<(&Attribution, &Dims, Outcome), usize> = HashMap::new();
         for (w, &o) in data.workflows.iter().zip(&self.owners.flows) {
-            let mut p = word_point(&of[o], &w.dims, w.day);
-            p.outcome = w.outcome;
-            if !keep(&p) {
+            if !keep(&dims_point(&of[o], &w.dims, w.day, w.outcome)) {
                 continue;
             }
             match flow_at.entry((&of[o], &w.dims, w.outcome)) {
@@ -125,17 +123,5 @@ impl Views<'_> {
             discounts: data.discounts.clone(),
             transactions: data.transactions.clone(),
         }
-    }
-}
-
-/// The point of a user word or workflow group (users have no outcome).
-fn word_point<'p>(owner: &'p Attribution, d: &'p Dims, day: chrono::NaiveDate) -> Point<'p> {
-    Point {
-        owner,
-        provider: &d.provider,
-        model: &d.model,
-        api_key: &d.api_key,
-        day,
-        outcome: Outcome::Unknown,
     }
 }

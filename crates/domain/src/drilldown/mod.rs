@@ -216,15 +216,7 @@ impl<'a> Views<'a> {
     ) -> BTreeMap<String, WorkflowStats> {
         let mut out: BTreeMap<String, WorkflowStats> = BTreeMap::new();
         for (w, &o) in self.data.workflows.iter().zip(&self.owners.flows) {
-            let d = &w.dims;
-            let p = Point {
-                owner: &self.owners.of[o],
-                provider: &d.provider,
-                model: &d.model,
-                api_key: &d.api_key,
-                day: w.day,
-                outcome: w.outcome,
-            };
+            let p = dims_point(&self.owners.of[o], &w.dims, w.day, w.outcome);
             if let Some(k) = group(&p) {
                 out.entry(k).or_default().add(w);
             }
@@ -494,6 +486,23 @@ pub fn feature_drilldown(
     })
 }
 
+/// The point of a workflow group or a user word (users have no outcome: `Outcome::Unknown`).
+fn dims_point<'p>(
+    owner: &'p Attribution,
+    d: &'p Dims,
+    day: NaiveDate,
+    outcome: Outcome,
+) -> Point<'p> {
+    Point {
+        owner,
+        provider: &d.provider,
+        model: &d.model,
+        api_key: &d.api_key,
+        day,
+        outcome,
+    }
+}
+
 /// Distinct users per group, each day's users under one set of dimensions attributed like the
 /// usage they came with. Sets are unions of words, so this reads words, not events.
 pub fn active_users(
@@ -521,16 +530,8 @@ fn count_users(
     let mut sets: Vec<HashMap<u64, u64>> = Vec::new();
     for (u, &o) in users.iter().zip(owner_of) {
         let group = *group_of[o].get_or_insert_with(|| {
-            let d = &u.dims;
             // Users are not split by outcome: a user view never groups or filters on it.
-            let p = Point {
-                owner: &owners[o],
-                provider: &d.provider,
-                model: &d.model,
-                api_key: &d.api_key,
-                day: u.day,
-                outcome: Outcome::Unknown,
-            };
+            let p = dims_point(&owners[o], &u.dims, u.day, Outcome::Unknown);
             keep(&p).then(|| by(&p)).map(|key| {
                 *index.entry(key.clone()).or_insert_with(|| {
                     names.push(key);

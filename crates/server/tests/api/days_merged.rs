@@ -3,13 +3,11 @@
 //! view must come out as it does from the daily rows, across a price change, a mapping
 //! change and overheads and commitments shared by token cost and tokens.
 
+use crate::demo::demo_october_with_changes;
+use crate::storage_test;
 use rust_decimal::Decimal;
 use tokentally_domain::drilldown::{Line, Shares, Views, feature_drilldown, team_drilldown};
-use tokentally_domain::month::Month;
 use tokentally_domain::showback::{self, Point};
-use tokentally_server::demo::{generate::DemoSpec, seed};
-
-use crate::storage_test;
 
 /// Every view of `keep`'s rows straight from the daily rows, as the drill-downs cut them
 /// before they merged days.
@@ -25,24 +23,7 @@ fn from_days(
 storage_test!(
     drill_downs_from_merged_days_equal_drill_downs_from_days,
     |app| {
-        let now = "2026-11-20T12:00:00Z".parse().unwrap();
-        let mut spec = DemoSpec::ending(now);
-        spec.events_per_month = 3_000;
-        seed(&app.store, &spec).await.expect("the demo seeds");
-        // A price that changes mid-month beside the demo's own mapping change (15 October).
-        let file = serde_json::json!({"gpt-4o-mini": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06}});
-        let r = app
-            .post(
-                "/api/v1/prices/import?effective_from=2026-10-09",
-                &app.admin_token,
-            )
-            .body(file.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let month: Month = "2026-10".parse().unwrap();
-        assert!(app.store.change_days(month).await.unwrap().len() >= 2);
+        let month = demo_october_with_changes(&app, 3_000).await;
 
         let data = app.store.month_data(month).await.unwrap();
         let book =

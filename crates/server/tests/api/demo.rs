@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use tokentally_domain::month::Month;
 use tokentally_server::demo::{generate::DemoSpec, seed};
 
-use crate::helpers::{money, team};
+use crate::helpers::{TestApp, money, team};
 use crate::storage_test;
 
 storage_test!(
@@ -57,13 +57,14 @@ storage_test!(
     }
 );
 
-storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
+/// The demo seeded with `events_per_month`, and a price of gpt-4o-mini imported from
+/// 9 October beside the demo's own mapping change (15 October): October is a month whose
+/// stretches of days differ in price and in owner.
+pub(crate) async fn demo_october_with_changes(app: &TestApp, events_per_month: u32) -> Month {
     let now = "2026-11-20T12:00:00Z".parse().unwrap();
     let mut spec = DemoSpec::ending(now);
-    spec.events_per_month = 2_000;
+    spec.events_per_month = events_per_month;
     seed(&app.store, &spec).await.expect("the demo seeds");
-    // A price that changes mid-month, and a mapping that does (the demo maps one key from the
-    // 15th of October).
     let file = serde_json::json!({"gpt-4o-mini": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06}});
     let r = app
         .post(
@@ -78,6 +79,11 @@ storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
     let month: Month = "2026-10".parse().unwrap();
     let changes = app.store.change_days(month).await.unwrap();
     assert!(changes.len() >= 2, "{changes:?}");
+    month
+}
+
+storage_test!(showback_from_stretches_equals_showback_from_days, |app| {
+    let month = demo_october_with_changes(&app, 2_000).await;
     let stretches = app.store.list_rollups_by_stretch(month).await.unwrap();
     let days = app.store.list_rollups(month).await.unwrap();
     assert!(
