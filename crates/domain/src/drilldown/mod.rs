@@ -458,14 +458,65 @@ pub fn feature_drilldown(
 ) -> Option<FeatureDrilldown> {
     let line = team.features.iter().find(|l| l.name == feature)?.clone();
     let daily = Views::new(team.month, data, attributor, book);
-    let keep = |p: &Point<'_>| p.owner.team == team.team && p.owner.feature == feature;
+    let mine = |p: &Point<'_>| p.owner.team == team.team;
+    let merged = daily.days_merged(&mine);
+    let by_month = daily.over(&merged);
+    Some(feature_views(
+        &team.team,
+        feature,
+        &team.currency,
+        line,
+        &daily,
+        &by_month,
+    ))
+}
+
+/// [`feature_drilldown`] from the team's row of showback, without the rest of the team's
+/// drill-down: the month's rows are attributed, priced and merged once, and of the team's
+/// views only the one by feature (which gives the feature's shares) is made. Equal to
+/// [`feature_drilldown`] of [`team_drilldown`] (a test compares them).
+pub fn feature_of_team(
+    team: &TeamShowback,
+    feature: &str,
+    month: Month,
+    currency: &str,
+    data: &MonthData,
+    book: &PriceBook,
+    attributor: &Attributor,
+) -> Option<FeatureDrilldown> {
+    let daily = Views::new(month, data, attributor, book);
+    let mine = |p: &Point<'_>| p.owner.team == team.team;
+    let merged = daily.days_merged(&mine);
+    let by_month = daily.over(&merged);
+    let line = by_month
+        .lines(
+            &mine,
+            &|p| p.owner.feature.clone(),
+            Some(&Shares::of_team(team)),
+        )
+        .into_iter()
+        .find(|l| l.name == feature)?;
+    Some(feature_views(
+        &team.team, feature, currency, line, &daily, &by_month,
+    ))
+}
+
+/// A feature's views: by day from the daily rows, the others from the team's rows with days
+/// merged. Rows merge only where they have one owner, so the feature's merged rows are the
+/// team's merged rows that are the feature's.
+fn feature_views(
+    team: &str,
+    feature: &str,
+    currency: &str,
+    line: Line,
+    daily: &Views<'_>,
+    by_month: &Views<'_>,
+) -> FeatureDrilldown {
+    let keep = |p: &Point<'_>| p.owner.team == team && p.owner.feature == feature;
     let shares = Shares::of_line(&line);
     let mut days = daily.lines(&keep, &|p| p.day.to_string(), Some(&shares));
     days.sort_by(|a, b| a.name.cmp(&b.name));
-    // As in `team_drilldown`: only the view by day reads the daily rows.
-    let merged = daily.days_merged(&keep);
-    let views = daily.over(&merged);
-    let view = |by: &dyn Fn(&Point<'_>) -> String| views.lines(&keep, by, Some(&shares));
+    let view = |by: &dyn Fn(&Point<'_>) -> String| by_month.lines(&keep, by, Some(&shares));
     let mut outcomes = view(&|p| p.outcome.as_str().to_owned());
     outcomes.sort_by_key(|l| {
         Outcome::ALL
@@ -473,17 +524,17 @@ pub fn feature_drilldown(
             .position(|o| o.as_str() == l.name)
             .unwrap_or(usize::MAX)
     });
-    Some(FeatureDrilldown {
-        team: team.team.clone(),
+    FeatureDrilldown {
+        team: team.to_owned(),
         feature: feature.to_owned(),
-        month: team.month,
-        currency: team.currency.clone(),
+        month: daily.month,
+        currency: currency.to_owned(),
         total: line,
         models: view(&|p| p.model.to_owned()),
         keys: view(&|p| p.api_key.to_owned()),
         days,
         outcomes,
-    })
+    }
 }
 
 /// The point of a workflow group or a user word (users have no outcome: `Outcome::Unknown`).

@@ -189,7 +189,7 @@ impl TeamData {
 }
 
 /// One feature of a team; `None` when the team has no usage under that feature. Kept like
-/// [`team`], and computed from the team's drill-down (kept too).
+/// [`team`].
 pub async fn feature(
     state: &AppState,
     month: Month,
@@ -219,23 +219,19 @@ async fn compute_feature(
     feature: &str,
     fresh: bool,
 ) -> Result<Option<FeatureDrilldown>, StoreError> {
-    let Some(team_data) = Box::pin(TeamData::load(state, month, team, fresh)).await? else {
+    let Some(t) = Box::pin(TeamData::load(state, month, team, fresh)).await? else {
         return Ok(None);
     };
-    let drill = if fresh {
-        team_data.drilldown(&state.config.currency)
-    } else {
-        match Box::pin(self::team(state, month, team, false)).await? {
-            Some(d) => d,
-            None => return Ok(None),
-        }
-    };
-    Ok(drilldown::feature_drilldown(
-        &drill,
+    // From the team's row, not its whole drill-down: of the team's views, the feature needs
+    // only the one by feature (for its shares).
+    Ok(drilldown::feature_of_team(
+        &t.row,
         feature,
-        &team_data.data,
-        &team_data.book,
-        &team_data.attributor,
+        t.month,
+        &state.config.currency,
+        &t.data,
+        &t.book,
+        &t.attributor,
     ))
 }
 

@@ -6,7 +6,9 @@
 use crate::demo::demo_october_with_changes;
 use crate::storage_test;
 use rust_decimal::Decimal;
-use tokentally_domain::drilldown::{Line, Shares, Views, feature_drilldown, team_drilldown};
+use tokentally_domain::drilldown::{
+    Line, Shares, Views, feature_drilldown, feature_of_team, team_drilldown,
+};
 use tokentally_domain::showback::{self, Point};
 
 /// Every view of `keep`'s rows straight from the daily rows, as the drill-downs cut them
@@ -77,6 +79,11 @@ storage_test!(
                 let Some(f) = feature_drilldown(&drill, feature, &data, &book, &attributor) else {
                     continue;
                 };
+                assert_eq!(
+                    feature_of_team(row, feature, month, "USD", &data, &book, &attributor),
+                    Some(f.clone()),
+                    "{team}/{feature}: from the team's row"
+                );
                 let keep = |p: &Point<'_>| p.owner.team == *team && p.owner.feature == *feature;
                 let shares = Shares::of_line(line);
                 assert_eq!(
